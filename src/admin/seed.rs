@@ -1,0 +1,545 @@
+//! Seeding a whole community from one TOML file: users, domains with charters, facilitators and
+//! members, starter threads with replies, and repertoire entries.
+//!
+//! Three promises: the whole file is checked before anything is written, and every problem names
+//! the file, the line and the field; everything is written in one transaction, so an invalid file
+//! loads nothing; and seeding is idempotent — users are matched by username, domains by slug,
+//! threads by (domain, author, title), entries by (domain, title), and what exists is left alone,
+//! so a second run changes nothing. `seeds/demo.toml` is the documented example.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use serde::Deserialize;
+use sqlx::{PgPool, Postgres, Transaction};
+use time::{Duration, OffsetDateTime};
+use toml::Spanned;
+
+use crate::auth::fields::{Email, Username};
+use crate::auth::password;
+use crate::markdown;
+
+/// The demo community that `serve` loads into an empty database.
+pub const DEMO: &str = include_str!("../../seeds/demo.toml");
+pub const DEMO_NAME: &str = "seeds/demo.toml";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommunityFile {
+    #[serde(default)]
+    users: Vec<UserSpec>,
+    #[serde(default)]
+    domains: Vec<DomainSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserSpec {
+    username: Spanned<String>,
+    #[serde(default)]
+    display_name: String,
+    email: Spanned<String>,
+    #[serde(default)]
+    admin: bool,
+    #[serde(default)]
+    bio: String,
+    #[serde(default)]
+    expertise: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DomainSpec {
+    slug: Spanned<String>,
+    name: Spanned<String>,
+    charter: String,
+    #[serde(default)]
+    practice_focus: String,
+    #[serde(default)]
+    audience: String,
+    #[serde(default = "public")]
+    visibility: Spanned<String>,
+    #[serde(default)]
+    facilitators: Vec<Spanned<String>>,
+    #[serde(default)]
+    members: Vec<Spanned<String>>,
+    #[serde(default)]
+    threads: Vec<ThreadSpec>,
+    #[serde(default)]
+    repertoire: Vec<EntrySpec>,
+}
+
+fn public() -> Spanned<String> {
+    Spanned::new(0..0, "public".to_string())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThreadSpec {
+    title: Spanned<String>,
+    author: Spanned<String>,
+    #[serde(default = "discussion")]
+    kind: Spanned<String>,
+    body: Spanned<String>,
+    #[serde(default)]
+    pinned: bool,
+    #[serde(default)]
+    replies: Vec<ReplySpec>,
+}
+
+fn discussion() -> Spanned<String> {
+    Spanned::new(0..0, "discussion".to_string())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplySpec {
+    author: Spanned<String>,
+    body: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntrySpec {
+    kind: Spanned<String>,
+    title: Spanned<String>,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    curated_by: Spanned<String>,
+}
+
+/// Why a file was refused: where, and what is wrong.
+#[derive(Debug)]
+pub struct SeedError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for SeedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for SeedError {}
+
+/// What a run wrote; all zero on a second run of the same file.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    pub users: usize,
+    pub domains: usize,
+    pub memberships: usize,
+    pub threads: usize,
+    pub posts: usize,
+    pub entries: usize,
+}
+
+impl SeedReport {
+    pub fn is_empty(&self) -> bool {
+        *self == SeedReport::default()
+    }
+}
+
+impl fmt::Display for SeedReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} users, {} domains, {} memberships, {} threads, {} posts, {} repertoire entries",
+            self.users, self.domains, self.memberships, self.threads, self.posts, self.entries
+        )
+    }
+}
+
+pub enum SeedFailure {
+    Invalid(SeedError),
+    Database(anyhow::Error),
+}
+
+impl From<sqlx::Error> for SeedFailure {
+    fn from(err: sqlx::Error) -> Self {
+        SeedFailure::Database(err.into())
+    }
+}
+
+impl fmt::Display for SeedFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SeedFailure::Invalid(err) => err.fmt(f),
+            SeedFailure::Database(err) => write!(f, "seeding failed: {err:#}"),
+        }
+    }
+}
+
+impl fmt::Debug for SeedFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for SeedFailure {}
+
+/// Checks and loads `source` (named `file` in messages). New accounts get `initial_password`,
+/// or, without one, a random password nobody knows (they must be reset before use).
+pub async fn load(
+    db: &PgPool,
+    file: &str,
+    source: &str,
+    initial_password: Option<&str>,
+) -> Result<SeedReport, SeedFailure> {
+    let checker = Checker { file, source };
+    let community: CommunityFile = toml::from_str(source).map_err(|err| {
+        SeedFailure::Invalid(SeedError {
+            file: file.to_string(),
+            line: err.span().map(|span| checker.line_of(span.start)),
+            message: err.message().trim().to_string(),
+        })
+    })?;
+    let mut tx = db.begin().await?;
+    checker.validate(&community, &mut tx).await?;
+    let report = write(&mut tx, &community, initial_password).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+struct Checker<'a> {
+    file: &'a str,
+    source: &'a str,
+}
+
+impl Checker<'_> {
+    fn line_of(&self, offset: usize) -> usize {
+        self.source[..offset.min(self.source.len())].matches('\n').count() + 1
+    }
+
+    fn error<T>(&self, at: &Spanned<T>, message: String) -> SeedFailure {
+        let span = at.span();
+        SeedFailure::Invalid(SeedError {
+            file: self.file.to_string(),
+            line: (span.end > 0).then(|| self.line_of(span.start)),
+            message,
+        })
+    }
+
+    async fn validate(&self, community: &CommunityFile, tx: &mut Transaction<'_, Postgres>) -> Result<(), SeedFailure> {
+        let mut usernames = HashSet::new();
+        let mut emails = HashSet::new();
+        for user in &community.users {
+            Username::parse(user.username.get_ref())
+                .map_err(|why| self.error(&user.username, format!("username: {why}")))?;
+            Email::parse(user.email.get_ref())
+                .map_err(|why| self.error(&user.email, format!("email: {why}")))?;
+            if !usernames.insert(user.username.get_ref().to_lowercase()) {
+                return Err(self.error(&user.username, format!("username: `{}` is listed twice", user.username.get_ref())));
+            }
+            if !emails.insert(user.email.get_ref().to_lowercase()) {
+                return Err(self.error(&user.email, format!("email: `{}` is listed twice", user.email.get_ref())));
+            }
+        }
+        let existing: HashSet<String> = sqlx::query_scalar("SELECT lower(username) FROM users")
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .collect();
+        let known = |name: &Spanned<String>| {
+            let key = name.get_ref().to_lowercase();
+            usernames.contains(&key) || existing.contains(&key)
+        };
+        let mut slugs = HashSet::new();
+        for domain in &community.domains {
+            let slug = domain.slug.get_ref();
+            if !valid_slug(slug) {
+                return Err(self.error(&domain.slug, format!("slug: `{slug}` must be lower-case letters, digits and single hyphens, at most 60 characters")));
+            }
+            if !slugs.insert(slug.clone()) {
+                return Err(self.error(&domain.slug, format!("slug: `{slug}` is used by two domains")));
+            }
+            self.text(&domain.name, "name", 100)?;
+            if !["public", "private"].contains(&domain.visibility.get_ref().as_str()) {
+                return Err(self.error(&domain.visibility, "visibility: must be \"public\" or \"private\"".into()));
+            }
+            let mut in_domain = HashSet::new();
+            for (field, people) in [("facilitators", &domain.facilitators), ("members", &domain.members)] {
+                for person in people {
+                    if !known(person) {
+                        return Err(self.error(person, format!("{field}: no user `{}` in this file or on the site", person.get_ref())));
+                    }
+                    in_domain.insert(person.get_ref().to_lowercase());
+                }
+            }
+            for thread in &domain.threads {
+                self.text(&thread.title, "title", 200)?;
+                self.text(&thread.body, "body", 100_000)?;
+                if !["discussion", "question", "introduction"].contains(&thread.kind.get_ref().as_str()) {
+                    return Err(self.error(&thread.kind, "kind: must be \"discussion\", \"question\" or \"introduction\"".into()));
+                }
+                self.author(&thread.author, &in_domain, slug)?;
+                for reply in &thread.replies {
+                    self.text(&reply.body, "body", 100_000)?;
+                    self.author(&reply.author, &in_domain, slug)?;
+                }
+            }
+            for entry in &domain.repertoire {
+                self.text(&entry.title, "title", 200)?;
+                if !["story", "tool", "case", "lesson", "how-to"].contains(&entry.kind.get_ref().as_str()) {
+                    return Err(self.error(&entry.kind, "kind: must be one of story, tool, case, lesson, how-to".into()));
+                }
+                self.author(&entry.curated_by, &in_domain, slug)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn text(&self, value: &Spanned<String>, field: &str, max: usize) -> Result<(), SeedFailure> {
+        let length = value.get_ref().trim().chars().count();
+        if length == 0 {
+            return Err(self.error(value, format!("{field}: must not be empty")));
+        }
+        if length > max {
+            return Err(self.error(value, format!("{field}: at most {max} characters")));
+        }
+        Ok(())
+    }
+
+    fn author(&self, who: &Spanned<String>, in_domain: &HashSet<String>, slug: &str) -> Result<(), SeedFailure> {
+        if in_domain.contains(&who.get_ref().to_lowercase()) {
+            Ok(())
+        } else {
+            Err(self.error(who, format!("`{}` is not a facilitator or member of domain `{slug}`", who.get_ref())))
+        }
+    }
+}
+
+pub fn valid_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.len() <= 60
+        && !slug.starts_with('-')
+        && !slug.ends_with('-')
+        && !slug.contains("--")
+        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+async fn write(
+    tx: &mut Transaction<'_, Postgres>,
+    community: &CommunityFile,
+    initial_password: Option<&str>,
+) -> Result<SeedReport, SeedFailure> {
+    let mut report = SeedReport::default();
+    let ids = write_users(tx, &community.users, initial_password, &mut report).await?;
+    let id_of = |name: &Spanned<String>| ids.get(&name.get_ref().to_lowercase()).copied();
+    // Starter content is spread over the past weeks, oldest first, so lists look lived in.
+    let total_threads: usize = community.domains.iter().map(|d| d.threads.len()).sum();
+    let mut at = OffsetDateTime::now_utc() - Duration::days(2 * total_threads as i64 + 1);
+    for domain in &community.domains {
+        let creator = domain.facilitators.first().and_then(&id_of);
+        let domain_id = write_domain(tx, domain, creator, &mut report).await?;
+        for (people, role) in [(&domain.facilitators, "facilitator"), (&domain.members, "member")] {
+            for person in people {
+                let Some(user_id) = id_of(person) else { continue };
+                let added = sqlx::query(
+                    "INSERT INTO memberships (domain_id, user_id, role) VALUES ($1, $2, $3)
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(domain_id)
+                .bind(user_id)
+                .bind(role)
+                .execute(&mut **tx)
+                .await?;
+                report.memberships += added.rows_affected() as usize;
+            }
+        }
+        for thread in &domain.threads {
+            at += Duration::days(2);
+            write_thread(tx, domain_id, thread, &id_of, at, &mut report).await?;
+        }
+        for entry in &domain.repertoire {
+            let Some(curator) = id_of(&entry.curated_by) else { continue };
+            let tags = normalise_tags(&entry.tags);
+            let inserted = sqlx::query(
+                "INSERT INTO repertoire_entries (domain_id, kind, title, summary, body_md, body_html, tags, curated_by)
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8
+                  WHERE NOT EXISTS (SELECT 1 FROM repertoire_entries WHERE domain_id = $1 AND title = $3)",
+            )
+            .bind(domain_id)
+            .bind(entry.kind.get_ref())
+            .bind(entry.title.get_ref().trim())
+            .bind(entry.summary.trim())
+            .bind(&entry.body)
+            .bind(markdown::render(&entry.body))
+            .bind(&tags)
+            .bind(curator)
+            .execute(&mut **tx)
+            .await?;
+            report.entries += inserted.rows_affected() as usize;
+        }
+    }
+    Ok(report)
+}
+
+/// Creates the users that do not exist yet and returns every listed or existing user's id by
+/// lower-case username.
+async fn write_users(
+    tx: &mut Transaction<'_, Postgres>,
+    users: &[UserSpec],
+    initial_password: Option<&str>,
+    report: &mut SeedReport,
+) -> Result<HashMap<String, i64>, SeedFailure> {
+    for user in users {
+        let exists: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE lower(username) = lower($1) OR lower(email) = lower($2))",
+        )
+        .bind(user.username.get_ref())
+        .bind(user.email.get_ref())
+        .fetch_one(&mut **tx)
+        .await?;
+        if exists {
+            continue;
+        }
+        let secret = initial_password.map(str::to_string).unwrap_or_else(password::random_secret);
+        let hash = password::hash(secret).await.map_err(SeedFailure::Database)?;
+        let display = if user.display_name.trim().is_empty() { user.username.get_ref().clone() } else { user.display_name.trim().to_string() };
+        sqlx::query(
+            "INSERT INTO users (username, display_name, email, password_hash, site_role, bio_md, bio_html, expertise)
+             VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN 'admin' ELSE 'member' END, $6, $7, $8)",
+        )
+        .bind(user.username.get_ref().trim())
+        .bind(display)
+        .bind(user.email.get_ref().trim())
+        .bind(hash)
+        .bind(user.admin)
+        .bind(&user.bio)
+        .bind(markdown::render(&user.bio))
+        .bind(normalise_tags(&user.expertise))
+        .execute(&mut **tx)
+        .await?;
+        report.users += 1;
+    }
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT lower(username), id FROM users")
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+async fn write_domain(
+    tx: &mut Transaction<'_, Postgres>,
+    domain: &DomainSpec,
+    created_by: Option<i64>,
+    report: &mut SeedReport,
+) -> Result<i64, SeedFailure> {
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO domains (slug, name, charter_md, charter_html, practice_focus, audience, visibility, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (slug) DO NOTHING
+         RETURNING id",
+    )
+    .bind(domain.slug.get_ref())
+    .bind(domain.name.get_ref().trim())
+    .bind(&domain.charter)
+    .bind(markdown::render(&domain.charter))
+    .bind(domain.practice_focus.trim())
+    .bind(domain.audience.trim())
+    .bind(domain.visibility.get_ref())
+    .bind(created_by)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match inserted {
+        Some(id) => {
+            report.domains += 1;
+            Ok(id)
+        }
+        None => Ok(sqlx::query_scalar("SELECT id FROM domains WHERE slug = $1")
+            .bind(domain.slug.get_ref())
+            .fetch_one(&mut **tx)
+            .await?),
+    }
+}
+
+async fn write_thread(
+    tx: &mut Transaction<'_, Postgres>,
+    domain_id: i64,
+    thread: &ThreadSpec,
+    id_of: &impl Fn(&Spanned<String>) -> Option<i64>,
+    at: OffsetDateTime,
+    report: &mut SeedReport,
+) -> Result<(), SeedFailure> {
+    let Some(author) = id_of(&thread.author) else { return Ok(()) };
+    let thread_id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO threads (domain_id, author_id, title, kind, pinned, created_at, last_posted_at)
+         SELECT $1, $2, $3, $4, $5, $6, $6
+          WHERE NOT EXISTS (SELECT 1 FROM threads WHERE domain_id = $1 AND author_id = $2 AND title = $3)
+         RETURNING id",
+    )
+    .bind(domain_id)
+    .bind(author)
+    .bind(thread.title.get_ref().trim())
+    .bind(thread.kind.get_ref())
+    .bind(thread.pinned)
+    .bind(at)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(thread_id) = thread_id else { return Ok(()) };
+    report.threads += 1;
+    let posts = std::iter::once((author, thread.body.get_ref()))
+        .chain(thread.replies.iter().filter_map(|r| Some((id_of(&r.author)?, r.body.get_ref()))));
+    for (i, (author, body)) in posts.enumerate() {
+        sqlx::query(
+            "INSERT INTO posts (thread_id, author_id, body_md, body_html, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(thread_id)
+        .bind(author)
+        .bind(body)
+        .bind(markdown::render(body))
+        .bind(at + Duration::hours(3 * i as i64))
+        .execute(&mut **tx)
+        .await?;
+        report.posts += 1;
+    }
+    Ok(())
+}
+
+/// Tags are lower-case, trimmed, deduplicated, and must contain a letter or digit.
+pub fn normalise_tags(raw: &[String]) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in raw {
+        let tag = tag.trim().to_lowercase();
+        if tag.chars().any(char::is_alphanumeric) && !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    tags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert!(valid_slug("home-gardens"));
+        assert!(valid_slug("k8s"));
+        assert!(!valid_slug("Home"));
+        assert!(!valid_slug("-a"));
+        assert!(!valid_slug("a--b"));
+        assert!(!valid_slug(""));
+    }
+
+    #[test]
+    fn tags_are_normalised() {
+        let raw = vec![" Soil ".to_string(), "soil".into(), "!!!".into(), "No-Dig".into()];
+        assert_eq!(normalise_tags(&raw), vec!["soil", "no-dig"]);
+    }
+
+    #[test]
+    fn the_demo_file_parses() {
+        let parsed: CommunityFile = toml::from_str(DEMO).expect("seeds/demo.toml is valid TOML");
+        assert!(parsed.domains.len() >= 2);
+        assert!(parsed.users.len() >= 12);
+    }
+}

@@ -1,0 +1,98 @@
+//! The whole public surface in one place: every module's routes, then one middleware stack.
+
+use std::any::Any;
+
+use axum::extract::State;
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{middleware, Router};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::error::{error_page, AppError};
+use crate::{
+    admin, auth, cultivate, educate, encourage, forum, integrate, moderation, support, web, AppState,
+};
+
+pub const SESSION_COOKIE: &str = "commonplace_session";
+
+/// Pages may use our own scripts, styles and fonts; images may also come from https sites
+/// (Markdown images). Nothing may frame us, and forms post only here.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' https: data:; \
+    style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; \
+    frame-ancestors 'none'; form-action 'self'";
+
+pub fn router(state: AppState) -> Router {
+    let sessions = SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(30)));
+
+    Router::new()
+        .merge(forum::routes::router())
+        .merge(educate::routes::router())
+        .merge(support::routes::router())
+        .merge(cultivate::routes::router())
+        .merge(encourage::routes::router())
+        .merge(integrate::routes::router())
+        .merge(moderation::routes::router())
+        .merge(admin::routes::router())
+        .merge(auth::routes::router())
+        .route("/healthz", get(healthz))
+        .route("/static/{name}", get(web::static_asset))
+        .fallback(not_found)
+        // Innermost first: CSRF needs the session, so the session layer wraps it.
+        .layer(middleware::from_fn(auth::csrf::verify))
+        .layer(sessions)
+        .layer(header_layer(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
+        // Pages carry personal state; static assets set their own long-lived policy.
+        .layer(header_layer(header::CACHE_CONTROL, "private, no-cache"))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(panic_page))
+        .with_state(state)
+}
+
+fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// Liveness: the process answers and can reach its database.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match sqlx::query("SELECT 1").execute(&state.db).await {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(err) => {
+            tracing::error!(%err, "health check cannot reach the database");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+    }
+}
+
+fn panic_page(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = detail, "a handler panicked");
+    error_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "The server could not finish this request. Please go back and try again.".into(),
+    )
+}

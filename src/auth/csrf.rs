@@ -1,0 +1,107 @@
+//! Cross-site request forgery protection by synchronizer token: every session carries a random
+//! token, every form sends it back in a `csrf` field (scripts may use an `X-CSRF-Token` header),
+//! and this middleware refuses any state-changing request whose token does not match, before a
+//! handler runs. SameSite=Lax cookies are a second line, not the only one.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::Request;
+use axum::http::{header, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rand::RngCore;
+use tower_sessions::Session;
+
+use super::session::CSRF;
+use crate::error::AppError;
+
+/// Larger form bodies are refused here rather than buffered.
+pub const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub async fn verify(request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(request).await;
+    }
+    let Some(session) = request.extensions().get::<Session>().cloned() else {
+        return AppError::Internal(anyhow::anyhow!("the session layer is missing")).into_response();
+    };
+    let expected = match session.get::<String>(CSRF).await {
+        Ok(token) => token,
+        Err(err) => return AppError::from(err).into_response(),
+    };
+    let (parts, body) = request.into_parts();
+    let sent_outside_body = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| parts.uri.query().and_then(|q| form_field(q.as_bytes(), "csrf")));
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let (sent, body) = match sent_outside_body {
+        Some(token) => (Some(token), body),
+        None if is_form => match to_bytes(body, MAX_FORM_BYTES).await {
+            Ok(bytes) => (form_field(&bytes, "csrf"), Body::from(bytes)),
+            Err(_) => return AppError::PayloadTooLarge.into_response(),
+        },
+        None => (None, body),
+    };
+    let valid = match (expected, sent) {
+        (Some(expected), Some(sent)) => constant_time_eq(expected.as_bytes(), sent.as_bytes()),
+        _ => false,
+    };
+    if !valid {
+        return AppError::Forbidden(
+            "This form has expired or did not come from this site. Go back, reload the page \
+             and try again.",
+        )
+        .into_response();
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+fn form_field(encoded: &[u8], name: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(encoded)
+        .ok()?
+        .into_iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_long() {
+        let (a, b) = (new_token(), new_token());
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn finds_the_field_in_a_form_body() {
+        assert_eq!(form_field(b"a=1&csrf=abc%20d", "csrf").as_deref(), Some("abc d"));
+        assert_eq!(form_field(b"a=1", "csrf"), None);
+        assert_eq!(form_field(b"%zz=&&=", "csrf"), None);
+    }
+
+    #[test]
+    fn compares_whole_tokens() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

@@ -1,0 +1,14 @@
+//! Accounts: registration, logging in and out, server-side sessions, CSRF protection, and
+//! rate limits on password guessing. The extractors here (`Visitor`, `Member`, `Admin`) let a
+//! handler's signature state who may call it.
+
+pub mod csrf;
+pub mod fields;
+pub mod password;
+pub mod queries;
+pub mod rate_limit;
+pub mod routes;
+pub mod session;
+pub mod views;
+
+pub use session::{Admin, Member, Visitor};

@@ -1,0 +1,88 @@
+//! SQL for accounts.
+
+use sqlx::PgPool;
+
+use crate::web::CurrentUser;
+
+/// The signed-in member for the header and permission checks: one query per request, with the
+/// unread notification count from its partial index. Suspended accounts are not returned.
+pub async fn current_user(db: &PgPool, id: i64) -> sqlx::Result<Option<CurrentUser>> {
+    let row: Option<(i64, String, String, bool, i64)> = sqlx::query_as(
+        "SELECT u.id, u.username, u.display_name, u.site_role = 'admin',
+                (SELECT count(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL)
+           FROM users u
+          WHERE u.id = $1 AND (u.suspended_until IS NULL OR u.suspended_until <= now())",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(id, username, display_name, is_admin, unread)| CurrentUser {
+        id,
+        username,
+        display_name,
+        is_admin,
+        unread_notifications: unread,
+    }))
+}
+
+pub struct LoginCandidate {
+    pub id: i64,
+    pub password_hash: String,
+    pub suspended_until: Option<time::OffsetDateTime>,
+}
+
+/// Finds an account by username or email, either in any letter case.
+pub async fn login_candidate(db: &PgPool, login: &str) -> sqlx::Result<Option<LoginCandidate>> {
+    let row: Option<(i64, String, Option<time::OffsetDateTime>)> = sqlx::query_as(
+        "SELECT id, password_hash, suspended_until FROM users
+          WHERE lower(username) = lower($1) OR lower(email) = lower($1)
+          LIMIT 1",
+    )
+    .bind(login.trim())
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(id, password_hash, suspended_until)| LoginCandidate {
+        id,
+        password_hash,
+        suspended_until,
+    }))
+}
+
+pub enum Conflict {
+    Username,
+    Email,
+}
+
+/// Creates an account. A taken username or email comes back as a `Conflict` from the unique
+/// index itself, so two simultaneous registrations cannot both succeed.
+pub async fn create_user<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    username: &str,
+    display_name: &str,
+    email: &str,
+    password_hash: &str,
+    is_admin: bool,
+) -> Result<Result<i64, Conflict>, sqlx::Error> {
+    let inserted = sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, email, password_hash, site_role)
+         VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN 'admin' ELSE 'member' END)
+         RETURNING id",
+    )
+    .bind(username)
+    .bind(display_name)
+    .bind(email)
+    .bind(password_hash)
+    .bind(is_admin)
+    .fetch_one(db)
+    .await;
+    match inserted {
+        Ok(id) => Ok(Ok(id)),
+        Err(sqlx::Error::Database(err)) if err.constraint() == Some("users_username_key") => {
+            Ok(Err(Conflict::Username))
+        }
+        Err(sqlx::Error::Database(err)) if err.constraint() == Some("users_email_key") => {
+            Ok(Err(Conflict::Email))
+        }
+        Err(err) => Err(err),
+    }
+}

@@ -1,0 +1,180 @@
+//! /login, /register, /logout.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+
+use super::fields::{display_name, Email, NewPassword, Username};
+use super::queries::{self, Conflict};
+use super::rate_limit::{self, Attempt, ClientIp};
+use super::session::{ensure_csrf, log_in, log_out};
+use super::views::{LoginForm, LoginPage, RegisterForm, RegisterPage};
+use super::Visitor;
+use crate::error::{AppError, Result};
+use crate::web::{flash, safe_next, FieldErrors, FlashKind};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_form).post(login))
+        .route("/register", get(register_form).post(register))
+        .route("/logout", post(logout))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct NextParam {
+    next: Option<String>,
+}
+
+async fn login_form(visitor: Visitor, Query(q): Query<NextParam>) -> Result<Response> {
+    if visitor.page.user.is_some() {
+        return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
+    }
+    let mut page = visitor.page;
+    page.csrf = ensure_csrf(&visitor.session).await?;
+    Ok(LoginPage {
+        page,
+        login: String::new(),
+        next: safe_next(q.next.as_deref()),
+        error: None,
+    }
+    .into_response())
+}
+
+/// The same answer for an unknown account and a wrong password, so the form cannot be used to
+/// find out who has an account here.
+const LOGIN_FAILED: &str = "That username or email and password do not match an account here.";
+
+async fn login(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    visitor: Visitor,
+    Form(form): Form<LoginForm>,
+) -> Result<Response> {
+    let account = form.login.trim().to_string();
+    rate_limit::check(&state.db, &state.config, Attempt::LoginFailure, ip, Some(&account)).await?;
+    let candidate = queries::login_candidate(&state.db, &account).await?;
+    let stored = candidate.as_ref().map(|c| c.password_hash.clone());
+    let matches = super::password::verify(stored, form.password.clone()).await?;
+    let failure = match &candidate {
+        Some(user) if matches => match user.suspended_until {
+            Some(until) if until > time::OffsetDateTime::now_utc() => Some(suspension_notice(until)),
+            _ => None,
+        },
+        _ => Some(LOGIN_FAILED.to_string()),
+    };
+    let Some(user) = candidate.filter(|_| failure.is_none()) else {
+        rate_limit::record(&state.db, Attempt::LoginFailure, ip, Some(&account)).await?;
+        let page = LoginPage {
+            page: visitor.page,
+            login: form.login,
+            next: safe_next(Some(&form.next)),
+            error: failure,
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    log_in(&visitor.session, user.id).await?;
+    flash(&visitor.session, FlashKind::Success, "You are logged in.").await?;
+    Ok(Redirect::to(&safe_next(Some(&form.next))).into_response())
+}
+
+fn suspension_notice(until: time::OffsetDateTime) -> String {
+    if until.year() >= 9999 {
+        "This account is suspended.".to_string()
+    } else {
+        format!("This account is suspended until {}.", until.date())
+    }
+}
+
+async fn register_form(visitor: Visitor, Query(q): Query<NextParam>) -> Result<Response> {
+    if visitor.page.user.is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    let mut page = visitor.page;
+    page.csrf = ensure_csrf(&visitor.session).await?;
+    let form = RegisterForm {
+        next: safe_next(q.next.as_deref()),
+        ..RegisterForm::default()
+    };
+    Ok(RegisterPage {
+        page,
+        form,
+        errors: FieldErrors::default(),
+    }
+    .into_response())
+}
+
+async fn register(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    visitor: Visitor,
+    Form(mut form): Form<RegisterForm>,
+) -> Result<Response> {
+    rate_limit::check(&state.db, &state.config, Attempt::Registration, ip, None).await?;
+    let mut errors = FieldErrors::default();
+    let username = errors.check("username", Username::parse(&form.username));
+    let email = errors.check("email", Email::parse(&form.email));
+    let password = errors.check("password", NewPassword::parse(&form.password, &form.username));
+    let display = username
+        .as_ref()
+        .and_then(|u| errors.check("display_name", display_name(&form.display_name, u)));
+    let (Some(username), Some(email), Some(password), Some(display), true) =
+        (username, email, password, display, errors.is_empty())
+    else {
+        return Ok(refill(visitor, form, errors));
+    };
+    rate_limit::record(&state.db, Attempt::Registration, ip, None).await?;
+    let hash = super::password::hash(password.expose().to_string()).await?;
+    let created = queries::create_user(
+        &state.db,
+        username.as_str(),
+        &display,
+        email.as_str(),
+        &hash,
+        false,
+    )
+    .await?;
+    let user_id = match created {
+        Ok(id) => id,
+        Err(Conflict::Username) => {
+            errors.add("username", "That username is taken. Try another.");
+            return Ok(refill(visitor, form, errors));
+        }
+        Err(Conflict::Email) => {
+            errors.add("email", "An account with that email already exists. Log in instead?");
+            return Ok(refill(visitor, form, errors));
+        }
+    };
+    log_in(&visitor.session, user_id).await?;
+    flash(
+        &visitor.session,
+        FlashKind::Success,
+        format!("Welcome to Commonplace, {display}. Join a domain to start taking part."),
+    )
+    .await?;
+    form.next = safe_next(Some(&form.next));
+    let target = if form.next == "/" { "/d" } else { form.next.as_str() };
+    Ok(Redirect::to(target).into_response())
+}
+
+/// The form again, with everything but the password kept and each problem beside its field.
+fn refill(visitor: Visitor, mut form: RegisterForm, errors: FieldErrors) -> Response {
+    form.password.clear();
+    let page = RegisterPage {
+        page: visitor.page,
+        form,
+        errors,
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+async fn logout(visitor: Visitor) -> Result<Response> {
+    if visitor.page.user.is_none() {
+        return Err(AppError::BadRequest("You are not logged in.".into()));
+    }
+    log_out(&visitor.session).await?;
+    Ok(Redirect::to("/").into_response())
+}

@@ -1,0 +1,123 @@
+//! Who is asking. Sessions live server-side in PostgreSQL (tower-sessions); the cookie holds only
+//! the session id. These extractors turn a session into a `Visitor`, a `Member` or an `Admin`,
+//! so a handler's signature states the permission it needs.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use tower_sessions::Session;
+
+use crate::error::{AppError, Result};
+use crate::web::{take_flash, CurrentUser, PageContext};
+use crate::AppState;
+
+const USER_ID: &str = "user_id";
+pub const CSRF: &str = "csrf";
+
+/// Anyone, signed in or not.
+pub struct Visitor {
+    pub page: PageContext,
+    pub session: Session,
+}
+
+/// A signed-in member whose account is not suspended.
+pub struct Member {
+    pub user: CurrentUser,
+    pub page: PageContext,
+    pub session: Session,
+}
+
+/// A site admin.
+pub struct Admin(pub Member);
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let session = session_of(parts)?;
+        let user = match session.get::<i64>(USER_ID).await? {
+            Some(id) => {
+                let user = super::queries::current_user(&state.db, id).await?;
+                if user.is_none() {
+                    // Suspended or deleted since logging in: the session ends now.
+                    session.flush().await?;
+                }
+                user
+            }
+            None => None,
+        };
+        let csrf = session.get::<String>(CSRF).await?.unwrap_or_default();
+        let flash = take_flash(&session).await?;
+        Ok(Visitor {
+            page: PageContext { user, csrf, flash },
+            session,
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for Member {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let visitor = Visitor::from_request_parts(parts, state).await?;
+        match visitor.page.user.clone() {
+            Some(user) => Ok(Member {
+                user,
+                page: visitor.page,
+                session: visitor.session,
+            }),
+            None => Err(AppError::LoginRequired {
+                next: parts
+                    .uri
+                    .path_and_query()
+                    .map(|pq| pq.as_str().to_string())
+                    .unwrap_or_else(|| "/".into()),
+            }),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let member = Member::from_request_parts(parts, state).await?;
+        if member.user.is_admin {
+            Ok(Admin(member))
+        } else {
+            Err(AppError::Forbidden("Only site admins can do that."))
+        }
+    }
+}
+
+fn session_of(parts: &Parts) -> Result<Session> {
+    parts
+        .extensions
+        .get::<Session>()
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("the session layer is missing").into())
+}
+
+/// Signs `user_id` in. The session id changes, so an id planted before login (session
+/// fixation) is worthless after it; the CSRF token changes with it.
+pub async fn log_in(session: &Session, user_id: i64) -> Result<()> {
+    session.cycle_id().await?;
+    session.insert(USER_ID, user_id).await?;
+    session.insert(CSRF, super::csrf::new_token()).await?;
+    Ok(())
+}
+
+/// Ends the session on the server: the cookie that named it no longer works.
+pub async fn log_out(session: &Session) -> Result<()> {
+    session.flush().await?;
+    Ok(())
+}
+
+/// The CSRF token for a visitor's form, creating the session that holds it if need be.
+pub async fn ensure_csrf(session: &Session) -> Result<String> {
+    if let Some(token) = session.get::<String>(CSRF).await? {
+        return Ok(token);
+    }
+    let token = super::csrf::new_token();
+    session.insert(CSRF, token.clone()).await?;
+    Ok(token)
+}

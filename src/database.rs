@@ -1,0 +1,80 @@
+//! The connection pool, migrations, and where the database comes from.
+
+pub mod embedded;
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+
+pub use embedded::{Durability, EmbeddedPostgres};
+
+/// The database the server talks to: a server named by `DATABASE_URL`, or a private cluster that
+/// lives (and stops) with this process.
+pub struct Database {
+    pub pool: PgPool,
+    /// Held so the private cluster stops when the server does.
+    pub embedded: Option<EmbeddedPostgres>,
+}
+
+/// The database name inside a private cluster.
+pub const EMBEDDED_DATABASE: &str = "commonplace";
+
+impl Database {
+    pub async fn open(database_url: Option<&str>, data_dir: &Path) -> anyhow::Result<Self> {
+        match database_url {
+            Some(url) => {
+                let options: PgConnectOptions = url.parse().context("DATABASE_URL is not a valid PostgreSQL URL")?;
+                let pool = pool(options).await.context("could not connect to DATABASE_URL")?;
+                Ok(Database { pool, embedded: None })
+            }
+            None => {
+                let cluster = EmbeddedPostgres::start(&data_dir.join("postgres"), Durability::Durable).await?;
+                create_database_if_missing(&cluster, EMBEDDED_DATABASE).await?;
+                let pool = pool(cluster.connect_options(EMBEDDED_DATABASE)).await?;
+                Ok(Database { pool, embedded: Some(cluster) })
+            }
+        }
+    }
+
+    /// Closes the pool, then stops the private cluster if there is one.
+    pub async fn close(self) {
+        self.pool.close().await;
+        if let Some(cluster) = self.embedded {
+            cluster.stop();
+        }
+    }
+}
+
+pub async fn pool(options: PgConnectOptions) -> anyhow::Result<PgPool> {
+    Ok(PgPoolOptions::new()
+        .max_connections(10)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await?)
+}
+
+pub async fn create_database_if_missing(cluster: &EmbeddedPostgres, name: &str) -> anyhow::Result<()> {
+    let mut conn = sqlx::ConnectOptions::connect(&cluster.connect_options("postgres")).await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await?;
+    if !exists {
+        // Identifiers cannot be bound; `name` is one of our own constants.
+        sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await?;
+    }
+    Ok(())
+}
+
+/// Brings the schema up to date: our migrations, then the session store's table.
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    sqlx::migrate!("./migrations").run(pool).await.context("running migrations")?;
+    tower_sessions_sqlx_store::PostgresStore::new(pool.clone())
+        .migrate()
+        .await
+        .context("creating the session table")?;
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! The one error type. Each variant is an HTTP outcome with a human page; internal causes are
+//! logged once, here, and never shown to the member.
+
+use askama::Template;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// Only for signed-in members; carries the path to come back to after logging in.
+    #[error("login required")]
+    LoginRequired { next: String },
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("too many attempts")]
+    TooManyRequests,
+    #[error("request too large")]
+    PayloadTooLarge,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("session error: {0}")]
+    Session(#[from] tower_sessions::session::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    status: u16,
+    heading: &'static str,
+    message: String,
+}
+
+impl AppError {
+    fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Database(_) | AppError::Session(_) | AppError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let (heading, message) = match &self {
+            AppError::LoginRequired { next } => {
+                let target = format!("/login?next={}", crate::web::url_encode(next));
+                return Redirect::to(&target).into_response();
+            }
+            AppError::NotFound => (
+                "Page not found",
+                "There is nothing here. It may have been moved, or it may be in a private domain."
+                    .to_string(),
+            ),
+            AppError::Forbidden(why) => ("Not allowed", why.to_string()),
+            AppError::BadRequest(why) => ("That request did not make sense", why.clone()),
+            AppError::TooManyRequests => (
+                "Too many attempts",
+                "There have been too many attempts from your address or on this account. \
+                 Please wait fifteen minutes and try again."
+                    .to_string(),
+            ),
+            AppError::PayloadTooLarge => (
+                "Too large",
+                "What you sent is larger than this site accepts.".to_string(),
+            ),
+            AppError::Database(_) | AppError::Session(_) | AppError::Internal(_) => {
+                tracing::error!(error = %self, "request failed");
+                (
+                    "Something went wrong",
+                    "The server could not finish this request. Nothing you typed was saved by \
+                     this attempt; please go back and try again."
+                        .to_string(),
+                )
+            }
+        };
+        error_page(status, heading, message)
+    }
+}
+
+/// Renders the error page. Also used by the panic handler, so it must not fail.
+pub fn error_page(status: StatusCode, heading: &'static str, message: String) -> Response {
+    let page = ErrorPage {
+        status: status.as_u16(),
+        heading,
+        message,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, [(header::CONTENT_TYPE, "text/plain")], heading).into_response(),
+    }
+}

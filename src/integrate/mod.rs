@@ -1,0 +1,4 @@
+//! Integrate: close the loop from talk to practice — practice reports, commitments and outcome
+//! tallies.
+
+pub mod routes;

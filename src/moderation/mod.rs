@@ -1,0 +1,3 @@
+//! Moderation: what facilitators do inside their own domain — pin, lock, hide, flags, bans.
+
+pub mod routes;

@@ -1,0 +1,133 @@
+//! `commonplace serve`: open the database (starting a private cluster if need be), migrate, seed
+//! the demo into an empty database, serve until Ctrl-C or SIGTERM, then drain and stop cleanly.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+
+use crate::admin::seed;
+use crate::database::{self, Database};
+use crate::{app, auth, AppState, Config};
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let database = open(&config).await?;
+    seed_demo_if_empty(&database.pool, &config).await?;
+    let state = AppState {
+        db: database.pool.clone(),
+        config: Arc::new(config.clone()),
+    };
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("could not listen on {} (set COMMONPLACE_BIND)", config.bind))?;
+    let housekeeping = tokio::spawn(housekeeping(database.pool.clone()));
+    tracing::info!(
+        "Commonplace is serving {} (ready in {} ms)",
+        config.base_url,
+        started.elapsed().as_millis()
+    );
+    axum::serve(
+        listener,
+        app::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    housekeeping.abort();
+    tracing::info!("stopping");
+    database.close().await;
+    Ok(())
+}
+
+/// The database with its schema up to date.
+pub async fn open(config: &Config) -> anyhow::Result<Database> {
+    if config.database_url.is_none() {
+        tracing::info!(
+            "no DATABASE_URL: using the private PostgreSQL cluster in {}",
+            config.data_dir.join("postgres").display()
+        );
+    }
+    let database = Database::open(config.database_url.as_deref(), &config.data_dir).await?;
+    database::migrate(&database.pool).await?;
+    Ok(database)
+}
+
+async fn seed_demo_if_empty(db: &PgPool, config: &Config) -> anyhow::Result<()> {
+    let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM users)")
+        .fetch_one(db)
+        .await?;
+    if !empty {
+        return Ok(());
+    }
+    let password = config
+        .demo_password
+        .clone()
+        .unwrap_or_else(auth::password::random_secret);
+    let report = seed::load(db, seed::DEMO_NAME, seed::DEMO, Some(&password)).await?;
+    let accounts: Vec<(String, String)> = sqlx::query_as(
+        "SELECT DISTINCT ON (role) role, username FROM (
+             SELECT 'admin' AS role, username, id FROM users WHERE site_role = 'admin'
+             UNION ALL
+             SELECT 'facilitator', u.username, u.id FROM users u
+               JOIN memberships m ON m.user_id = u.id AND m.role = 'facilitator'
+              WHERE u.site_role = 'member'
+             UNION ALL
+             SELECT 'member', u.username, u.id FROM users u
+              WHERE u.site_role = 'member'
+                AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.role = 'facilitator')
+         ) accounts ORDER BY role, id",
+    )
+    .fetch_all(db)
+    .await?;
+    let mut banner = format!("\nSeeded the demo community: {report}.\nDemo accounts (all share one password):\n");
+    for (role, username) in accounts {
+        banner.push_str(&format!("  {role:<12} {username}\n"));
+    }
+    if config.demo_password.is_some() {
+        banner.push_str("  password     (from COMMONPLACE_DEMO_PASSWORD)\n");
+    } else {
+        banner.push_str(&format!(
+            "  password     {password}\n  This password is shown once. Set COMMONPLACE_DEMO_PASSWORD to choose it.\n"
+        ));
+    }
+    println!("{banner}");
+    Ok(())
+}
+
+/// Drops expired sessions and stale rate-limit records every ten minutes.
+async fn housekeeping(db: PgPool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let sessions = sqlx::query("DELETE FROM tower_sessions.session WHERE expiry_date < now()")
+            .execute(&db)
+            .await;
+        if let Err(err) = sessions {
+            tracing::warn!(%err, "could not drop expired sessions");
+        }
+        if let Err(err) = auth::rate_limit::forget_old(&db).await {
+            tracing::warn!(%err, "could not drop old login attempts");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,9 @@
+//! This function's routes; none are served yet.
+
+use axum::Router;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+}
