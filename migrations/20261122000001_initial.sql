@@ -15,8 +15,8 @@ CREATE TABLE users (
     bio_html        text NOT NULL DEFAULT '',
     expertise       text[] NOT NULL DEFAULT '{}',
     site_role       text NOT NULL DEFAULT 'member' CHECK (site_role IN ('member', 'admin')),
-    -- 'infinity' suspends for good.
-    suspended_until timestamptz,
+    -- Suspended for good is 9999-12-31: 'infinity' cannot be decoded by the time crate.
+    suspended_until timestamptz CHECK (isfinite(suspended_until)),
     created_at      timestamptz NOT NULL DEFAULT now()
 );
 -- Case-insensitive uniqueness: "Ana" and "ana" are the same account.
@@ -59,7 +59,8 @@ CREATE TABLE memberships (
     user_id      bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     role         text NOT NULL DEFAULT 'member' CHECK (role IN ('member', 'facilitator')),
     joined_at    timestamptz NOT NULL DEFAULT now(),
-    banned_until timestamptz,
+    -- Banned for good is 9999-12-31, as for suspensions.
+    banned_until timestamptz CHECK (isfinite(banned_until)),
     ban_reason   text,
     PRIMARY KEY (domain_id, user_id)
 );

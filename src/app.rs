@@ -17,7 +17,8 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::error::{error_page, AppError};
 use crate::{
-    admin, auth, cultivate, educate, encourage, forum, integrate, moderation, support, web, AppState,
+    admin, auth, cultivate, educate, encourage, forum, integrate, moderation, support, web,
+    AppState,
 };
 
 pub const SESSION_COOKIE: &str = "commonplace_session";
@@ -52,7 +53,10 @@ pub fn router(state: AppState) -> Router {
         // Innermost first: CSRF needs the session, so the session layer wraps it.
         .layer(middleware::from_fn(auth::csrf::verify))
         .layer(sessions)
-        .layer(header_layer(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .layer(header_layer(
+            header::CONTENT_SECURITY_POLICY,
+            CONTENT_SECURITY_POLICY,
+        ))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header_layer(header::REFERRER_POLICY, "same-origin"))

@@ -36,12 +36,17 @@ impl Config {
             .parse()
             .context("COMMONPLACE_BIND must be an address like 127.0.0.1:3000")?;
         let trusted_proxy = var("COMMONPLACE_TRUSTED_PROXY")
-            .map(|v| v.parse().context("COMMONPLACE_TRUSTED_PROXY must be an IP address"))
+            .map(|v| {
+                v.parse()
+                    .context("COMMONPLACE_TRUSTED_PROXY must be an IP address")
+            })
             .transpose()?;
         Ok(Config {
             database_url: var("DATABASE_URL"),
             bind,
-            data_dir: var("COMMONPLACE_DATA_DIR").unwrap_or_else(|| "data".into()).into(),
+            data_dir: var("COMMONPLACE_DATA_DIR")
+                .unwrap_or_else(|| "data".into())
+                .into(),
             base_url: var("COMMONPLACE_BASE_URL")
                 .unwrap_or_else(|| format!("http://{bind}"))
                 .trim_end_matches('/')

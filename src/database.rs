@@ -26,15 +26,27 @@ impl Database {
     pub async fn open(database_url: Option<&str>, data_dir: &Path) -> anyhow::Result<Self> {
         match database_url {
             Some(url) => {
-                let options: PgConnectOptions = url.parse().context("DATABASE_URL is not a valid PostgreSQL URL")?;
-                let pool = pool(options).await.context("could not connect to DATABASE_URL")?;
-                Ok(Database { pool, embedded: None })
+                let options: PgConnectOptions = url
+                    .parse()
+                    .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+                let pool = pool(options)
+                    .await
+                    .context("could not connect to DATABASE_URL")?;
+                Ok(Database {
+                    pool,
+                    embedded: None,
+                })
             }
             None => {
-                let cluster = EmbeddedPostgres::start(&data_dir.join("postgres"), Durability::Durable).await?;
+                let cluster =
+                    EmbeddedPostgres::start(&data_dir.join("postgres"), Durability::Durable)
+                        .await?;
                 create_database_if_missing(&cluster, EMBEDDED_DATABASE).await?;
                 let pool = pool(cluster.connect_options(EMBEDDED_DATABASE)).await?;
-                Ok(Database { pool, embedded: Some(cluster) })
+                Ok(Database {
+                    pool,
+                    embedded: Some(cluster),
+                })
             }
         }
     }
@@ -56,22 +68,31 @@ pub async fn pool(options: PgConnectOptions) -> anyhow::Result<PgPool> {
         .await?)
 }
 
-pub async fn create_database_if_missing(cluster: &EmbeddedPostgres, name: &str) -> anyhow::Result<()> {
+pub async fn create_database_if_missing(
+    cluster: &EmbeddedPostgres,
+    name: &str,
+) -> anyhow::Result<()> {
     let mut conn = sqlx::ConnectOptions::connect(&cluster.connect_options("postgres")).await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(name)
-        .fetch_one(&mut conn)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
     if !exists {
         // Identifiers cannot be bound; `name` is one of our own constants.
-        sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await?;
+        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .await?;
     }
     Ok(())
 }
 
 /// Brings the schema up to date: our migrations, then the session store's table.
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    sqlx::migrate!("./migrations").run(pool).await.context("running migrations")?;
+    sqlx::migrate!("./migrations")
+        .run(pool)
+        .await
+        .context("running migrations")?;
     tower_sessions_sqlx_store::PostgresStore::new(pool.clone())
         .migrate()
         .await

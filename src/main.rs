@@ -86,8 +86,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { file } => {
-            let source = std::fs::read(&file)
-                .map_err(|err| anyhow::anyhow!("{}: {err}", file.display()))?;
+            let source =
+                std::fs::read(&file).map_err(|err| anyhow::anyhow!("{}: {err}", file.display()))?;
             let source = String::from_utf8(source)
                 .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", file.display()))?;
             let database = server::open(&config).await?;

@@ -13,10 +13,46 @@ use pulldown_cmark::{html, Event, Options, Parser};
 
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let tags: HashSet<&str> = [
-        "a", "abbr", "b", "blockquote", "br", "code", "del", "details", "dd", "dl", "dt", "em",
-        "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "input", "kbd", "li", "ol", "p",
-        "pre", "s", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "th",
-        "thead", "tr", "ul",
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "code",
+        "del",
+        "details",
+        "dd",
+        "dl",
+        "dt",
+        "em",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "input",
+        "kbd",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "s",
+        "span",
+        "strong",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "thead",
+        "tr",
+        "ul",
     ]
     .into_iter()
     .collect();
@@ -24,7 +60,10 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     tag_attributes.insert("a", ["href", "title"].into_iter().collect());
     tag_attributes.insert("img", ["src", "alt", "title"].into_iter().collect());
     // Task-list checkboxes: shown, never submitted.
-    tag_attributes.insert("input", ["type", "checked", "disabled"].into_iter().collect());
+    tag_attributes.insert(
+        "input",
+        ["type", "checked", "disabled"].into_iter().collect(),
+    );
     tag_attributes.insert("th", ["align"].into_iter().collect());
     tag_attributes.insert("td", ["align"].into_iter().collect());
     tag_attributes.insert("ol", ["start"].into_iter().collect());
@@ -36,9 +75,14 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
         .link_rel(Some("nofollow ugc noopener"))
         .allowed_classes(
-            [("code", ["language-rust", "language-sql", "language-text"].into_iter().collect())]
-                .into_iter()
-                .collect(),
+            [(
+                "code",
+                ["language-rust", "language-sql", "language-text"]
+                    .into_iter()
+                    .collect(),
+            )]
+            .into_iter()
+            .collect(),
         )
         .attribute_filter(|element, attribute, value| match (element, attribute) {
             // Only checkboxes survive as inputs.
@@ -91,11 +135,16 @@ mod tests {
 
     #[test]
     fn renders_the_extensions_we_promise() {
-        let html = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~\n\n- [x] done\n\n```rust\nfn x() {}\n```");
+        let html = render(
+            "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~\n\n- [x] done\n\n```rust\nfn x() {}\n```",
+        );
         assert!(html.contains("<table>"), "{html}");
         assert!(html.contains("<del>old</del>"), "{html}");
         assert!(html.contains("type=\"checkbox\""), "{html}");
-        assert!(html.contains("<pre><code class=\"language-rust\">"), "{html}");
+        assert!(
+            html.contains("<pre><code class=\"language-rust\">"),
+            "{html}"
+        );
     }
 
     #[test]
@@ -108,7 +157,8 @@ mod tests {
 
     #[test]
     fn links_get_rel_and_dangerous_schemes_go() {
-        let html = render("[a](https://example.org) [b](javascript:alert(1)) [c](data:text/html,x)");
+        let html =
+            render("[a](https://example.org) [b](javascript:alert(1)) [c](data:text/html,x)");
         assert!(html.contains("rel=\"nofollow ugc noopener\""), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("data:"), "{html}");
@@ -116,7 +166,10 @@ mod tests {
 
     #[test]
     fn excerpts_are_plain_and_short() {
-        assert_eq!(plain_excerpt("# Title\n\nSome *emphasis* here.", 100), "Title Some emphasis here.");
+        assert_eq!(
+            plain_excerpt("# Title\n\nSome *emphasis* here.", 100),
+            "Title Some emphasis here."
+        );
         assert_eq!(plain_excerpt("abcdef", 4), "abc…");
     }
 }

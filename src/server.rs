@@ -82,7 +82,9 @@ async fn seed_demo_if_empty(db: &PgPool, config: &Config) -> anyhow::Result<()> 
     )
     .fetch_all(db)
     .await?;
-    let mut banner = format!("\nSeeded the demo community: {report}.\nDemo accounts (all share one password):\n");
+    let mut banner = format!(
+        "\nSeeded the demo community: {report}.\nDemo accounts (all share one password):\n"
+    );
     for (role, username) in accounts {
         banner.push_str(&format!("  {role:<12} {username}\n"));
     }

@@ -162,10 +162,16 @@ pub fn asset_url(name: &str) -> String {
 }
 
 pub async fn static_asset(Path(name): Path<String>) -> Result<Response> {
-    let asset = ASSETS.iter().find(|a| a.name == name).ok_or(AppError::NotFound)?;
+    let asset = ASSETS
+        .iter()
+        .find(|a| a.name == name)
+        .ok_or(AppError::NotFound)?;
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.content_type),
+            ),
             (
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=31536000, immutable"),

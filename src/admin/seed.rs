@@ -37,7 +37,7 @@ struct CommunityFile {
 struct UserSpec {
     username: Spanned<String>,
     #[serde(default)]
-    display_name: String,
+    display_name: Option<Spanned<String>>,
     email: Spanned<String>,
     #[serde(default)]
     admin: bool,
@@ -106,7 +106,7 @@ struct EntrySpec {
     #[serde(default)]
     summary: String,
     #[serde(default)]
-    body: String,
+    body: Option<Spanned<String>>,
     #[serde(default)]
     tags: Vec<String>,
     curated_by: Spanned<String>,
@@ -216,7 +216,10 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn line_of(&self, offset: usize) -> usize {
-        self.source[..offset.min(self.source.len())].matches('\n').count() + 1
+        self.source[..offset.min(self.source.len())]
+            .matches('\n')
+            .count()
+            + 1
     }
 
     fn error<T>(&self, at: &Spanned<T>, message: String) -> SeedFailure {
@@ -228,7 +231,11 @@ impl Checker<'_> {
         })
     }
 
-    async fn validate(&self, community: &CommunityFile, tx: &mut Transaction<'_, Postgres>) -> Result<(), SeedFailure> {
+    async fn validate(
+        &self,
+        community: &CommunityFile,
+        tx: &mut Transaction<'_, Postgres>,
+    ) -> Result<(), SeedFailure> {
         let mut usernames = HashSet::new();
         let mut emails = HashSet::new();
         for user in &community.users {
@@ -236,11 +243,22 @@ impl Checker<'_> {
                 .map_err(|why| self.error(&user.username, format!("username: {why}")))?;
             Email::parse(user.email.get_ref())
                 .map_err(|why| self.error(&user.email, format!("email: {why}")))?;
+            if let Some(name) = &user.display_name {
+                if name.get_ref().trim().chars().count() > 80 {
+                    return Err(self.error(name, "display_name: at most 80 characters".into()));
+                }
+            }
             if !usernames.insert(user.username.get_ref().to_lowercase()) {
-                return Err(self.error(&user.username, format!("username: `{}` is listed twice", user.username.get_ref())));
+                return Err(self.error(
+                    &user.username,
+                    format!("username: `{}` is listed twice", user.username.get_ref()),
+                ));
             }
             if !emails.insert(user.email.get_ref().to_lowercase()) {
-                return Err(self.error(&user.email, format!("email: `{}` is listed twice", user.email.get_ref())));
+                return Err(self.error(
+                    &user.email,
+                    format!("email: `{}` is listed twice", user.email.get_ref()),
+                ));
             }
         }
         let existing: HashSet<String> = sqlx::query_scalar("SELECT lower(username) FROM users")
@@ -259,17 +277,32 @@ impl Checker<'_> {
                 return Err(self.error(&domain.slug, format!("slug: `{slug}` must be lower-case letters, digits and single hyphens, at most 60 characters")));
             }
             if !slugs.insert(slug.clone()) {
-                return Err(self.error(&domain.slug, format!("slug: `{slug}` is used by two domains")));
+                return Err(self.error(
+                    &domain.slug,
+                    format!("slug: `{slug}` is used by two domains"),
+                ));
             }
             self.text(&domain.name, "name", 100)?;
             if !["public", "private"].contains(&domain.visibility.get_ref().as_str()) {
-                return Err(self.error(&domain.visibility, "visibility: must be \"public\" or \"private\"".into()));
+                return Err(self.error(
+                    &domain.visibility,
+                    "visibility: must be \"public\" or \"private\"".into(),
+                ));
             }
             let mut in_domain = HashSet::new();
-            for (field, people) in [("facilitators", &domain.facilitators), ("members", &domain.members)] {
+            for (field, people) in [
+                ("facilitators", &domain.facilitators),
+                ("members", &domain.members),
+            ] {
                 for person in people {
                     if !known(person) {
-                        return Err(self.error(person, format!("{field}: no user `{}` in this file or on the site", person.get_ref())));
+                        return Err(self.error(
+                            person,
+                            format!(
+                                "{field}: no user `{}` in this file or on the site",
+                                person.get_ref()
+                            ),
+                        ));
                     }
                     in_domain.insert(person.get_ref().to_lowercase());
                 }
@@ -277,8 +310,13 @@ impl Checker<'_> {
             for thread in &domain.threads {
                 self.text(&thread.title, "title", 200)?;
                 self.text(&thread.body, "body", 100_000)?;
-                if !["discussion", "question", "introduction"].contains(&thread.kind.get_ref().as_str()) {
-                    return Err(self.error(&thread.kind, "kind: must be \"discussion\", \"question\" or \"introduction\"".into()));
+                if !["discussion", "question", "introduction"]
+                    .contains(&thread.kind.get_ref().as_str())
+                {
+                    return Err(self.error(
+                        &thread.kind,
+                        "kind: must be \"discussion\", \"question\" or \"introduction\"".into(),
+                    ));
                 }
                 self.author(&thread.author, &in_domain, slug)?;
                 for reply in &thread.replies {
@@ -288,8 +326,18 @@ impl Checker<'_> {
             }
             for entry in &domain.repertoire {
                 self.text(&entry.title, "title", 200)?;
-                if !["story", "tool", "case", "lesson", "how-to"].contains(&entry.kind.get_ref().as_str()) {
-                    return Err(self.error(&entry.kind, "kind: must be one of story, tool, case, lesson, how-to".into()));
+                if let Some(body) = &entry.body {
+                    if body.get_ref().chars().count() > 100_000 {
+                        return Err(self.error(body, "body: at most 100000 characters".into()));
+                    }
+                }
+                if !["story", "tool", "case", "lesson", "how-to"]
+                    .contains(&entry.kind.get_ref().as_str())
+                {
+                    return Err(self.error(
+                        &entry.kind,
+                        "kind: must be one of story, tool, case, lesson, how-to".into(),
+                    ));
                 }
                 self.author(&entry.curated_by, &in_domain, slug)?;
             }
@@ -308,11 +356,22 @@ impl Checker<'_> {
         Ok(())
     }
 
-    fn author(&self, who: &Spanned<String>, in_domain: &HashSet<String>, slug: &str) -> Result<(), SeedFailure> {
+    fn author(
+        &self,
+        who: &Spanned<String>,
+        in_domain: &HashSet<String>,
+        slug: &str,
+    ) -> Result<(), SeedFailure> {
         if in_domain.contains(&who.get_ref().to_lowercase()) {
             Ok(())
         } else {
-            Err(self.error(who, format!("`{}` is not a facilitator or member of domain `{slug}`", who.get_ref())))
+            Err(self.error(
+                who,
+                format!(
+                    "`{}` is not a facilitator or member of domain `{slug}`",
+                    who.get_ref()
+                ),
+            ))
         }
     }
 }
@@ -323,7 +382,9 @@ pub fn valid_slug(slug: &str) -> bool {
         && !slug.starts_with('-')
         && !slug.ends_with('-')
         && !slug.contains("--")
-        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 async fn write(
@@ -340,9 +401,14 @@ async fn write(
     for domain in &community.domains {
         let creator = domain.facilitators.first().and_then(&id_of);
         let domain_id = write_domain(tx, domain, creator, &mut report).await?;
-        for (people, role) in [(&domain.facilitators, "facilitator"), (&domain.members, "member")] {
+        for (people, role) in [
+            (&domain.facilitators, "facilitator"),
+            (&domain.members, "member"),
+        ] {
             for person in people {
-                let Some(user_id) = id_of(person) else { continue };
+                let Some(user_id) = id_of(person) else {
+                    continue;
+                };
                 let added = sqlx::query(
                     "INSERT INTO memberships (domain_id, user_id, role) VALUES ($1, $2, $3)
                      ON CONFLICT DO NOTHING",
@@ -360,8 +426,15 @@ async fn write(
             write_thread(tx, domain_id, thread, &id_of, at, &mut report).await?;
         }
         for entry in &domain.repertoire {
-            let Some(curator) = id_of(&entry.curated_by) else { continue };
+            let Some(curator) = id_of(&entry.curated_by) else {
+                continue;
+            };
             let tags = normalise_tags(&entry.tags);
+            let body = entry
+                .body
+                .as_ref()
+                .map(|b| b.get_ref().as_str())
+                .unwrap_or("");
             let inserted = sqlx::query(
                 "INSERT INTO repertoire_entries (domain_id, kind, title, summary, body_md, body_html, tags, curated_by)
                  SELECT $1, $2, $3, $4, $5, $6, $7, $8
@@ -371,8 +444,8 @@ async fn write(
             .bind(entry.kind.get_ref())
             .bind(entry.title.get_ref().trim())
             .bind(entry.summary.trim())
-            .bind(&entry.body)
-            .bind(markdown::render(&entry.body))
+            .bind(body)
+            .bind(markdown::render(body))
             .bind(&tags)
             .bind(curator)
             .execute(&mut **tx)
@@ -402,9 +475,16 @@ async fn write_users(
         if exists {
             continue;
         }
-        let secret = initial_password.map(str::to_string).unwrap_or_else(password::random_secret);
-        let hash = password::hash(secret).await.map_err(SeedFailure::Database)?;
-        let display = if user.display_name.trim().is_empty() { user.username.get_ref().clone() } else { user.display_name.trim().to_string() };
+        let secret = initial_password
+            .map(str::to_string)
+            .unwrap_or_else(password::random_secret);
+        let hash = password::hash(secret)
+            .await
+            .map_err(SeedFailure::Database)?;
+        let display = match user.display_name.as_ref().map(|n| n.get_ref().trim()) {
+            Some(name) if !name.is_empty() => name.to_string(),
+            _ => user.username.get_ref().trim().to_string(),
+        };
         sqlx::query(
             "INSERT INTO users (username, display_name, email, password_hash, site_role, bio_md, bio_html, expertise)
              VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN 'admin' ELSE 'member' END, $6, $7, $8)",
@@ -469,7 +549,9 @@ async fn write_thread(
     at: OffsetDateTime,
     report: &mut SeedReport,
 ) -> Result<(), SeedFailure> {
-    let Some(author) = id_of(&thread.author) else { return Ok(()) };
+    let Some(author) = id_of(&thread.author) else {
+        return Ok(());
+    };
     let thread_id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO threads (domain_id, author_id, title, kind, pinned, created_at, last_posted_at)
          SELECT $1, $2, $3, $4, $5, $6, $6
@@ -484,10 +566,16 @@ async fn write_thread(
     .bind(at)
     .fetch_optional(&mut **tx)
     .await?;
-    let Some(thread_id) = thread_id else { return Ok(()) };
+    let Some(thread_id) = thread_id else {
+        return Ok(());
+    };
     report.threads += 1;
-    let posts = std::iter::once((author, thread.body.get_ref()))
-        .chain(thread.replies.iter().filter_map(|r| Some((id_of(&r.author)?, r.body.get_ref()))));
+    let posts = std::iter::once((author, thread.body.get_ref())).chain(
+        thread
+            .replies
+            .iter()
+            .filter_map(|r| Some((id_of(&r.author)?, r.body.get_ref()))),
+    );
     for (i, (author, body)) in posts.enumerate() {
         sqlx::query(
             "INSERT INTO posts (thread_id, author_id, body_md, body_html, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -532,7 +620,12 @@ mod tests {
 
     #[test]
     fn tags_are_normalised() {
-        let raw = vec![" Soil ".to_string(), "soil".into(), "!!!".into(), "No-Dig".into()];
+        let raw = vec![
+            " Soil ".to_string(),
+            "soil".into(),
+            "!!!".into(),
+            "No-Dig".into(),
+        ];
         assert_eq!(normalise_tags(&raw), vec!["soil", "no-dig"]);
     }
 

@@ -24,7 +24,10 @@ pub fn new_token() -> String {
 }
 
 pub async fn verify(request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
     let Some(session) = request.extensions().get::<Session>().cloned() else {
@@ -40,7 +43,12 @@ pub async fn verify(request: Request, next: Next) -> Response {
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
-        .or_else(|| parts.uri.query().and_then(|q| form_field(q.as_bytes(), "csrf")));
+        .or_else(|| {
+            parts
+                .uri
+                .query()
+                .and_then(|q| form_field(q.as_bytes(), "csrf"))
+        });
     let is_form = parts
         .headers
         .get(header::CONTENT_TYPE)
@@ -93,7 +101,10 @@ mod tests {
 
     #[test]
     fn finds_the_field_in_a_form_body() {
-        assert_eq!(form_field(b"a=1&csrf=abc%20d", "csrf").as_deref(), Some("abc d"));
+        assert_eq!(
+            form_field(b"a=1&csrf=abc%20d", "csrf").as_deref(),
+            Some("abc d")
+        );
         assert_eq!(form_field(b"a=1", "csrf"), None);
         assert_eq!(form_field(b"%zz=&&=", "csrf"), None);
     }

@@ -55,14 +55,23 @@ mod tests {
     #[test]
     fn hashes_are_argon2id_with_owasp_parameters() {
         let hash = super::hash_blocking("correct horse battery").unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
     }
 
     #[tokio::test]
     async fn verifies_only_the_right_password() {
         let hash = super::hash_blocking("correct horse battery").unwrap();
-        assert!(super::verify(Some(hash.clone()), "correct horse battery".into()).await.unwrap());
-        assert!(!super::verify(Some(hash), "wrong horse battery".into()).await.unwrap());
+        assert!(
+            super::verify(Some(hash.clone()), "correct horse battery".into())
+                .await
+                .unwrap()
+        );
+        assert!(!super::verify(Some(hash), "wrong horse battery".into())
+            .await
+            .unwrap());
         assert!(!super::verify(None, "anything at all".into()).await.unwrap());
     }
 }

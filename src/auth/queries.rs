@@ -16,13 +16,15 @@ pub async fn current_user(db: &PgPool, id: i64) -> sqlx::Result<Option<CurrentUs
     .bind(id)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(id, username, display_name, is_admin, unread)| CurrentUser {
-        id,
-        username,
-        display_name,
-        is_admin,
-        unread_notifications: unread,
-    }))
+    Ok(row.map(
+        |(id, username, display_name, is_admin, unread)| CurrentUser {
+            id,
+            username,
+            display_name,
+            is_admin,
+            unread_notifications: unread,
+        },
+    ))
 }
 
 pub struct LoginCandidate {
@@ -41,11 +43,13 @@ pub async fn login_candidate(db: &PgPool, login: &str) -> sqlx::Result<Option<Lo
     .bind(login.trim())
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(id, password_hash, suspended_until)| LoginCandidate {
-        id,
-        password_hash,
-        suspended_until,
-    }))
+    Ok(
+        row.map(|(id, password_hash, suspended_until)| LoginCandidate {
+            id,
+            password_hash,
+            suspended_until,
+        }),
+    )
 }
 
 pub enum Conflict {

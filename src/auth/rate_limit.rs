@@ -83,7 +83,12 @@ pub async fn check(
     Ok(())
 }
 
-pub async fn record(db: &PgPool, attempt: Attempt, ip: ClientIp, account: Option<&str>) -> Result<()> {
+pub async fn record(
+    db: &PgPool,
+    attempt: Attempt,
+    ip: ClientIp,
+    account: Option<&str>,
+) -> Result<()> {
     sqlx::query("INSERT INTO auth_attempts (kind, client_ip, account) VALUES ($1, $2, $3)")
         .bind(attempt.as_str())
         .bind(ip.0.to_string())

@@ -55,13 +55,22 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
     let account = form.login.trim().to_string();
-    rate_limit::check(&state.db, &state.config, Attempt::LoginFailure, ip, Some(&account)).await?;
+    rate_limit::check(
+        &state.db,
+        &state.config,
+        Attempt::LoginFailure,
+        ip,
+        Some(&account),
+    )
+    .await?;
     let candidate = queries::login_candidate(&state.db, &account).await?;
     let stored = candidate.as_ref().map(|c| c.password_hash.clone());
     let matches = super::password::verify(stored, form.password.clone()).await?;
     let failure = match &candidate {
         Some(user) if matches => match user.suspended_until {
-            Some(until) if until > time::OffsetDateTime::now_utc() => Some(suspension_notice(until)),
+            Some(until) if until > time::OffsetDateTime::now_utc() => {
+                Some(suspension_notice(until))
+            }
             _ => None,
         },
         _ => Some(LOGIN_FAILED.to_string()),
@@ -117,7 +126,10 @@ async fn register(
     let mut errors = FieldErrors::default();
     let username = errors.check("username", Username::parse(&form.username));
     let email = errors.check("email", Email::parse(&form.email));
-    let password = errors.check("password", NewPassword::parse(&form.password, &form.username));
+    let password = errors.check(
+        "password",
+        NewPassword::parse(&form.password, &form.username),
+    );
     let display = username
         .as_ref()
         .and_then(|u| errors.check("display_name", display_name(&form.display_name, u)));
@@ -144,7 +156,10 @@ async fn register(
             return Ok(refill(visitor, form, errors));
         }
         Err(Conflict::Email) => {
-            errors.add("email", "An account with that email already exists. Log in instead?");
+            errors.add(
+                "email",
+                "An account with that email already exists. Log in instead?",
+            );
             return Ok(refill(visitor, form, errors));
         }
     };
@@ -156,7 +171,11 @@ async fn register(
     )
     .await?;
     form.next = safe_next(Some(&form.next));
-    let target = if form.next == "/" { "/d" } else { form.next.as_str() };
+    let target = if form.next == "/" {
+        "/d"
+    } else {
+        form.next.as_str()
+    };
     Ok(Redirect::to(target).into_response())
 }
 

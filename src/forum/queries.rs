@@ -48,7 +48,11 @@ pub struct Domain {
 
 /// A domain by slug, or `None` if it does not exist *or* the viewer may not see it: a private
 /// domain is indistinguishable from a missing one.
-pub async fn visible_domain(db: &PgPool, slug: &str, viewer: Option<i64>) -> sqlx::Result<Option<Domain>> {
+pub async fn visible_domain(
+    db: &PgPool,
+    slug: &str,
+    viewer: Option<i64>,
+) -> sqlx::Result<Option<Domain>> {
     sqlx::query_as(
         "SELECT d.id, d.slug, d.name, d.charter_html, d.practice_focus, d.audience, d.visibility,
                 d.member_count, d.thread_count, m.role AS viewer_role
@@ -96,7 +100,10 @@ impl Cursor {
         let (micros, id) = raw.split_once('_')?;
         let micros: i128 = micros.parse().ok()?;
         let at = OffsetDateTime::from_unix_timestamp_nanos(micros.checked_mul(1000)?).ok()?;
-        Some(Cursor { at, id: id.parse().ok()? })
+        Some(Cursor {
+            at,
+            id: id.parse().ok()?,
+        })
     }
 }
 
@@ -133,7 +140,11 @@ pub async fn latest_threads(
     .await
 }
 
-pub async fn pinned_threads(db: &PgPool, domain_id: i64, include_hidden: bool) -> sqlx::Result<Vec<ThreadSummary>> {
+pub async fn pinned_threads(
+    db: &PgPool,
+    domain_id: i64,
+    include_hidden: bool,
+) -> sqlx::Result<Vec<ThreadSummary>> {
     sqlx::query_as(&format!(
         "{THREAD_SUMMARY}
           WHERE t.domain_id = $1 AND t.pinned AND (NOT t.hidden OR $2)
@@ -146,7 +157,11 @@ pub async fn pinned_threads(db: &PgPool, domain_id: i64, include_hidden: bool) -
 }
 
 /// Recent threads across the domains a member belongs to, for their home page.
-pub async fn recent_threads_for_member(db: &PgPool, user_id: i64, limit: i64) -> sqlx::Result<Vec<ThreadSummary>> {
+pub async fn recent_threads_for_member(
+    db: &PgPool,
+    user_id: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<ThreadSummary>> {
     sqlx::query_as(&format!(
         "{THREAD_SUMMARY}
           JOIN memberships m ON m.domain_id = t.domain_id AND m.user_id = $1

@@ -61,7 +61,9 @@ async fn domain(
         .ok_or(AppError::NotFound)?;
     let before = match query.before.as_deref() {
         Some(raw) => Some(Cursor::parse(raw).ok_or_else(|| {
-            AppError::BadRequest("That page link is damaged; go back to the domain's first page.".into())
+            AppError::BadRequest(
+                "That page link is damaged; go back to the domain's first page.".into(),
+            )
         })?),
         None => None,
     };
@@ -75,7 +77,13 @@ async fn domain(
     let older = (threads.len() as i64 == THREADS_PER_PAGE)
         .then(|| threads.last())
         .flatten()
-        .map(|t| Cursor { at: t.last_posted_at, id: t.id }.encode());
+        .map(|t| {
+            Cursor {
+                at: t.last_posted_at,
+                id: t.id,
+            }
+            .encode()
+        });
     Ok(DomainPage {
         page: visitor.page,
         domain,

@@ -1,1 +1,8 @@
+//! The one integration-test binary. Every module drives the real server over HTTP against a real
+//! PostgreSQL database of its own; see `helpers` for the harness.
 
+mod helpers;
+
+mod accounts;
+mod seeding;
+mod shell;

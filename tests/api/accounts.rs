@@ -1,0 +1,450 @@
+//! Registering, logging in and out, sessions, CSRF and rate limits.
+
+use crate::helpers::{TestApp, PASSWORD};
+use commonplace::Config;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn register_then_log_out_then_log_in_again() {
+    let app = TestApp::spawn().await;
+    let registered = app.register("ana").await;
+    assert_eq!(registered.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.signed_in_as().await.as_deref(), Some("ana"));
+
+    let out = app.logout().await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.signed_in_as().await, None);
+
+    let login = app.login("ANA", PASSWORD).await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.signed_in_as().await.as_deref(), Some("ana"));
+    // Logging in by email works too.
+    app.logout().await;
+    app.login("ana@example.org", PASSWORD).await;
+    assert_eq!(app.signed_in_as().await.as_deref(), Some("ana"));
+}
+
+#[tokio::test]
+async fn passwords_are_stored_as_argon2id_hashes() {
+    let app = TestApp::spawn().await;
+    app.register("ana").await;
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'ana'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
+    assert!(!hash.contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn login_goes_back_to_where_the_member_was() {
+    let app = TestApp::spawn().await;
+    app.create_user("ana").await;
+    let page = app
+        .submit(
+            "/login?next=/d",
+            "/login",
+            &[("login", "ana"), ("password", PASSWORD), ("next", "/d")],
+        )
+        .await;
+    assert_eq!(page.location.as_deref(), Some("/d"));
+    // …but never to another site.
+    app.logout().await;
+    let page = app
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("login", "ana"),
+                ("password", PASSWORD),
+                ("next", "//evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(page.location.as_deref(), Some("/"));
+}
+
+fn form_error(page: &crate::helpers::Page) -> String {
+    let start = page
+        .body
+        .find("class=\"form-error\"")
+        .expect("a form error is shown");
+    let end = page.body[start..].find("</p>").unwrap() + start;
+    page.body[start..end].to_string()
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_and_the_login_kept() {
+    let app = TestApp::spawn().await;
+    app.create_user("ana").await;
+    let page = app.login("ana", "not the password").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(form_error(&page).contains("do not match an account"));
+    assert!(
+        page.contains("value=\"ana\""),
+        "the login field is refilled"
+    );
+    assert_eq!(app.signed_in_as().await, None);
+}
+
+#[tokio::test]
+async fn an_unknown_account_gets_the_same_answer_as_a_wrong_password() {
+    let app = TestApp::spawn().await;
+    app.create_user("ana").await;
+    let wrong_password = app.login("ana", "not the password").await;
+    let unknown_user = app.login("nobody-here", "not the password").await;
+    assert_eq!(wrong_password.status, unknown_user.status);
+    assert_eq!(form_error(&wrong_password), form_error(&unknown_user));
+}
+
+#[tokio::test]
+async fn a_username_taken_in_another_letter_case_is_refused() {
+    let app = TestApp::spawn().await;
+    app.create_user("ana").await;
+    let page = app
+        .submit(
+            "/register",
+            "/register",
+            &[
+                ("username", "ANA"),
+                ("email", "other@example.org"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"username-error\">That username is taken"));
+    assert!(
+        page.contains("value=\"other@example.org\""),
+        "the email is kept"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 1);
+}
+
+#[tokio::test]
+async fn an_email_taken_in_another_letter_case_is_refused() {
+    let app = TestApp::spawn().await;
+    app.create_user("ana").await;
+    let page = app
+        .submit(
+            "/register",
+            "/register",
+            &[
+                ("username", "bea"),
+                ("email", "ANA@Example.org"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"email-error\">An account with that email"));
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 1);
+}
+
+#[tokio::test]
+async fn a_short_password_is_refused_with_the_form_refilled() {
+    let app = TestApp::spawn().await;
+    let page = app
+        .submit(
+            "/register",
+            "/register",
+            &[
+                ("username", "ana"),
+                ("display_name", "Ana Ruiz"),
+                ("email", "ana@example.org"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"password-error\">Use at least 10 characters."));
+    assert!(page.contains("value=\"ana\""));
+    assert!(page.contains("value=\"Ana Ruiz\""));
+    assert!(page.contains("value=\"ana@example.org\""));
+    assert!(
+        !page.contains("value=\"short\""),
+        "a password is never sent back"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 0);
+}
+
+#[tokio::test]
+async fn the_username_is_refused_as_a_password() {
+    let app = TestApp::spawn().await;
+    let page = app
+        .submit(
+            "/register",
+            "/register",
+            &[
+                ("username", "gardener-ana"),
+                ("email", "ana@example.org"),
+                ("password", "Gardener-Ana"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("must not be your username"));
+}
+
+#[tokio::test]
+async fn every_problem_is_named_next_to_its_field() {
+    let app = TestApp::spawn().await;
+    let page = app
+        .submit(
+            "/register",
+            "/register",
+            &[
+                ("username", "a b"),
+                ("email", "not-an-email"),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"username-error\""));
+    assert!(page.contains("id=\"email-error\""));
+    assert!(page.contains("id=\"password-error\""));
+    assert!(
+        page.contains("value=\"a b\""),
+        "bad input is kept so it can be corrected"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_or_wrong_csrf_token_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    app.get("/register").await; // a session with a token exists
+    let fields = [
+        ("username", "ana"),
+        ("email", "ana@example.org"),
+        ("password", PASSWORD),
+    ];
+    let missing = app.post("/register", &fields).await;
+    assert_eq!(missing.status, StatusCode::FORBIDDEN);
+    assert!(missing.contains("This form has expired or did not come from this site"));
+
+    let mut forged = vec![("csrf", "0123456789abcdef")];
+    forged.extend_from_slice(&fields);
+    let wrong = app.post("/register", &forged).await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 0);
+
+    // A signed-in member cannot be logged out by another site either.
+    app.register("bea").await;
+    let logout = app.post("/logout", &[]).await;
+    assert_eq!(logout.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.signed_in_as().await.as_deref(), Some("bea"));
+}
+
+#[tokio::test]
+async fn a_token_from_another_session_is_refused() {
+    let app = TestApp::spawn().await;
+    let other = app.other_browser();
+    let their_token = other.get("/login").await.csrf();
+    app.get("/login").await;
+    let page = app
+        .post(
+            "/login",
+            &[
+                ("csrf", &their_token),
+                ("login", "ana"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_session_id_changes_at_login() {
+    let app = TestApp::spawn().await;
+    app.create_user("ana").await;
+    let token = app.get("/login").await.csrf();
+    let before = app
+        .session_cookie()
+        .expect("the login form starts a session");
+    app.post(
+        "/login",
+        &[("csrf", &token), ("login", "ana"), ("password", PASSWORD)],
+    )
+    .await;
+    let after = app.session_cookie().expect("still a session");
+    assert_ne!(before, after);
+
+    // The pre-login id (which an attacker could have planted) does not carry the login.
+    let planted = app.other_browser();
+    planted.set_cookie(&before);
+    assert_eq!(planted.signed_in_as().await, None);
+}
+
+#[tokio::test]
+async fn a_logged_out_session_cookie_no_longer_works() {
+    let app = TestApp::spawn().await;
+    app.register("ana").await;
+    let stolen = app.session_cookie().expect("a session cookie");
+    let thief = app.other_browser();
+    thief.set_cookie(&stolen);
+    assert_eq!(
+        thief.signed_in_as().await.as_deref(),
+        Some("ana"),
+        "the copy works while logged in"
+    );
+
+    app.logout().await;
+    assert_eq!(thief.signed_in_as().await, None);
+    assert_eq!(
+        app.count("SELECT count(*) FROM tower_sessions.session")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_and_same_site_lax() {
+    let app = TestApp::spawn().await;
+    let page = app.get("/login").await;
+    let cookie = page.headers["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("commonplace_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http base URL: {cookie}");
+
+    let https = TestApp::spawn_with(Config {
+        base_url: "https://forum.example.org".into(),
+        ..Config::defaults()
+    })
+    .await;
+    let page = https.get("/login").await;
+    let cookie = page.headers["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn repeated_login_failures_get_429_even_with_the_right_password() {
+    let app = TestApp::spawn().await;
+    app.create_user("ana").await;
+    for _ in 0..10 {
+        let page = app.login("ana", "wrong password!").await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let blocked = app.login("ana", PASSWORD).await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(blocked.contains("Too many attempts"));
+    assert_eq!(app.signed_in_as().await, None);
+}
+
+#[tokio::test]
+async fn the_account_limit_holds_from_many_addresses_behind_a_trusted_proxy() {
+    let app = TestApp::spawn_with(Config {
+        trusted_proxy: Some("127.0.0.1".parse().unwrap()),
+        ..Config::defaults()
+    })
+    .await;
+    app.create_user("ana").await;
+    for i in 0..10 {
+        let token = app.get("/login").await.csrf();
+        let body = serde_urlencoded::to_string([
+            ("csrf", token.as_str()),
+            ("login", "ana"),
+            ("password", "wrong password!"),
+        ])
+        .unwrap();
+        let request = reqwest::Client::new()
+            .post(app.url("/login"))
+            .header("x-forwarded-for", format!("203.0.113.{i}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", app.session_cookie().unwrap())
+            .body(body);
+        assert_eq!(
+            app.send(request).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    let page = app.login("ana", PASSWORD).await;
+    assert_eq!(
+        page.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "ten failures on one account block it"
+    );
+}
+
+#[tokio::test]
+async fn a_forwarded_for_header_from_an_untrusted_peer_does_not_dodge_the_limit() {
+    let app = TestApp::spawn().await;
+    for i in 0..10 {
+        let token = app.get("/login").await.csrf();
+        let account = format!("nobody{i}");
+        let body = serde_urlencoded::to_string([
+            ("csrf", token.as_str()),
+            ("login", &account),
+            ("password", "wrong password!"),
+        ])
+        .unwrap();
+        let request = reqwest::Client::new()
+            .post(app.url("/login"))
+            .header("x-forwarded-for", format!("198.51.100.{i}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", app.session_cookie().unwrap())
+            .body(body);
+        app.send(request).await;
+    }
+    let page = app.login("someone-else", "wrong password!").await;
+    assert_eq!(
+        page.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "all ten came from 127.0.0.1"
+    );
+}
+
+#[tokio::test]
+async fn registrations_are_rate_limited_per_address() {
+    let app = TestApp::spawn_with(Config {
+        rate_limit: 3,
+        ..Config::defaults()
+    })
+    .await;
+    for name in ["ana", "bea", "cal"] {
+        let browser = app.other_browser();
+        assert_eq!(browser.register(name).await.status, StatusCode::SEE_OTHER);
+    }
+    let page = app.other_browser().register("dee").await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 3);
+}
+
+#[tokio::test]
+async fn a_suspended_account_cannot_log_in_and_its_sessions_end() {
+    let app = TestApp::spawn().await;
+    app.register("ana").await;
+    sqlx::query("UPDATE users SET suspended_until = '9999-12-31' WHERE username = 'ana'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.signed_in_as().await,
+        None,
+        "the open session ends at once"
+    );
+    let page = app.login("ana", PASSWORD).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("This account is suspended."));
+}
+
+#[tokio::test]
+async fn a_suspension_that_has_ended_lets_the_member_back_in() {
+    let app = TestApp::spawn().await;
+    app.create_user("ana").await;
+    sqlx::query(
+        "UPDATE users SET suspended_until = now() - interval '1 minute' WHERE username = 'ana'",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        app.login("ana", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+}

@@ -1,0 +1,321 @@
+//! The test harness. One private PostgreSQL cluster serves the whole run (started by the same
+//! launcher as `commonplace serve`), or the server named by `DATABASE_URL`. A template database
+//! is migrated once; every test gets its own database cloned from it, and its own server on a
+//! random port, driven over real HTTP with a cookie jar, CSRF tokens and explicit redirects.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock};
+
+use commonplace::database::{self, Durability, EmbeddedPostgres};
+use commonplace::{app, AppState, Config};
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::{redirect, StatusCode, Url};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection, PgPool};
+use tokio::sync::OnceCell;
+
+/// The password every test account has.
+pub const PASSWORD: &str = "correct horse battery";
+
+static HASH: LazyLock<String> =
+    LazyLock::new(|| commonplace::auth::password::hash_blocking(PASSWORD).expect("hashing works"));
+
+struct Harness {
+    /// Kept alive for the whole run; the cluster stops when the test process exits.
+    _cluster: Option<EmbeddedPostgres>,
+    server: PgConnectOptions,
+    template: String,
+}
+
+static HARNESS: OnceCell<Harness> = OnceCell::const_new();
+static NEXT_DATABASE: AtomicUsize = AtomicUsize::new(0);
+
+async fn harness() -> &'static Harness {
+    HARNESS
+        .get_or_init(|| async {
+            let (cluster, server) = match std::env::var("DATABASE_URL") {
+                Ok(url) if !url.is_empty() => {
+                    let options: PgConnectOptions = url.parse().expect("DATABASE_URL parses");
+                    (None, options.database("postgres"))
+                }
+                _ => {
+                    let dir = test_data_dir();
+                    let cluster = EmbeddedPostgres::start(&dir, Durability::Throwaway)
+                        .await
+                        .expect("the test cluster starts");
+                    let options = cluster.connect_options("postgres");
+                    (Some(cluster), options)
+                }
+            };
+            let template = format!("cp_template_{}", std::process::id());
+            let mut conn = server.connect().await.expect("connect to the test server");
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {template}"))
+                .execute(&mut conn)
+                .await
+                .expect("drop an old template");
+            sqlx::query(&format!("CREATE DATABASE {template}"))
+                .execute(&mut conn)
+                .await
+                .expect("create the template");
+            conn.close().await.ok();
+            // Migrate, then close every connection: a template must be idle to be cloned.
+            let pool = database::pool(server.clone().database(&template))
+                .await
+                .expect("connect to the template");
+            database::migrate(&pool).await.expect("migrations run");
+            pool.close().await;
+            Harness {
+                _cluster: cluster,
+                server,
+                template,
+            }
+        })
+        .await
+}
+
+/// A fresh directory for this run's cluster; clusters of runs that died are cleaned up.
+fn test_data_dir() -> PathBuf {
+    let base = std::env::temp_dir();
+    if let Ok(entries) = std::fs::read_dir(&base) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let Some(pid) = name.strip_prefix("commonplace-test-") else {
+                continue;
+            };
+            let alive = pid
+                .parse::<i32>()
+                .is_ok_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists());
+            if !alive {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    base.join(format!("commonplace-test-{}", std::process::id()))
+}
+
+/// A database of this test's own, cloned from the migrated template.
+pub async fn fresh_database() -> PgPool {
+    let harness = harness().await;
+    let name = format!(
+        "cp_test_{}_{}",
+        std::process::id(),
+        NEXT_DATABASE.fetch_add(1, Ordering::SeqCst)
+    );
+    let mut conn = harness
+        .server
+        .connect()
+        .await
+        .expect("connect to the test server");
+    sqlx::query(&format!(
+        "CREATE DATABASE {name} TEMPLATE {}",
+        harness.template
+    ))
+    .execute(&mut conn)
+    .await
+    .expect("clone the template");
+    conn.close().await.ok();
+    database::pool(harness.server.clone().database(&name))
+        .await
+        .expect("connect to the test database")
+}
+
+/// A running server on its own database, and a browser talking to it.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub db: PgPool,
+    pub config: Config,
+    jar: Arc<Jar>,
+    client: reqwest::Client,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    /// The CSRF token of the first form on the page.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        let start = self.body.find(marker).expect("the page has a CSRF field") + marker.len();
+        let end = self.body[start..].find('"').expect("the field is closed") + start;
+        self.body[start..end].to_string()
+    }
+
+    pub fn contains(&self, text: &str) -> bool {
+        self.body.contains(text)
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(Config::defaults()).await
+    }
+
+    pub async fn spawn_with(config: Config) -> TestApp {
+        let db = fresh_database().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("local address");
+        let state = AppState {
+            db: db.clone(),
+            config: Arc::new(config.clone()),
+        };
+        let service = app::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move {
+            axum::serve(listener, service)
+                .await
+                .expect("the test server runs");
+        });
+        let jar = Arc::new(Jar::default());
+        TestApp {
+            address,
+            db,
+            config,
+            client: client_with(jar.clone()),
+            jar,
+        }
+    }
+
+    /// The same server seen from a second browser, with an empty cookie jar.
+    pub fn other_browser(&self) -> TestApp {
+        let jar = Arc::new(Jar::default());
+        TestApp {
+            address: self.address,
+            db: self.db.clone(),
+            config: self.config.clone(),
+            client: client_with(jar.clone()),
+            jar,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> Url {
+        Url::parse(&format!("http://{}{}", self.address, path)).expect("a valid test URL")
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        self.send(self.client.get(self.url(path))).await
+    }
+
+    /// Posts a form as a browser would: fields URL-encoded, no redirect followed.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = serde_urlencoded::to_string(fields).expect("encodable form");
+        let request = self
+            .client
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        self.send(request).await
+    }
+
+    /// Fetches `form_page` for its CSRF token, then posts `fields` with it to `action`.
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.get(form_page).await.csrf();
+        let mut with_token = vec![("csrf", token.as_str())];
+        with_token.extend_from_slice(fields);
+        self.post(action, &with_token).await
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Page {
+        let response = request.send().await.expect("the request is answered");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let location = headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = response.text().await.expect("a readable body");
+        Page {
+            status,
+            location,
+            headers,
+            body,
+        }
+    }
+
+    /// Registers through the form; the new member is logged in afterwards.
+    pub async fn register(&self, username: &str) -> Page {
+        let email = format!("{username}@example.org");
+        self.submit(
+            "/register",
+            "/register",
+            &[
+                ("username", username),
+                ("email", &email),
+                ("password", PASSWORD),
+            ],
+        )
+        .await
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> Page {
+        self.submit(
+            "/login",
+            "/login",
+            &[("login", login), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn logout(&self) -> Page {
+        self.submit("/", "/logout", &[]).await
+    }
+
+    /// Creates an account directly in the database (fast: the hash is computed once per run).
+    pub async fn create_user(&self, username: &str) -> i64 {
+        sqlx::query_scalar(
+            "INSERT INTO users (username, display_name, email, password_hash)
+             VALUES ($1, $1, $1 || '@example.org', $2) RETURNING id",
+        )
+        .bind(username)
+        .bind(&*HASH)
+        .fetch_one(&self.db)
+        .await
+        .expect("create a test user")
+    }
+
+    /// The session cookie this browser holds, if any.
+    pub fn session_cookie(&self) -> Option<String> {
+        let cookies = self.jar.cookies(&self.url("/"))?;
+        cookies
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find(|c| c.starts_with(app::SESSION_COOKIE))
+            .map(str::to_string)
+    }
+
+    /// Puts a cookie into this browser's jar, as a thief replaying it would.
+    pub fn set_cookie(&self, cookie: &str) {
+        self.jar.add_cookie_str(cookie, &self.url("/"));
+    }
+
+    /// The username shown as signed in on the home page, if any.
+    pub async fn signed_in_as(&self) -> Option<String> {
+        let page = self.get("/").await;
+        let marker = "<span class=\"account-name\">";
+        let start = page.body.find(marker)? + marker.len();
+        let end = page.body[start..].find('<')? + start;
+        Some(page.body[start..end].to_string())
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.db)
+            .await
+            .expect("a count query")
+    }
+}
+
+fn client_with(jar: Arc<Jar>) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_provider(jar)
+        .redirect(redirect::Policy::none())
+        .build()
+        .expect("a test client")
+}

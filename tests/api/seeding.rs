@@ -1,0 +1,167 @@
+//! Loading community files: validation with file and line, atomicity, idempotence.
+
+use crate::helpers::fresh_database;
+use commonplace::admin::seed::{self, SeedFailure};
+
+#[tokio::test]
+async fn the_demo_seeds_and_a_second_run_changes_nothing() {
+    let db = fresh_database().await;
+    let first = seed::load(&db, seed::DEMO_NAME, seed::DEMO, Some("demo-password-1"))
+        .await
+        .unwrap();
+    assert!(
+        first.users >= 12 && first.domains >= 3 && first.threads > 0 && first.entries > 0,
+        "{first}"
+    );
+    let counts = |db: sqlx::PgPool| async move {
+        sqlx::query_as::<_, (i64, i64, i64, i64, i64)>(
+            "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM domains),
+                    (SELECT count(*) FROM memberships), (SELECT count(*) FROM posts),
+                    (SELECT count(*) FROM repertoire_entries)",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap()
+    };
+    let before = counts(db.clone()).await;
+    let second = seed::load(&db, seed::DEMO_NAME, seed::DEMO, Some("demo-password-1"))
+        .await
+        .unwrap();
+    assert!(second.is_empty(), "second run wrote {second}");
+    assert_eq!(counts(db.clone()).await, before);
+}
+
+fn invalid(outcome: Result<seed::SeedReport, SeedFailure>) -> seed::SeedError {
+    match outcome {
+        Err(SeedFailure::Invalid(err)) => err,
+        other => panic!("expected the file to be refused, got {other:?}"),
+    }
+}
+
+const VALID_START: &str = r#"
+[[users]]
+username = "ana"
+email = "ana@example.org"
+
+[[domains]]
+slug = "gardens"
+name = "Gardens"
+charter = "Growing things."
+facilitators = ["ana"]
+"#;
+
+#[tokio::test]
+async fn an_unknown_facilitator_names_its_line_and_loads_nothing() {
+    let db = fresh_database().await;
+    let source = format!(
+        "{VALID_START}
+[[domains]]
+slug = \"kitchens\"
+name = \"Kitchens\"
+charter = \"Cooking.\"
+facilitators = [\"nobody\"]
+"
+    );
+    let err = invalid(seed::load(&db, "community.toml", &source, None).await);
+    assert_eq!(err.file, "community.toml");
+    assert_eq!(err.line, Some(16), "{err}");
+    assert!(err.message.contains("no user `nobody`"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("community.toml:16: facilitators:"),
+        "{err}"
+    );
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let domains: i64 = sqlx::query_scalar("SELECT count(*) FROM domains")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!((users, domains), (0, 0), "nothing half-loaded");
+}
+
+#[tokio::test]
+async fn a_duplicate_slug_is_refused() {
+    let db = fresh_database().await;
+    let source = format!(
+        "{VALID_START}\n[[domains]]\nslug = \"gardens\"\nname = \"Again\"\ncharter = \"x\"\n"
+    );
+    let err = invalid(seed::load(&db, "c.toml", &source, None).await);
+    assert_eq!(err.line, Some(13), "{err}");
+    assert!(err.message.contains("used by two domains"), "{err}");
+}
+
+#[tokio::test]
+async fn a_syntax_error_names_its_line() {
+    let db = fresh_database().await;
+    let source = "[[users]]\nusername = \"ana\"\nemail = ana@example.org\n";
+    let err = invalid(seed::load(&db, "broken.toml", source, None).await);
+    assert_eq!(err.line, Some(3), "{err}");
+}
+
+#[tokio::test]
+async fn an_unknown_field_is_refused() {
+    let db = fresh_database().await;
+    let source = format!("{VALID_START}colour = \"green\"\n");
+    let err = invalid(seed::load(&db, "c.toml", &source, None).await);
+    assert!(err.message.contains("colour"), "{err}");
+    assert_eq!(err.line, Some(11), "{err}");
+}
+
+#[tokio::test]
+async fn a_thread_author_outside_the_domain_is_refused() {
+    let db = fresh_database().await;
+    let source = format!(
+        "{VALID_START}
+[[users]]
+username = \"bea\"
+email = \"bea@example.org\"
+
+[[domains.threads]]
+title = \"Hello\"
+author = \"bea\"
+body = \"Hi\"
+"
+    );
+    // `[[domains.threads]]` after a top-level `[[users]]` belongs to the last domain.
+    let err = invalid(seed::load(&db, "c.toml", &source, None).await);
+    assert!(
+        err.message
+            .contains("not a facilitator or member of domain `gardens`"),
+        "{err}"
+    );
+    assert_eq!(err.line, Some(18), "{err}");
+}
+
+#[tokio::test]
+async fn a_user_whose_email_is_already_registered_is_left_alone() {
+    let db = fresh_database().await;
+    sqlx::query("INSERT INTO users (username, display_name, email, password_hash) VALUES ('zed', 'Zed', 'BEA@example.org', 'x')")
+        .execute(&db)
+        .await
+        .unwrap();
+    let source =
+        format!("{VALID_START}\n[[users]]\nusername = \"bea\"\nemail = \"bea@example.org\"\n");
+    let outcome = seed::load(&db, "c.toml", &source, None).await;
+    // The account with that email (in another letter case) counts as already here.
+    assert!(outcome.is_ok(), "{outcome:?}");
+    let bea: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE username = 'bea'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(bea, 0);
+}
+
+#[tokio::test]
+async fn an_overlong_display_name_is_refused_before_anything_is_written() {
+    let db = fresh_database().await;
+    let long = "x".repeat(81);
+    let source = format!(
+        "[[users]]\nusername = \"ana\"\nemail = \"ana@example.org\"\ndisplay_name = \"{long}\"\n"
+    );
+    let err = invalid(seed::load(&db, "c.toml", &source, None).await);
+    assert_eq!(err.line, Some(4), "{err}");
+    assert!(err.message.starts_with("display_name:"), "{err}");
+}

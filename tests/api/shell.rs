@@ -1,0 +1,167 @@
+//! The web shell: pages every visitor sees, error pages, static assets, health.
+
+use crate::helpers::TestApp;
+use commonplace::admin::seed;
+use reqwest::StatusCode;
+
+async fn seeded() -> TestApp {
+    let app = TestApp::spawn().await;
+    seed::load(
+        &app.db,
+        seed::DEMO_NAME,
+        seed::DEMO,
+        Some("demo-password-1"),
+    )
+    .await
+    .expect("the demo seeds");
+    app
+}
+
+#[tokio::test]
+async fn the_home_page_lists_the_seeded_public_domains_for_visitors() {
+    let app = seeded().await;
+    let page = app.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("Market Gardening"));
+    assert!(page.contains("Incident Response"));
+    assert!(page.contains("Classroom Talk"));
+    assert!(
+        !page.contains("Facilitators&#39; Circle") && !page.contains("Facilitators' Circle"),
+        "a private domain is invisible to visitors"
+    );
+    assert!(page.contains("<title>Home · Commonplace</title>"));
+}
+
+#[tokio::test]
+async fn members_see_their_domains_and_recent_threads_including_private_ones() {
+    let app = seeded().await;
+    app.login("kofi", "demo-password-1").await;
+    let page = app.get("/").await;
+    assert!(page.contains("Welcome back, Kofi Mensah"));
+    assert!(
+        page.contains("How do you welcome new members who never post?"),
+        "a thread in their private domain"
+    );
+    assert!(page.contains("No-hands-up questioning with a shy class"));
+    let directory = app.get("/d").await;
+    assert!(directory.contains("href=\"/d/facilitators-circle\""));
+}
+
+#[tokio::test]
+async fn a_private_domain_is_a_404_for_visitors_and_outsiders() {
+    let app = seeded().await;
+    assert_eq!(
+        app.get("/d/facilitators-circle").await.status,
+        StatusCode::NOT_FOUND
+    );
+    app.login("ingrid", "demo-password-1").await;
+    assert_eq!(
+        app.get("/d/facilitators-circle").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let member = app.other_browser();
+    member.login("tomas", "demo-password-1").await;
+    assert_eq!(
+        member.get("/d/facilitators-circle").await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_domain_page_shows_its_charter_and_threads_pinned_first() {
+    let app = seeded().await;
+    let page = app.get("/d/market-gardening").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("Small-scale growers sharing what works"));
+    let pinned = page.body.find("Welcome: introduce yourself").unwrap();
+    let latest = page.body.find("Keeping a compost heap hot").unwrap();
+    assert!(pinned < latest, "the pinned thread comes first");
+    assert!(
+        page.contains("5 members"),
+        "counters are maintained on write"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_url_gets_the_404_page() {
+    let app = TestApp::spawn().await;
+    for path in ["/no/such/page", "/d/no-such-domain", "/static/nothing.css"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(page.contains("<h1>Page not found</h1>"), "{path}");
+        assert!(page.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+    }
+}
+
+#[tokio::test]
+async fn a_damaged_page_link_is_a_400_not_a_500() {
+    let app = seeded().await;
+    for cursor in ["garbage", "1_x", "999999999999999999999999999_1", ""] {
+        let page = app
+            .get(&format!("/d/market-gardening?before={cursor}"))
+            .await;
+        assert!(
+            page.status == StatusCode::BAD_REQUEST || page.status == StatusCode::OK,
+            "{cursor}: {}",
+            page.status
+        );
+    }
+    assert_eq!(
+        app.get("/d/market-gardening?before=garbage").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn static_assets_are_served_with_long_caching() {
+    let app = TestApp::spawn().await;
+    let home = app.get("/").await;
+    let start = home
+        .body
+        .find("/static/style.css?v=")
+        .expect("the layout links the stylesheet");
+    let end = home.body[start..].find('"').unwrap() + start;
+    let css = app.get(&home.body[start..end]).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
+    assert_eq!(
+        css.headers["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+}
+
+#[tokio::test]
+async fn responses_are_compressed_when_the_browser_asks() {
+    let app = TestApp::spawn().await;
+    let request = reqwest::Client::new()
+        .get(app.url("/static/style.css"))
+        .header("accept-encoding", "gzip");
+    let page = app.send(request).await;
+    assert_eq!(page.headers["content-encoding"], "gzip");
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers() {
+    let app = TestApp::spawn().await;
+    let page = app.get("/").await;
+    assert!(page.headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("default-src 'self'"));
+    assert_eq!(page.headers["x-content-type-options"], "nosniff");
+    assert_eq!(page.headers["x-frame-options"], "DENY");
+}
+
+#[tokio::test]
+async fn healthz_answers_when_the_database_does() {
+    let app = TestApp::spawn().await;
+    let page = app.get("/healthz").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body, "ok\n");
+}
