@@ -221,9 +221,13 @@ fn plural(n: i64, unit: &str) -> String {
     }
 }
 
-/// Machine-readable time for `<time datetime>`.
+/// Machine-readable time for `<time datetime>`: UTC, whole seconds (HTML allows at most three
+/// fractional digits; PostgreSQL keeps six).
 pub fn iso(at: &OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339)
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&format)
         .unwrap_or_default()
 }
 
@@ -238,6 +242,12 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn iso_times_are_valid_html_datetimes() {
+        let at = time::macros::datetime!(2026-11-22 10:00:00.123456 +02:00);
+        assert_eq!(iso(&at), "2026-11-22T08:00:00Z");
     }
 
     #[test]

@@ -45,7 +45,7 @@ struct Installation {
     run_as: Option<User>,
 }
 
-/// Extra server settings; tests trade durability for speed.
+/// Extra server settings; tests trade durability for speed, and count statements.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
     Durable,
@@ -272,6 +272,9 @@ impl Installation {
         if durability == Durability::Throwaway {
             command.args(["-c", "fsync=off", "-c", "synchronous_commit=off"]);
             command.args(["-c", "full_page_writes=off", "-c", "max_connections=300"]);
+            // Tests count the statements a page runs, per database.
+            command.args(["-c", "shared_preload_libraries=pg_stat_statements"]);
+            command.args(["-c", "pg_stat_statements.max=20000"]);
         }
         // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
         unsafe {

@@ -1,9 +1,10 @@
-//! This function's routes; none are served yet.
+//! Educate's routes: `/search`.
 
+use axum::routing::get;
 use axum::Router;
 
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    Router::new().route("/search", get(super::search::search))
 }

@@ -1,5 +1,9 @@
-//! The shared core every function builds on: domains, memberships, threads and posts.
+//! The shared core every function builds on: domains, memberships, threads and posts, and the
+//! permission model (`access`) that every module uses for domain content.
 
+pub mod access;
+pub mod feed;
+pub mod fields;
 pub mod queries;
 pub mod routes;
 pub mod views;

@@ -1,8 +1,11 @@
 //! SQL for domains and thread lists. Every list is one query; counts come from counters kept on
 //! write; thread lists walk `threads_domain_latest_idx` by keyset.
 
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
+
+use super::access::Access;
+use crate::web::CurrentUser;
 
 #[derive(sqlx::FromRow, Clone, Debug)]
 pub struct DomainSummary {
@@ -16,17 +19,23 @@ pub struct DomainSummary {
     pub is_member: bool,
 }
 
-/// Domains this viewer may see: every public one, and private ones they belong to.
-pub async fn visible_domains(db: &PgPool, viewer: Option<i64>) -> sqlx::Result<Vec<DomainSummary>> {
+/// Domains this viewer may see: every public one, private ones they belong to, and for admins
+/// every one.
+pub async fn visible_domains(
+    db: &PgPool,
+    viewer: Option<&CurrentUser>,
+) -> sqlx::Result<Vec<DomainSummary>> {
     sqlx::query_as(
         "SELECT d.slug, d.name, d.charter_md, d.visibility, d.member_count, d.thread_count,
                 d.last_activity_at, m.user_id IS NOT NULL AS is_member
            FROM domains d
            LEFT JOIN memberships m ON m.domain_id = d.id AND m.user_id = $1
-          WHERE d.archived_at IS NULL AND (d.visibility = 'public' OR m.user_id IS NOT NULL)
+          WHERE d.archived_at IS NULL
+            AND (d.visibility = 'public' OR m.user_id IS NOT NULL OR $2)
           ORDER BY d.last_activity_at DESC NULLS LAST, d.name",
     )
-    .bind(viewer)
+    .bind(viewer.map(|u| u.id))
+    .bind(viewer.is_some_and(|u| u.is_admin))
     .fetch_all(db)
     .await
 }
@@ -44,25 +53,37 @@ pub struct Domain {
     pub thread_count: i32,
     /// `member` or `facilitator` for the viewer, if they belong.
     pub viewer_role: Option<String>,
+    pub viewer_banned_until: Option<OffsetDateTime>,
 }
 
-/// A domain by slug, or `None` if it does not exist *or* the viewer may not see it: a private
-/// domain is indistinguishable from a missing one.
-pub async fn visible_domain(
+impl Domain {
+    pub fn access(&self, viewer: Option<&CurrentUser>) -> Access {
+        Access::new(
+            viewer,
+            &self.visibility,
+            self.viewer_role.as_deref(),
+            self.viewer_banned_until,
+        )
+    }
+}
+
+/// A domain by slug with the viewer's membership. Callers check `access()`: a private domain
+/// must answer 404 to outsiders, exactly like a missing one.
+pub async fn domain_by_slug(
     db: &PgPool,
     slug: &str,
-    viewer: Option<i64>,
+    viewer: Option<&CurrentUser>,
 ) -> sqlx::Result<Option<Domain>> {
     sqlx::query_as(
         "SELECT d.id, d.slug, d.name, d.charter_html, d.practice_focus, d.audience, d.visibility,
-                d.member_count, d.thread_count, m.role AS viewer_role
+                d.member_count, d.thread_count, m.role AS viewer_role,
+                m.banned_until AS viewer_banned_until
            FROM domains d
            LEFT JOIN memberships m ON m.domain_id = d.id AND m.user_id = $2
-          WHERE d.slug = $1 AND d.archived_at IS NULL
-            AND (d.visibility = 'public' OR m.user_id IS NOT NULL)",
+          WHERE d.slug = $1 AND d.archived_at IS NULL",
     )
     .bind(slug)
-    .bind(viewer)
+    .bind(viewer.map(|u| u.id))
     .fetch_optional(db)
     .await
 }
@@ -173,6 +194,339 @@ pub async fn recent_threads_for_member(
     .bind(limit)
     .fetch_all(db)
     .await
+}
+
+/// A thread with its domain and the viewer's membership there, from one query.
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct Thread {
+    pub id: i64,
+    pub title: String,
+    pub kind: String,
+    pub pinned: bool,
+    pub locked: bool,
+    pub hidden: bool,
+    pub accepted_post_id: Option<i64>,
+    pub reply_count: i32,
+    pub created_at: OffsetDateTime,
+    pub author_id: i64,
+    pub domain_id: i64,
+    pub domain_slug: String,
+    pub domain_name: String,
+    pub domain_visibility: String,
+    pub viewer_role: Option<String>,
+    pub viewer_banned_until: Option<OffsetDateTime>,
+}
+
+impl Thread {
+    pub fn access(&self, viewer: Option<&CurrentUser>) -> Access {
+        Access::new(
+            viewer,
+            &self.domain_visibility,
+            self.viewer_role.as_deref(),
+            self.viewer_banned_until,
+        )
+    }
+
+    /// Readable by this viewer: the domain is, and a hidden thread only for its moderators.
+    pub fn readable_by(&self, viewer: Option<&CurrentUser>) -> bool {
+        let access = self.access(viewer);
+        access.can_read() && (!self.hidden || access.can_moderate())
+    }
+}
+
+const THREAD: &str = "
+    SELECT t.id, t.title, t.kind, t.pinned, t.locked, t.hidden, t.accepted_post_id, t.reply_count,
+           t.created_at, t.author_id, t.domain_id, d.slug AS domain_slug, d.name AS domain_name,
+           d.visibility AS domain_visibility, m.role AS viewer_role,
+           m.banned_until AS viewer_banned_until
+      FROM threads t
+      JOIN domains d ON d.id = t.domain_id AND d.archived_at IS NULL
+      LEFT JOIN memberships m ON m.domain_id = d.id AND m.user_id = $2";
+
+pub async fn thread(
+    db: &PgPool,
+    id: i64,
+    viewer: Option<&CurrentUser>,
+) -> sqlx::Result<Option<Thread>> {
+    sqlx::query_as(&format!("{THREAD} WHERE t.id = $1"))
+        .bind(id)
+        .bind(viewer.map(|u| u.id))
+        .fetch_optional(db)
+        .await
+}
+
+/// The thread a post belongs to, with the viewer's membership, and the post's position.
+pub async fn thread_of_post(
+    db: &PgPool,
+    post_id: i64,
+    viewer: Option<&CurrentUser>,
+) -> sqlx::Result<Option<Thread>> {
+    sqlx::query_as(&format!(
+        "{THREAD} JOIN posts p ON p.thread_id = t.id WHERE p.id = $1"
+    ))
+    .bind(post_id)
+    .bind(viewer.map(|u| u.id))
+    .fetch_optional(db)
+    .await
+}
+
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct Post {
+    pub id: i64,
+    pub thread_id: i64,
+    pub author_id: i64,
+    pub author_username: String,
+    pub author_name: String,
+    pub body_md: String,
+    pub body_html: String,
+    pub created_at: OffsetDateTime,
+    pub edited_at: Option<OffsetDateTime>,
+    pub deleted_at: Option<OffsetDateTime>,
+    pub hidden: bool,
+    pub hidden_reason: Option<String>,
+}
+
+const POST: &str = "
+    SELECT p.id, p.thread_id, p.author_id, u.username AS author_username,
+           u.display_name AS author_name, p.body_md, p.body_html, p.created_at, p.edited_at,
+           p.deleted_at, p.hidden, p.hidden_reason
+      FROM posts p
+      JOIN users u ON u.id = p.author_id";
+
+pub async fn post(db: &PgPool, id: i64) -> sqlx::Result<Option<Post>> {
+    sqlx::query_as(&format!("{POST} WHERE p.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+pub const POSTS_PER_PAGE: i64 = 50;
+
+/// One page of a thread: up to 50 posts from `from` on, in order, plus one more to tell whether
+/// a next page exists. Pages start at every 50th post, so a post's page never changes (posts are
+/// never removed, only marked deleted).
+pub async fn posts_page(db: &PgPool, thread_id: i64, from: i64) -> sqlx::Result<Vec<Post>> {
+    sqlx::query_as(&format!(
+        "{POST} WHERE p.thread_id = $1 AND p.id >= $2 ORDER BY p.id LIMIT {}",
+        POSTS_PER_PAGE + 1
+    ))
+    .bind(thread_id)
+    .bind(from)
+    .fetch_all(db)
+    .await
+}
+
+/// Where the page holding `post_id` starts, and how many posts come before that start.
+pub async fn page_start(
+    db: &PgPool,
+    thread_id: i64,
+    post_id: i64,
+) -> sqlx::Result<Option<(i64, i64)>> {
+    sqlx::query_as(
+        "WITH position AS (
+             SELECT count(*) AS before FROM posts WHERE thread_id = $1 AND id < $2
+         )
+         SELECT p.id, position.before - position.before % $3
+           FROM position, LATERAL (
+               SELECT id FROM posts WHERE thread_id = $1 AND id <= $2
+                ORDER BY id DESC OFFSET (SELECT before % $3 FROM position) LIMIT 1
+           ) p",
+    )
+    .bind(thread_id)
+    .bind(post_id)
+    .bind(POSTS_PER_PAGE)
+    .fetch_optional(db)
+    .await
+}
+
+/// The start of the page before the one starting at `from`.
+pub async fn previous_page_start(
+    db: &PgPool,
+    thread_id: i64,
+    from: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT min(id) FROM (
+             SELECT id FROM posts WHERE thread_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3
+         ) page",
+    )
+    .bind(thread_id)
+    .bind(from)
+    .bind(POSTS_PER_PAGE)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn first_post_id(db: &PgPool, thread_id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT min(id) FROM posts WHERE thread_id = $1")
+        .bind(thread_id)
+        .fetch_one(db)
+        .await
+}
+
+/// Creates a thread and its opening post together.
+pub async fn create_thread(
+    db: &PgPool,
+    domain_id: i64,
+    author_id: i64,
+    title: &str,
+    kind: &str,
+    body_md: &str,
+) -> sqlx::Result<i64> {
+    let mut tx = db.begin().await?;
+    let thread_id: i64 = sqlx::query_scalar(
+        "INSERT INTO threads (domain_id, author_id, title, kind) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(domain_id)
+    .bind(author_id)
+    .bind(title)
+    .bind(kind)
+    .fetch_one(&mut *tx)
+    .await?;
+    insert_post(&mut tx, thread_id, author_id, body_md).await?;
+    tx.commit().await?;
+    Ok(thread_id)
+}
+
+pub async fn insert_post(
+    tx: &mut Transaction<'_, Postgres>,
+    thread_id: i64,
+    author_id: i64,
+    body_md: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO posts (thread_id, author_id, body_md, body_html) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(thread_id)
+    .bind(author_id)
+    .bind(body_md)
+    .bind(crate::markdown::render(body_md))
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Adds a reply unless the thread was locked meanwhile (checked in the same statement, so a lock
+/// that lands between page view and submit still wins). `None` means locked.
+pub async fn reply(
+    db: &PgPool,
+    thread_id: i64,
+    author_id: i64,
+    body_md: &str,
+) -> sqlx::Result<Option<i64>> {
+    let mut tx = db.begin().await?;
+    let open: Option<bool> =
+        sqlx::query_scalar("SELECT NOT locked FROM threads WHERE id = $1 FOR UPDATE")
+            .bind(thread_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if open != Some(true) {
+        return Ok(None);
+    }
+    let id = insert_post(&mut tx, thread_id, author_id, body_md).await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+/// Replaces a post's body, keeping the old one as a revision.
+pub async fn edit_post(db: &PgPool, post_id: i64, body_md: &str) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO post_revisions (post_id, body_md, body_html, written_at)
+         SELECT id, body_md, body_html, coalesce(edited_at, created_at) FROM posts WHERE id = $1",
+    )
+    .bind(post_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE posts SET body_md = $2, body_html = $3, edited_at = now() WHERE id = $1")
+        .bind(post_id)
+        .bind(body_md)
+        .bind(crate::markdown::render(body_md))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+pub async fn retitle_thread(db: &PgPool, thread_id: i64, title: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE threads SET title = $2 WHERE id = $1")
+        .bind(thread_id)
+        .bind(title)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn delete_post(db: &PgPool, post_id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE posts SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL")
+        .bind(post_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct Revision {
+    pub body_html: String,
+    pub written_at: OffsetDateTime,
+}
+
+/// Earlier versions of a post, newest first.
+pub async fn revisions(db: &PgPool, post_id: i64) -> sqlx::Result<Vec<Revision>> {
+    sqlx::query_as(
+        "SELECT body_html, written_at FROM post_revisions WHERE post_id = $1 ORDER BY id DESC",
+    )
+    .bind(post_id)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn join(db: &PgPool, domain_id: i64, user_id: i64) -> sqlx::Result<bool> {
+    let added = sqlx::query(
+        "INSERT INTO memberships (domain_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(domain_id)
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(added.rows_affected() == 1)
+}
+
+pub enum Leaving {
+    Left,
+    LastFacilitator,
+    Banned,
+    NotAMember,
+}
+
+/// Leaves a domain. The last facilitator cannot leave (the domain would have no one to tend
+/// it), and leaving does not wipe out a ban.
+pub async fn leave(db: &PgPool, domain_id: i64, user_id: i64) -> sqlx::Result<Leaving> {
+    let mut tx = db.begin().await?;
+    let row: Option<(String, bool, i64)> = sqlx::query_as(
+        "SELECT m.role, coalesce(m.banned_until > now(), false),
+                (SELECT count(*) FROM memberships f WHERE f.domain_id = $1 AND f.role = 'facilitator')
+           FROM memberships m WHERE m.domain_id = $1 AND m.user_id = $2 FOR UPDATE",
+    )
+    .bind(domain_id)
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let outcome = match row {
+        None => Leaving::NotAMember,
+        Some((_, true, _)) => Leaving::Banned,
+        Some((role, false, facilitators)) if role == "facilitator" && facilitators <= 1 => {
+            Leaving::LastFacilitator
+        }
+        Some(_) => {
+            sqlx::query("DELETE FROM memberships WHERE domain_id = $1 AND user_id = $2")
+                .bind(domain_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            Leaving::Left
+        }
+    };
+    tx.commit().await?;
+    Ok(outcome)
 }
 
 #[cfg(test)]

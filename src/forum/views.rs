@@ -2,9 +2,13 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 
-use super::queries::{Domain, DomainSummary, ThreadSummary};
-use crate::web::PageContext;
+use super::access::Access;
+use super::queries::{Domain, DomainSummary, Post, Revision, Thread, ThreadSummary};
+use crate::web::{CurrentUser, FieldErrors, PageContext};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "forum/home.html")]
@@ -27,6 +31,7 @@ pub struct DirectoryPage {
 pub struct DomainPage {
     pub page: PageContext,
     pub domain: Domain,
+    pub access: Access,
     pub pinned: Vec<ThreadSummary>,
     pub threads: Vec<ThreadSummary>,
     /// The cursor for the next ("older") page, if there may be one.
@@ -39,4 +44,194 @@ impl DomainSummary {
     pub fn tagline(&self) -> String {
         crate::markdown::plain_excerpt(self.charter_md.lines().next().unwrap_or(""), 160)
     }
+}
+
+/// What the composer posts: a new thread, a reply or an edit. `action` is `preview` when the
+/// member pressed Preview rather than Post.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ComposeForm {
+    pub title: String,
+    pub kind: String,
+    pub body: String,
+    pub action: String,
+}
+
+impl ComposeForm {
+    pub fn wants_preview(&self) -> bool {
+        self.action == "preview"
+    }
+}
+
+/// One composer serves new threads, replies and edits, so they look and behave alike: the text
+/// is always kept, problems sit next to their fields, and Preview works without JavaScript.
+#[derive(Template, WebTemplate)]
+#[template(path = "forum/compose.html")]
+pub struct ComposerPage {
+    pub page: PageContext,
+    pub heading: String,
+    pub action: String,
+    pub back_href: String,
+    pub back_label: String,
+    pub show_title: bool,
+    pub show_kind: bool,
+    pub submit_label: &'static str,
+    pub form: ComposeForm,
+    pub preview: Option<String>,
+    pub errors: FieldErrors,
+}
+
+impl ComposerPage {
+    pub fn new_thread(page: PageContext, slug: &str, domain_name: &str, form: ComposeForm) -> Self {
+        ComposerPage {
+            page,
+            heading: format!("Start a thread in {domain_name}"),
+            action: format!("/d/{slug}/new"),
+            back_href: format!("/d/{slug}"),
+            back_label: domain_name.to_string(),
+            show_title: true,
+            show_kind: true,
+            submit_label: "Post thread",
+            form,
+            preview: None,
+            errors: FieldErrors::default(),
+        }
+    }
+
+    pub fn reply(page: PageContext, thread: &Thread, form: ComposeForm) -> Self {
+        ComposerPage {
+            page,
+            heading: format!("Reply to “{}”", thread.title),
+            action: format!("/t/{}/reply", thread.id),
+            back_href: format!("/t/{}", thread.id),
+            back_label: thread.title.clone(),
+            show_title: false,
+            show_kind: false,
+            submit_label: "Post reply",
+            form,
+            preview: None,
+            errors: FieldErrors::default(),
+        }
+    }
+
+    pub fn edit(
+        page: PageContext,
+        thread: &Thread,
+        post_id: i64,
+        opening: bool,
+        form: ComposeForm,
+    ) -> Self {
+        ComposerPage {
+            page,
+            heading: "Edit your post".to_string(),
+            action: format!("/p/{post_id}/edit"),
+            back_href: format!("/p/{post_id}"),
+            back_label: thread.title.clone(),
+            show_title: opening,
+            show_kind: false,
+            submit_label: "Save changes",
+            form,
+            preview: None,
+            errors: FieldErrors::default(),
+        }
+    }
+
+    /// Adds the problems found, and the preview if one was asked for.
+    pub fn with(mut self, errors: FieldErrors) -> Self {
+        if self.form.wants_preview() && !self.form.body.trim().is_empty() {
+            self.preview = Some(crate::markdown::render(&self.form.body));
+        }
+        self.errors = errors;
+        self
+    }
+
+    /// 200 for a preview, 422 when something must be fixed.
+    pub fn answer(self) -> Response {
+        let status = if self.errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        self.answer_with(status)
+    }
+
+    pub fn answer_with(self, status: StatusCode) -> Response {
+        (status, self).into_response()
+    }
+}
+
+/// A post as one viewer sees it.
+pub struct PostView {
+    pub post: Post,
+    /// Its position in the thread, from 1 (the opening post).
+    pub number: i64,
+    pub show_body: bool,
+    pub notice: Option<String>,
+    pub is_own: bool,
+}
+
+impl PostView {
+    pub fn new(post: Post, number: i64, viewer: Option<&CurrentUser>, access: Access) -> Self {
+        let is_own = viewer.is_some_and(|u| u.id == post.author_id);
+        let (show_body, notice) = if post.deleted_at.is_some() {
+            (
+                false,
+                Some("This post was deleted by its author.".to_string()),
+            )
+        } else if post.hidden {
+            let reason = post.hidden_reason.as_deref().unwrap_or("no reason given");
+            if access.can_moderate() || is_own {
+                (true, Some(format!("Hidden by a facilitator: {reason}")))
+            } else {
+                (
+                    false,
+                    Some("This post was hidden by a facilitator.".to_string()),
+                )
+            }
+        } else {
+            (true, None)
+        };
+        PostView {
+            post,
+            number,
+            show_body,
+            notice,
+            is_own,
+        }
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.post.deleted_at.is_none()
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "forum/thread.html")]
+pub struct ThreadPage {
+    pub page: PageContext,
+    pub thread: Thread,
+    pub access: Access,
+    pub posts: Vec<PostView>,
+    pub page_number: i64,
+    pub page_count: i64,
+    pub previous: Option<i64>,
+    pub next: Option<i64>,
+    pub reply: ComposeForm,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "forum/delete.html")]
+pub struct DeletePage {
+    pub page: PageContext,
+    pub thread: Thread,
+    pub post: Post,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "forum/revisions.html")]
+pub struct RevisionsPage {
+    pub page: PageContext,
+    pub thread: Thread,
+    pub post: PostView,
+    pub revisions: Vec<Revision>,
 }

@@ -65,6 +65,11 @@ async fn harness() -> &'static Harness {
                 .await
                 .expect("connect to the template");
             database::migrate(&pool).await.expect("migrations run");
+            // Every clone can count the statements its pages run.
+            sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+                .execute(&pool)
+                .await
+                .expect("pg_stat_statements is available (shared_preload_libraries)");
             pool.close().await;
             Harness {
                 _cluster: cluster,
@@ -302,6 +307,127 @@ impl TestApp {
         let start = page.body.find(marker)? + marker.len();
         let end = page.body[start..].find('<')? + start;
         Some(page.body[start..end].to_string())
+    }
+
+    /// A domain made directly in the database.
+    pub async fn create_domain(&self, slug: &str, visibility: &str) -> i64 {
+        sqlx::query_scalar(
+            "INSERT INTO domains (slug, name, charter_md, charter_html, visibility)
+             VALUES ($1, initcap(replace($1, '-', ' ')), 'About ' || $1, '<p>About ' || $1 || '</p>', $2)
+             RETURNING id",
+        )
+        .bind(slug)
+        .bind(visibility)
+        .fetch_one(&self.db)
+        .await
+        .expect("create a test domain")
+    }
+
+    pub async fn add_member(&self, domain_id: i64, user_id: i64, role: &str) {
+        sqlx::query("INSERT INTO memberships (domain_id, user_id, role) VALUES ($1, $2, $3)")
+            .bind(domain_id)
+            .bind(user_id)
+            .bind(role)
+            .execute(&self.db)
+            .await
+            .expect("add a member");
+    }
+
+    /// A new account with `role` in `domain_id`, logged in in this browser.
+    pub async fn member(&self, username: &str, domain_id: i64, role: &str) -> i64 {
+        let id = self.create_user(username).await;
+        self.add_member(domain_id, id, role).await;
+        let page = self.login(username, PASSWORD).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{username} logs in");
+        id
+    }
+
+    /// Starts a thread through the form; returns its id.
+    pub async fn start_thread(&self, slug: &str, title: &str, body: &str) -> i64 {
+        let page = self
+            .submit(
+                &format!("/d/{slug}/new"),
+                &format!("/d/{slug}/new"),
+                &[
+                    ("title", title),
+                    ("kind", "discussion"),
+                    ("body", body),
+                    ("action", "post"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "thread created: {}",
+            page.body
+        );
+        let location = page.location.expect("a redirect to the thread");
+        location
+            .trim_start_matches("/t/")
+            .parse()
+            .expect("a thread id")
+    }
+
+    /// Replies through the thread page's form; returns the response (a redirect to `/p/{id}`).
+    pub async fn reply(&self, thread_id: i64, body: &str) -> Page {
+        self.submit(
+            &format!("/t/{thread_id}"),
+            &format!("/t/{thread_id}/reply"),
+            &[("body", body), ("action", "post")],
+        )
+        .await
+    }
+
+    /// A thread with `replies` replies, written straight to the database (for volume).
+    pub async fn insert_thread(
+        &self,
+        domain_id: i64,
+        author_id: i64,
+        title: &str,
+        replies: i64,
+    ) -> i64 {
+        let thread_id: i64 = sqlx::query_scalar(
+            "INSERT INTO threads (domain_id, author_id, title) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(domain_id)
+        .bind(author_id)
+        .bind(title)
+        .fetch_one(&self.db)
+        .await
+        .expect("insert a thread");
+        sqlx::query(
+            "INSERT INTO posts (thread_id, author_id, body_md, body_html)
+             SELECT $1, $2, 'Post number ' || n, '<p>Post number ' || n || '</p>'
+               FROM generate_series(0, $3) AS n ORDER BY n",
+        )
+        .bind(thread_id)
+        .bind(author_id)
+        .bind(replies)
+        .execute(&self.db)
+        .await
+        .expect("insert posts");
+        thread_id
+    }
+
+    /// How many statements this test's database has run so far.
+    pub async fn statements(&self) -> i64 {
+        sqlx::query_scalar(
+            "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements
+              WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .fetch_one(&self.db)
+        .await
+        .expect("read pg_stat_statements")
+    }
+
+    /// Statements run by the server to answer one GET.
+    pub async fn statements_for(&self, path: &str) -> i64 {
+        let before = self.statements().await;
+        let page = self.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        // The two reads of the counter run one statement each.
+        self.statements().await - before - 1
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

@@ -4,5 +4,10 @@
 mod helpers;
 
 mod accounts;
+mod feeds;
+mod forum;
+mod query_counts;
+mod sanitiser;
+mod search;
 mod seeding;
 mod shell;

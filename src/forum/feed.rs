@@ -1,0 +1,83 @@
+//! `/d/{slug}/feed.atom`: a domain's new threads as an Atom feed (RFC 4287). A private domain's
+//! feed is a 404 like the domain itself, unless the reader's session belongs to a member.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use time::OffsetDateTime;
+
+use super::queries;
+use crate::auth::Visitor;
+use crate::error::{AppError, Result};
+use crate::AppState;
+
+const FEED_ENTRIES: i64 = 20;
+
+#[derive(sqlx::FromRow)]
+pub struct FeedEntry {
+    pub id: i64,
+    pub title: String,
+    pub author_name: String,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub body_html: String,
+}
+
+#[derive(Template)]
+#[template(path = "forum/feed.xml")]
+struct Feed {
+    base_url: String,
+    slug: String,
+    name: String,
+    updated: OffsetDateTime,
+    entries: Vec<FeedEntry>,
+}
+
+pub async fn domain_feed(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(slug): Path<String>,
+) -> Result<Response> {
+    let slug = slug.strip_suffix(".atom").unwrap_or(&slug).to_string();
+    let viewer = visitor.page.user.as_ref();
+    let domain = queries::domain_by_slug(&state.db, &slug, viewer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    domain.access(viewer).require_read()?;
+    // The opening post of each of the newest visible threads, in one query.
+    let entries: Vec<FeedEntry> = sqlx::query_as(
+        "SELECT t.id, t.title, u.display_name AS author_name, t.created_at,
+                coalesce(p.edited_at, p.created_at) AS updated_at, p.body_html
+           FROM threads t
+           JOIN users u ON u.id = t.author_id
+           JOIN LATERAL (SELECT * FROM posts WHERE thread_id = t.id ORDER BY id LIMIT 1) p ON true
+          WHERE t.domain_id = $1 AND NOT t.hidden
+          ORDER BY t.created_at DESC, t.id DESC
+          LIMIT $2",
+    )
+    .bind(domain.id)
+    .bind(FEED_ENTRIES)
+    .fetch_all(&state.db)
+    .await?;
+    let updated = entries
+        .iter()
+        .map(|e| e.updated_at)
+        .max()
+        .unwrap_or_else(OffsetDateTime::now_utc);
+    let feed = Feed {
+        base_url: state.config.base_url.clone(),
+        slug: domain.slug,
+        name: domain.name,
+        updated,
+        entries,
+    };
+    let xml = feed
+        .render()
+        .map_err(|e| anyhow::anyhow!("rendering the feed: {e}"))?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        xml,
+    )
+        .into_response())
+}

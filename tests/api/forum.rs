@@ -1,0 +1,642 @@
+//! Domains, membership, threads and replies as members use them.
+
+use crate::helpers::{TestApp, PASSWORD};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn a_visitor_joins_a_domain_starts_a_question_and_gets_a_reply() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    app.create_user("ana").await;
+    app.login("ana", PASSWORD).await;
+
+    let before = app.get("/d/gardens").await;
+    assert!(before.contains("Join this domain"));
+    assert!(!before.contains("Start a thread"));
+    let joined = app.submit("/d/gardens", "/d/gardens/join", &[]).await;
+    assert_eq!(joined.location.as_deref(), Some("/d/gardens"));
+    let after = app.get("/d/gardens").await;
+    assert!(
+        after.contains("Welcome to Gardens!"),
+        "joining shows a welcome"
+    );
+    assert!(after.contains("Start a thread"));
+
+    let created = app
+        .submit(
+            "/d/gardens/new",
+            "/d/gardens/new",
+            &[
+                ("title", "  Why is my compost cold?  "),
+                ("kind", "question"),
+                ("body", "It is *one* cubic metre."),
+                ("action", "post"),
+            ],
+        )
+        .await;
+    let thread = created.location.expect("redirect to the thread");
+    let page = app.get(&thread).await;
+    assert!(
+        page.contains("<h1>Why is my compost cold?</h1>"),
+        "the title is trimmed"
+    );
+    assert!(
+        page.contains("It is <em>one</em> cubic metre."),
+        "Markdown is rendered"
+    );
+    assert!(page.contains("<span class=\"tag\">question</span>"));
+
+    let helper = app.other_browser();
+    helper.member("bea", domain, "member").await;
+    let thread_id: i64 = thread.trim_start_matches("/t/").parse().unwrap();
+    let replied = helper.reply(thread_id, "Turn it more often.").await;
+    let permalink = replied.location.expect("redirect to the reply");
+    assert!(permalink.starts_with("/p/"));
+    let landed = helper.get(&permalink).await;
+    let post_id = permalink.trim_start_matches("/p/");
+    assert_eq!(landed.location, Some(format!("/t/{thread_id}#p{post_id}")));
+    let page = app.get(&thread).await;
+    assert!(page.contains("Turn it more often."));
+    assert!(page.contains("1 reply"));
+
+    let list = app.get("/d/gardens").await;
+    assert!(list.contains("1 reply"), "the reply count is kept on write");
+    assert!(list.contains("1 thread"));
+}
+
+#[tokio::test]
+async fn a_thread_url_with_a_slug_is_accepted() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    let thread = app.insert_thread(domain, ana, "Cold compost", 0).await;
+    let page = app.get(&format!("/t/{thread}/cold-compost")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("Cold compost"));
+}
+
+#[tokio::test]
+async fn members_leave_but_the_last_facilitator_cannot() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    app.member("ana", domain, "facilitator").await;
+    let refused = app.submit("/d/gardens", "/d/gardens/leave", &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.contains("only facilitator"));
+
+    let bea = app.other_browser();
+    bea.member("bea", domain, "member").await;
+    let left = bea.submit("/d/gardens", "/d/gardens/leave", &[]).await;
+    assert_eq!(left.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT count(*) FROM memberships").await, 1);
+    assert_eq!(
+        app.count("SELECT member_count::bigint FROM domains").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn posting_in_a_domain_you_have_not_joined_is_refused() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    let thread = app.insert_thread(domain, ana, "Hello", 0).await;
+    app.create_user("bea").await;
+    app.login("bea", PASSWORD).await;
+
+    assert_eq!(
+        app.get("/d/gardens/new").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let token = app.get("/d/gardens").await.csrf();
+    let page = app
+        .post(
+            "/d/gardens/new",
+            &[
+                ("csrf", &token),
+                ("title", "Mine"),
+                ("body", "Hi"),
+                ("action", "post"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.contains("Join this domain to post in it."));
+    let reply = app
+        .post(
+            &format!("/t/{thread}/reply"),
+            &[("csrf", &token), ("body", "Hi"), ("action", "post")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT count(*) FROM threads").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM posts").await, 1);
+    let thread_page = app.get(&format!("/t/{thread}")).await;
+    assert!(thread_page.contains("Join Gardens to reply"));
+}
+
+#[tokio::test]
+async fn visitors_are_sent_to_log_in_before_posting() {
+    let app = TestApp::spawn().await;
+    app.create_domain("gardens", "public").await;
+    let page = app.get("/d/gardens/new").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        page.location.as_deref(),
+        Some("/login?next=%2Fd%2Fgardens%2Fnew")
+    );
+}
+
+#[tokio::test]
+async fn bad_titles_and_bodies_come_back_with_the_text_kept() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    app.member("ana", domain, "member").await;
+    let long_title = "t".repeat(201);
+    let long_body = "b".repeat(100_001);
+    let cases: [(&str, &str, &str, &str); 4] = [
+        (
+            "   ",
+            "A body worth keeping",
+            "title-error",
+            "Give your thread a title.",
+        ),
+        (
+            "A title worth keeping",
+            " \n\t ",
+            "body-error",
+            "Write something first.",
+        ),
+        (
+            &long_title,
+            "A body worth keeping",
+            "title-error",
+            "200 characters or fewer",
+        ),
+        (
+            "A title worth keeping",
+            &long_body,
+            "body-error",
+            "longer than 100 000 characters",
+        ),
+    ];
+    for (title, body, field, message) in cases {
+        let page = app
+            .submit(
+                "/d/gardens/new",
+                "/d/gardens/new",
+                &[("title", title), ("body", body), ("action", "post")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert!(page.contains(&format!("id=\"{field}\"")), "{field}");
+        assert!(page.contains(message), "{message}");
+        if title.trim().len() > 1 && title.len() <= 200 {
+            assert!(
+                page.contains(&format!("value=\"{title}\"")),
+                "the title is kept"
+            );
+        }
+        if body.trim().len() > 1 && body.len() <= 100_000 {
+            assert!(page.contains(body), "the body is kept");
+        }
+    }
+    assert_eq!(app.count("SELECT count(*) FROM threads").await, 0);
+}
+
+#[tokio::test]
+async fn an_empty_reply_is_refused_with_the_form_shown_again() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.member("ana", domain, "member").await;
+    let thread = app.insert_thread(domain, ana, "Hello", 0).await;
+    let page = app.reply(thread, "   ").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"body-error\">Write something first."));
+    assert_eq!(app.count("SELECT count(*) FROM posts").await, 1);
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_ids_get_the_404_page() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/t/abc",
+        "/t/99999999999999999999",
+        "/t/0",
+        "/t/-5",
+        "/t/123456",
+        "/p/abc",
+        "/p/99999999999999999999",
+        "/p/42/revisions",
+        "/d/nowhere/feed.atom",
+    ] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(page.contains("Page not found"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_damaged_thread_page_link_is_a_400() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    let thread = app.insert_thread(domain, ana, "Hello", 3).await;
+    assert_eq!(
+        app.get(&format!("/t/{thread}?from=abc")).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    // A post id from another thread is not a page of this one.
+    let other = app.insert_thread(domain, ana, "Other", 0).await;
+    let foreign: i64 = sqlx::query_scalar("SELECT max(id) FROM posts WHERE thread_id = $1")
+        .bind(other)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get(&format!("/t/{thread}?from={foreign}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_locked_thread_takes_no_replies() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.member("ana", domain, "member").await;
+    let thread = app.insert_thread(domain, ana, "Closed", 0).await;
+    let token = app.get(&format!("/t/{thread}")).await.csrf();
+    sqlx::query("UPDATE threads SET locked = true WHERE id = $1")
+        .bind(thread)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let page = app.get(&format!("/t/{thread}")).await;
+    assert!(page.contains("This thread is locked"));
+    assert!(!page.contains("Post reply"));
+    let refused = app
+        .post(
+            &format!("/t/{thread}/reply"),
+            &[("csrf", &token), ("body", "Late reply"), ("action", "post")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT count(*) FROM posts").await, 1);
+}
+
+#[tokio::test]
+async fn editing_keeps_every_earlier_version_for_readers() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    app.member("ana", domain, "member").await;
+    let thread = app
+        .start_thread("gardens", "First title", "First words")
+        .await;
+    let post: i64 = sqlx::query_scalar("SELECT id FROM posts")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let edit = format!("/p/{post}/edit");
+    let form = app.get(&edit).await;
+    assert!(form.contains("First words") && form.contains("value=\"First title\""));
+    let saved = app
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("title", "Better title"),
+                ("body", "Second words"),
+                ("action", "post"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    app.submit(
+        &edit,
+        &edit,
+        &[
+            ("title", "Better title"),
+            ("body", "Third words"),
+            ("action", "post"),
+        ],
+    )
+    .await;
+
+    let page = app.get(&format!("/t/{thread}")).await;
+    assert!(page.contains("Third words") && page.contains("<h1>Better title</h1>"));
+    assert!(page.contains(&format!("href=\"/p/{post}/revisions\">edited")));
+    let visitor = app.other_browser();
+    let history = visitor.get(&format!("/p/{post}/revisions")).await;
+    assert_eq!(history.status, StatusCode::OK);
+    let (third, second, first) = (
+        history.body.find("Third words").unwrap(),
+        history.body.find("Second words").unwrap(),
+        history.body.find("First words").unwrap(),
+    );
+    assert!(third < second && second < first, "newest first");
+    assert_eq!(app.count("SELECT count(*) FROM post_revisions").await, 2);
+}
+
+#[tokio::test]
+async fn editing_or_deleting_someone_elses_post_is_forbidden() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    let thread = app.insert_thread(domain, ana, "Ana's", 0).await;
+    let post: i64 = sqlx::query_scalar("SELECT id FROM posts WHERE thread_id = $1")
+        .bind(thread)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    app.member("bea", domain, "facilitator").await;
+    assert_eq!(
+        app.get(&format!("/p/{post}/edit")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let token = app.get("/").await.csrf();
+    let edit = app
+        .post(
+            &format!("/p/{post}/edit"),
+            &[("csrf", &token), ("body", "Vandalised"), ("action", "post")],
+        )
+        .await;
+    assert_eq!(edit.status, StatusCode::FORBIDDEN);
+    assert!(edit.contains("Only its author can change a post."));
+    let delete = app
+        .post(&format!("/p/{post}/delete"), &[("csrf", &token)])
+        .await;
+    assert_eq!(delete.status, StatusCode::FORBIDDEN);
+    let body: String = sqlx::query_scalar("SELECT body_md FROM posts WHERE id = $1")
+        .bind(post)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(body, "Post number 0");
+    assert_eq!(
+        app.count("SELECT count(*) FROM posts WHERE deleted_at IS NOT NULL")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn deleting_asks_first_and_leaves_a_placeholder() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    app.member("ana", domain, "member").await;
+    let thread = app.start_thread("gardens", "Hello", "Opening").await;
+    let reply = app
+        .reply(thread, "Regrettable words")
+        .await
+        .location
+        .unwrap();
+    app.other_browser().member("bea", domain, "member").await;
+    let post = reply.trim_start_matches("/p/");
+    let confirm = app.get(&format!("/p/{post}/delete")).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.contains("Delete your post?") && confirm.contains("Regrettable words"));
+    let done = app
+        .submit(
+            &format!("/p/{post}/delete"),
+            &format!("/p/{post}/delete"),
+            &[],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let page = app.other_browser().get(&format!("/t/{thread}")).await;
+    assert!(page.contains("This post was deleted by its author."));
+    assert!(!page.contains("Regrettable words"));
+    assert!(page.contains("1 reply"), "the placeholder keeps its place");
+    assert_eq!(
+        app.get(&format!("/p/{post}/revisions")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn quoting_prefills_the_reply_with_the_quoted_post() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    app.member("ana", domain, "member").await;
+    let thread = app
+        .start_thread("gardens", "Hello", "Line one\nLine two")
+        .await;
+    let post: i64 = sqlx::query_scalar("SELECT id FROM posts")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let page = app.get(&format!("/t/{thread}/reply?quote={post}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.contains(&format!(
+            "[@ana wrote](/p/{post}):\n&#62; Line one\n&#62; Line two"
+        )),
+        "{}",
+        page.body
+    );
+    // A post of another thread cannot be quoted here.
+    let other = app.start_thread("gardens", "Other", "Elsewhere").await;
+    let foreign: i64 = sqlx::query_scalar("SELECT max(id) FROM posts WHERE thread_id = $1")
+        .bind(other)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get(&format!("/t/{thread}/reply?quote={foreign}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn preview_renders_without_posting_and_keeps_the_text() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    app.member("ana", domain, "member").await;
+    let page = app
+        .submit(
+            "/d/gardens/new",
+            "/d/gardens/new",
+            &[
+                ("title", "Draft"),
+                ("body", "Some **bold** idea"),
+                ("action", "preview"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("<h2 id=\"preview-heading\">Preview</h2>"));
+    assert!(page.contains("<strong>bold</strong>"));
+    assert!(page.contains("Some **bold** idea</textarea>"));
+    assert_eq!(app.count("SELECT count(*) FROM threads").await, 0);
+}
+
+#[tokio::test]
+async fn long_threads_are_paged_and_permalinks_land_on_the_right_page() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    let thread = app.insert_thread(domain, ana, "Long", 119).await; // 120 posts
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM posts ORDER BY id")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+
+    let first = app.get(&format!("/t/{thread}")).await;
+    assert_eq!(first.body.matches("class=\"post\"").count(), 50);
+    assert!(first.contains("page 1 of 3"));
+    assert!(first.contains(&format!(
+        "href=\"/t/{thread}?from={}\" rel=\"next\"",
+        ids[50]
+    )));
+    assert!(first.contains("Post number 49<") && !first.contains("Post number 50<"));
+
+    let landed = app.get(&format!("/p/{}", ids[74])).await;
+    assert_eq!(
+        landed.location,
+        Some(format!("/t/{thread}?from={}#p{}", ids[50], ids[74]))
+    );
+    let second = app.get(&format!("/t/{thread}?from={}", ids[50])).await;
+    assert!(second.contains(&format!("id=\"p{}\"", ids[74])));
+    assert!(second.contains("page 2 of 3"));
+    assert!(second.contains(&format!(
+        "href=\"/t/{thread}?from={}\" rel=\"prev\"",
+        ids[0]
+    )));
+
+    let third = app.get(&format!("/t/{thread}?from={}", ids[100])).await;
+    assert_eq!(third.body.matches("class=\"post\"").count(), 20);
+    assert!(!third.contains("rel=\"next\""));
+    // A hand-made link into the middle of a page shows that whole page.
+    let middle = app.get(&format!("/t/{thread}?from={}", ids[110])).await;
+    assert!(middle.contains(&format!("id=\"p{}\"", ids[100])));
+}
+
+#[tokio::test]
+async fn domain_threads_are_paged_by_keyset_without_overlap() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    for i in 0..35 {
+        app.insert_thread(domain, ana, &format!("Topic {i:02}"), 0)
+            .await;
+    }
+    let first = app.get("/d/gardens").await;
+    assert_eq!(first.body.matches("class=\"thread-row\"").count(), 30);
+    let start = first.body.find("?before=").expect("an older link");
+    let end = first.body[start..].find('"').unwrap() + start;
+    let older = app
+        .get(&format!("/d/gardens{}", &first.body[start..end]))
+        .await;
+    assert_eq!(older.body.matches("class=\"thread-row\"").count(), 5);
+    for i in 0..35 {
+        let title = format!("Topic {i:02}<");
+        assert!(
+            first.contains(&title) != older.contains(&title),
+            "{title} on exactly one page"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_private_domain_and_its_threads_are_404_to_outsiders() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("circle", "private").await;
+    let ana = app.create_user("ana").await;
+    app.add_member(domain, ana, "facilitator").await;
+    let thread = app.insert_thread(domain, ana, "Secret plans", 1).await;
+    let post: i64 = sqlx::query_scalar("SELECT max(id) FROM posts")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    // Visitors are asked to log in before any composer, whether or not the domain exists.
+    assert_eq!(
+        app.get("/d/circle/new").await.location.as_deref(),
+        Some("/login?next=%2Fd%2Fcircle%2Fnew")
+    );
+    let paths = [
+        "/d/circle".to_string(),
+        "/d/circle/feed.atom".to_string(),
+        format!("/t/{thread}"),
+        format!("/p/{post}"),
+        format!("/p/{post}/revisions"),
+    ];
+    let outsider = app.other_browser();
+    outsider.create_user("bea").await;
+    outsider.login("bea", PASSWORD).await;
+    for path in &paths {
+        assert_eq!(
+            app.get(path).await.status,
+            StatusCode::NOT_FOUND,
+            "visitor: {path}"
+        );
+        assert_eq!(
+            outsider.get(path).await.status,
+            StatusCode::NOT_FOUND,
+            "outsider: {path}"
+        );
+    }
+    assert_eq!(
+        outsider.get("/d/circle/new").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let join = outsider.submit("/", "/d/circle/join", &[]).await;
+    assert_eq!(
+        join.status,
+        StatusCode::NOT_FOUND,
+        "outsiders cannot join a private domain"
+    );
+    assert!(!outsider.get("/d").await.contains("Circle"));
+
+    app.login("ana", PASSWORD).await;
+    for path in &paths[..3] {
+        assert_eq!(app.get(path).await.status, StatusCode::OK, "member: {path}");
+    }
+}
+
+#[tokio::test]
+async fn hidden_posts_and_threads_show_only_to_facilitators() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    app.add_member(domain, ana, "member").await;
+    let thread = app.insert_thread(domain, ana, "Visible thread", 1).await;
+    sqlx::query("UPDATE posts SET hidden = true, hidden_reason = 'off-topic' WHERE id = (SELECT max(id) FROM posts)")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let hidden_thread = app.insert_thread(domain, ana, "Hidden thread", 0).await;
+    sqlx::query("UPDATE threads SET hidden = true WHERE id = $1")
+        .bind(hidden_thread)
+        .execute(&app.db)
+        .await
+        .unwrap();
+
+    let visitor = app.get(&format!("/t/{thread}")).await;
+    assert!(visitor.contains("This post was hidden by a facilitator."));
+    assert!(!visitor.contains("Post number 1<"));
+    assert_eq!(
+        app.get(&format!("/t/{hidden_thread}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(!app.get("/d/gardens").await.contains("Hidden thread"));
+
+    let author = app.other_browser();
+    author.login("ana", PASSWORD).await;
+    let own = author.get(&format!("/t/{thread}")).await;
+    assert!(own.contains("Hidden by a facilitator: off-topic") && own.contains("Post number 1<"));
+
+    let facilitator = app.other_browser();
+    facilitator.member("fay", domain, "facilitator").await;
+    let page = facilitator.get(&format!("/t/{thread}")).await;
+    assert!(page.contains("Hidden by a facilitator: off-topic") && page.contains("Post number 1<"));
+    assert_eq!(
+        facilitator.get(&format!("/t/{hidden_thread}")).await.status,
+        StatusCode::OK
+    );
+    assert!(facilitator
+        .get("/d/gardens")
+        .await
+        .contains("Hidden thread"));
+}

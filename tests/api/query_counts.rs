@@ -1,0 +1,72 @@
+//! Pages run a fixed number of statements however much data they show: no query per row.
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn a_thread_page_runs_the_same_statements_for_3_or_120_posts() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    let small = app.insert_thread(domain, ana, "Small", 2).await;
+    let large = app.insert_thread(domain, ana, "Large", 119).await;
+    let small_count = app.statements_for(&format!("/t/{small}")).await;
+    let large_count = app.statements_for(&format!("/t/{large}")).await;
+    assert_eq!(small_count, large_count);
+    let second_page: i64 = sqlx::query_scalar(
+        "SELECT id FROM posts WHERE thread_id = $1 ORDER BY id OFFSET 50 LIMIT 1",
+    )
+    .bind(large)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let paged = app
+        .statements_for(&format!("/t/{large}?from={second_page}"))
+        .await;
+    assert!(
+        paged <= small_count + 1,
+        "a later page adds at most the previous-page lookup"
+    );
+    assert!(
+        small_count <= 6,
+        "{small_count} statements for a thread page"
+    );
+    println!("thread page: {small_count} statements for 3 posts, {large_count} for 120, {paged} for page 2");
+}
+
+#[tokio::test]
+async fn a_domain_page_runs_the_same_statements_for_2_or_40_threads() {
+    let app = TestApp::spawn().await;
+    let few = app.create_domain("few", "public").await;
+    let many = app.create_domain("many", "public").await;
+    let ana = app.create_user("ana").await;
+    for i in 0..2 {
+        app.insert_thread(few, ana, &format!("Few {i}"), 3).await;
+    }
+    for i in 0..40 {
+        app.insert_thread(many, ana, &format!("Many {i}"), 3).await;
+    }
+    let few_count = app.statements_for("/d/few").await;
+    let many_count = app.statements_for("/d/many").await;
+    println!("domain page: {few_count} statements for 2 threads, {many_count} for 40");
+    assert_eq!(few_count, many_count);
+    assert_eq!(
+        app.statements_for("/d").await,
+        app.statements_for("/").await
+    );
+}
+
+#[tokio::test]
+async fn search_runs_the_same_statements_for_1_or_60_hits() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    app.insert_thread(domain, ana, "Rare word zymurgy", 0).await;
+    for i in 0..60 {
+        app.insert_thread(domain, ana, &format!("Common mulch {i}"), 0)
+            .await;
+    }
+    let one = app.statements_for("/search?q=zymurgy").await;
+    let sixty = app.statements_for("/search?q=mulch").await;
+    println!("search: {one} statements for 1 hit, {sixty} for 60");
+    assert_eq!(one, sixty);
+}

@@ -1,0 +1,163 @@
+//! Full-text search.
+
+use crate::helpers::{TestApp, PASSWORD};
+use reqwest::StatusCode;
+
+async fn searchable() -> TestApp {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let kitchens = app.create_domain("kitchens", "public").await;
+    let circle = app.create_domain("circle", "private").await;
+    let ana = app.create_user("ana").await;
+    app.add_member(circle, ana, "member").await;
+    let thread = app
+        .insert_thread(gardens, ana, "Compost heaps that stay hot", 0)
+        .await;
+    sqlx::query("INSERT INTO posts (thread_id, author_id, body_md, body_html) VALUES ($1, $2, 'Turn the compost weekly <script>x</script> and keep it damp', '')")
+        .bind(thread).bind(ana).execute(&app.db).await.unwrap();
+    app.insert_thread(kitchens, ana, "Compost from kitchen scraps", 0)
+        .await;
+    app.insert_thread(circle, ana, "Secret compost recipe", 0)
+        .await;
+    sqlx::query("INSERT INTO repertoire_entries (domain_id, kind, title, summary, body_md, body_html) VALUES ($1, 'how-to', 'Hot composting in four weeks', 'Layers, water, turning', '', '')")
+        .bind(gardens).execute(&app.db).await.unwrap();
+    app
+}
+
+#[tokio::test]
+async fn results_are_ranked_highlighted_and_escaped() {
+    let app = searchable().await;
+    let page = app.get("/search?q=compost").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.contains("<mark>Compost</mark> heaps that stay hot"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.contains("Turn the <mark>compost</mark> weekly"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.contains("<script>x"),
+        "markup in a body never reaches the snippet raw"
+    );
+    assert!(
+        page.contains("Hot <mark>composting</mark> in four weeks"),
+        "stemming finds composting"
+    );
+    let first_hit = page.body.find("class=\"search-hit\"").unwrap();
+    assert!(
+        page.body[first_hit..].find("Hot composting").unwrap()
+            < page.body[first_hit..].find("kitchen scraps").unwrap(),
+        "a title match (weight A) outranks nothing-but-body matches"
+    );
+    assert!(page.contains("<title>Search: compost · Commonplace</title>"));
+}
+
+#[tokio::test]
+async fn private_domains_stay_private_in_search() {
+    let app = searchable().await;
+    assert!(!app
+        .get("/search?q=secret")
+        .await
+        .contains("Secret compost recipe"));
+    assert!(!app
+        .get("/search?q=secret&domain=circle")
+        .await
+        .contains("Secret compost recipe"));
+    assert!(
+        !app.get("/search?q=compost")
+            .await
+            .contains("value=\"circle\""),
+        "not offered as a filter"
+    );
+    app.login("ana", PASSWORD).await;
+    assert!(app
+        .get("/search?q=secret")
+        .await
+        .contains("Secret compost recipe"));
+}
+
+#[tokio::test]
+async fn filters_narrow_by_domain_and_kind() {
+    let app = searchable().await;
+    let kitchens = app.get("/search?q=compost&domain=kitchens").await;
+    assert!(kitchens.contains("Compost from kitchen scraps"));
+    assert!(!kitchens.contains("heaps that stay hot"));
+    let repertoire = app.get("/search?q=compost&kind=repertoire").await;
+    assert!(repertoire.contains("Hot composting in four weeks"));
+    assert!(!repertoire.contains("kitchen scraps"));
+    let replies = app.get("/search?q=weekly&kind=replies").await;
+    assert!(replies.contains("Reply in"));
+    let titles = app.get("/search?q=weekly&kind=threads").await;
+    assert!(titles.contains("Nothing matched"));
+}
+
+#[tokio::test]
+async fn results_are_paginated() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    for i in 0..25 {
+        app.insert_thread(domain, ana, &format!("Mulch question {i}"), 0)
+            .await;
+    }
+    let first = app.get("/search?q=mulch").await;
+    assert_eq!(first.body.matches("class=\"search-hit\"").count(), 20);
+    assert!(first.contains("rel=\"next\""));
+    let second = app.get("/search?q=mulch&domain=&kind=&page=2").await;
+    assert_eq!(second.body.matches("class=\"search-hit\"").count(), 5);
+    assert!(!second.contains("rel=\"next\""));
+}
+
+#[tokio::test]
+async fn any_input_is_answered_without_an_error() {
+    let app = searchable().await;
+    let long = "compost ".repeat(500);
+    let inputs = [
+        "",
+        "   ",
+        "\"",
+        "\"unbalanced",
+        "compost & | ! ( ) :*",
+        "-",
+        "or",
+        "the",
+        "' OR 1=1 --",
+        "a\u{0}b",
+        "<script>alert(1)</script>",
+        "%",
+        "\\",
+        "compost:*",
+        "🌱 compost",
+        &long,
+    ];
+    for q in inputs {
+        let path = format!("/search?q={}", commonplace::web::url_encode(q));
+        let page = app.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{q:?}");
+        assert!(
+            !page.contains("<script>alert(1)</script>"),
+            "{q:?} is escaped"
+        );
+    }
+    assert!(app
+        .get(&format!("/search?q={}", long.trim()))
+        .await
+        .contains("only its first 200 characters"));
+    for query in [
+        "page=abc",
+        "page=-3",
+        "page=99999999999999999999",
+        "kind=nonsense",
+        "domain=%00",
+    ] {
+        assert_eq!(
+            app.get(&format!("/search?q=compost&{query}")).await.status,
+            StatusCode::OK,
+            "{query}"
+        );
+    }
+}
