@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-use pulldown_cmark::{html, Event, Options, Parser};
+use pulldown_cmark::{html, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let tags: HashSet<&str> = [
@@ -99,14 +99,106 @@ fn options() -> Options {
 
 /// Renders Markdown to sanitised HTML.
 pub fn render(source: &str) -> String {
-    // Raw HTML is shown as text: members write Markdown, not markup.
-    let events = Parser::new_ext(source, options()).map(|event| match event {
-        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        other => other,
-    });
+    render_with_mentions(source, &HashMap::new())
+}
+
+/// Renders Markdown, turning `@name` into a link to the profile of each member in `known`
+/// (lower-case username → username as registered). Other `@words` stay plain text, as do
+/// mentions inside code and inside links.
+pub fn render_with_mentions(source: &str, known: &HashMap<String, String>) -> String {
+    let mut events = Vec::new();
+    let mut code_or_link_depth = 0usize;
+    for event in Parser::new_ext(source, options()) {
+        match event {
+            // Raw HTML is shown as text: members write Markdown, not markup.
+            Event::Html(raw) | Event::InlineHtml(raw) => events.push(Event::Text(raw)),
+            Event::Start(Tag::CodeBlock(_) | Tag::Link { .. } | Tag::Image { .. }) => {
+                code_or_link_depth += 1;
+                events.push(event);
+            }
+            Event::End(TagEnd::CodeBlock | TagEnd::Link | TagEnd::Image) => {
+                code_or_link_depth = code_or_link_depth.saturating_sub(1);
+                events.push(event);
+            }
+            Event::Text(text) if code_or_link_depth == 0 && !known.is_empty() => {
+                link_mentions(&text, known, &mut events);
+            }
+            other => events.push(other),
+        }
+    }
     let mut unsafe_html = String::with_capacity(source.len() * 3 / 2);
-    html::push_html(&mut unsafe_html, events);
+    html::push_html(&mut unsafe_html, events.into_iter());
     SANITIZER.clean(&unsafe_html).to_string()
+}
+
+fn link_mentions<'a>(text: &str, known: &HashMap<String, String>, events: &mut Vec<Event<'a>>) {
+    let mut plain_from = 0;
+    for (at, name) in mention_spans(text) {
+        let Some(username) = known.get(&name.to_ascii_lowercase()) else {
+            continue;
+        };
+        if at > plain_from {
+            events.push(Event::Text(CowStr::from(text[plain_from..at].to_string())));
+        }
+        events.push(Event::Start(Tag::Link {
+            link_type: LinkType::Inline,
+            dest_url: CowStr::from(format!("/u/{username}")),
+            title: CowStr::from(""),
+            id: CowStr::from(""),
+        }));
+        events.push(Event::Text(CowStr::from(format!("@{username}"))));
+        events.push(Event::End(TagEnd::Link));
+        plain_from = at + 1 + name.len();
+    }
+    if plain_from < text.len() {
+        events.push(Event::Text(CowStr::from(text[plain_from..].to_string())));
+    }
+}
+
+/// `@name` occurrences: the `@` is at the start or after a character that cannot be part of an
+/// email address, and the name follows the username rule. Returns (byte offset of `@`, name).
+fn mention_spans(text: &str) -> Vec<(usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut spans = Vec::new();
+    for (at, _) in text.match_indices('@') {
+        let after_word = at > 0
+            && (bytes[at - 1].is_ascii_alphanumeric()
+                || matches!(bytes[at - 1], b'_' | b'-' | b'.'));
+        if after_word {
+            continue;
+        }
+        let name_len = text[at + 1..]
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+            .count();
+        let name = text[at + 1..at + 1 + name_len].trim_end_matches(['-', '_']);
+        if (3..=30).contains(&name.len()) && name.as_bytes()[0].is_ascii_alphanumeric() {
+            spans.push((at, name));
+        }
+    }
+    spans
+}
+
+/// Lower-case usernames mentioned in `source`, outside code, for looking up who exists.
+pub fn mentioned_names(source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut in_code = 0usize;
+    for event in Parser::new_ext(source, options()) {
+        match event {
+            Event::Start(Tag::CodeBlock(_) | Tag::Link { .. }) => in_code += 1,
+            Event::End(TagEnd::CodeBlock | TagEnd::Link) => in_code = in_code.saturating_sub(1),
+            Event::Text(text) if in_code == 0 => {
+                for (_, name) in mention_spans(&text) {
+                    let name = name.to_ascii_lowercase();
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    names
 }
 
 /// Plain text of a Markdown body, for feeds, titles and previews: markup dropped, whitespace
@@ -162,6 +254,28 @@ mod tests {
         assert!(html.contains("rel=\"nofollow ugc noopener\""), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("data:"), "{html}");
+    }
+
+    #[test]
+    fn known_mentions_become_profile_links() {
+        let known: HashMap<String, String> = [("ana".to_string(), "Ana".to_string())]
+            .into_iter()
+            .collect();
+        let html = render_with_mentions("Ask @ana or @nobody, not ana@example.org. `@ana`", &known);
+        assert!(
+            html.contains("<a href=\"/u/Ana\" rel=\"nofollow ugc noopener\">@Ana</a> or @nobody"),
+            "{html}"
+        );
+        assert!(html.contains("ana@example.org"), "{html}");
+        assert!(html.contains("<code>@ana</code>"), "{html}");
+    }
+
+    #[test]
+    fn mentioned_names_skip_code_emails_and_duplicates() {
+        assert_eq!(
+            mentioned_names("@Ana and @ana, @bo, x@kim.org, `@cal` @dee-"),
+            vec!["ana", "dee"]
+        );
     }
 
     #[test]

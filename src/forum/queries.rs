@@ -98,6 +98,7 @@ pub struct ThreadSummary {
     pub solved: bool,
     pub reply_count: i32,
     pub last_posted_at: OffsetDateTime,
+    pub created_at: OffsetDateTime,
     pub author_username: String,
     pub author_name: String,
     pub domain_slug: String,
@@ -130,9 +131,10 @@ impl Cursor {
 
 pub const THREADS_PER_PAGE: i64 = 30;
 
-const THREAD_SUMMARY: &str = "
+/// The select list every thread list shares; callers add their WHERE, ORDER and LIMIT.
+pub const THREAD_SUMMARY: &str = "
     SELECT t.id, t.title, t.kind, t.pinned, t.locked, t.accepted_post_id IS NOT NULL AS solved,
-           t.reply_count, t.last_posted_at, u.username AS author_username,
+           t.reply_count, t.last_posted_at, t.created_at, u.username AS author_username,
            u.display_name AS author_name, d.slug AS domain_slug, d.name AS domain_name
       FROM threads t
       JOIN users u ON u.id = t.author_id
@@ -215,6 +217,7 @@ pub struct Thread {
     pub domain_visibility: String,
     pub viewer_role: Option<String>,
     pub viewer_banned_until: Option<OffsetDateTime>,
+    pub accepted_author: Option<String>,
 }
 
 impl Thread {
@@ -238,7 +241,9 @@ const THREAD: &str = "
     SELECT t.id, t.title, t.kind, t.pinned, t.locked, t.hidden, t.accepted_post_id, t.reply_count,
            t.created_at, t.author_id, t.domain_id, d.slug AS domain_slug, d.name AS domain_name,
            d.visibility AS domain_visibility, m.role AS viewer_role,
-           m.banned_until AS viewer_banned_until
+           m.banned_until AS viewer_banned_until,
+           (SELECT u.display_name FROM posts ap JOIN users u ON u.id = ap.author_id
+             WHERE ap.id = t.accepted_post_id) AS accepted_author
       FROM threads t
       JOIN domains d ON d.id = t.domain_id AND d.archived_at IS NULL
       LEFT JOIN memberships m ON m.domain_id = d.id AND m.user_id = $2";
@@ -267,6 +272,44 @@ pub async fn thread_of_post(
     .bind(post_id)
     .bind(viewer.map(|u| u.id))
     .fetch_optional(db)
+    .await
+}
+
+/// What one viewer has marked on a page of posts, in one query: whether they follow the thread,
+/// which of the posts they bookmarked, and which posts are in the repertoire (with the entry).
+#[derive(sqlx::FromRow, Default)]
+pub struct PageMarks {
+    pub following: bool,
+    pub bookmarked: Vec<i64>,
+    pub promoted_posts: Vec<i64>,
+    pub promoted_entries: Vec<i64>,
+}
+
+impl PageMarks {
+    pub fn entry_for(&self, post_id: &i64) -> Option<i64> {
+        self.promoted_posts
+            .iter()
+            .position(|p| p == post_id)
+            .map(|i| self.promoted_entries[i])
+    }
+}
+
+pub async fn page_marks(
+    db: &PgPool,
+    viewer: Option<i64>,
+    thread_id: i64,
+    post_ids: &[i64],
+) -> sqlx::Result<PageMarks> {
+    sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM thread_follows WHERE user_id = $1 AND thread_id = $2) AS following,
+                array(SELECT post_id FROM bookmarks WHERE user_id = $1 AND post_id = ANY($3)) AS bookmarked,
+                array(SELECT source_post_id FROM repertoire_entries WHERE source_post_id = ANY($3) ORDER BY id) AS promoted_posts,
+                array(SELECT id FROM repertoire_entries WHERE source_post_id = ANY($3) ORDER BY id) AS promoted_entries",
+    )
+    .bind(viewer)
+    .bind(thread_id)
+    .bind(post_ids)
+    .fetch_one(db)
     .await
 }
 
@@ -383,26 +426,54 @@ pub async fn create_thread(
     .bind(kind)
     .fetch_one(&mut *tx)
     .await?;
-    insert_post(&mut tx, thread_id, author_id, body_md).await?;
+    insert_post(&mut tx, thread_id, author_id, body_md, false).await?;
     tx.commit().await?;
     Ok(thread_id)
 }
 
+/// Writes a post (rendering its Markdown with @mentions resolved) and notifies whoever it concerns.
 pub async fn insert_post(
     tx: &mut Transaction<'_, Postgres>,
     thread_id: i64,
     author_id: i64,
     body_md: &str,
+    is_reply: bool,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+    let (body_html, mentioned) = render_with_mentions(&mut **tx, body_md).await?;
+    let post_id = sqlx::query_scalar(
         "INSERT INTO posts (thread_id, author_id, body_md, body_html) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(thread_id)
     .bind(author_id)
     .bind(body_md)
-    .bind(crate::markdown::render(body_md))
+    .bind(body_html)
     .fetch_one(&mut **tx)
-    .await
+    .await?;
+    crate::support::notify::post_written(tx, post_id, thread_id, author_id, is_reply, &mentioned)
+        .await?;
+    Ok(post_id)
+}
+
+/// Renders a body, linking `@name` for members who exist; returns the HTML and their ids.
+pub async fn render_with_mentions<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    body_md: &str,
+) -> sqlx::Result<(String, Vec<i64>)> {
+    let names = crate::markdown::mentioned_names(body_md);
+    let found: Vec<(i64, String)> = if names.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query_as("SELECT id, username FROM users WHERE lower(username) = ANY($1)")
+            .bind(&names)
+            .fetch_all(db)
+            .await?
+    };
+    let known = found
+        .iter()
+        .map(|(_, name)| (name.to_ascii_lowercase(), name.clone()))
+        .collect();
+    let html = crate::markdown::render_with_mentions(body_md, &known);
+    Ok((html, found.into_iter().map(|(id, _)| id).collect()))
 }
 
 /// Adds a reply unless the thread was locked meanwhile (checked in the same statement, so a lock
@@ -422,7 +493,7 @@ pub async fn reply(
     if open != Some(true) {
         return Ok(None);
     }
-    let id = insert_post(&mut tx, thread_id, author_id, body_md).await?;
+    let id = insert_post(&mut tx, thread_id, author_id, body_md, true).await?;
     tx.commit().await?;
     Ok(Some(id))
 }
@@ -437,10 +508,11 @@ pub async fn edit_post(db: &PgPool, post_id: i64, body_md: &str) -> sqlx::Result
     .bind(post_id)
     .execute(&mut *tx)
     .await?;
+    let (body_html, _) = render_with_mentions(&mut *tx, body_md).await?;
     sqlx::query("UPDATE posts SET body_md = $2, body_html = $3, edited_at = now() WHERE id = $1")
         .bind(post_id)
         .bind(body_md)
-        .bind(crate::markdown::render(body_md))
+        .bind(body_html)
         .execute(&mut *tx)
         .await?;
     tx.commit().await

@@ -16,6 +16,7 @@ use super::views::{
 };
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
+use crate::support::queries::{suggest_experts, Suggestion};
 use crate::web::{flash, CurrentUser, FieldErrors, FlashKind};
 use crate::AppState;
 
@@ -185,6 +186,20 @@ async fn new_thread_form(
     ))
 }
 
+/// Members of the domain whose expertise the question mentions, shown beside the composer.
+async fn suggestions(
+    state: &AppState,
+    domain_id: i64,
+    asker: i64,
+    form: &ComposeForm,
+) -> Result<Vec<Suggestion>> {
+    if form.title.trim().is_empty() && form.body.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let text = format!("{} {}", form.title, form.body);
+    Ok(suggest_experts(&state.db, domain_id, asker, &text).await?)
+}
+
 async fn new_thread(
     State(state): State<AppState>,
     member: Member,
@@ -201,8 +216,10 @@ async fn new_thread(
     let body = errors.check("body", Body::parse(&form.body));
     let (Some(title), Some(kind), Some(body), false) = (title, kind, body, form.wants_preview())
     else {
-        let page =
+        let experts = suggestions(&state, domain.id, member.user.id, &form).await?;
+        let mut page =
             ComposerPage::new_thread(member.page, &domain.slug, &domain.name, form).with(errors);
+        page.experts = experts;
         return Ok(page.answer());
     };
     let id = queries::create_thread(
@@ -263,12 +280,15 @@ async fn show_thread(
         None
     };
     let access = thread.access(viewer);
+    let post_ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
+    let marks = queries::page_marks(&state.db, viewer.map(|u| u.id), thread.id, &post_ids).await?;
     let views = posts
         .into_iter()
         .enumerate()
         .map(|(i, post)| PostView::new(post, before + i as i64 + 1, viewer, access))
         .collect();
     Ok(ThreadPage {
+        marks,
         reply: ComposeForm::default(),
         page_number: before / POSTS_PER_PAGE + 1,
         page_count: ((i64::from(thread.reply_count) + POSTS_PER_PAGE) / POSTS_PER_PAGE).max(1),

@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::access::Access;
-use super::queries::{Domain, DomainSummary, Post, Revision, Thread, ThreadSummary};
+use super::queries::{Domain, DomainSummary, PageMarks, Post, Revision, Thread, ThreadSummary};
+use crate::support::queries::Suggestion;
 use crate::web::{CurrentUser, FieldErrors, PageContext};
 
 #[derive(Template, WebTemplate)]
@@ -79,6 +80,8 @@ pub struct ComposerPage {
     pub form: ComposeForm,
     pub preview: Option<String>,
     pub errors: FieldErrors,
+    /// For a new thread: members whose expertise it mentions.
+    pub experts: Vec<Suggestion>,
 }
 
 impl ComposerPage {
@@ -95,6 +98,7 @@ impl ComposerPage {
             form,
             preview: None,
             errors: FieldErrors::default(),
+            experts: Vec::new(),
         }
     }
 
@@ -111,6 +115,7 @@ impl ComposerPage {
             form,
             preview: None,
             errors: FieldErrors::default(),
+            experts: Vec::new(),
         }
     }
 
@@ -133,6 +138,7 @@ impl ComposerPage {
             form,
             preview: None,
             errors: FieldErrors::default(),
+            experts: Vec::new(),
         }
     }
 
@@ -209,6 +215,7 @@ impl PostView {
 #[template(path = "forum/thread.html")]
 pub struct ThreadPage {
     pub page: PageContext,
+    pub marks: PageMarks,
     pub thread: Thread,
     pub access: Access,
     pub posts: Vec<PostView>,
@@ -217,6 +224,31 @@ pub struct ThreadPage {
     pub previous: Option<i64>,
     pub next: Option<i64>,
     pub reply: ComposeForm,
+}
+
+impl ThreadPage {
+    /// The asker and the domain's facilitators choose a question's accepted answer.
+    pub fn can_choose_answer(&self) -> bool {
+        self.thread.kind == "question"
+            && self
+                .page
+                .user
+                .as_ref()
+                .is_some_and(|u| u.id == self.thread.author_id || self.access.can_moderate())
+    }
+
+    pub fn is_accepted(&self, view: &PostView) -> bool {
+        self.thread.accepted_post_id == Some(view.post.id)
+    }
+
+    /// A post's author, or a facilitator, may add it to the repertoire.
+    pub fn can_promote(&self, view: &PostView) -> bool {
+        self.access.can_post() && (view.is_own || self.access.can_moderate())
+    }
+
+    pub fn is_bookmarked(&self, view: &PostView) -> bool {
+        self.marks.bookmarked.contains(&view.post.id)
+    }
 }
 
 #[derive(Template, WebTemplate)]

@@ -1,4 +1,8 @@
 //! Support: get help from the right person — questions with accepted answers, the unanswered
-//! queue, the expertise directory, mentions and notifications.
+//! queue, the expertise directory, @mentions and notifications, following threads and
+//! bookmarking posts.
 
+pub mod notify;
+pub mod queries;
 pub mod routes;
+pub mod views;

@@ -1,9 +1,271 @@
-//! This function's routes; none are served yet.
+//! Support's routes: accepting answers, the unanswered queue, notifications, following,
+//! bookmarks and the expertise directory.
 
-use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
 
+use super::queries::{self, QueueCursor, NOTIFICATIONS_PAGE, QUEUE_PAGE};
+use super::views::{BookmarksPage, MembersPage, NotificationsPage, UnansweredPage};
+use crate::auth::{Member, Visitor};
+use crate::error::{AppError, Result};
+use crate::forum::fields::parse_id;
+use crate::forum::queries as forum;
+use crate::web::{flash, url_encode, FlashKind};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/t/{id}/accept", post(accept))
+        .route("/t/{id}/unaccept", post(unaccept))
+        .route("/t/{id}/follow", post(follow))
+        .route("/p/{id}/bookmark", post(bookmark))
+        .route("/d/{slug}/unanswered", get(unanswered))
+        .route("/notifications", get(notifications))
+        .route("/notifications/read", post(read_all))
+        .route("/notifications/{id}", get(open_notification))
+        .route("/me/bookmarks", get(bookmarks))
+        .route("/members", get(members))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AcceptForm {
+    post: String,
+}
+
+/// The asker, or a facilitator of the thread's domain, accepts a reply of *this* thread.
+async fn accept(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+    Form(form): Form<AcceptForm>,
+) -> Result<Response> {
+    let thread = answerable_thread(&state, &id, &member).await?;
+    let post_id = parse_id(&form.post)
+        .map_err(|_| AppError::BadRequest("Choose a reply to accept.".into()))?;
+    let post = forum::post(&state.db, post_id).await?;
+    let first = forum::first_post_id(&state.db, thread.id).await?;
+    let acceptable = post.as_ref().is_some_and(|p| {
+        p.thread_id == thread.id && Some(p.id) != first && p.deleted_at.is_none() && !p.hidden
+    });
+    if !acceptable {
+        return Err(AppError::BadRequest(
+            "Only a visible reply in this thread can be its accepted answer.".into(),
+        ));
+    }
+    queries::accept(&state.db, thread.id, post_id, member.user.id).await?;
+    flash(
+        &member.session,
+        FlashKind::Success,
+        "Marked as the accepted answer. This question is solved.",
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/p/{post_id}")).into_response())
+}
+
+async fn unaccept(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let thread = answerable_thread(&state, &id, &member).await?;
+    queries::clear_accepted(&state.db, thread.id).await?;
+    flash(
+        &member.session,
+        FlashKind::Notice,
+        "The accepted answer was cleared; the question is open again.",
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/t/{}", thread.id)).into_response())
+}
+
+async fn answerable_thread(state: &AppState, id: &str, member: &Member) -> Result<forum::Thread> {
+    let user = Some(&member.user);
+    let thread = forum::thread(&state.db, parse_id(id)?, user)
+        .await?
+        .filter(|t| t.readable_by(user))
+        .ok_or(AppError::NotFound)?;
+    if thread.kind != "question" {
+        return Err(AppError::BadRequest(
+            "Only questions have accepted answers.".into(),
+        ));
+    }
+    if thread.author_id != member.user.id && !thread.access(user).can_moderate() {
+        return Err(AppError::Forbidden(
+            "Only the person who asked, or a facilitator, can choose the accepted answer.",
+        ));
+    }
+    Ok(thread)
+}
+
+async fn follow(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let user = Some(&member.user);
+    let thread = forum::thread(&state.db, parse_id(&id)?, user)
+        .await?
+        .filter(|t| t.readable_by(user))
+        .ok_or(AppError::NotFound)?;
+    let message = if queries::toggle_follow(&state.db, member.user.id, thread.id).await? {
+        "You are following this thread: replies will appear in your notifications."
+    } else {
+        "You no longer follow this thread."
+    };
+    flash(&member.session, FlashKind::Notice, message).await?;
+    Ok(Redirect::to(&format!("/t/{}", thread.id)).into_response())
+}
+
+async fn bookmark(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let user = Some(&member.user);
+    let post_id = parse_id(&id)?;
+    forum::thread_of_post(&state.db, post_id, user)
+        .await?
+        .filter(|t| t.readable_by(user))
+        .ok_or(AppError::NotFound)?;
+    let message = if queries::toggle_bookmark(&state.db, member.user.id, post_id).await? {
+        "Bookmarked. Find it again under Bookmarks."
+    } else {
+        "Bookmark removed."
+    };
+    flash(&member.session, FlashKind::Notice, message).await?;
+    Ok(Redirect::to(&format!("/p/{post_id}")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AfterQuery {
+    after: Option<String>,
+}
+
+async fn unanswered(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(slug): Path<String>,
+    Query(query): Query<AfterQuery>,
+) -> Result<UnansweredPage> {
+    let viewer = visitor.page.user.as_ref();
+    let domain = forum::domain_by_slug(&state.db, &slug, viewer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    domain.access(viewer).require_read()?;
+    let after = match query.after.as_deref() {
+        Some(raw) => Some(
+            QueueCursor::parse(raw)
+                .ok_or_else(|| AppError::BadRequest("That page link is damaged.".into()))?,
+        ),
+        None => None,
+    };
+    let threads = queries::unanswered(&state.db, domain.id, after).await?;
+    let next = (threads.len() as i64 == QUEUE_PAGE)
+        .then(|| threads.last())
+        .flatten()
+        .map(|t| {
+            QueueCursor {
+                answered: t.reply_count > 0,
+                at: t.created_at,
+                id: t.id,
+            }
+            .encode()
+        });
+    Ok(UnansweredPage {
+        page: visitor.page,
+        domain,
+        threads,
+        next,
+        is_first_page: after.is_none(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct BeforeQuery {
+    before: Option<String>,
+}
+
+async fn notifications(
+    State(state): State<AppState>,
+    member: Member,
+    Query(query): Query<BeforeQuery>,
+) -> Result<NotificationsPage> {
+    let before = query.before.as_deref().map(parse_id).transpose()?;
+    let notifications = queries::notifications(&state.db, member.user.id, before).await?;
+    let older = (notifications.len() as i64 == NOTIFICATIONS_PAGE)
+        .then(|| notifications.last().map(|n| n.id))
+        .flatten();
+    Ok(NotificationsPage {
+        page: member.page,
+        notifications,
+        older,
+    })
+}
+
+async fn open_notification(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let target = queries::open_notification(&state.db, member.user.id, parse_id(&id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Redirect::to(&target).into_response())
+}
+
+async fn read_all(State(state): State<AppState>, member: Member) -> Result<Response> {
+    queries::mark_all_read(&state.db, member.user.id).await?;
+    Ok(Redirect::to("/notifications").into_response())
+}
+
+async fn bookmarks(State(state): State<AppState>, member: Member) -> Result<BookmarksPage> {
+    let bookmarks = queries::bookmarks(&state.db, &member.user).await?;
+    Ok(BookmarksPage {
+        page: member.page,
+        bookmarks,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MembersQuery {
+    expertise: String,
+}
+
+async fn members(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<MembersQuery>,
+) -> Result<MembersPage> {
+    let expertise = query
+        .expertise
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| *c != '\0')
+        .take(60)
+        .collect::<String>();
+    let experts = if expertise.is_empty() {
+        Vec::new()
+    } else {
+        queries::experts(&state.db, visitor.page.user.as_ref(), &expertise).await?
+    };
+    let tags = queries::expertise_tags(&state.db).await?;
+    Ok(MembersPage {
+        page: visitor.page,
+        expertise,
+        experts,
+        tags,
+    })
+}
+
+/// `/members?expertise=…` for a tag.
+pub fn expertise_href(tag: &str) -> String {
+    format!("/members?expertise={}", url_encode(tag))
 }

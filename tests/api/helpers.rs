@@ -303,8 +303,8 @@ impl TestApp {
     /// The username shown as signed in on the home page, if any.
     pub async fn signed_in_as(&self) -> Option<String> {
         let page = self.get("/").await;
-        let marker = "<span class=\"account-name\">";
-        let start = page.body.find(marker)? + marker.len();
+        let element = page.body.find("class=\"account-name\"")?;
+        let start = page.body[element..].find('>')? + element + 1;
         let end = page.body[start..].find('<')? + start;
         Some(page.body[start..end].to_string())
     }

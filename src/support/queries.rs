@@ -1,0 +1,344 @@
+//! SQL for Support.
+
+use sqlx::PgPool;
+use time::OffsetDateTime;
+
+use crate::forum::queries::{ThreadSummary, THREAD_SUMMARY};
+use crate::web::CurrentUser;
+
+/// Marks `post_id` as the thread's accepted answer and tells its author, together.
+pub async fn accept(db: &PgPool, thread_id: i64, post_id: i64, actor_id: i64) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE threads SET accepted_post_id = $2 WHERE id = $1 AND accepted_post_id IS DISTINCT FROM $2",
+    )
+    .bind(thread_id)
+    .bind(post_id)
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() == 1 {
+        super::notify::answer_accepted(&mut tx, post_id, thread_id, actor_id).await?;
+    }
+    tx.commit().await
+}
+
+pub async fn clear_accepted(db: &PgPool, thread_id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE threads SET accepted_post_id = NULL WHERE id = $1")
+        .bind(thread_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Where a page of the unanswered queue starts: after this (has replies, created at, id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueueCursor {
+    pub answered: bool,
+    pub at: OffsetDateTime,
+    pub id: i64,
+}
+
+impl QueueCursor {
+    pub fn encode(&self) -> String {
+        format!(
+            "{}_{}_{}",
+            u8::from(self.answered),
+            self.at.unix_timestamp_nanos() / 1000,
+            self.id
+        )
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        let mut parts = raw.split('_');
+        let answered = match parts.next()? {
+            "0" => false,
+            "1" => true,
+            _ => return None,
+        };
+        let micros: i128 = parts.next()?.parse().ok()?;
+        let at = OffsetDateTime::from_unix_timestamp_nanos(micros.checked_mul(1000)?).ok()?;
+        let id = parts.next()?.parse().ok()?;
+        parts
+            .next()
+            .is_none()
+            .then_some(QueueCursor { answered, at, id })
+    }
+}
+
+pub const QUEUE_PAGE: i64 = 30;
+
+/// Open questions of a domain: those with no reply at all first, then the oldest first.
+pub async fn unanswered(
+    db: &PgPool,
+    domain_id: i64,
+    after: Option<QueueCursor>,
+) -> sqlx::Result<Vec<ThreadSummary>> {
+    sqlx::query_as(&format!(
+        "{THREAD_SUMMARY}
+          WHERE t.domain_id = $1 AND t.kind = 'question' AND t.accepted_post_id IS NULL AND NOT t.hidden
+            AND ($2::boolean IS NULL OR (t.reply_count > 0, t.created_at, t.id) > ($2, $3, $4))
+          ORDER BY t.reply_count > 0, t.created_at, t.id
+          LIMIT {QUEUE_PAGE}"
+    ))
+    .bind(domain_id)
+    .bind(after.map(|c| c.answered))
+    .bind(after.map(|c| c.at))
+    .bind(after.map(|c| c.id))
+    .fetch_all(db)
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: String,
+    pub actor_name: Option<String>,
+    pub thread_title: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub read_at: Option<OffsetDateTime>,
+}
+
+impl Notification {
+    pub fn sentence(&self) -> String {
+        let actor = self.actor_name.as_deref().unwrap_or("Someone");
+        let thread = self.thread_title.as_deref().unwrap_or("a thread");
+        match self.kind.as_str() {
+            "mention" => format!("{actor} mentioned you in “{thread}”"),
+            "reply" => format!("{actor} replied in “{thread}”"),
+            "accepted" => format!("{actor} accepted your answer in “{thread}”"),
+            _ => format!("{actor}: “{thread}”"),
+        }
+    }
+}
+
+pub const NOTIFICATIONS_PAGE: i64 = 30;
+
+pub async fn notifications(
+    db: &PgPool,
+    user_id: i64,
+    before: Option<i64>,
+) -> sqlx::Result<Vec<Notification>> {
+    sqlx::query_as(&format!(
+        "SELECT n.id, n.kind, a.display_name AS actor_name, t.title AS thread_title, n.created_at, n.read_at
+           FROM notifications n
+           LEFT JOIN users a ON a.id = n.actor_id
+           LEFT JOIN threads t ON t.id = n.thread_id
+          WHERE n.user_id = $1 AND ($2::bigint IS NULL OR n.id < $2)
+          ORDER BY n.id DESC
+          LIMIT {NOTIFICATIONS_PAGE}"
+    ))
+    .bind(user_id)
+    .bind(before)
+    .fetch_all(db)
+    .await
+}
+
+/// Marks one of the member's notifications read and returns where it points.
+pub async fn open_notification(db: &PgPool, user_id: i64, id: i64) -> sqlx::Result<Option<String>> {
+    let target: Option<(Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "UPDATE notifications SET read_at = coalesce(read_at, now())
+          WHERE id = $1 AND user_id = $2
+          RETURNING post_id, thread_id, entry_id",
+    )
+    .bind(id)
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(target.map(|target| match target {
+        (Some(post), _, _) => format!("/p/{post}"),
+        (None, Some(thread), _) => format!("/t/{thread}"),
+        (None, None, Some(entry)) => format!("/r/{entry}"),
+        _ => "/notifications".to_string(),
+    }))
+}
+
+pub async fn mark_all_read(db: &PgPool, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE notifications SET read_at = now() WHERE user_id = $1 AND read_at IS NULL")
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Follows the thread if not yet following, else stops; returns whether now following.
+pub async fn toggle_follow(db: &PgPool, user_id: i64, thread_id: i64) -> sqlx::Result<bool> {
+    let removed = sqlx::query("DELETE FROM thread_follows WHERE user_id = $1 AND thread_id = $2")
+        .bind(user_id)
+        .bind(thread_id)
+        .execute(db)
+        .await?;
+    if removed.rows_affected() > 0 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO thread_follows (user_id, thread_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(thread_id)
+    .execute(db)
+    .await?;
+    Ok(true)
+}
+
+pub async fn toggle_bookmark(db: &PgPool, user_id: i64, post_id: i64) -> sqlx::Result<bool> {
+    let removed = sqlx::query("DELETE FROM bookmarks WHERE user_id = $1 AND post_id = $2")
+        .bind(user_id)
+        .bind(post_id)
+        .execute(db)
+        .await?;
+    if removed.rows_affected() > 0 {
+        return Ok(false);
+    }
+    sqlx::query("INSERT INTO bookmarks (user_id, post_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(user_id)
+        .bind(post_id)
+        .execute(db)
+        .await?;
+    Ok(true)
+}
+
+#[derive(sqlx::FromRow)]
+pub struct Bookmark {
+    pub post_id: i64,
+    pub thread_title: String,
+    pub author_name: String,
+    pub body_md: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// A member's bookmarks, newest first, leaving out what they can no longer read.
+pub async fn bookmarks(db: &PgPool, user: &CurrentUser) -> sqlx::Result<Vec<Bookmark>> {
+    sqlx::query_as(
+        "SELECT p.id AS post_id, t.title AS thread_title, u.display_name AS author_name, p.body_md, b.created_at
+           FROM bookmarks b
+           JOIN posts p ON p.id = b.post_id AND p.deleted_at IS NULL AND NOT p.hidden
+           JOIN threads t ON t.id = p.thread_id AND NOT t.hidden
+           JOIN domains d ON d.id = t.domain_id AND d.archived_at IS NULL
+           JOIN users u ON u.id = p.author_id
+           LEFT JOIN memberships m ON m.domain_id = d.id AND m.user_id = $1
+          WHERE b.user_id = $1 AND (d.visibility = 'public' OR m.user_id IS NOT NULL OR $2)
+          ORDER BY b.created_at DESC
+          LIMIT 200",
+    )
+    .bind(user.id)
+    .bind(user.is_admin)
+    .fetch_all(db)
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+pub struct Expert {
+    pub username: String,
+    pub display_name: String,
+    pub expertise: Vec<String>,
+    pub recent_thread_ids: Vec<i64>,
+    pub recent_titles: Vec<String>,
+}
+
+impl Expert {
+    pub fn recent(&self) -> Vec<(i64, &str)> {
+        self.recent_thread_ids
+            .iter()
+            .copied()
+            .zip(self.recent_titles.iter().map(String::as_str))
+            .collect()
+    }
+}
+
+/// Members who list `tag`, each with up to three recent threads they wrote in about it, from
+/// domains the viewer can read.
+pub async fn experts(
+    db: &PgPool,
+    viewer: Option<&CurrentUser>,
+    tag: &str,
+) -> sqlx::Result<Vec<Expert>> {
+    sqlx::query_as(
+        "SELECT u.username, u.display_name, u.expertise,
+                coalesce(recent.ids, '{}') AS recent_thread_ids,
+                coalesce(recent.titles, '{}') AS recent_titles
+           FROM users u
+           LEFT JOIN LATERAL (
+               SELECT array_agg(c.id ORDER BY c.at DESC) AS ids, array_agg(c.title ORDER BY c.at DESC) AS titles
+                 FROM (
+                     SELECT t.id, t.title, max(p.created_at) AS at
+                       FROM posts p
+                       JOIN threads t ON t.id = p.thread_id AND NOT t.hidden
+                       JOIN domains d ON d.id = t.domain_id AND d.archived_at IS NULL
+                       LEFT JOIN memberships vm ON vm.domain_id = d.id AND vm.user_id = $2
+                      WHERE p.author_id = u.id AND p.deleted_at IS NULL AND NOT p.hidden
+                        AND (d.visibility = 'public' OR vm.user_id IS NOT NULL OR $3)
+                        AND (p.search @@ plainto_tsquery('english', $1) OR t.search @@ plainto_tsquery('english', $1))
+                      GROUP BY t.id, t.title
+                      ORDER BY at DESC
+                      LIMIT 3
+                 ) c
+           ) recent ON true
+          WHERE $1 = ANY(u.expertise) AND (u.suspended_until IS NULL OR u.suspended_until <= now())
+          ORDER BY cardinality(recent.ids) DESC NULLS LAST, u.display_name
+          LIMIT 100",
+    )
+    .bind(tag)
+    .bind(viewer.map(|u| u.id))
+    .bind(viewer.is_some_and(|u| u.is_admin))
+    .fetch_all(db)
+    .await
+}
+
+/// Every expertise tag members list, with how many list it.
+pub async fn expertise_tags(db: &PgPool) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query_as(
+        "SELECT tag, count(*) FROM users, unnest(expertise) AS tag
+          WHERE suspended_until IS NULL OR suspended_until <= now()
+          GROUP BY tag ORDER BY count(*) DESC, tag LIMIT 300",
+    )
+    .fetch_all(db)
+    .await
+}
+
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct Suggestion {
+    pub username: String,
+    pub display_name: String,
+    pub matched: Vec<String>,
+}
+
+/// Members of a domain whose expertise appears in `text` (a question being written).
+pub async fn suggest_experts(
+    db: &PgPool,
+    domain_id: i64,
+    asker_id: i64,
+    text: &str,
+) -> sqlx::Result<Vec<Suggestion>> {
+    sqlx::query_as(
+        "SELECT u.username, u.display_name,
+                array(SELECT tag FROM unnest(u.expertise) tag WHERE strpos(lower($3), tag) > 0) AS matched
+           FROM memberships m JOIN users u ON u.id = m.user_id
+          WHERE m.domain_id = $1 AND u.id <> $2
+            AND EXISTS (SELECT 1 FROM unnest(u.expertise) tag WHERE strpos(lower($3), tag) > 0)
+          ORDER BY u.display_name
+          LIMIT 8",
+    )
+    .bind(domain_id)
+    .bind(asker_id)
+    .bind(text)
+    .fetch_all(db)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::QueueCursor;
+
+    #[test]
+    fn queue_cursors_round_trip() {
+        let cursor = QueueCursor {
+            answered: true,
+            at: time::macros::datetime!(2026-01-02 03:04:05.678901 UTC),
+            id: 9,
+        };
+        assert_eq!(QueueCursor::parse(&cursor.encode()), Some(cursor));
+        assert_eq!(QueueCursor::parse("2_1_1"), None);
+        assert_eq!(QueueCursor::parse("1_1_1_1"), None);
+        assert_eq!(QueueCursor::parse("junk"), None);
+    }
+}
