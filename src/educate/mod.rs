@@ -1,6 +1,10 @@
-//! Educate: collect and share what the community knows about its practice. Full-text search
-//! over threads, replies and the repertoire lives here; the repertoire's own pages arrive with
-//! the Educate and Support issue.
+//! Educate: collect and share what the community knows about its practice — the shared
+//! repertoire (entries of kind story, tool, case, lesson, how-to; written directly or promoted
+//! from a thread or reply, with provenance both ways; tagged; edited with history) and
+//! full-text search over threads, replies and the repertoire.
 
+pub mod fields;
+pub mod queries;
 pub mod routes;
 pub mod search;
+pub mod views;

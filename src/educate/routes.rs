@@ -1,10 +1,420 @@
-//! Educate's routes: `/search`.
+//! Educate's routes: the repertoire (`/d/{slug}/repertoire`, `/r/{id}`) and `/search`.
 
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Form, Router};
+use serde::Deserialize;
 
+use super::fields;
+use super::queries::{self, EntryCursor, NewEntry, Order, ENTRIES_PER_PAGE};
+use super::views::{EntryForm, EntryFormPage, EntryPage, EntryRevisionsPage, RepertoirePage};
+use crate::auth::{Member, Visitor};
+use crate::error::{AppError, Result};
+use crate::forum::fields::{parse_id, Body, Title, MAX_BODY_CHARS};
+use crate::forum::queries::{self as forum, Domain};
+use crate::web::{CurrentUser, FieldErrors, PageContext};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/search", get(super::search::search))
+    Router::new()
+        .route("/search", get(super::search::search))
+        .route("/d/{slug}/repertoire", get(repertoire))
+        .route(
+            "/d/{slug}/repertoire/new",
+            get(new_entry_form).post(new_entry),
+        )
+        .route("/r/{id}", get(show_entry))
+        .route("/r/{id}/edit", get(edit_form).post(edit))
+        .route("/r/{id}/revisions", get(revisions))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    kind: String,
+    tag: String,
+    sort: String,
+    after: Option<String>,
+}
+
+async fn readable_domain(
+    state: &AppState,
+    slug: &str,
+    viewer: Option<&CurrentUser>,
+) -> Result<Domain> {
+    let domain = forum::domain_by_slug(&state.db, slug, viewer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    domain.access(viewer).require_read()?;
+    Ok(domain)
+}
+
+async fn repertoire(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(slug): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Result<RepertoirePage> {
+    let viewer = visitor.page.user.as_ref();
+    let domain = readable_domain(&state, &slug, viewer).await?;
+    let kind = fields::kind(&query.kind).ok().map(str::to_string);
+    let tag = Some(query.tag.trim().to_lowercase()).filter(|t| !t.is_empty());
+    let order = if query.sort == "applied" {
+        Order::MostApplied
+    } else {
+        Order::Newest
+    };
+    let after = match query.after.as_deref() {
+        Some(raw) => Some(
+            EntryCursor::parse(raw)
+                .ok_or_else(|| AppError::BadRequest("That page link is damaged.".into()))?,
+        ),
+        None => None,
+    };
+    let entries = queries::entries(
+        &state.db,
+        domain.id,
+        kind.as_deref(),
+        tag.as_deref(),
+        order,
+        after,
+    )
+    .await?;
+    let (kind_counts, tag_counts) = queries::counts(&state.db, domain.id).await?;
+    let next = (entries.len() as i64 == ENTRIES_PER_PAGE)
+        .then(|| entries.last())
+        .flatten()
+        .map(|e| EntryCursor::after(e, order).encode());
+    Ok(RepertoirePage {
+        can_write: domain.access(viewer).can_post(),
+        page: visitor.page,
+        domain,
+        kind,
+        tag,
+        most_applied: order == Order::MostApplied,
+        kind_counts,
+        tag_counts,
+        entries,
+        next,
+    })
+}
+
+/// A post being promoted, checked: readable by this member, in this domain, and theirs to
+/// promote (its author, or a facilitator of the domain).
+struct Source {
+    thread_id: i64,
+    post_id: i64,
+    thread_title: String,
+}
+
+async fn promotable_source(
+    state: &AppState,
+    raw: &str,
+    domain: &Domain,
+    user: &CurrentUser,
+) -> Result<Source> {
+    let post_id = parse_id(raw)?;
+    let viewer = Some(user);
+    let thread = forum::thread_of_post(&state.db, post_id, viewer)
+        .await?
+        .filter(|t| t.readable_by(viewer))
+        .ok_or(AppError::NotFound)?;
+    let post = forum::post(&state.db, post_id)
+        .await?
+        .filter(|p| p.deleted_at.is_none() && !p.hidden)
+        .ok_or(AppError::NotFound)?;
+    if thread.domain_id != domain.id {
+        return Err(AppError::BadRequest(
+            "That post belongs to another domain's repertoire.".into(),
+        ));
+    }
+    if post.author_id != user.id && !thread.access(viewer).can_moderate() {
+        return Err(AppError::Forbidden(
+            "Only the post's author or a facilitator can add it to the repertoire.",
+        ));
+    }
+    Ok(Source {
+        thread_id: thread.id,
+        post_id,
+        thread_title: thread.title,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FromQuery {
+    from: String,
+}
+
+async fn new_entry_form(
+    State(state): State<AppState>,
+    member: Member,
+    Path(slug): Path<String>,
+    Query(query): Query<FromQuery>,
+) -> Result<EntryFormPage> {
+    let domain = readable_domain(&state, &slug, Some(&member.user)).await?;
+    domain.access(Some(&member.user)).require_post()?;
+    let mut form = EntryForm {
+        kind: "story".into(),
+        ..EntryForm::default()
+    };
+    let mut source_title = None;
+    if !query.from.is_empty() {
+        let source = promotable_source(&state, &query.from, &domain, &member.user).await?;
+        let post = forum::post(&state.db, source.post_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        form.title = source.thread_title.clone();
+        form.summary = crate::markdown::plain_excerpt(&post.body_md, 200);
+        form.body = post.body_md;
+        form.from = source.post_id.to_string();
+        source_title = Some(source.thread_title);
+    }
+    Ok(entry_form_page(
+        member.page,
+        domain,
+        source_title,
+        form,
+        FieldErrors::default(),
+    ))
+}
+
+fn entry_form_page(
+    page: PageContext,
+    domain: Domain,
+    source_title: Option<String>,
+    form: EntryForm,
+    errors: FieldErrors,
+) -> EntryFormPage {
+    EntryFormPage {
+        page,
+        heading: if source_title.is_some() {
+            "Add to the repertoire".into()
+        } else {
+            format!("New entry in {}", domain.name)
+        },
+        action: format!("/d/{}/repertoire/new", domain.slug),
+        cancel: format!("/d/{}/repertoire", domain.slug),
+        domain,
+        source_title,
+        form,
+        errors,
+    }
+}
+
+/// The checked content of an entry form.
+struct Checked {
+    kind: &'static str,
+    title: Title,
+    summary: String,
+    tags: Vec<String>,
+}
+
+fn check(form: &EntryForm, errors: &mut FieldErrors) -> Option<Checked> {
+    let kind = errors.check("kind", fields::kind(&form.kind));
+    let title = errors.check("title", Title::parse(&form.title));
+    let summary = errors.check("summary", fields::summary(&form.summary));
+    if form.body.chars().count() > MAX_BODY_CHARS {
+        errors.check("body", Body::parse(&form.body));
+    }
+    if form.summary.trim().is_empty() && form.body.trim().is_empty() {
+        errors.add("summary", "Write a summary, the body, or both.");
+    }
+    let tags = match fields::tags(&form.tags) {
+        Ok(tags) => Some(tags),
+        Err(problem) => {
+            errors.add("tags", problem);
+            None
+        }
+    };
+    match (kind, title, summary, tags) {
+        (Some(kind), Some(title), Some(summary), Some(tags)) if errors.is_empty() => {
+            Some(Checked {
+                kind,
+                title,
+                summary,
+                tags,
+            })
+        }
+        _ => None,
+    }
+}
+
+async fn new_entry(
+    State(state): State<AppState>,
+    member: Member,
+    Path(slug): Path<String>,
+    Form(form): Form<EntryForm>,
+) -> Result<Response> {
+    let domain = readable_domain(&state, &slug, Some(&member.user)).await?;
+    domain.access(Some(&member.user)).require_post()?;
+    let source = if form.from.is_empty() {
+        None
+    } else {
+        Some(promotable_source(&state, &form.from, &domain, &member.user).await?)
+    };
+    let mut errors = FieldErrors::default();
+    let Some(checked) = check(&form, &mut errors) else {
+        let source_title = source.map(|s| s.thread_title);
+        let page = entry_form_page(member.page, domain, source_title, form, errors);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let id = queries::create(
+        &state.db,
+        NewEntry {
+            domain_id: domain.id,
+            kind: checked.kind,
+            title: checked.title.as_str(),
+            summary: &checked.summary,
+            body_md: &form.body,
+            tags: &checked.tags,
+            source_thread_id: source.as_ref().map(|s| s.thread_id),
+            source_post_id: source.as_ref().map(|s| s.post_id),
+            curated_by: member.user.id,
+        },
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/r/{id}")).into_response())
+}
+
+/// An entry with its domain, if the viewer may read the domain.
+async fn readable_entry(
+    state: &AppState,
+    id: &str,
+    viewer: Option<&CurrentUser>,
+) -> Result<(queries::Entry, Domain)> {
+    let entry = queries::entry(&state.db, parse_id(id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let slug: String = sqlx::query_scalar("SELECT slug FROM domains WHERE id = $1")
+        .bind(entry.domain_id)
+        .fetch_one(&state.db)
+        .await?;
+    let domain = readable_domain(state, &slug, viewer).await?;
+    Ok((entry, domain))
+}
+
+fn can_edit(entry: &queries::Entry, domain: &Domain, user: Option<&CurrentUser>) -> bool {
+    let access = domain.access(user);
+    access.can_post()
+        && (user.is_some_and(|u| Some(u.id) == entry.curated_by) || access.can_moderate())
+}
+
+async fn show_entry(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<EntryPage> {
+    let viewer = visitor.page.user.as_ref();
+    let (entry, domain) = readable_entry(&state, &id, viewer).await?;
+    Ok(EntryPage {
+        can_edit: can_edit(&entry, &domain, viewer),
+        page: visitor.page,
+        domain,
+        entry,
+    })
+}
+
+async fn editable_entry(
+    state: &AppState,
+    id: &str,
+    user: &CurrentUser,
+) -> Result<(queries::Entry, Domain)> {
+    let (entry, domain) = readable_entry(state, id, Some(user)).await?;
+    if !can_edit(&entry, &domain, Some(user)) {
+        return Err(AppError::Forbidden(
+            "Only the entry's curator or a facilitator can edit it.",
+        ));
+    }
+    Ok((entry, domain))
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<EntryFormPage> {
+    let (entry, domain) = editable_entry(&state, &id, &member.user).await?;
+    let form = EntryForm {
+        kind: entry.kind.clone(),
+        title: entry.title.clone(),
+        summary: entry.summary.clone(),
+        body: entry.body_md.clone(),
+        tags: entry.tags.join(", "),
+        from: String::new(),
+    };
+    Ok(edit_page(
+        member.page,
+        domain,
+        &entry,
+        form,
+        FieldErrors::default(),
+    ))
+}
+
+fn edit_page(
+    page: PageContext,
+    domain: Domain,
+    entry: &queries::Entry,
+    form: EntryForm,
+    errors: FieldErrors,
+) -> EntryFormPage {
+    EntryFormPage {
+        page,
+        domain,
+        heading: "Edit entry".into(),
+        action: format!("/r/{}/edit", entry.id),
+        cancel: format!("/r/{}", entry.id),
+        source_title: None,
+        form,
+        errors,
+    }
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+    Form(form): Form<EntryForm>,
+) -> Result<Response> {
+    let (entry, domain) = editable_entry(&state, &id, &member.user).await?;
+    let mut errors = FieldErrors::default();
+    let Some(checked) = check(&form, &mut errors) else {
+        let page = edit_page(member.page, domain, &entry, form, errors);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    queries::update(
+        &state.db,
+        entry.id,
+        member.user.id,
+        NewEntry {
+            domain_id: domain.id,
+            kind: checked.kind,
+            title: checked.title.as_str(),
+            summary: &checked.summary,
+            body_md: &form.body,
+            tags: &checked.tags,
+            source_thread_id: entry.source_thread_id,
+            source_post_id: entry.source_post_id,
+            curated_by: entry.curated_by.unwrap_or(member.user.id),
+        },
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/r/{}", entry.id)).into_response())
+}
+
+async fn revisions(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<EntryRevisionsPage> {
+    let (entry, _) = readable_entry(&state, &id, visitor.page.user.as_ref()).await?;
+    let revisions = queries::revisions(&state.db, entry.id).await?;
+    Ok(EntryRevisionsPage {
+        page: visitor.page,
+        entry,
+        revisions,
+    })
 }

@@ -105,7 +105,9 @@ async fn domain(
             }
             .encode()
         });
+    let repertoire = crate::educate::queries::sidebar(&state.db, domain.id).await?;
     Ok(DomainPage {
+        repertoire,
         page: visitor.page,
         domain,
         access,

@@ -38,6 +38,18 @@ pub struct DomainPage {
     /// The cursor for the next ("older") page, if there may be one.
     pub older: Option<String>,
     pub is_first_page: bool,
+    /// (most applied?, id, title, times applied): the repertoire sidebar.
+    pub repertoire: Vec<(bool, i64, String, i32)>,
+}
+
+impl DomainPage {
+    pub fn newest_entries(&self) -> impl Iterator<Item = &(bool, i64, String, i32)> {
+        self.repertoire.iter().filter(|e| !e.0)
+    }
+
+    pub fn most_applied_entries(&self) -> impl Iterator<Item = &(bool, i64, String, i32)> {
+        self.repertoire.iter().filter(|e| e.0)
+    }
 }
 
 impl DomainSummary {

@@ -1,0 +1,80 @@
+//! Repertoire entry fields, parsed at the edge.
+
+pub const KINDS: [&str; 5] = ["story", "tool", "case", "lesson", "how-to"];
+const MAX_SUMMARY_CHARS: usize = 500;
+const MAX_TAGS: usize = 12;
+const MAX_TAG_CHARS: usize = 40;
+
+pub fn kind(raw: &str) -> Result<&'static str, &'static str> {
+    KINDS
+        .iter()
+        .find(|k| **k == raw)
+        .copied()
+        .ok_or("Choose a kind: story, tool, case, lesson or how-to.")
+}
+
+pub fn summary(raw: &str) -> Result<String, &'static str> {
+    let summary = raw.trim();
+    if summary.chars().count() > MAX_SUMMARY_CHARS {
+        return Err("Keep the summary to 500 characters or fewer.");
+    }
+    Ok(summary.to_string())
+}
+
+/// Tags from a comma-separated list: lower-case, trimmed, deduplicated. A tag with no letter or
+/// digit is refused rather than silently dropped, so the member sees what happened.
+pub fn tags(raw: &str) -> Result<Vec<String>, String> {
+    let mut tags: Vec<String> = Vec::new();
+    for part in raw.split(',') {
+        let tag = part
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        if tag.is_empty() {
+            continue;
+        }
+        if !tag.chars().any(char::is_alphanumeric) {
+            return Err(format!(
+                "“{tag}” is not a tag: a tag needs a letter or a digit."
+            ));
+        }
+        if tag.chars().count() > MAX_TAG_CHARS {
+            return Err("Keep each tag to 40 characters or fewer.".into());
+        }
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err("Use at most 12 tags.".into());
+    }
+    Ok(tags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_normalised_and_punctuation_refused() {
+        assert_eq!(
+            tags(" Soil,  soil , No  Dig,,").unwrap(),
+            vec!["soil", "no dig"]
+        );
+        assert!(tags("soil, !!!").unwrap_err().contains("“!!!”"));
+        assert!(tags(&"x".repeat(41)).is_err(), "a tag over 40 characters");
+        let many = (0..13)
+            .map(|i| format!("t{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        assert!(tags(&many).is_err());
+        assert_eq!(tags("").unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn kinds() {
+        assert_eq!(kind("how-to").unwrap(), "how-to");
+        assert!(kind("recipe").is_err());
+    }
+}

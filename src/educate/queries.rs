@@ -1,0 +1,267 @@
+//! SQL for the repertoire.
+
+use sqlx::PgPool;
+use time::OffsetDateTime;
+
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct EntrySummary {
+    pub id: i64,
+    pub kind: String,
+    pub title: String,
+    pub summary: String,
+    pub tags: Vec<String>,
+    pub reports_count: i32,
+    pub created_at: OffsetDateTime,
+}
+
+pub const ENTRIES_PER_PAGE: i64 = 30;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Newest,
+    MostApplied,
+}
+
+/// Where a page of entries starts: after (sort key, id), the key being microseconds since 1970
+/// for `Newest` and the report count for `MostApplied`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EntryCursor {
+    pub key: i64,
+    pub id: i64,
+}
+
+impl EntryCursor {
+    pub fn encode(&self) -> String {
+        format!("{}_{}", self.key, self.id)
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (key, id) = raw.split_once('_')?;
+        Some(EntryCursor {
+            key: key.parse().ok()?,
+            id: id.parse().ok()?,
+        })
+    }
+
+    pub fn after(entry: &EntrySummary, order: Order) -> Self {
+        let key = match order {
+            Order::Newest => (entry.created_at.unix_timestamp_nanos() / 1000) as i64,
+            Order::MostApplied => i64::from(entry.reports_count),
+        };
+        EntryCursor { key, id: entry.id }
+    }
+}
+
+pub async fn entries(
+    db: &PgPool,
+    domain_id: i64,
+    kind: Option<&str>,
+    tag: Option<&str>,
+    order: Order,
+    after: Option<EntryCursor>,
+) -> sqlx::Result<Vec<EntrySummary>> {
+    let (order_by, seek) = match order {
+        Order::Newest => (
+            "created_at DESC, id DESC",
+            "(created_at, id) < (to_timestamp($4::double precision / 1e6), $5)",
+        ),
+        Order::MostApplied => (
+            "reports_count DESC, id DESC",
+            "(reports_count, id) < ($4::integer, $5)",
+        ),
+    };
+    sqlx::query_as(&format!(
+        "SELECT id, kind, title, summary, tags, reports_count, created_at
+           FROM repertoire_entries
+          WHERE domain_id = $1 AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR tags @> ARRAY[$3])
+            AND ($4::bigint IS NULL OR {seek})
+          ORDER BY {order_by}
+          LIMIT {ENTRIES_PER_PAGE}"
+    ))
+    .bind(domain_id)
+    .bind(kind)
+    .bind(tag)
+    .bind(after.map(|c| c.key))
+    .bind(after.map(|c| c.id))
+    .fetch_all(db)
+    .await
+}
+
+/// How many entries a domain has of each kind, and under each tag.
+pub async fn counts(
+    db: &PgPool,
+    domain_id: i64,
+) -> sqlx::Result<(Vec<(String, i64)>, Vec<(String, i64)>)> {
+    let kinds = sqlx::query_as("SELECT kind, count(*) FROM repertoire_entries WHERE domain_id = $1 GROUP BY kind ORDER BY kind")
+        .bind(domain_id)
+        .fetch_all(db)
+        .await?;
+    let tags = sqlx::query_as(
+        "SELECT tag, count(*) FROM repertoire_entries, unnest(tags) AS tag
+          WHERE domain_id = $1 GROUP BY tag ORDER BY count(*) DESC, tag LIMIT 100",
+    )
+    .bind(domain_id)
+    .fetch_all(db)
+    .await?;
+    Ok((kinds, tags))
+}
+
+/// The newest entries and the most applied ones, for the domain page's sidebar, in one query.
+pub async fn sidebar(db: &PgPool, domain_id: i64) -> sqlx::Result<Vec<(bool, i64, String, i32)>> {
+    sqlx::query_as(
+        "(SELECT false, id, title, reports_count FROM repertoire_entries WHERE domain_id = $1
+           ORDER BY created_at DESC, id DESC LIMIT 5)
+         UNION ALL
+         (SELECT true, id, title, reports_count FROM repertoire_entries WHERE domain_id = $1 AND reports_count > 0
+           ORDER BY reports_count DESC, id DESC LIMIT 5)",
+    )
+    .bind(domain_id)
+    .fetch_all(db)
+    .await
+}
+
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct Entry {
+    pub id: i64,
+    pub domain_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub summary: String,
+    pub body_md: String,
+    pub body_html: String,
+    pub tags: Vec<String>,
+    pub source_thread_id: Option<i64>,
+    pub source_post_id: Option<i64>,
+    pub source_title: Option<String>,
+    pub source_author: Option<String>,
+    pub curated_by: Option<i64>,
+    pub curator_username: Option<String>,
+    pub curator_name: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub reports_count: i32,
+    pub worked_count: i32,
+    pub partly_count: i32,
+    pub did_not_count: i32,
+    pub revision_count: i64,
+}
+
+pub async fn entry(db: &PgPool, id: i64) -> sqlx::Result<Option<Entry>> {
+    sqlx::query_as(
+        "SELECT e.id, e.domain_id, e.kind, e.title, e.summary, e.body_md, e.body_html, e.tags,
+                e.source_thread_id, e.source_post_id, t.title AS source_title,
+                su.display_name AS source_author, e.curated_by, cu.username AS curator_username,
+                cu.display_name AS curator_name, e.created_at, e.updated_at, e.reports_count,
+                e.worked_count, e.partly_count, e.did_not_count,
+                (SELECT count(*) FROM repertoire_revisions r WHERE r.entry_id = e.id) AS revision_count
+           FROM repertoire_entries e
+           LEFT JOIN threads t ON t.id = e.source_thread_id
+           LEFT JOIN posts sp ON sp.id = e.source_post_id
+           LEFT JOIN users su ON su.id = sp.author_id
+           LEFT JOIN users cu ON cu.id = e.curated_by
+          WHERE e.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+pub struct NewEntry<'a> {
+    pub domain_id: i64,
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub body_md: &'a str,
+    pub tags: &'a [String],
+    pub source_thread_id: Option<i64>,
+    pub source_post_id: Option<i64>,
+    pub curated_by: i64,
+}
+
+pub async fn create(db: &PgPool, entry: NewEntry<'_>) -> sqlx::Result<i64> {
+    let (body_html, _) = crate::forum::queries::render_with_mentions(db, entry.body_md).await?;
+    sqlx::query_scalar(
+        "INSERT INTO repertoire_entries
+             (domain_id, kind, title, summary, body_md, body_html, tags, source_thread_id, source_post_id, curated_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         RETURNING id",
+    )
+    .bind(entry.domain_id)
+    .bind(entry.kind)
+    .bind(entry.title)
+    .bind(entry.summary)
+    .bind(entry.body_md)
+    .bind(body_html)
+    .bind(entry.tags)
+    .bind(entry.source_thread_id)
+    .bind(entry.source_post_id)
+    .bind(entry.curated_by)
+    .fetch_one(db)
+    .await
+}
+
+/// Saves new content, keeping the previous version as a revision.
+pub async fn update(db: &PgPool, id: i64, editor: i64, changed: NewEntry<'_>) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO repertoire_revisions (entry_id, title, summary, body_md, body_html, tags, edited_by)
+         SELECT id, title, summary, body_md, body_html, tags, $2 FROM repertoire_entries WHERE id = $1",
+    )
+    .bind(id)
+    .bind(editor)
+    .execute(&mut *tx)
+    .await?;
+    let (body_html, _) =
+        crate::forum::queries::render_with_mentions(&mut *tx, changed.body_md).await?;
+    sqlx::query(
+        "UPDATE repertoire_entries
+            SET kind = $2, title = $3, summary = $4, body_md = $5, body_html = $6, tags = $7, updated_at = now()
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(changed.kind)
+    .bind(changed.title)
+    .bind(changed.summary)
+    .bind(changed.body_md)
+    .bind(body_html)
+    .bind(changed.tags)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+#[derive(sqlx::FromRow)]
+pub struct EntryRevision {
+    pub title: String,
+    pub summary: String,
+    pub body_html: String,
+    pub tags: Vec<String>,
+    pub editor_name: Option<String>,
+    pub replaced_at: OffsetDateTime,
+}
+
+pub async fn revisions(db: &PgPool, entry_id: i64) -> sqlx::Result<Vec<EntryRevision>> {
+    sqlx::query_as(
+        "SELECT r.title, r.summary, r.body_html, r.tags, u.display_name AS editor_name, r.replaced_at
+           FROM repertoire_revisions r LEFT JOIN users u ON u.id = r.edited_by
+          WHERE r.entry_id = $1 ORDER BY r.id DESC",
+    )
+    .bind(entry_id)
+    .fetch_all(db)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EntryCursor;
+
+    #[test]
+    fn cursors_round_trip() {
+        let cursor = EntryCursor {
+            key: 1_700_000_000_000_000,
+            id: 7,
+        };
+        assert_eq!(EntryCursor::parse(&cursor.encode()), Some(cursor));
+        assert_eq!(EntryCursor::parse("x_1"), None);
+    }
+}

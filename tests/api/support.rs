@@ -1,0 +1,403 @@
+//! Support: accepted answers, the unanswered queue, expertise, mentions and notifications,
+//! following and bookmarks.
+
+use crate::helpers::{TestApp, PASSWORD};
+use reqwest::StatusCode;
+
+/// A question by ana in "gardens" with a reply by bea; returns (app, domain, thread, reply).
+async fn question() -> (TestApp, i64, i64, i64) {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    let bea = app.create_user("bea").await;
+    app.add_member(domain, ana, "member").await;
+    app.add_member(domain, bea, "member").await;
+    let thread = app
+        .insert_thread(domain, ana, "Why is my compost cold?", 0)
+        .await;
+    sqlx::query("UPDATE threads SET kind = 'question' WHERE id = $1")
+        .bind(thread)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let reply: i64 = sqlx::query_scalar(
+        "INSERT INTO posts (thread_id, author_id, body_md, body_html) VALUES ($1, $2, 'Turn it', '<p>Turn it</p>') RETURNING id",
+    )
+    .bind(thread)
+    .bind(bea)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    (app, domain, thread, reply)
+}
+
+async fn accepted(app: &TestApp, thread: i64) -> Option<i64> {
+    sqlx::query_scalar("SELECT accepted_post_id FROM threads WHERE id = $1")
+        .bind(thread)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_asker_accepts_an_answer_and_the_thread_shows_solved() {
+    let (app, _, thread, reply) = question().await;
+    app.login("ana", PASSWORD).await;
+    let reply_id = reply.to_string();
+    let page = app
+        .submit(
+            &format!("/t/{thread}"),
+            &format!("/t/{thread}/accept"),
+            &[("post", &reply_id)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(accepted(&app, thread).await, Some(reply));
+    let thread_page = app.get(&format!("/t/{thread}")).await;
+    assert!(thread_page.contains(&format!(
+        "<a href=\"/p/{reply}\">The accepted answer, by bea</a>"
+    )));
+    assert!(thread_page.contains("✓ Accepted answer"));
+    assert!(
+        app.get("/d/gardens")
+            .await
+            .contains("<span class=\"tag solved\">solved</span>"),
+        "lists show solved"
+    );
+
+    let bea = app.other_browser();
+    bea.login("bea", PASSWORD).await;
+    let notes = bea.get("/notifications").await;
+    assert!(notes.contains("ana accepted your answer in “Why is my compost cold?”"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM notifications WHERE kind = 'accepted'")
+            .await,
+        1
+    );
+
+    // Cleared, the question is open again.
+    app.submit(
+        &format!("/t/{thread}"),
+        &format!("/t/{thread}/unaccept"),
+        &[],
+    )
+    .await;
+    assert_eq!(accepted(&app, thread).await, None);
+}
+
+#[tokio::test]
+async fn a_facilitator_may_accept_but_another_member_may_not() {
+    let (app, domain, thread, reply) = question().await;
+    let reply_id = reply.to_string();
+    let other = app.other_browser();
+    other.member("cal", domain, "member").await;
+    let refused = other
+        .submit(
+            &format!("/t/{thread}"),
+            &format!("/t/{thread}/accept"),
+            &[("post", &reply_id)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(accepted(&app, thread).await, None);
+    assert!(!other
+        .get(&format!("/t/{thread}"))
+        .await
+        .contains("Accept as answer"));
+
+    let facilitator = app.other_browser();
+    facilitator.member("fay", domain, "facilitator").await;
+    let page = facilitator
+        .submit(
+            &format!("/t/{thread}"),
+            &format!("/t/{thread}/accept"),
+            &[("post", &reply_id)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(accepted(&app, thread).await, Some(reply));
+}
+
+#[tokio::test]
+async fn an_answer_from_another_thread_or_the_question_itself_is_refused() {
+    let (app, domain, thread, _) = question().await;
+    let ana: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'ana'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let other_thread = app.insert_thread(domain, ana, "Elsewhere", 1).await;
+    let foreign: i64 = sqlx::query_scalar("SELECT max(id) FROM posts WHERE thread_id = $1")
+        .bind(other_thread)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let opening: i64 = sqlx::query_scalar("SELECT min(id) FROM posts WHERE thread_id = $1")
+        .bind(thread)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    app.login("ana", PASSWORD).await;
+    for post in [
+        foreign.to_string(),
+        opening.to_string(),
+        "abc".to_string(),
+        "999999".to_string(),
+    ] {
+        let page = app
+            .submit(
+                &format!("/t/{thread}"),
+                &format!("/t/{thread}/accept"),
+                &[("post", &post)],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{post}");
+    }
+    assert_eq!(accepted(&app, thread).await, None);
+    // A discussion has no accepted answer at all.
+    let page = app
+        .submit(
+            &format!("/t/{other_thread}"),
+            &format!("/t/{other_thread}/accept"),
+            &[("post", &foreign.to_string())],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_unanswered_queue_puts_unreplied_questions_first_oldest_first() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    let mut ids = Vec::new();
+    for (title, replies, days_ago) in [
+        ("Replied old", 1, 9),
+        ("Unreplied new", 0, 1),
+        ("Unreplied old", 0, 5),
+        ("Solved one", 1, 7),
+    ] {
+        let id = app.insert_thread(domain, ana, title, replies).await;
+        sqlx::query("UPDATE threads SET kind = 'question', created_at = now() - make_interval(days => $2) WHERE id = $1")
+            .bind(id)
+            .bind(days_ago)
+            .execute(&app.db)
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    sqlx::query("UPDATE threads SET accepted_post_id = (SELECT max(id) FROM posts WHERE thread_id = $1) WHERE id = $1")
+        .bind(ids[3])
+        .execute(&app.db)
+        .await
+        .unwrap();
+    app.insert_thread(domain, ana, "A discussion", 0).await;
+    let page = app.get("/d/gardens/unanswered").await;
+    let position = |title: &str| page.body.find(title);
+    assert!(position("Unreplied old").unwrap() < position("Unreplied new").unwrap());
+    assert!(position("Unreplied new").unwrap() < position("Replied old").unwrap());
+    assert!(position("Solved one").is_none() && position("A discussion").is_none());
+    assert_eq!(
+        app.get("/d/gardens/unanswered?after=junk").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn members_list_expertise_and_are_found_with_their_contributions() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.member("ana", domain, "member").await;
+    let saved = app
+        .submit(
+            "/me/profile",
+            "/me/profile",
+            &[
+                ("display_name", "Ana Ruiz"),
+                ("bio", "Grower"),
+                ("expertise", " Composting , soil, composting"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    app.insert_thread(domain, ana, "Composting in winter", 0)
+        .await;
+    app.insert_thread(domain, ana, "Unrelated topic", 0).await;
+    let found = app
+        .other_browser()
+        .get("/members?expertise=composting")
+        .await;
+    assert!(found.contains("Ana Ruiz"));
+    assert!(
+        found.contains("Composting in winter") && !found.contains("Unrelated topic"),
+        "recent contributions in that area"
+    );
+    assert!(app
+        .get("/members?expertise=knitting")
+        .await
+        .contains("Nobody lists “knitting” yet"));
+    let profile = app.get("/u/ana").await;
+    assert!(profile.contains(">composting</a>") && profile.contains(">soil</a>"));
+}
+
+#[tokio::test]
+async fn bad_profile_input_is_refused_with_the_text_kept() {
+    let app = TestApp::spawn().await;
+    app.create_user("ana").await;
+    app.login("ana", PASSWORD).await;
+    let long = "x".repeat(81);
+    let page = app
+        .submit(
+            "/me/profile",
+            "/me/profile",
+            &[
+                ("display_name", &long),
+                ("bio", "My bio"),
+                ("expertise", "a"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"display_name-error\"") && page.contains("My bio</textarea>"));
+}
+
+#[tokio::test]
+async fn the_question_form_suggests_members_with_matching_expertise() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let bea = app.create_user("bea").await;
+    app.add_member(domain, bea, "member").await;
+    sqlx::query("UPDATE users SET expertise = '{composting}' WHERE id = $1")
+        .bind(bea)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    app.member("ana", domain, "member").await;
+    let page = app
+        .submit(
+            "/d/gardens/new",
+            "/d/gardens/new",
+            &[
+                ("title", "Help with composting"),
+                ("kind", "question"),
+                ("body", "It is cold"),
+                ("action", "preview"),
+            ],
+        )
+        .await;
+    assert!(page.contains("People here who know about this"));
+    assert!(page.contains("<a href=\"/u/bea\">bea</a> (composting)"));
+}
+
+#[tokio::test]
+async fn mentions_link_and_notify_but_unknown_names_stay_text() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    app.create_user("bea").await;
+    app.member("ana", domain, "member").await;
+    let thread = app
+        .start_thread("gardens", "Hello", "Ask @Bea, @ana or @nobody-here")
+        .await;
+    let page = app.get(&format!("/t/{thread}")).await;
+    assert!(page.contains("<a href=\"/u/bea\" rel=\"nofollow ugc noopener\">@bea</a>"));
+    assert!(page.contains("@nobody-here") && !page.contains("/u/nobody-here"));
+    let notes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT u.username, n.kind FROM notifications n JOIN users u ON u.id = n.user_id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        notes,
+        vec![("bea".to_string(), "mention".to_string())],
+        "no notification to the author herself"
+    );
+
+    let bea = app.other_browser();
+    bea.login("bea", PASSWORD).await;
+    let home = bea.get("/").await;
+    assert!(
+        home.contains("aria-label=\"1 unread\">1</span>"),
+        "the unread count is in the header"
+    );
+    let list = bea.get("/notifications").await;
+    assert!(list.contains("ana mentioned you in “Hello”"));
+    let id: i64 = sqlx::query_scalar("SELECT id FROM notifications")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let opened = bea.get(&format!("/notifications/{id}")).await;
+    assert!(opened.location.unwrap().starts_with("/p/"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM notifications WHERE read_at IS NULL")
+            .await,
+        0
+    );
+    assert!(!bea.get("/").await.contains("unread"));
+}
+
+#[tokio::test]
+async fn nobody_is_told_of_a_post_they_cannot_read() {
+    let app = TestApp::spawn().await;
+    let circle = app.create_domain("circle", "private").await;
+    app.create_user("bea").await;
+    app.member("ana", circle, "member").await;
+    app.start_thread("circle", "Secret", "Hi @bea").await;
+    assert_eq!(app.count("SELECT count(*) FROM notifications").await, 0);
+}
+
+#[tokio::test]
+async fn replies_notify_the_author_and_followers_but_never_the_replier() {
+    let (app, domain, thread, _) = question().await;
+    let cal = app.other_browser();
+    cal.member("cal", domain, "member").await;
+    cal.submit(&format!("/t/{thread}"), &format!("/t/{thread}/follow"), &[])
+        .await;
+    assert!(cal
+        .get(&format!("/t/{thread}"))
+        .await
+        .contains("Stop following"));
+    let bea = app.other_browser();
+    bea.login("bea", PASSWORD).await;
+    bea.reply(thread, "Add greens").await;
+    let recipients: Vec<String> = sqlx::query_scalar(
+        "SELECT u.username FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.kind = 'reply' ORDER BY u.username",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(recipients, vec!["ana", "cal"]);
+    // Unfollowing stops them.
+    cal.submit(&format!("/t/{thread}"), &format!("/t/{thread}/follow"), &[])
+        .await;
+    bea.reply(thread, "And water").await;
+    assert_eq!(app.count("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'cal'").await, 1);
+    // Marking all read clears the count.
+    app.login("ana", PASSWORD).await;
+    app.submit("/notifications", "/notifications/read", &[])
+        .await;
+    assert_eq!(app.count("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'ana' AND read_at IS NULL").await, 0);
+}
+
+#[tokio::test]
+async fn members_bookmark_posts_and_find_them_again() {
+    let (app, _, thread, reply) = question().await;
+    app.login("ana", PASSWORD).await;
+    let path = format!("/p/{reply}/bookmark");
+    let page = app.submit(&format!("/t/{thread}"), &path, &[]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let list = app.get("/me/bookmarks").await;
+    assert!(list.contains("Why is my compost cold?") && list.contains("Turn it"));
+    assert!(app
+        .get(&format!("/t/{thread}"))
+        .await
+        .contains("Remove bookmark"));
+    app.submit(&format!("/t/{thread}"), &path, &[]).await;
+    assert!(app.get("/me/bookmarks").await.contains("No bookmarks yet"));
+    assert_eq!(app.get("/me/bookmarks").await.status, StatusCode::OK);
+    let other = app.other_browser();
+    assert_eq!(
+        other.get("/me/bookmarks").await.status,
+        StatusCode::SEE_OTHER,
+        "visitors log in first"
+    );
+}
