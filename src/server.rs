@@ -99,7 +99,8 @@ async fn seed_demo_if_empty(db: &PgPool, config: &Config) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Drops expired sessions and stale rate-limit records every ten minutes.
+/// Every ten minutes: drops expired sessions and stale rate-limit records, and reminds members
+/// whose commitments fell due.
 async fn housekeeping(db: PgPool) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -112,6 +113,12 @@ async fn housekeeping(db: PgPool) {
         }
         if let Err(err) = auth::rate_limit::forget_old(&db).await {
             tracing::warn!(%err, "could not drop old login attempts");
+        }
+        let today = time::OffsetDateTime::now_utc().date();
+        match crate::integrate::send_due_reminders(&db, today).await {
+            Ok(0) => {}
+            Ok(sent) => tracing::info!(sent, "reminded members of commitments that fell due"),
+            Err(err) => tracing::warn!(%err, "could not send commitment reminders"),
         }
     }
 }

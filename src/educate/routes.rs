@@ -14,6 +14,7 @@ use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::forum::fields::{parse_id, Body, Title, MAX_BODY_CHARS};
 use crate::forum::queries::{self as forum, Domain};
+use crate::integrate::queries as integrate;
 use crate::web::{CurrentUser, FieldErrors, PageContext};
 use crate::AppState;
 
@@ -309,11 +310,19 @@ async fn show_entry(
 ) -> Result<EntryPage> {
     let viewer = visitor.page.user.as_ref();
     let (entry, domain) = readable_entry(&state, &id, viewer).await?;
+    let reports = integrate::reports_on(&state.db, integrate::Subject::Entry(entry.id)).await?;
+    let learnings = integrate::learnings(&state.db, entry.id).await?;
+    let access = domain.access(viewer);
     Ok(EntryPage {
         can_edit: can_edit(&entry, &domain, viewer),
+        can_report: access.can_post(),
+        can_moderate: access.can_moderate(),
+        today: time::OffsetDateTime::now_utc().date().to_string(),
         page: visitor.page,
         domain,
         entry,
+        reports,
+        learnings,
     })
 }
 

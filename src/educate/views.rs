@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::queries::{Entry, EntryRevision, EntrySummary};
 use crate::forum::queries::Domain;
+use crate::integrate::queries::{Learning, Report};
 use crate::web::{url_encode, FieldErrors, PageContext};
 
 #[derive(Template, WebTemplate)]
@@ -78,6 +79,12 @@ pub struct EntryPage {
     pub domain: Domain,
     pub entry: Entry,
     pub can_edit: bool,
+    /// Members of the domain may report back and commit; facilitators fold reports in.
+    pub can_report: bool,
+    pub can_moderate: bool,
+    pub reports: Vec<Report>,
+    pub learnings: Vec<Learning>,
+    pub today: String,
 }
 
 impl EntryPage {

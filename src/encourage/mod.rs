@@ -1,5 +1,7 @@
-//! Encourage: make members' contributions visible. Profiles (`/u/{username}`) live here, with
-//! editing one's own bio and expertise; reactions and the spotlight arrive with the Cultivate,
-//! Encourage and Integrate issue.
+//! Encourage: make members' contributions visible — reactions on posts (helpful, thanks,
+//! insightful), the domain spotlight where facilitators feature a post or entry and say why,
+//! and profiles that show a member's contribution at a glance.
 
+pub mod reactions;
 pub mod routes;
+pub mod spotlight;

@@ -5,7 +5,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -21,6 +21,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/u/{username}", get(profile))
         .route("/me/profile", get(edit_form).post(edit))
+        .route("/p/{id}/react", post(super::reactions::react))
+        .route("/spotlight", post(super::spotlight::feature))
+        .route("/spotlight/{id}/remove", post(super::spotlight::remove))
 }
 
 #[derive(sqlx::FromRow)]

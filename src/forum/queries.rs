@@ -283,9 +283,15 @@ pub struct PageMarks {
     pub bookmarked: Vec<i64>,
     pub promoted_posts: Vec<i64>,
     pub promoted_entries: Vec<i64>,
+    /// The viewer's own reactions on these posts, as `post id:kind`.
+    pub reacted: Vec<String>,
 }
 
 impl PageMarks {
+    pub fn has_reacted(&self, post_id: &i64, kind: &&str) -> bool {
+        self.reacted.contains(&format!("{post_id}:{kind}"))
+    }
+
     pub fn entry_for(&self, post_id: &i64) -> Option<i64> {
         self.promoted_posts
             .iter()
@@ -304,7 +310,8 @@ pub async fn page_marks(
         "SELECT EXISTS (SELECT 1 FROM thread_follows WHERE user_id = $1 AND thread_id = $2) AS following,
                 array(SELECT post_id FROM bookmarks WHERE user_id = $1 AND post_id = ANY($3)) AS bookmarked,
                 array(SELECT source_post_id FROM repertoire_entries WHERE source_post_id = ANY($3) ORDER BY id) AS promoted_posts,
-                array(SELECT id FROM repertoire_entries WHERE source_post_id = ANY($3) ORDER BY id) AS promoted_entries",
+                array(SELECT id FROM repertoire_entries WHERE source_post_id = ANY($3) ORDER BY id) AS promoted_entries,
+                array(SELECT post_id || ':' || kind FROM reactions WHERE user_id = $1 AND post_id = ANY($3)) AS reacted",
     )
     .bind(viewer)
     .bind(thread_id)
@@ -327,12 +334,26 @@ pub struct Post {
     pub deleted_at: Option<OffsetDateTime>,
     pub hidden: bool,
     pub hidden_reason: Option<String>,
+    pub helpful_count: i32,
+    pub thanks_count: i32,
+    pub insightful_count: i32,
+}
+
+impl Post {
+    pub fn reaction_count(&self, kind: &str) -> i32 {
+        match kind {
+            "helpful" => self.helpful_count,
+            "thanks" => self.thanks_count,
+            _ => self.insightful_count,
+        }
+    }
 }
 
 const POST: &str = "
     SELECT p.id, p.thread_id, p.author_id, u.username AS author_username,
            u.display_name AS author_name, p.body_md, p.body_html, p.created_at, p.edited_at,
-           p.deleted_at, p.hidden, p.hidden_reason
+           p.deleted_at, p.hidden, p.hidden_reason, p.helpful_count, p.thanks_count,
+           p.insightful_count
       FROM posts p
       JOIN users u ON u.id = p.author_id";
 

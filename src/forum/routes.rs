@@ -106,8 +106,12 @@ async fn domain(
             .encode()
         });
     let repertoire = crate::educate::queries::sidebar(&state.db, domain.id).await?;
+    let reports = crate::integrate::queries::recent_in_domain(&state.db, domain.id, 5).await?;
+    let spotlight = crate::encourage::spotlight::featured(&state.db, domain.id).await?;
     Ok(DomainPage {
         repertoire,
+        reports,
+        spotlight,
         page: visitor.page,
         domain,
         access,
@@ -289,7 +293,13 @@ async fn show_thread(
         .enumerate()
         .map(|(i, post)| PostView::new(post, before + i as i64 + 1, viewer, access))
         .collect();
+    let reports = crate::integrate::queries::reports_on(
+        &state.db,
+        crate::integrate::queries::Subject::Thread(thread.id),
+    )
+    .await?;
     Ok(ThreadPage {
+        reports,
         marks,
         reply: ComposeForm::default(),
         page_number: before / POSTS_PER_PAGE + 1,

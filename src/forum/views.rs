@@ -40,6 +40,8 @@ pub struct DomainPage {
     pub is_first_page: bool,
     /// (most applied?, id, title, times applied): the repertoire sidebar.
     pub repertoire: Vec<(bool, i64, String, i32)>,
+    pub reports: Vec<crate::integrate::queries::Report>,
+    pub spotlight: Vec<crate::encourage::spotlight::Featured>,
 }
 
 impl DomainPage {
@@ -228,6 +230,7 @@ impl PostView {
 pub struct ThreadPage {
     pub page: PageContext,
     pub marks: PageMarks,
+    pub reports: Vec<crate::integrate::queries::Report>,
     pub thread: Thread,
     pub access: Access,
     pub posts: Vec<PostView>,
@@ -256,6 +259,15 @@ impl ThreadPage {
     /// A post's author, or a facilitator, may add it to the repertoire.
     pub fn can_promote(&self, view: &PostView) -> bool {
         self.access.can_post() && (view.is_own || self.access.can_moderate())
+    }
+
+    pub fn reaction_kinds(&self) -> [(&'static str, &'static str); 3] {
+        crate::encourage::reactions::KINDS
+    }
+
+    /// Members react to other people's live posts in domains where they may post.
+    pub fn can_react(&self, view: &PostView) -> bool {
+        self.access.can_post() && !view.is_own && view.is_live() && !view.post.hidden
     }
 
     pub fn is_bookmarked(&self, view: &PostView) -> bool {

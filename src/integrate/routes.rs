@@ -1,9 +1,391 @@
-//! This function's routes; none are served yet.
+//! Integrate's routes: reporting back on entries and threads, editing reports, folding a report
+//! into its entry, commitments.
 
-use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use time::{Date, OffsetDateTime};
 
+use super::queries::{self, Outcome, ReportContent, Subject};
+use super::views::{CommitmentsPage, ReportForm, ReportFormPage};
+use crate::auth::Member;
+use crate::error::{AppError, Result};
+use crate::forum::access::Access;
+use crate::forum::fields::parse_id;
+use crate::forum::queries as forum;
+use crate::web::{flash, CurrentUser, FieldErrors, FlashKind, PageContext};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/r/{id}/report", get(entry_report_form).post(entry_report))
+        .route(
+            "/t/{id}/report",
+            get(thread_report_form).post(thread_report),
+        )
+        .route("/reports/{id}/edit", get(edit_form).post(edit))
+        .route("/reports/{id}/incorporate", post(incorporate))
+        .route("/r/{id}/commit", post(commit))
+        .route("/me/commitments", get(commitments))
+}
+
+/// What is being reported on, after checking the member may report there.
+struct Target {
+    subject: Subject,
+    title: String,
+    href: String,
+    access: Access,
+}
+
+async fn entry_target(state: &AppState, id: &str, user: &CurrentUser) -> Result<Target> {
+    let entry = crate::educate::queries::entry(&state.db, parse_id(id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let access = domain_access(state, entry.domain_id, user).await?;
+    Ok(Target {
+        subject: Subject::Entry(entry.id),
+        href: format!("/r/{}", entry.id),
+        title: entry.title,
+        access,
+    })
+}
+
+async fn thread_target(state: &AppState, id: &str, user: &CurrentUser) -> Result<Target> {
+    let viewer = Some(user);
+    let thread = forum::thread(&state.db, parse_id(id)?, viewer)
+        .await?
+        .filter(|t| t.readable_by(viewer))
+        .ok_or(AppError::NotFound)?;
+    Ok(Target {
+        subject: Subject::Thread(thread.id),
+        href: format!("/t/{}", thread.id),
+        access: thread.access(viewer),
+        title: thread.title,
+    })
+}
+
+/// The member's access to a domain by id: 404 if they cannot read it.
+pub async fn domain_access(state: &AppState, domain_id: i64, user: &CurrentUser) -> Result<Access> {
+    let slug: String = sqlx::query_scalar("SELECT slug FROM domains WHERE id = $1")
+        .bind(domain_id)
+        .fetch_one(&state.db)
+        .await?;
+    let domain = forum::domain_by_slug(&state.db, &slug, Some(user))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let access = domain.access(Some(user));
+    access.require_read()?;
+    Ok(access)
+}
+
+fn form_page(
+    page: PageContext,
+    target: &Target,
+    action: String,
+    form: ReportForm,
+    errors: FieldErrors,
+) -> ReportFormPage {
+    ReportFormPage {
+        page,
+        heading: "Report back: I applied this".into(),
+        subject_title: target.title.clone(),
+        action,
+        back: target.href.clone(),
+        form,
+        errors,
+    }
+}
+
+async fn entry_report_form(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<ReportFormPage> {
+    let target = entry_target(&state, &id, &member.user).await?;
+    show_form(member, target, format!("/r/{id}/report"))
+}
+
+async fn thread_report_form(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<ReportFormPage> {
+    let target = thread_target(&state, &id, &member.user).await?;
+    show_form(member, target, format!("/t/{id}/report"))
+}
+
+fn show_form(member: Member, target: Target, action: String) -> Result<ReportFormPage> {
+    target.access.require_post()?;
+    Ok(form_page(
+        member.page,
+        &target,
+        action,
+        ReportForm::default(),
+        FieldErrors::default(),
+    ))
+}
+
+async fn entry_report(
+    state: State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+    form: Form<ReportForm>,
+) -> Result<Response> {
+    let target = entry_target(&state, &id, &member.user).await?;
+    file_report(state, member, target, format!("/r/{id}/report"), form).await
+}
+
+async fn thread_report(
+    state: State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+    form: Form<ReportForm>,
+) -> Result<Response> {
+    let target = thread_target(&state, &id, &member.user).await?;
+    file_report(state, member, target, format!("/t/{id}/report"), form).await
+}
+
+const MAX_FIELD_CHARS: usize = 4000;
+
+fn check(form: &ReportForm, errors: &mut FieldErrors) -> Option<Outcome> {
+    let required = [
+        ("context", &form.context, "Say where you applied it."),
+        ("tried", &form.tried, "Say what you tried."),
+    ];
+    for (field, value, message) in required {
+        if value.trim().is_empty() {
+            errors.add(field, message);
+        }
+    }
+    for (field, value) in [
+        ("context", &form.context),
+        ("tried", &form.tried),
+        ("reflection", &form.reflection),
+    ] {
+        if value.chars().count() > MAX_FIELD_CHARS {
+            errors.add(field, "Keep this to 4000 characters or fewer.");
+        }
+    }
+    let outcome = errors.check("outcome", Outcome::parse(&form.outcome));
+    outcome.filter(|_| errors.is_empty())
+}
+
+fn content(form: &ReportForm, outcome: Outcome) -> ReportContent<'_> {
+    ReportContent {
+        context: form.context.trim(),
+        tried: form.tried.trim(),
+        outcome,
+        reflection: form.reflection.trim(),
+    }
+}
+
+async fn file_report(
+    State(state): State<AppState>,
+    member: Member,
+    target: Target,
+    action: String,
+    Form(form): Form<ReportForm>,
+) -> Result<Response> {
+    target.access.require_post()?;
+    let mut errors = FieldErrors::default();
+    let Some(outcome) = check(&form, &mut errors) else {
+        let page = form_page(member.page, &target, action, form, errors);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let id = queries::file(
+        &state.db,
+        target.subject,
+        member.user.id,
+        content(&form, outcome),
+    )
+    .await?;
+    flash(
+        &member.session,
+        FlashKind::Success,
+        "Thank you for reporting back. Others will learn from it.",
+    )
+    .await?;
+    Ok(Redirect::to(&format!("{}#report-{id}", target.href)).into_response())
+}
+
+/// A report its author may edit, with the target it is about.
+async fn own_report(
+    state: &AppState,
+    id: &str,
+    user: &CurrentUser,
+) -> Result<(queries::Report, Target)> {
+    let report = queries::report(&state.db, parse_id(id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let target = match (report.entry_id, report.thread_id) {
+        (Some(entry), _) => entry_target(state, &entry.to_string(), user).await?,
+        (None, Some(thread)) => thread_target(state, &thread.to_string(), user).await?,
+        _ => return Err(AppError::NotFound),
+    };
+    if report.author_id != user.id {
+        return Err(AppError::Forbidden(
+            "Only its author can edit a practice report.",
+        ));
+    }
+    Ok((report, target))
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+) -> Result<ReportFormPage> {
+    let (report, target) = own_report(&state, &id, &member.user).await?;
+    let form = ReportForm {
+        context: report.context,
+        tried: report.tried,
+        outcome: report.outcome,
+        reflection: report.reflection,
+    };
+    let mut page = form_page(
+        member.page,
+        &target,
+        format!("/reports/{id}/edit"),
+        form,
+        FieldErrors::default(),
+    );
+    page.heading = "Edit your practice report".into();
+    Ok(page)
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+    Form(form): Form<ReportForm>,
+) -> Result<Response> {
+    let (report, target) = own_report(&state, &id, &member.user).await?;
+    let mut errors = FieldErrors::default();
+    let Some(outcome) = check(&form, &mut errors) else {
+        let mut page = form_page(
+            member.page,
+            &target,
+            format!("/reports/{id}/edit"),
+            form,
+            errors,
+        );
+        page.heading = "Edit your practice report".into();
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    queries::update(&state.db, report.id, content(&form, outcome)).await?;
+    Ok(Redirect::to(&format!("{}#report-{}", target.href, report.id)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LessonForm {
+    lesson: String,
+}
+
+/// A facilitator of the entry's domain folds a report into the entry's "What we learned".
+async fn incorporate(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+    Form(form): Form<LessonForm>,
+) -> Result<Response> {
+    let report = queries::report(&state.db, parse_id(&id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let entry_id = report.entry_id.ok_or_else(|| {
+        AppError::BadRequest("Only reports on repertoire entries can update an entry.".into())
+    })?;
+    let entry = crate::educate::queries::entry(&state.db, entry_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let access = domain_access(&state, entry.domain_id, &member.user).await?;
+    if !access.can_moderate() {
+        return Err(AppError::Forbidden(
+            "Only the domain's facilitators can update an entry from a report.",
+        ));
+    }
+    let lesson = form.lesson.trim();
+    if lesson.is_empty() || lesson.chars().count() > MAX_FIELD_CHARS {
+        return Err(AppError::BadRequest(
+            "Write what was learned, in at most 4000 characters.".into(),
+        ));
+    }
+    if queries::incorporate(&state.db, entry_id, report.id, lesson, member.user.id).await? {
+        flash(
+            &member.session,
+            FlashKind::Success,
+            "Added to “What we learned”.",
+        )
+        .await?;
+    }
+    Ok(Redirect::to(&format!("/r/{entry_id}#learned")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CommitForm {
+    intention: String,
+    due_on: String,
+}
+
+async fn commit(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+    Form(form): Form<CommitForm>,
+) -> Result<Response> {
+    let target = entry_target(&state, &id, &member.user).await?;
+    target.access.require_post()?;
+    let Subject::Entry(entry_id) = target.subject else {
+        return Err(AppError::NotFound);
+    };
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let today = OffsetDateTime::now_utc().date();
+    let problem = match Date::parse(form.due_on.trim(), &format) {
+        Err(_) => Some("Choose the date by which you will try it."),
+        Ok(date) if date < today => Some("That date has passed: choose today or a later day."),
+        Ok(_) if form.intention.trim().is_empty() => Some("Say what you will try."),
+        Ok(_) if form.intention.chars().count() > 1000 => {
+            Some("Keep your intention to 1000 characters or fewer.")
+        }
+        Ok(date) => {
+            queries::commit(
+                &state.db,
+                member.user.id,
+                entry_id,
+                form.intention.trim(),
+                date,
+            )
+            .await?;
+            None
+        }
+    };
+    match problem {
+        None => {
+            flash(
+                &member.session,
+                FlashKind::Success,
+                "Committed. We will remind you to report back when the day comes.",
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/r/{entry_id}")).into_response())
+        }
+        Some(message) => Err(AppError::BadRequest(message.into())),
+    }
+}
+
+async fn commitments(State(state): State<AppState>, member: Member) -> Result<CommitmentsPage> {
+    let all = queries::commitments(&state.db, member.user.id).await?;
+    let (fulfilled, open) = all
+        .into_iter()
+        .partition(|c| c.fulfilled_by_report_id.is_some());
+    Ok(CommitmentsPage {
+        page: member.page,
+        open,
+        fulfilled,
+        today: OffsetDateTime::now_utc().date(),
+    })
 }

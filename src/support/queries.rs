@@ -106,6 +106,9 @@ impl Notification {
             "mention" => format!("{actor} mentioned you in “{thread}”"),
             "reply" => format!("{actor} replied in “{thread}”"),
             "accepted" => format!("{actor} accepted your answer in “{thread}”"),
+            "commitment_due" => {
+                format!("You planned to try “{thread}” by now. How did it go? Report back.")
+            }
             _ => format!("{actor}: “{thread}”"),
         }
     }
@@ -119,10 +122,12 @@ pub async fn notifications(
     before: Option<i64>,
 ) -> sqlx::Result<Vec<Notification>> {
     sqlx::query_as(&format!(
-        "SELECT n.id, n.kind, a.display_name AS actor_name, t.title AS thread_title, n.created_at, n.read_at
+        "SELECT n.id, n.kind, a.display_name AS actor_name, coalesce(t.title, e.title) AS thread_title,
+                n.created_at, n.read_at
            FROM notifications n
            LEFT JOIN users a ON a.id = n.actor_id
            LEFT JOIN threads t ON t.id = n.thread_id
+           LEFT JOIN repertoire_entries e ON e.id = n.entry_id
           WHERE n.user_id = $1 AND ($2::bigint IS NULL OR n.id < $2)
           ORDER BY n.id DESC
           LIMIT {NOTIFICATIONS_PAGE}"
@@ -147,7 +152,7 @@ pub async fn open_notification(db: &PgPool, user_id: i64, id: i64) -> sqlx::Resu
     Ok(target.map(|target| match target {
         (Some(post), _, _) => format!("/p/{post}"),
         (None, Some(thread), _) => format!("/t/{thread}"),
-        (None, None, Some(entry)) => format!("/r/{entry}"),
+        (None, None, Some(entry)) => format!("/r/{entry}/report"),
         _ => "/notifications".to_string(),
     }))
 }

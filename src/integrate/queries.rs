@@ -1,0 +1,293 @@
+//! SQL for practice reports and commitments.
+
+use sqlx::PgPool;
+use time::{Date, OffsetDateTime};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Worked,
+    Partly,
+    DidNot,
+}
+
+impl Outcome {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        match raw {
+            "worked" => Ok(Outcome::Worked),
+            "partly" => Ok(Outcome::Partly),
+            "did_not" => Ok(Outcome::DidNot),
+            _ => Err("Say how it went: worked, partly, or did not work."),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Worked => "worked",
+            Outcome::Partly => "partly",
+            Outcome::DidNot => "did_not",
+        }
+    }
+}
+
+pub fn outcome_label(outcome: &str) -> &'static str {
+    match outcome {
+        "worked" => "Worked",
+        "partly" => "Partly worked",
+        _ => "Did not work",
+    }
+}
+
+/// What a report is about.
+#[derive(Clone, Copy, Debug)]
+pub enum Subject {
+    Entry(i64),
+    Thread(i64),
+}
+
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct Report {
+    pub id: i64,
+    pub entry_id: Option<i64>,
+    pub thread_id: Option<i64>,
+    pub author_id: i64,
+    pub author_username: String,
+    pub author_name: String,
+    pub context: String,
+    pub tried: String,
+    pub outcome: String,
+    pub reflection: String,
+    pub created_at: OffsetDateTime,
+    pub subject_title: String,
+    pub learned: bool,
+}
+
+impl Report {
+    pub fn outcome_label(&self) -> &'static str {
+        outcome_label(&self.outcome)
+    }
+
+    pub fn subject_href(&self) -> String {
+        match (self.entry_id, self.thread_id) {
+            (Some(entry), _) => format!("/r/{entry}#report-{}", self.id),
+            (None, Some(thread)) => format!("/t/{thread}#report-{}", self.id),
+            _ => "/".into(),
+        }
+    }
+}
+
+const REPORT: &str = "
+    SELECT r.id, r.entry_id, r.thread_id, r.author_id, u.username AS author_username,
+           u.display_name AS author_name, r.context, r.tried, r.outcome, r.reflection, r.created_at,
+           coalesce(e.title, t.title) AS subject_title,
+           EXISTS (SELECT 1 FROM entry_learnings l WHERE l.report_id = r.id) AS learned
+      FROM practice_reports r
+      JOIN users u ON u.id = r.author_id
+      LEFT JOIN repertoire_entries e ON e.id = r.entry_id
+      LEFT JOIN threads t ON t.id = r.thread_id";
+
+pub async fn reports_on(db: &PgPool, subject: Subject) -> sqlx::Result<Vec<Report>> {
+    let (column, id) = match subject {
+        Subject::Entry(id) => ("entry_id", id),
+        Subject::Thread(id) => ("thread_id", id),
+    };
+    sqlx::query_as(&format!(
+        "{REPORT} WHERE r.{column} = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT 100"
+    ))
+    .bind(id)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn report(db: &PgPool, id: i64) -> sqlx::Result<Option<Report>> {
+    sqlx::query_as(&format!("{REPORT} WHERE r.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Recent reports in a domain (on its entries or its threads), for its activity.
+pub async fn recent_in_domain(
+    db: &PgPool,
+    domain_id: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<Report>> {
+    sqlx::query_as(&format!(
+        "{REPORT} WHERE coalesce(e.domain_id, t.domain_id) = $1 AND (t.id IS NULL OR NOT t.hidden)
+          ORDER BY r.created_at DESC, r.id DESC LIMIT $2"
+    ))
+    .bind(domain_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+pub struct ReportContent<'a> {
+    pub context: &'a str,
+    pub tried: &'a str,
+    pub outcome: Outcome,
+    pub reflection: &'a str,
+}
+
+/// Files a report; a report on an entry fulfils the author's open commitments to that entry.
+pub async fn file(
+    db: &PgPool,
+    subject: Subject,
+    author_id: i64,
+    content: ReportContent<'_>,
+) -> sqlx::Result<i64> {
+    let (entry_id, thread_id) = match subject {
+        Subject::Entry(id) => (Some(id), None),
+        Subject::Thread(id) => (None, Some(id)),
+    };
+    let mut tx = db.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO practice_reports (entry_id, thread_id, author_id, context, tried, outcome, reflection)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(entry_id)
+    .bind(thread_id)
+    .bind(author_id)
+    .bind(content.context)
+    .bind(content.tried)
+    .bind(content.outcome.as_str())
+    .bind(content.reflection)
+    .fetch_one(&mut *tx)
+    .await?;
+    if let Some(entry_id) = entry_id {
+        sqlx::query(
+            "UPDATE commitments SET fulfilled_by_report_id = $3
+              WHERE user_id = $1 AND entry_id = $2 AND fulfilled_by_report_id IS NULL",
+        )
+        .bind(author_id)
+        .bind(entry_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn update(db: &PgPool, id: i64, content: ReportContent<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE practice_reports SET context = $2, tried = $3, outcome = $4, reflection = $5, updated_at = now()
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(content.context)
+    .bind(content.tried)
+    .bind(content.outcome.as_str())
+    .bind(content.reflection)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+#[derive(sqlx::FromRow)]
+pub struct Learning {
+    pub report_id: i64,
+    pub lesson: String,
+    pub author_name: String,
+}
+
+pub async fn learnings(db: &PgPool, entry_id: i64) -> sqlx::Result<Vec<Learning>> {
+    sqlx::query_as(
+        "SELECT l.report_id, l.lesson, u.display_name AS author_name
+           FROM entry_learnings l
+           JOIN practice_reports r ON r.id = l.report_id
+           JOIN users u ON u.id = r.author_id
+          WHERE l.entry_id = $1 ORDER BY l.id",
+    )
+    .bind(entry_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Adds what a report taught to its entry's "What we learned". Once per report.
+pub async fn incorporate(
+    db: &PgPool,
+    entry_id: i64,
+    report_id: i64,
+    lesson: &str,
+    by: i64,
+) -> sqlx::Result<bool> {
+    let added = sqlx::query(
+        "INSERT INTO entry_learnings (entry_id, report_id, lesson, added_by) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (report_id) DO NOTHING",
+    )
+    .bind(entry_id)
+    .bind(report_id)
+    .bind(lesson)
+    .bind(by)
+    .execute(db)
+    .await?;
+    if added.rows_affected() == 1 {
+        sqlx::query("UPDATE repertoire_entries SET updated_at = now() WHERE id = $1")
+            .bind(entry_id)
+            .execute(db)
+            .await?;
+    }
+    Ok(added.rows_affected() == 1)
+}
+
+pub async fn commit(
+    db: &PgPool,
+    user_id: i64,
+    entry_id: i64,
+    intention: &str,
+    due_on: Date,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO commitments (user_id, entry_id, intention, due_on) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(entry_id)
+    .bind(intention)
+    .bind(due_on)
+    .fetch_one(db)
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+pub struct Commitment {
+    pub id: i64,
+    pub entry_id: i64,
+    pub entry_title: String,
+    pub intention: String,
+    pub due_on: Date,
+    pub fulfilled_by_report_id: Option<i64>,
+}
+
+pub async fn commitments(db: &PgPool, user_id: i64) -> sqlx::Result<Vec<Commitment>> {
+    sqlx::query_as(
+        "SELECT c.id, c.entry_id, e.title AS entry_title, c.intention, c.due_on, c.fulfilled_by_report_id
+           FROM commitments c JOIN repertoire_entries e ON e.id = c.entry_id
+          WHERE c.user_id = $1
+          ORDER BY c.fulfilled_by_report_id IS NOT NULL, c.due_on, c.id
+          LIMIT 500",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Reminds everyone whose commitment fell due before `today` and is still open, once each.
+/// `today` is passed in (the server's housekeeping passes the current date; tests pass any
+/// date), so the behaviour is tested without waiting. Returns how many reminders were sent.
+pub async fn send_due_reminders(db: &PgPool, today: Date) -> sqlx::Result<u64> {
+    let mut tx = db.begin().await?;
+    let sent = sqlx::query(
+        "WITH due AS (
+             UPDATE commitments SET reminded_at = now()
+              WHERE due_on < $1 AND fulfilled_by_report_id IS NULL AND reminded_at IS NULL
+              RETURNING user_id, entry_id, intention
+         )
+         INSERT INTO notifications (user_id, kind, entry_id, message)
+         SELECT user_id, 'commitment_due', entry_id, intention FROM due",
+    )
+    .bind(today)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(sent.rows_affected())
+}

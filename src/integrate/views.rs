@@ -1,0 +1,38 @@
+//! Integrate's pages.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+use super::queries::Commitment;
+use crate::web::{FieldErrors, PageContext};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReportForm {
+    pub context: String,
+    pub tried: String,
+    pub outcome: String,
+    pub reflection: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "integrate/report_form.html")]
+pub struct ReportFormPage {
+    pub page: PageContext,
+    pub heading: String,
+    pub subject_title: String,
+    pub action: String,
+    pub back: String,
+    pub form: ReportForm,
+    pub errors: FieldErrors,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "integrate/commitments.html")]
+pub struct CommitmentsPage {
+    pub page: PageContext,
+    pub open: Vec<Commitment>,
+    pub fulfilled: Vec<Commitment>,
+    pub today: time::Date,
+}
