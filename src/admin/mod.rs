@@ -1,5 +1,5 @@
-//! Site administration: seeding communities and creating accounts from the command line. (The
-//! `/admin` pages arrive with the facilitators-and-admins issue.)
+//! Site administration: `/admin` (creating domains, appointing facilitators), seeding
+//! communities, and creating accounts from the command line.
 
 pub mod accounts;
 pub mod routes;

@@ -425,6 +425,13 @@ async fn write(
             at += Duration::days(2);
             write_thread(tx, domain_id, thread, &id_of, at, &mut report).await?;
         }
+        if let Some(host) = creator {
+            let name = domain.name.get_ref().trim();
+            if crate::cultivate::ensure_introductions(tx, domain_id, host, name).await? {
+                report.threads += 1;
+                report.posts += 1;
+            }
+        }
         for entry in &domain.repertoire {
             let Some(curator) = id_of(&entry.curated_by) else {
                 continue;

@@ -46,6 +46,17 @@ pub struct Contribution {
     pub created_at: OffsetDateTime,
 }
 
+/// A member's contribution at a glance, counted over what the viewer can read.
+#[derive(sqlx::FromRow, Default)]
+pub struct Tally {
+    pub threads: i64,
+    pub replies: i64,
+    pub accepted_answers: i64,
+    pub entries_curated: i64,
+    pub reactions_received: i64,
+    pub practice_reports: i64,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "encourage/profile.html")]
 pub struct ProfilePage {
@@ -53,6 +64,8 @@ pub struct ProfilePage {
     pub profile: Profile,
     pub domains: Vec<(String, String, String)>,
     pub contributions: Vec<Contribution>,
+    pub tally: Tally,
+    pub reports: Vec<crate::integrate::queries::Report>,
 }
 
 async fn profile(
@@ -101,11 +114,39 @@ async fn profile(
     .bind(is_admin)
     .fetch_all(&state.db)
     .await?;
+    let tally: Tally = sqlx::query_as(
+        "WITH readable AS (
+             SELECT d.id FROM domains d LEFT JOIN memberships vm ON vm.domain_id = d.id AND vm.user_id = $2
+              WHERE d.archived_at IS NULL AND (d.visibility = 'public' OR vm.user_id IS NOT NULL OR $3)
+         ),
+         own_posts AS (
+             SELECT p.id, p.thread_id, p.helpful_count + p.thanks_count + p.insightful_count AS reactions,
+                    NOT EXISTS (SELECT 1 FROM posts e WHERE e.thread_id = p.thread_id AND e.id < p.id) AS opening
+               FROM posts p JOIN threads t ON t.id = p.thread_id AND NOT t.hidden
+              WHERE p.author_id = $1 AND p.deleted_at IS NULL AND NOT p.hidden AND t.domain_id IN (SELECT id FROM readable)
+         )
+         SELECT (SELECT count(*) FROM own_posts WHERE opening) AS threads,
+                (SELECT count(*) FROM own_posts WHERE NOT opening) AS replies,
+                (SELECT count(*) FROM own_posts o JOIN threads t ON t.accepted_post_id = o.id) AS accepted_answers,
+                (SELECT count(*) FROM repertoire_entries e WHERE e.curated_by = $1 AND e.domain_id IN (SELECT id FROM readable)) AS entries_curated,
+                (SELECT coalesce(sum(reactions), 0)::bigint FROM own_posts) AS reactions_received,
+                (SELECT count(*) FROM practice_reports r
+                   LEFT JOIN repertoire_entries e ON e.id = r.entry_id LEFT JOIN threads t ON t.id = r.thread_id
+                  WHERE r.author_id = $1 AND coalesce(e.domain_id, t.domain_id) IN (SELECT id FROM readable)) AS practice_reports",
+    )
+    .bind(profile.id)
+    .bind(viewer_id)
+    .bind(is_admin)
+    .fetch_one(&state.db)
+    .await?;
+    let reports = crate::integrate::queries::reports_by(&state.db, profile.id, viewer).await?;
     Ok(ProfilePage {
         page: visitor.page,
         profile,
         domains,
         contributions,
+        tally,
+        reports,
     })
 }
 

@@ -108,7 +108,10 @@ async fn domain(
     let repertoire = crate::educate::queries::sidebar(&state.db, domain.id).await?;
     let reports = crate::integrate::queries::recent_in_domain(&state.db, domain.id, 5).await?;
     let spotlight = crate::encourage::spotlight::featured(&state.db, domain.id).await?;
+    let introductions =
+        crate::cultivate::introductions_status(&state.db, domain.id, viewer.map(|u| u.id)).await?;
     Ok(DomainPage {
+        introductions,
         repertoire,
         reports,
         spotlight,

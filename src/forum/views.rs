@@ -42,6 +42,8 @@ pub struct DomainPage {
     pub repertoire: Vec<(bool, i64, String, i32)>,
     pub reports: Vec<crate::integrate::queries::Report>,
     pub spotlight: Vec<crate::encourage::spotlight::Featured>,
+    /// The introductions thread, and whether the viewer has posted in it.
+    pub introductions: Option<(i64, bool)>,
 }
 
 impl DomainPage {

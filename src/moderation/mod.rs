@@ -1,3 +1,5 @@
-//! Moderation: what facilitators do inside their own domain — pin, lock, hide, flags, bans.
+//! Moderation: what facilitators do inside their own domain, and the audit log every such act
+//! (and every admin act) is written to.
 
+pub mod audit;
 pub mod routes;
