@@ -4,8 +4,11 @@
 mod helpers;
 
 mod accounts;
+mod cultivate;
+mod encourage;
 mod feeds;
 mod forum;
+mod integrate;
 mod query_counts;
 mod repertoire;
 mod sanitiser;

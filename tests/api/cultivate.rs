@@ -1,0 +1,501 @@
+//! Cultivate: domains with charters, onboarding, events, health.
+
+use crate::helpers::{TestApp, PASSWORD};
+use commonplace::cultivate::health;
+use reqwest::StatusCode;
+use time::macros::datetime;
+
+async fn admin(app: &TestApp) -> i64 {
+    let id = app.create_user("root").await;
+    sqlx::query("UPDATE users SET site_role = 'admin' WHERE id = $1")
+        .bind(id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    app.login("root", PASSWORD).await;
+    id
+}
+
+#[tokio::test]
+async fn an_admin_creates_a_domain_with_a_charter_and_appoints_a_facilitator() {
+    let app = TestApp::spawn().await;
+    admin(&app).await;
+    app.create_user("fay").await;
+    let created = app
+        .submit(
+            "/admin/domains/new",
+            "/admin/domains/new",
+            &[
+                ("name", "Beekeeping"),
+                ("slug", "beekeeping"),
+                ("charter", "Keeping bees **well**."),
+                ("practice_focus", "Hive health"),
+                ("audience", "Beekeepers"),
+                ("visibility", "public"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        created.location.as_deref(),
+        Some("/admin/domains/beekeeping")
+    );
+    let appointed = app
+        .submit(
+            "/admin/domains/beekeeping",
+            "/admin/domains/beekeeping/facilitators",
+            &[("username", "FAY")],
+        )
+        .await;
+    assert_eq!(appointed.status, StatusCode::SEE_OTHER);
+    let role: String = sqlx::query_scalar("SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.username = 'fay'").fetch_one(&app.db).await.unwrap();
+    assert_eq!(role, "facilitator");
+    let page = app.get("/d/beekeeping").await;
+    assert!(page.contains("Keeping bees <strong>well</strong>.") && page.contains("Hive health"));
+    assert!(
+        page.contains("Introductions: who we are in Beekeeping"),
+        "every domain gets an introductions thread"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action IN ('create domain', 'appoint facilitator')").await, 2);
+    let unknown = app
+        .submit(
+            "/admin/domains/beekeeping",
+            "/admin/domains/beekeeping/facilitators",
+            &[("username", "nobody")],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.contains("There is no member called “nobody”."));
+}
+
+#[tokio::test]
+async fn bad_domain_input_is_refused_with_the_form_kept() {
+    let app = TestApp::spawn().await;
+    admin(&app).await;
+    app.create_domain("gardens", "public").await;
+    let page = app
+        .submit(
+            "/admin/domains/new",
+            "/admin/domains/new",
+            &[
+                ("name", "Gardens again"),
+                ("slug", "gardens"),
+                ("charter", "Kept charter"),
+                ("visibility", "public"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("id=\"slug-error\">Another domain already has that address."));
+    assert!(page.contains("Kept charter</textarea>"));
+    let bad = app
+        .submit(
+            "/admin/domains/new",
+            "/admin/domains/new",
+            &[("name", ""), ("slug", "Bad Slug"), ("charter", "")],
+        )
+        .await;
+    assert!(
+        bad.contains("id=\"name-error\"")
+            && bad.contains("id=\"slug-error\"")
+            && bad.contains("id=\"charter-error\"")
+    );
+    assert_eq!(app.count("SELECT count(*) FROM domains").await, 1);
+}
+
+#[tokio::test]
+async fn only_admins_create_domains() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    app.member("fay", domain, "facilitator").await;
+    assert_eq!(app.get("/admin").await.status, StatusCode::FORBIDDEN);
+    let refused = app
+        .submit(
+            "/",
+            "/admin/domains/new",
+            &[("name", "X"), ("slug", "x"), ("charter", "x")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT count(*) FROM domains").await, 1);
+    assert_eq!(
+        app.other_browser().get("/admin").await.status,
+        StatusCode::SEE_OTHER,
+        "visitors log in first"
+    );
+}
+
+#[tokio::test]
+async fn facilitators_edit_their_charter_and_members_cannot() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    app.member("fay", domain, "facilitator").await;
+    let saved = app
+        .submit(
+            "/d/gardens/charter",
+            "/d/gardens/charter",
+            &[
+                ("charter", "Growing food *together*."),
+                ("practice_focus", "Soil"),
+                ("audience", "Growers"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert!(app
+        .get("/d/gardens")
+        .await
+        .contains("Growing food <em>together</em>."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'edit charter'")
+            .await,
+        1
+    );
+    let empty = app
+        .submit(
+            "/d/gardens/charter",
+            "/d/gardens/charter",
+            &[("charter", " "), ("practice_focus", "Kept focus")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.contains("Kept focus</textarea>"));
+
+    let member = app.other_browser();
+    member.member("bea", domain, "member").await;
+    assert_eq!(
+        member.get("/d/gardens/charter").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let token = member.get("/").await.csrf();
+    let refused = member
+        .post(
+            "/d/gardens/charter",
+            &[("csrf", &token), ("charter", "Hijacked")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(!app.get("/d/gardens").await.contains("Hijacked"));
+}
+
+#[tokio::test]
+async fn newcomers_are_welcomed_until_they_introduce_themselves() {
+    let app = TestApp::spawn().await;
+    admin(&app).await;
+    app.submit(
+        "/admin/domains/new",
+        "/admin/domains/new",
+        &[
+            ("name", "Gardens"),
+            ("slug", "gardens"),
+            ("charter", "Growing."),
+            ("visibility", "public"),
+        ],
+    )
+    .await;
+    let newcomer = app.other_browser();
+    newcomer.create_user("nia").await;
+    newcomer.login("nia", PASSWORD).await;
+    newcomer.submit("/d/gardens", "/d/gardens/join", &[]).await;
+    let page = newcomer.get("/d/gardens").await;
+    assert!(
+        page.contains("Welcome to Gardens!")
+            && page.contains("introduce yourself and your practice")
+    );
+    let intro: i64 = sqlx::query_scalar("SELECT id FROM threads WHERE kind = 'introduction'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    newcomer.reply(intro, "Hi, I grow beans.").await;
+    assert!(!newcomer
+        .get("/d/gardens")
+        .await
+        .contains("introduce yourself and your practice"));
+}
+
+#[tokio::test]
+async fn events_are_scheduled_in_a_time_zone_answered_and_downloaded() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    app.member("ana", domain, "member").await;
+    let created = app
+        .submit(
+            "/d/gardens/events/new",
+            "/d/gardens/events/new",
+            &[
+                ("title", "Seed swap, spring"),
+                ("starts", "2027-07-01T18:00"),
+                ("ends", "2027-07-01T20:30"),
+                ("time_zone", "Europe/Lisbon"),
+                ("place", "Allotment hut; gate 2"),
+                ("agenda", "Bring *seeds*."),
+            ],
+        )
+        .await;
+    let url = created.location.expect("the event is created");
+    let stored: (time::OffsetDateTime,) = sqlx::query_as("SELECT starts_at FROM events")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.0,
+        datetime!(2027-07-01 17:00 UTC),
+        "18:00 in Lisbon in summer is 17:00 UTC"
+    );
+    let page = app.get(&url).await;
+    assert!(page.contains("Thu 1 Jul 2027, 18:00 – 20:30 (Europe/Lisbon)"));
+    assert!(app
+        .get("/d/gardens/events")
+        .await
+        .contains("Seed swap, spring"));
+
+    let rsvp = app
+        .submit(&url, &format!("{url}/rsvp"), &[("status", "going")])
+        .await;
+    assert_eq!(rsvp.status, StatusCode::SEE_OTHER);
+    let other = app.other_browser();
+    other.member("bea", domain, "member").await;
+    other
+        .submit(&url, &format!("{url}/rsvp"), &[("status", "maybe")])
+        .await;
+    assert!(app
+        .get(&url)
+        .await
+        .contains("1 going · 1 maybe · 0 not going"));
+    app.submit(&url, &format!("{url}/rsvp"), &[("status", "not")])
+        .await;
+    assert!(
+        app.get(&url)
+            .await
+            .contains("0 going · 1 maybe · 1 not going"),
+        "answers change, one per member"
+    );
+
+    let ics = app.get(&format!("{url}/event.ics")).await;
+    assert_eq!(ics.headers["content-type"], "text/calendar; charset=utf-8");
+    assert!(ics.body.starts_with("BEGIN:VCALENDAR\r\n"));
+    assert!(
+        ics.contains("DTSTART:20270701T170000Z\r\n") && ics.contains("DTEND:20270701T193000Z\r\n")
+    );
+    assert!(
+        ics.contains("SUMMARY:Seed swap\\, spring\r\n")
+            && ics.contains("LOCATION:Allotment hut\\; gate 2\r\n")
+    );
+    assert!(ics.body.ends_with("END:VCALENDAR\r\n"));
+}
+
+#[tokio::test]
+async fn bad_events_are_refused_with_the_form_kept() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    app.member("ana", domain, "member").await;
+    let cases = [
+        (
+            "2027-07-01T20:00",
+            "2027-07-01T18:00",
+            "Europe/Lisbon",
+            "ends-error",
+            "must end after it starts",
+        ),
+        (
+            "2027-07-01T18:00",
+            "2027-07-01T20:00",
+            "Mars/Olympus_Mons",
+            "time_zone-error",
+            "That time zone is unknown",
+        ),
+        (
+            "tomorrow",
+            "2027-07-01T20:00",
+            "UTC",
+            "starts-error",
+            "Give a start date and time.",
+        ),
+    ];
+    for (starts, ends, zone, field, message) in cases {
+        let page = app
+            .submit(
+                "/d/gardens/events/new",
+                "/d/gardens/events/new",
+                &[
+                    ("title", "Kept title"),
+                    ("starts", starts),
+                    ("ends", ends),
+                    ("time_zone", zone),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert!(
+            page.contains(&format!("id=\"{field}\"")) && page.contains(message),
+            "{field}"
+        );
+        assert!(page.contains("value=\"Kept title\""));
+    }
+    assert_eq!(app.count("SELECT count(*) FROM events").await, 0);
+}
+
+#[tokio::test]
+async fn a_past_event_takes_no_rsvp() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.member("ana", domain, "member").await;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO events (domain_id, created_by, title, starts_at, ends_at, time_zone)
+         VALUES ($1, $2, 'Last year', now() - interval '2 days', now() - interval '1 day', 'UTC') RETURNING id",
+    )
+    .bind(domain)
+    .bind(ana)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let page = app.get(&format!("/e/{id}")).await;
+    assert!(page.contains("this event is over") && !page.contains("Will you come?"));
+    let token = page.csrf();
+    let refused = app
+        .post(
+            &format!("/e/{id}/rsvp"),
+            &[("csrf", &token), ("status", "going")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT count(*) FROM event_rsvps").await, 0);
+    assert!(
+        app.get("/d/gardens/events").await.contains("Last year"),
+        "listed under past"
+    );
+}
+
+/// A domain whose health figures were worked out by hand, for "now" = Wed 2026-11-18 12:00 UTC.
+async fn known_domain(app: &TestApp) -> i64 {
+    let domain = app.create_domain("gardens", "public").await;
+    let mut ids = std::collections::HashMap::new();
+    for (name, joined) in [
+        ("a", "2026-08-01"),
+        ("b", "2026-11-16 10:00"),
+        ("c", "2026-11-17"),
+        ("d", "2026-11-10"),
+        ("e", "2026-08-01"),
+    ] {
+        let id = app.create_user(&format!("user-{name}")).await;
+        sqlx::query("INSERT INTO memberships (domain_id, user_id, joined_at) VALUES ($1, $2, $3::timestamptz)")
+            .bind(domain).bind(id).bind(format!("{joined} UTC")).execute(&app.db).await.unwrap();
+        ids.insert(name, id);
+    }
+    let thread = |author: &'static str, kind: &'static str, at: &'static str| {
+        let (db, author) = (app.db.clone(), ids[author]);
+        async move {
+            let id: i64 = sqlx::query_scalar("INSERT INTO threads (domain_id, author_id, title, kind, created_at, last_posted_at) VALUES ($1, $2, 'T', $3, $4::timestamptz, $4::timestamptz) RETURNING id")
+                .bind(domain).bind(author).bind(kind).bind(format!("{at} UTC")).fetch_one(&db).await.unwrap();
+            sqlx::query("INSERT INTO posts (thread_id, author_id, body_md, body_html, created_at) VALUES ($1, $2, 'x', 'x', $3::timestamptz)")
+                .bind(id).bind(author).bind(format!("{at} UTC")).execute(&db).await.unwrap();
+            id
+        }
+    };
+    let reply = |thread: i64, author: &'static str, at: &'static str| {
+        let (db, author) = (app.db.clone(), ids[author]);
+        async move {
+            sqlx::query("INSERT INTO posts (thread_id, author_id, body_md, body_html, created_at) VALUES ($1, $2, 'x', 'x', $3::timestamptz)")
+                .bind(thread).bind(author).bind(format!("{at} UTC")).execute(&db).await.unwrap();
+        }
+    };
+    let intro = thread("a", "introduction", "2026-08-01 09:00").await;
+    let _ = intro;
+    let t1 = thread("a", "question", "2026-11-16 09:00").await;
+    reply(t1, "b", "2026-11-16 13:00").await; // first reply after 4 hours
+    reply(t1, "c", "2026-11-17 09:00").await;
+    let t2 = thread("b", "discussion", "2026-11-10 08:00").await;
+    reply(t2, "a", "2026-11-10 10:00").await; // first reply after 2 hours
+    thread("c", "question", "2026-11-15 10:00").await; // unanswered for more than 48 hours
+    thread("d", "question", "2026-11-17 12:00").await; // unanswered, but only for 24 hours
+    let entry: i64 = sqlx::query_scalar("INSERT INTO repertoire_entries (domain_id, kind, title, created_at) VALUES ($1, 'lesson', 'L', '2026-11-16 12:00 UTC') RETURNING id")
+        .bind(domain).fetch_one(&app.db).await.unwrap();
+    sqlx::query("INSERT INTO practice_reports (entry_id, author_id, context, tried, outcome, created_at) VALUES ($1, $2, 'c', 't', 'worked', '2026-11-17 12:00 UTC')")
+        .bind(entry).bind(ids["b"]).execute(&app.db).await.unwrap();
+    domain
+}
+
+#[tokio::test]
+async fn health_figures_match_a_data_set_with_known_answers() {
+    let app = TestApp::spawn().await;
+    let domain = known_domain(&app).await;
+    let figures = health::health(&app.db, domain, datetime!(2026-11-18 12:00 UTC))
+        .await
+        .unwrap();
+    assert_eq!(figures.weeks.len(), 12);
+    let this_week = figures.weeks.last().unwrap();
+    assert_eq!(this_week.week, time::macros::date!(2026 - 11 - 16));
+    assert_eq!(
+        (
+            this_week.joined,
+            this_week.active,
+            this_week.threads,
+            this_week.replies,
+            this_week.entries_added,
+            this_week.entries_applied
+        ),
+        (2, 4, 2, 2, 1, 1)
+    );
+    let last_week = &figures.weeks[10];
+    assert_eq!(last_week.week, time::macros::date!(2026 - 11 - 09));
+    assert_eq!(
+        (
+            last_week.joined,
+            last_week.active,
+            last_week.threads,
+            last_week.replies
+        ),
+        (1, 3, 2, 1)
+    );
+    assert_eq!(figures.weeks[0].week, time::macros::date!(2026 - 08 - 31));
+    assert_eq!(
+        figures.unanswered.len(),
+        1,
+        "only the question older than 48 hours"
+    );
+    assert_eq!(
+        figures.median_first_reply_hours,
+        Some(3.0),
+        "median of 4 h and 2 h"
+    );
+    assert_eq!(
+        figures.silent,
+        vec![("user-e".to_string(), "user-e".to_string())]
+    );
+    let not_introduced: Vec<&str> = figures
+        .not_introduced
+        .iter()
+        .map(|(u, _)| u.as_str())
+        .collect();
+    assert_eq!(not_introduced.len(), 4);
+    assert!(!not_introduced.contains(&"user-a"));
+}
+
+#[tokio::test]
+async fn the_health_page_is_for_facilitators_and_admins_only() {
+    let app = TestApp::spawn().await;
+    let domain = known_domain(&app).await;
+    let member = app.other_browser();
+    member.member("plain", domain, "member").await;
+    let refused = member.get("/d/gardens/health").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let facilitator = app.other_browser();
+    facilitator.member("fay", domain, "facilitator").await;
+    let page = facilitator.get("/d/gardens/health").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.contains("<svg")
+            && page.contains("Members joined")
+            && page.contains("<table class=\"health-table\">")
+    );
+    assert!(page.contains("id=\"median-first-reply\""));
+    let other = app.other_browser();
+    let kitchens = app.create_domain("kitchens", "public").await;
+    other.member("kit", kitchens, "facilitator").await;
+    assert_eq!(
+        other.get("/d/gardens/health").await.status,
+        StatusCode::FORBIDDEN,
+        "a facilitator of another domain"
+    );
+    admin(&app).await;
+    assert_eq!(app.get("/d/gardens/health").await.status, StatusCode::OK);
+}

@@ -1,0 +1,221 @@
+//! Encourage: reactions, the spotlight, profiles.
+
+use crate::helpers::{TestApp, PASSWORD};
+use reqwest::StatusCode;
+
+async fn post_by_ana() -> (TestApp, i64, i64, i64) {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    app.add_member(domain, ana, "member").await;
+    let thread = app.insert_thread(domain, ana, "Mulch", 0).await;
+    let post: i64 = sqlx::query_scalar("SELECT id FROM posts")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    (app, domain, thread, post)
+}
+
+async fn counts(app: &TestApp, post: i64) -> (i32, i32, i32) {
+    sqlx::query_as("SELECT helpful_count, thanks_count, insightful_count FROM posts WHERE id = $1")
+        .bind(post)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn reactions_toggle_and_are_counted() {
+    let (app, domain, thread, post) = post_by_ana().await;
+    app.member("bea", domain, "member").await;
+    let react = |kind: &'static str| {
+        let app = &app;
+        async move {
+            app.submit(
+                &format!("/t/{thread}"),
+                &format!("/p/{post}/react"),
+                &[("kind", kind)],
+            )
+            .await
+        }
+    };
+    assert_eq!(react("helpful").await.status, StatusCode::SEE_OTHER);
+    react("thanks").await;
+    assert_eq!(counts(&app, post).await, (1, 1, 0));
+    let page = app.get(&format!("/t/{thread}")).await;
+    assert!(page.contains(
+        "class=\"reaction active\" aria-pressed=\"true\">Helpful <span class=\"count\">1</span>"
+    ));
+    react("helpful").await;
+    assert_eq!(
+        counts(&app, post).await,
+        (0, 1, 0),
+        "a second press takes it back"
+    );
+    let cal = app.other_browser();
+    cal.member("cal", domain, "member").await;
+    cal.submit(
+        &format!("/t/{thread}"),
+        &format!("/p/{post}/react"),
+        &[("kind", "thanks")],
+    )
+    .await;
+    assert_eq!(counts(&app, post).await, (0, 2, 0));
+    assert!(
+        app.other_browser()
+            .get(&format!("/t/{thread}"))
+            .await
+            .contains("Thanks <span class=\"count\">2</span>"),
+        "visitors see counts"
+    );
+}
+
+#[tokio::test]
+async fn reactions_answer_json_to_scripts() {
+    let (app, domain, thread, post) = post_by_ana().await;
+    app.member("bea", domain, "member").await;
+    let token = app.get(&format!("/t/{thread}")).await.csrf();
+    let request = reqwest::Client::new()
+        .post(app.url(&format!("/p/{post}/react")))
+        .header("x-requested-with", "fetch")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", app.session_cookie().unwrap())
+        .body(format!("csrf={token}&kind=insightful"));
+    let page = app.send(request).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body, "{\"active\":true,\"count\":1}");
+}
+
+#[tokio::test]
+async fn bad_reactions_are_refused() {
+    let (app, domain, thread, post) = post_by_ana().await;
+    app.login("ana", PASSWORD).await;
+    let own = app
+        .submit(
+            &format!("/t/{thread}"),
+            &format!("/p/{post}/react"),
+            &[("kind", "helpful")],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "not on your own post");
+    let outsider = app.other_browser();
+    outsider.create_user("zed").await;
+    outsider.login("zed", PASSWORD).await;
+    let refused = outsider
+        .submit(
+            &format!("/t/{thread}"),
+            &format!("/p/{post}/react"),
+            &[("kind", "helpful")],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "members of the domain only"
+    );
+    let member = app.other_browser();
+    member.member("bea", domain, "member").await;
+    let odd = member
+        .submit(
+            &format!("/t/{thread}"),
+            &format!("/p/{post}/react"),
+            &[("kind", "love")],
+        )
+        .await;
+    assert_eq!(odd.status, StatusCode::BAD_REQUEST);
+    assert_eq!(counts(&app, post).await, (0, 0, 0));
+}
+
+#[tokio::test]
+async fn facilitators_feature_posts_and_entries_in_their_domain_spotlight() {
+    let (app, domain, thread, post) = post_by_ana().await;
+    app.member("fay", domain, "facilitator").await;
+    let featured = app
+        .submit(
+            &format!("/t/{thread}"),
+            "/spotlight",
+            &[("post", &post.to_string()), ("reason", "A model answer")],
+        )
+        .await;
+    assert_eq!(featured.location.as_deref(), Some("/d/gardens"));
+    let page = app.get("/d/gardens").await;
+    assert!(
+        page.contains("Spotlight")
+            && page.contains(&format!(
+                "<a href=\"/p/{post}\">Mulch</a> — <em>A model answer</em>"
+            ))
+    );
+
+    let kitchens = app.create_domain("kitchens", "public").await;
+    let other = app.other_browser();
+    other.member("kit", kitchens, "facilitator").await;
+    let refused = other
+        .submit(
+            "/",
+            "/spotlight",
+            &[("post", &post.to_string()), ("reason", "Mine now")],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "a facilitator of another domain"
+    );
+    let member = app.other_browser();
+    member.member("bea", domain, "member").await;
+    let refused = member
+        .submit(
+            "/",
+            "/spotlight",
+            &[("post", &post.to_string()), ("reason", "Me too")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let empty = app
+        .submit(
+            "/",
+            "/spotlight",
+            &[("post", &post.to_string()), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.count("SELECT count(*) FROM spotlights").await, 1);
+}
+
+#[tokio::test]
+async fn a_profile_shows_a_members_contribution_at_a_glance() {
+    let (app, domain, thread, post) = post_by_ana().await;
+    sqlx::query("UPDATE threads SET kind = 'question' WHERE id = $1")
+        .bind(thread)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let bea = app.member("bea", domain, "member").await;
+    let reply = app.reply(thread, "Use straw").await.location.unwrap();
+    let reply_id: i64 = reply.trim_start_matches("/p/").parse().unwrap();
+    sqlx::query("UPDATE threads SET accepted_post_id = $1 WHERE id = $2")
+        .bind(reply_id)
+        .bind(thread)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    app.submit(
+        &format!("/t/{thread}"),
+        &format!("/p/{post}/react"),
+        &[("kind", "helpful")],
+    )
+    .await;
+    sqlx::query("INSERT INTO repertoire_entries (domain_id, kind, title, curated_by) VALUES ($1, 'tool', 'Straw', $2)").bind(domain).bind(bea).execute(&app.db).await.unwrap();
+    let profile = app.get("/u/bea").await;
+    assert!(
+        profile.contains("<strong>1</strong> replies")
+            && profile.contains("<strong>1</strong> accepted answers")
+    );
+    assert!(profile.contains("<strong>1</strong> repertoire entries"));
+    let ana = app.get("/u/ana").await;
+    assert!(
+        ana.contains("<strong>1</strong> threads")
+            && ana.contains("<strong>1</strong> reactions received")
+    );
+    assert_eq!(app.get("/u/nobody").await.status, StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,279 @@
+//! Integrate: practice reports, tallies, commitments, what we learned.
+
+use crate::helpers::{TestApp, PASSWORD};
+use commonplace::integrate::send_due_reminders;
+use reqwest::StatusCode;
+
+async fn entry_in_gardens() -> (TestApp, i64, i64) {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO repertoire_entries (domain_id, kind, title, summary) VALUES ($1, 'how-to', 'Cardboard mulch', 'Smother weeds') RETURNING id",
+    )
+    .bind(domain)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    (app, domain, id)
+}
+
+async fn report(app: &TestApp, entry: i64, outcome: &str) -> crate::helpers::Page {
+    app.submit(
+        &format!("/r/{entry}/report"),
+        &format!("/r/{entry}/report"),
+        &[
+            ("context", "My allotment"),
+            ("tried", "Two layers of cardboard"),
+            ("outcome", outcome),
+            ("reflection", "Wet it first"),
+        ],
+    )
+    .await
+}
+
+async fn tally(app: &TestApp, entry: i64) -> (i32, i32, i32, i32) {
+    sqlx::query_as("SELECT reports_count, worked_count, partly_count, did_not_count FROM repertoire_entries WHERE id = $1")
+        .bind(entry)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn reports_build_the_tally_shown_on_the_entry_profile_and_domain() {
+    let (app, domain, entry) = entry_in_gardens().await;
+    for (name, outcome) in [("ana", "worked"), ("bea", "worked"), ("cal", "partly")] {
+        let browser = app.other_browser();
+        browser.member(name, domain, "member").await;
+        let page = report(&browser, entry, outcome).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{name}");
+    }
+    assert_eq!(tally(&app, entry).await, (3, 2, 1, 0));
+    let page = app.get(&format!("/r/{entry}")).await;
+    assert!(page.contains("Applied 3 times: 2 worked, 1 partly, 0 did not."));
+    assert!(page.contains("Two layers of cardboard") && page.contains("Wet it first"));
+    assert!(
+        app.get("/u/ana").await.contains("Cardboard mulch"),
+        "on the reporter's profile"
+    );
+    assert!(
+        app.get("/d/gardens")
+            .await
+            .contains("Recently put into practice"),
+        "in the domain's activity"
+    );
+    assert!(app
+        .get("/d/gardens/repertoire?sort=applied")
+        .await
+        .contains("applied 3×"));
+}
+
+#[tokio::test]
+async fn editing_a_report_moves_the_tally() {
+    let (app, domain, entry) = entry_in_gardens().await;
+    app.member("ana", domain, "member").await;
+    let filed = report(&app, entry, "did_not").await;
+    assert_eq!(tally(&app, entry).await, (1, 0, 0, 1));
+    let id: i64 = sqlx::query_scalar("SELECT id FROM practice_reports")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(filed.location.unwrap().ends_with(&format!("#report-{id}")));
+    let edit = format!("/reports/{id}/edit");
+    let saved = app
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("context", "My allotment"),
+                ("tried", "Three layers"),
+                ("outcome", "partly"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(tally(&app, entry).await, (1, 0, 1, 0));
+    let other = app.other_browser();
+    other.member("bea", domain, "member").await;
+    assert_eq!(
+        other.get(&edit).await.status,
+        StatusCode::FORBIDDEN,
+        "only its author edits a report"
+    );
+}
+
+#[tokio::test]
+async fn members_report_back_on_threads_too() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.member("ana", domain, "member").await;
+    let thread = app.insert_thread(domain, ana, "Watering at dawn", 0).await;
+    let path = format!("/t/{thread}/report");
+    let page = app
+        .submit(
+            &path,
+            &path,
+            &[
+                ("context", "Greenhouse"),
+                ("tried", "Dawn watering"),
+                ("outcome", "worked"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let thread_page = app.get(&format!("/t/{thread}")).await;
+    assert!(thread_page.contains("Dawn watering") && thread_page.contains("Worked"));
+}
+
+#[tokio::test]
+async fn incomplete_reports_and_outsiders_are_refused() {
+    let (app, domain, entry) = entry_in_gardens().await;
+    app.member("ana", domain, "member").await;
+    let path = format!("/r/{entry}/report");
+    let page = app
+        .submit(
+            &path,
+            &path,
+            &[
+                ("context", " "),
+                ("tried", "Kept words"),
+                ("outcome", "maybe"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("id=\"context-error\"")
+            && page.contains("id=\"outcome-error\"")
+            && page.contains("Kept words</textarea>")
+    );
+
+    let outsider = app.other_browser();
+    outsider.create_user("zed").await;
+    outsider.login("zed", PASSWORD).await;
+    assert_eq!(outsider.get(&path).await.status, StatusCode::FORBIDDEN);
+    let refused = outsider
+        .submit(
+            "/",
+            &path,
+            &[("context", "c"), ("tried", "t"), ("outcome", "worked")],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "reporting in a domain you are not a member of"
+    );
+    let circle = app.create_domain("circle", "private").await;
+    let secret: i64 = sqlx::query_scalar("INSERT INTO repertoire_entries (domain_id, kind, title) VALUES ($1, 'story', 'S') RETURNING id")
+        .bind(circle).fetch_one(&app.db).await.unwrap();
+    assert_eq!(
+        outsider.get(&format!("/r/{secret}/report")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.count("SELECT count(*) FROM practice_reports").await, 0);
+}
+
+#[tokio::test]
+async fn a_commitment_falls_due_reminds_once_and_a_report_fulfils_it() {
+    let (app, domain, entry) = entry_in_gardens().await;
+    app.member("ana", domain, "member").await;
+    let past = app
+        .submit(
+            &format!("/r/{entry}"),
+            &format!("/r/{entry}/commit"),
+            &[("intention", "Try it"), ("due_on", "2020-01-01")],
+        )
+        .await;
+    assert_eq!(past.status, StatusCode::BAD_REQUEST);
+    assert!(past.contains("That date has passed"));
+    let due = (time::OffsetDateTime::now_utc().date() + time::Duration::days(7)).to_string();
+    let made = app
+        .submit(
+            &format!("/r/{entry}"),
+            &format!("/r/{entry}/commit"),
+            &[("intention", "Mulch the bean bed"), ("due_on", &due)],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER);
+    assert!(app
+        .get("/me/commitments")
+        .await
+        .contains("Mulch the bean bed"));
+
+    let today = time::OffsetDateTime::now_utc().date();
+    assert_eq!(
+        send_due_reminders(&app.db, today).await.unwrap(),
+        0,
+        "not due yet"
+    );
+    let after_due = today + time::Duration::days(8);
+    assert_eq!(send_due_reminders(&app.db, after_due).await.unwrap(), 1);
+    assert_eq!(
+        send_due_reminders(&app.db, after_due).await.unwrap(),
+        0,
+        "reminded once"
+    );
+    let notes = app.get("/notifications").await;
+    assert!(
+        notes.contains("You planned to try “Cardboard mulch” by now. How did it go? Report back.")
+    );
+
+    report(&app, entry, "worked").await;
+    let fulfilled: Option<i64> =
+        sqlx::query_scalar("SELECT fulfilled_by_report_id FROM commitments")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(fulfilled.is_some(), "the report fulfils the commitment");
+    let page = app.get("/me/commitments").await;
+    assert!(page.contains("No open commitments") && page.contains("reported back"));
+}
+
+#[tokio::test]
+async fn a_fulfilled_commitment_sends_no_reminder() {
+    let (app, domain, entry) = entry_in_gardens().await;
+    app.member("ana", domain, "member").await;
+    let due = (time::OffsetDateTime::now_utc().date() + time::Duration::days(1)).to_string();
+    app.submit(
+        &format!("/r/{entry}"),
+        &format!("/r/{entry}/commit"),
+        &[("intention", "Try"), ("due_on", &due)],
+    )
+    .await;
+    report(&app, entry, "partly").await;
+    let later = time::OffsetDateTime::now_utc().date() + time::Duration::days(30);
+    assert_eq!(send_due_reminders(&app.db, later).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_facilitator_turns_a_report_into_what_we_learned() {
+    let (app, domain, entry) = entry_in_gardens().await;
+    let reporter = app.other_browser();
+    reporter.member("ana", domain, "member").await;
+    report(&reporter, entry, "worked").await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM practice_reports")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let path = format!("/reports/{id}/incorporate");
+    let refused = reporter
+        .submit(&format!("/r/{entry}"), &path, &[("lesson", "Mine")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    app.member("fay", domain, "facilitator").await;
+    let page = app
+        .submit(
+            &format!("/r/{entry}"),
+            &path,
+            &[("lesson", "Wet the cardboard before laying it.")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let entry_page = app.get(&format!("/r/{entry}")).await;
+    assert!(entry_page.contains("What we learned"));
+    assert!(entry_page.contains(&format!(
+        "Wet the cardboard before laying it. <a href=\"#report-{id}\">(from ana’s report)</a>"
+    )));
+    assert_eq!(app.count("SELECT count(*) FROM entry_learnings").await, 1);
+}
