@@ -2,5 +2,8 @@
 //! communities, and creating accounts from the command line.
 
 pub mod accounts;
+pub mod log;
 pub mod routes;
 pub mod seed;
+pub mod upload;
+pub mod users;

@@ -26,6 +26,11 @@ pub fn router() -> Router<AppState> {
             "/admin/domains/{slug}/facilitators/{username}/remove",
             post(dismiss),
         )
+        .route("/admin/domains/{slug}/edit", post(edit_domain))
+        .route("/admin/domains/{slug}/archive", post(archive_domain))
+        .merge(super::users::router())
+        .merge(super::log::router())
+        .merge(super::upload::router())
 }
 
 #[derive(sqlx::FromRow)]
@@ -321,4 +326,93 @@ async fn dismiss(
     )
     .await?;
     Ok(Redirect::to(&format!("/admin/domains/{}", domain.slug)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DomainEditForm {
+    name: String,
+    visibility: String,
+}
+
+async fn edit_domain(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(slug): Path<String>,
+    Form(form): Form<DomainEditForm>,
+) -> Result<Response> {
+    let (domain_id, domain) = load_domain(&state, &slug).await?;
+    let name = form.name.trim();
+    if name.is_empty()
+        || name.chars().count() > 100
+        || !["public", "private"].contains(&form.visibility.as_str())
+    {
+        let error =
+            Some("Give a name of at most 100 characters and choose public or private.".to_string());
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            AdminDomainPage {
+                page: admin.page,
+                domain,
+                error,
+            },
+        )
+            .into_response());
+    }
+    let mut tx = state.db.begin().await?;
+    sqlx::query("UPDATE domains SET name = $2, visibility = $3 WHERE id = $1")
+        .bind(domain_id)
+        .bind(name)
+        .bind(&form.visibility)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut *tx,
+        Act {
+            actor_id: admin.user.id,
+            domain_id: Some(domain_id),
+            action: "edit domain",
+            target_type: "domain",
+            target_id: Some(domain_id),
+            reason: &format!("{name}, {}", form.visibility),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    flash(&admin.session, FlashKind::Success, "The domain is updated.").await?;
+    Ok(Redirect::to(&format!("/admin/domains/{}", domain.slug)).into_response())
+}
+
+/// Archiving hides a domain everywhere; its content is kept.
+async fn archive_domain(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(slug): Path<String>,
+) -> Result<Response> {
+    let (domain_id, domain) = load_domain(&state, &slug).await?;
+    let mut tx = state.db.begin().await?;
+    sqlx::query("UPDATE domains SET archived_at = now() WHERE id = $1")
+        .bind(domain_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut *tx,
+        Act {
+            actor_id: admin.user.id,
+            domain_id: Some(domain_id),
+            action: "archive domain",
+            target_type: "domain",
+            target_id: Some(domain_id),
+            reason: "",
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &admin.session,
+        FlashKind::Notice,
+        format!("{} is archived.", domain.name),
+    )
+    .await?;
+    Ok(Redirect::to("/admin").into_response())
 }

@@ -409,13 +409,15 @@ async fn write(
                 let Some(user_id) = id_of(person) else {
                     continue;
                 };
+                // Members joined when the community's history starts, not when it was seeded.
                 let added = sqlx::query(
-                    "INSERT INTO memberships (domain_id, user_id, role) VALUES ($1, $2, $3)
+                    "INSERT INTO memberships (domain_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)
                      ON CONFLICT DO NOTHING",
                 )
                 .bind(domain_id)
                 .bind(user_id)
                 .bind(role)
+                .bind(at)
                 .execute(&mut **tx)
                 .await?;
                 report.memberships += added.rows_affected() as usize;

@@ -7,6 +7,7 @@ pub mod fields;
 pub mod password;
 pub mod queries;
 pub mod rate_limit;
+pub mod reset;
 pub mod routes;
 pub mod session;
 pub mod views;

@@ -21,6 +21,10 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_form).post(login))
         .route("/register", get(register_form).post(register))
         .route("/logout", post(logout))
+        .route(
+            "/reset/{token}",
+            get(super::reset::form).post(super::reset::reset),
+        )
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -198,6 +198,25 @@ pub async fn recent_threads_for_member(
     .await
 }
 
+/// Domains (slug, name) this user facilitates — all of them for an admin — except `except`.
+pub async fn facilitated_domains(
+    db: &PgPool,
+    user: &CurrentUser,
+    except: i64,
+) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "SELECT d.slug, d.name FROM domains d
+          WHERE d.archived_at IS NULL AND d.id <> $3
+            AND ($2 OR EXISTS (SELECT 1 FROM memberships m WHERE m.domain_id = d.id AND m.user_id = $1 AND m.role = 'facilitator'))
+          ORDER BY d.name",
+    )
+    .bind(user.id)
+    .bind(user.is_admin)
+    .bind(except)
+    .fetch_all(db)
+    .await
+}
+
 /// A thread with its domain and the viewer's membership there, from one query.
 #[derive(sqlx::FromRow, Clone, Debug)]
 pub struct Thread {

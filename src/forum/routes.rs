@@ -301,7 +301,12 @@ async fn show_thread(
         crate::integrate::queries::Subject::Thread(thread.id),
     )
     .await?;
+    let move_targets = match viewer.filter(|_| access.can_moderate()) {
+        Some(user) => queries::facilitated_domains(&state.db, user, thread.domain_id).await?,
+        None => Vec::new(),
+    };
     Ok(ThreadPage {
+        move_targets,
         reports,
         marks,
         reply: ComposeForm::default(),

@@ -231,6 +231,8 @@ impl PostView {
 #[template(path = "forum/thread.html")]
 pub struct ThreadPage {
     pub page: PageContext,
+    /// For moderators: other domains they facilitate, where the thread could move.
+    pub move_targets: Vec<(String, String)>,
     pub marks: PageMarks,
     pub reports: Vec<crate::integrate::queries::Report>,
     pub thread: Thread,
@@ -270,6 +272,11 @@ impl ThreadPage {
     /// Members react to other people's live posts in domains where they may post.
     pub fn can_react(&self, view: &PostView) -> bool {
         self.access.can_post() && !view.is_own && view.is_live() && !view.post.hidden
+    }
+
+    /// Signed-in readers flag other people's posts.
+    pub fn can_flag(&self, view: &PostView) -> bool {
+        self.page.user.is_some() && !view.is_own && view.is_live()
     }
 
     pub fn is_bookmarked(&self, view: &PostView) -> bool {

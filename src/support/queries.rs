@@ -92,6 +92,7 @@ pub async fn unanswered(
 pub struct Notification {
     pub id: i64,
     pub kind: String,
+    pub message: String,
     pub actor_name: Option<String>,
     pub thread_title: Option<String>,
     pub created_at: OffsetDateTime,
@@ -106,6 +107,7 @@ impl Notification {
             "mention" => format!("{actor} mentioned you in “{thread}”"),
             "reply" => format!("{actor} replied in “{thread}”"),
             "accepted" => format!("{actor} accepted your answer in “{thread}”"),
+            "flag_outcome" => format!("{} (“{thread}”)", self.message),
             "commitment_due" => {
                 format!("You planned to try “{thread}” by now. How did it go? Report back.")
             }
@@ -122,7 +124,7 @@ pub async fn notifications(
     before: Option<i64>,
 ) -> sqlx::Result<Vec<Notification>> {
     sqlx::query_as(&format!(
-        "SELECT n.id, n.kind, a.display_name AS actor_name, coalesce(t.title, e.title) AS thread_title,
+        "SELECT n.id, n.kind, n.message, a.display_name AS actor_name, coalesce(t.title, e.title) AS thread_title,
                 n.created_at, n.read_at
            FROM notifications n
            LEFT JOIN users a ON a.id = n.actor_id

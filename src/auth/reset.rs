@@ -1,0 +1,112 @@
+//! `/reset/{token}`: setting a new password from a one-time link an admin made.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::fields::NewPassword;
+use super::session::ensure_csrf;
+use super::Visitor;
+use crate::error::{AppError, Result};
+use crate::web::{flash, FlashKind, PageContext};
+use crate::AppState;
+
+pub fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/reset.html")]
+pub struct ResetPage {
+    pub page: PageContext,
+    pub token: String,
+    pub username: String,
+    pub error: Option<String>,
+}
+
+/// The account a live token resets; 404 for anything else, expired and used links included.
+async fn account_for(state: &AppState, token: &str) -> Result<(i64, String)> {
+    sqlx::query_as(
+        "SELECT u.id, u.username FROM password_resets r JOIN users u ON u.id = r.user_id
+          WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > now()",
+    )
+    .bind(hash_token(token))
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+) -> Result<ResetPage> {
+    let (_, username) = account_for(&state, &token).await?;
+    let mut page = visitor.page;
+    page.csrf = ensure_csrf(&visitor.session).await?;
+    Ok(ResetPage {
+        page,
+        token,
+        username,
+        error: None,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ResetForm {
+    password: String,
+}
+
+pub async fn reset(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+    Form(form): Form<ResetForm>,
+) -> Result<Response> {
+    let (user_id, username) = account_for(&state, &token).await?;
+    let password = match NewPassword::parse(&form.password, &username) {
+        Ok(password) => password,
+        Err(problem) => {
+            let page = ResetPage {
+                page: visitor.page,
+                token,
+                username,
+                error: Some(problem.into()),
+            };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let hash = super::password::hash(password.expose().to_string()).await?;
+    let mut tx = state.db.begin().await?;
+    let claimed = sqlx::query(
+        "UPDATE password_resets SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL",
+    )
+    .bind(hash_token(&token))
+    .execute(&mut *tx)
+    .await?;
+    if claimed.rows_affected() != 1 {
+        return Err(AppError::NotFound);
+    }
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    flash(
+        &visitor.session,
+        FlashKind::Success,
+        "Your new password is set. Log in with it.",
+    )
+    .await?;
+    Ok(Redirect::to("/login").into_response())
+}
