@@ -3,12 +3,14 @@
 
 mod helpers;
 
+mod access_matrix;
 mod accounts;
 mod cultivate;
 mod encourage;
 mod feeds;
 mod forum;
 mod integrate;
+mod moderation;
 mod query_counts;
 mod repertoire;
 mod sanitiser;

@@ -1,0 +1,513 @@
+//! Facilitators keeping their domain healthy, and admins running the site.
+
+use crate::helpers::{TestApp, PASSWORD};
+use reqwest::StatusCode;
+
+/// gardens with facilitator "fay" (logged in to `app`), members ana (author of a thread with one
+/// reply by ana) and three flaggers.
+async fn garden() -> (TestApp, i64, i64, i64) {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    app.add_member(domain, ana, "member").await;
+    let thread = app.insert_thread(domain, ana, "Compost talk", 1).await;
+    let post: i64 = sqlx::query_scalar("SELECT max(id) FROM posts")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    app.member("fay", domain, "facilitator").await;
+    (app, domain, thread, post)
+}
+
+async fn flagger(app: &TestApp, domain: i64, name: &str, thread: i64, post: i64) -> TestApp {
+    let browser = app.other_browser();
+    browser.member(name, domain, "member").await;
+    let page = browser
+        .submit(
+            &format!("/t/{thread}"),
+            &format!("/p/{post}/flag"),
+            &[("reason", "spam"), ("note", "")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    browser
+}
+
+async fn hidden(app: &TestApp, post: i64) -> bool {
+    sqlx::query_scalar("SELECT hidden FROM posts WHERE id = $1")
+        .bind(post)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn three_flags_hide_a_post_until_a_facilitator_agrees_and_flaggers_hear_of_it() {
+    let (app, domain, thread, post) = garden().await;
+    let first = flagger(&app, domain, "flagger1", thread, post).await;
+    flagger(&app, domain, "flagger2", thread, post).await;
+    assert!(!hidden(&app, post).await, "two flags are not enough");
+    // The same member flagging twice counts once.
+    first
+        .submit(
+            &format!("/t/{thread}"),
+            &format!("/p/{post}/flag"),
+            &[("reason", "spam")],
+        )
+        .await;
+    assert!(!hidden(&app, post).await);
+    flagger(&app, domain, "flagger3", thread, post).await;
+    assert!(hidden(&app, post).await, "three different members hide it");
+
+    let queue = app.get("/d/gardens/flags").await;
+    assert!(queue.contains("3 flags: spam, spam, spam"));
+    let agreed = app
+        .submit("/d/gardens/flags", &format!("/p/{post}/flags/agree"), &[])
+        .await;
+    assert_eq!(agreed.location.as_deref(), Some("/d/gardens/flags"));
+    assert!(hidden(&app, post).await);
+    assert!(app.get("/d/gardens/flags").await.contains("No open flags"));
+    assert!(first
+        .get("/notifications")
+        .await
+        .contains("The facilitators agreed with your flag"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM notifications WHERE kind = 'flag_outcome'")
+            .await,
+        3
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'agreed with flags'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn disagreeing_clears_flags_and_undoes_an_automatic_hide() {
+    let (app, domain, thread, post) = garden().await;
+    let first = flagger(&app, domain, "flagger1", thread, post).await;
+    flagger(&app, domain, "flagger2", thread, post).await;
+    flagger(&app, domain, "flagger3", thread, post).await;
+    assert!(hidden(&app, post).await);
+    app.submit(
+        "/d/gardens/flags",
+        &format!("/p/{post}/flags/disagree"),
+        &[],
+    )
+    .await;
+    assert!(!hidden(&app, post).await);
+    assert!(first
+        .get("/notifications")
+        .await
+        .contains("left the post up"));
+    let again = app
+        .submit(
+            "/d/gardens/flags",
+            &format!("/p/{post}/flags/disagree"),
+            &[],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST, "no open flags left");
+}
+
+#[tokio::test]
+async fn bad_flags_are_refused() {
+    let (app, _, thread, post) = garden().await;
+    let ana = app.other_browser();
+    ana.login("ana", PASSWORD).await;
+    let own = ana
+        .submit(
+            &format!("/t/{thread}"),
+            &format!("/p/{post}/flag"),
+            &[("reason", "spam")],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN);
+    let odd = app
+        .submit(
+            &format!("/t/{thread}"),
+            &format!("/p/{post}/flag"),
+            &[("reason", "boring")],
+        )
+        .await;
+    assert_eq!(odd.status, StatusCode::BAD_REQUEST);
+    let bare = app
+        .submit(
+            &format!("/t/{thread}"),
+            &format!("/p/{post}/flag"),
+            &[("reason", "other"), ("note", " ")],
+        )
+        .await;
+    assert_eq!(bare.status, StatusCode::BAD_REQUEST, "“other” needs a note");
+    assert_eq!(app.count("SELECT count(*) FROM flags").await, 0);
+}
+
+#[tokio::test]
+async fn a_hidden_post_tells_its_author_why() {
+    let (app, _, thread, post) = garden().await;
+    let hide = app
+        .submit(
+            &format!("/t/{thread}"),
+            &format!("/p/{post}/moderate"),
+            &[("action", "hide"), ("reason", "Personal details")],
+        )
+        .await;
+    assert_eq!(hide.status, StatusCode::SEE_OTHER);
+    let ana = app.other_browser();
+    ana.login("ana", PASSWORD).await;
+    assert!(ana
+        .get(&format!("/t/{thread}"))
+        .await
+        .contains("Hidden by a facilitator: Personal details"));
+    let no_reason = app
+        .submit(
+            &format!("/t/{thread}"),
+            &format!("/p/{post}/moderate"),
+            &[("action", "hide"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    app.submit(
+        &format!("/t/{thread}"),
+        &format!("/p/{post}/moderate"),
+        &[("action", "restore")],
+    )
+    .await;
+    assert!(!hidden(&app, post).await);
+    let log = app.get("/d/gardens/log").await;
+    assert!(
+        log.contains("hide post")
+            && log.contains("Personal details")
+            && log.contains("restore post")
+    );
+}
+
+#[tokio::test]
+async fn a_thread_moves_only_to_another_domain_its_facilitator_tends() {
+    let (app, _, thread, _) = garden().await;
+    let orchards = app.create_domain("orchards", "public").await;
+    app.create_domain("kitchens", "public").await;
+    let refused = app
+        .submit(
+            &format!("/t/{thread}"),
+            &format!("/t/{thread}/move"),
+            &[("domain", "kitchens")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let fay: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'fay'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    app.add_member(orchards, fay, "facilitator").await;
+    let moved = app
+        .submit(
+            &format!("/t/{thread}"),
+            &format!("/t/{thread}/move"),
+            &[("domain", "orchards")],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER);
+    let counts: Vec<(String, i32)> =
+        sqlx::query_as("SELECT slug, thread_count FROM domains ORDER BY slug")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        counts,
+        vec![
+            ("gardens".into(), 0),
+            ("kitchens".into(), 0),
+            ("orchards".into(), 1)
+        ],
+        "counters follow the thread"
+    );
+}
+
+#[tokio::test]
+async fn a_banned_member_reads_but_cannot_post_until_the_ban_is_lifted() {
+    let (app, _, thread, _) = garden().await;
+    let ana = app.other_browser();
+    ana.login("ana", PASSWORD).await;
+    let banned = app
+        .submit(
+            "/d/gardens/members",
+            "/d/gardens/members/ana/ban",
+            &[("days", "forever"), ("reason", "Spam links")],
+        )
+        .await;
+    assert_eq!(banned.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        ana.get(&format!("/t/{thread}")).await.status,
+        StatusCode::OK,
+        "still reads a public domain"
+    );
+    assert!(ana
+        .get(&format!("/t/{thread}"))
+        .await
+        .contains("You are banned from posting in this domain."));
+    let reply = ana.reply(thread, "Let me back").await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let leave = ana.submit("/d/gardens", "/d/gardens/leave", &[]).await;
+    assert_eq!(
+        leave.status,
+        StatusCode::FORBIDDEN,
+        "leaving does not wipe out a ban"
+    );
+    assert!(app
+        .get("/d/gardens/members")
+        .await
+        .contains("Banned for good: Spam links"));
+    app.submit("/d/gardens/members", "/d/gardens/members/ana/unban", &[])
+        .await;
+    assert_eq!(
+        ana.reply(thread, "Thank you").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let bad = app
+        .submit(
+            "/d/gardens/members",
+            "/d/gardens/members/ana/ban",
+            &[("days", "-3")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn facilitators_cannot_ban_admins_themselves_or_each_other() {
+    let (app, domain, _, _) = garden().await;
+    let root = app.create_user("root").await;
+    sqlx::query("UPDATE users SET site_role = 'admin' WHERE id = $1")
+        .bind(root)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    app.add_member(domain, root, "member").await;
+    let co = app.create_user("cofac").await;
+    app.add_member(domain, co, "facilitator").await;
+    for (target, why) in [
+        ("root", "a site admin"),
+        ("fay", "yourself"),
+        ("cofac", "each other"),
+    ] {
+        let page = app
+            .submit(
+                "/d/gardens/members",
+                &format!("/d/gardens/members/{target}/ban"),
+                &[("days", "7")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{target}");
+        assert!(page.body.contains(why), "{target}: {}", page.body);
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM memberships WHERE banned_until IS NOT NULL")
+            .await,
+        0
+    );
+    let unknown = app
+        .submit(
+            "/d/gardens/members",
+            "/d/gardens/members/nobody/ban",
+            &[("days", "7")],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn removing_a_member_takes_them_out_of_the_domain() {
+    let (app, _, _, _) = garden().await;
+    let page = app
+        .submit("/d/gardens/members", "/d/gardens/members/ana/remove", &[])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.username = 'ana'").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'remove member'")
+            .await,
+        1
+    );
+}
+
+async fn admin_browser(app: &TestApp) -> TestApp {
+    let browser = app.other_browser();
+    let id = browser.create_user("root").await;
+    sqlx::query("UPDATE users SET site_role = 'admin' WHERE id = $1")
+        .bind(id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    browser.login("root", PASSWORD).await;
+    browser
+}
+
+#[tokio::test]
+async fn suspending_an_account_ends_its_sessions_at_once() {
+    let (app, _, _, _) = garden().await;
+    let ana = app.other_browser();
+    ana.login("ana", PASSWORD).await;
+    assert_eq!(ana.signed_in_as().await.as_deref(), Some("ana"));
+    let admin = admin_browser(&app).await;
+    let page = admin
+        .submit(
+            "/admin/users/ana",
+            "/admin/users/ana/suspend",
+            &[("days", "30"), ("reason", "Harassment")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(ana.signed_in_as().await, None, "the open session is over");
+    assert_eq!(
+        ana.login("ana", PASSWORD).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert!(admin
+        .get("/admin/users/ana")
+        .await
+        .contains("suspended until"));
+    let own = admin
+        .submit(
+            "/admin/users/root",
+            "/admin/users/root/suspend",
+            &[("days", "7")],
+        )
+        .await;
+    assert_eq!(
+        own.status,
+        StatusCode::FORBIDDEN,
+        "an admin cannot suspend themself"
+    );
+    admin
+        .submit("/admin/users/ana", "/admin/users/ana/unsuspend", &[])
+        .await;
+    assert_eq!(
+        ana.login("ana", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let log = admin.get("/admin/log?action=suspend+account").await;
+    assert!(log.contains("<td>suspend account</td>") && log.contains("Harassment"));
+    assert!(
+        !log.contains("<td>lift suspension</td>"),
+        "filtered by action"
+    );
+}
+
+#[tokio::test]
+async fn a_reset_link_sets_a_new_password_once() {
+    let (app, _, _, _) = garden().await;
+    let admin = admin_browser(&app).await;
+    let page = admin
+        .submit("/admin/users/ana", "/admin/users/ana/reset-link", &[])
+        .await;
+    let start = page.body.find("/reset/").expect("the link is shown");
+    let token: String = page.body[start + 7..]
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit())
+        .collect();
+    let path = format!("/reset/{token}");
+    let member = app.other_browser();
+    let short = member.submit(&path, &path, &[("password", "short")]).await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let set = member
+        .submit(&path, &path, &[("password", "a brand new password")])
+        .await;
+    assert_eq!(set.location.as_deref(), Some("/login"));
+    assert_eq!(
+        member.login("ana", "a brand new password").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.other_browser().get(&path).await.status,
+        StatusCode::NOT_FOUND,
+        "used once"
+    );
+    assert_eq!(app.get("/reset/0000").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_archived_domain_disappears() {
+    let (app, _, thread, _) = garden().await;
+    let admin = admin_browser(&app).await;
+    admin
+        .submit(
+            "/admin/domains/gardens",
+            "/admin/domains/gardens/archive",
+            &[],
+        )
+        .await;
+    assert_eq!(app.get("/d/gardens").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&format!("/t/{thread}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(!app.get("/d").await.contains("Gardens"));
+}
+
+async fn upload(admin: &TestApp, name: &str, bytes: Vec<u8>) -> crate::helpers::Page {
+    let token = admin.get("/admin/seed").await.csrf();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+    );
+    let request = reqwest::Client::new()
+        .post(admin.url(&format!("/admin/seed?csrf={token}")))
+        .header("cookie", admin.session_cookie().unwrap())
+        .multipart(form);
+    admin.send(request).await
+}
+
+#[tokio::test]
+async fn admins_seed_a_community_by_upload_idempotently() {
+    let app = TestApp::spawn().await;
+    let admin = admin_browser(&app).await;
+    let first = upload(
+        &admin,
+        "demo.toml",
+        commonplace::admin::seed::DEMO.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(
+        first.contains("demo.toml: added 13 users"),
+        "{}",
+        first.body
+    );
+    let domains = app.count("SELECT count(*) FROM domains").await;
+    let second = upload(
+        &admin,
+        "demo.toml",
+        commonplace::admin::seed::DEMO.as_bytes().to_vec(),
+    )
+    .await;
+    assert!(second.contains("nothing changed"));
+    assert_eq!(app.count("SELECT count(*) FROM domains").await, domains);
+}
+
+#[tokio::test]
+async fn bad_uploads_load_nothing_and_say_why() {
+    let app = TestApp::spawn().await;
+    let admin = admin_browser(&app).await;
+    let duplicate = "[[domains]]\nslug = \"a\"\nname = \"A\"\ncharter = \"x\"\n\n[[domains]]\nslug = \"a\"\nname = \"B\"\ncharter = \"y\"\n";
+    let page = upload(&admin, "dup.toml", duplicate.as_bytes().to_vec()).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("dup.toml:7: slug: `a` is used by two domains. Nothing was loaded."),
+        "{}",
+        page.body
+    );
+    let latin1 = upload(
+        &admin,
+        "latin1.toml",
+        vec![b'n', b'a', b'm', b'e', b'=', 0xE9, b'\n'],
+    )
+    .await;
+    assert_eq!(latin1.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(latin1.contains("not UTF-8 text"));
+    let huge = upload(&admin, "huge.toml", vec![b'#'; 10 * 1024 * 1024]).await;
+    assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(huge.contains("larger than 1 MB"));
+    assert_eq!(app.count("SELECT count(*) FROM domains").await, 0);
+}
