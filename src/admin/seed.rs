@@ -67,6 +67,30 @@ struct DomainSpec {
     threads: Vec<ThreadSpec>,
     #[serde(default)]
     repertoire: Vec<EntrySpec>,
+    #[serde(default)]
+    events: Vec<EventSpec>,
+}
+
+/// An event: local start and end (`2027-01-12T19:00`) in a named time zone.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventSpec {
+    title: Spanned<String>,
+    organiser: Spanned<String>,
+    starts: Spanned<String>,
+    ends: Spanned<String>,
+    time_zone: Spanned<String>,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    link: String,
+    #[serde(default)]
+    agenda: String,
+}
+
+fn local_time(raw: &str) -> Option<time::PrimitiveDateTime> {
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    time::PrimitiveDateTime::parse(raw.trim(), &format).ok()
 }
 
 fn public() -> Spanned<String> {
@@ -140,6 +164,7 @@ pub struct SeedReport {
     pub threads: usize,
     pub posts: usize,
     pub entries: usize,
+    pub events: usize,
 }
 
 impl SeedReport {
@@ -152,8 +177,8 @@ impl fmt::Display for SeedReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} users, {} domains, {} memberships, {} threads, {} posts, {} repertoire entries",
-            self.users, self.domains, self.memberships, self.threads, self.posts, self.entries
+            "{} users, {} domains, {} memberships, {} threads, {} posts, {} repertoire entries, {} events",
+            self.users, self.domains, self.memberships, self.threads, self.posts, self.entries, self.events
         )
     }
 }
@@ -324,6 +349,43 @@ impl Checker<'_> {
                     self.author(&reply.author, &in_domain, slug)?;
                 }
             }
+            for event in &domain.events {
+                self.text(&event.title, "title", 200)?;
+                self.author(&event.organiser, &in_domain, slug)?;
+                let starts = local_time(event.starts.get_ref()).ok_or_else(|| {
+                    self.error(
+                        &event.starts,
+                        "starts: a local time like 2027-01-12T19:00".into(),
+                    )
+                })?;
+                let ends = local_time(event.ends.get_ref()).ok_or_else(|| {
+                    self.error(
+                        &event.ends,
+                        "ends: a local time like 2027-01-12T20:00".into(),
+                    )
+                })?;
+                if ends <= starts {
+                    return Err(self.error(
+                        &event.ends,
+                        "ends: the event must end after it starts".into(),
+                    ));
+                }
+                let known: bool = sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)",
+                )
+                .bind(event.time_zone.get_ref())
+                .fetch_one(&mut **tx)
+                .await?;
+                if !known {
+                    return Err(self.error(
+                        &event.time_zone,
+                        format!(
+                            "time_zone: `{}` is not a known time zone",
+                            event.time_zone.get_ref()
+                        ),
+                    ));
+                }
+            }
             for entry in &domain.repertoire {
                 self.text(&entry.title, "title", 200)?;
                 if let Some(body) = &entry.body {
@@ -426,6 +488,33 @@ async fn write(
         for thread in &domain.threads {
             at += Duration::days(2);
             write_thread(tx, domain_id, thread, &id_of, at, &mut report).await?;
+        }
+        for event in &domain.events {
+            let (Some(organiser), Some(starts), Some(ends)) = (
+                id_of(&event.organiser),
+                local_time(event.starts.get_ref()),
+                local_time(event.ends.get_ref()),
+            ) else {
+                continue;
+            };
+            let inserted = sqlx::query(
+                "INSERT INTO events (domain_id, created_by, title, starts_at, ends_at, time_zone, place, link, agenda_md, agenda_html)
+                 SELECT $1, $2, $3, $4 AT TIME ZONE $6, $5 AT TIME ZONE $6, $6, $7, $8, $9, $10
+                  WHERE NOT EXISTS (SELECT 1 FROM events WHERE domain_id = $1 AND title = $3 AND starts_at = $4 AT TIME ZONE $6)",
+            )
+            .bind(domain_id)
+            .bind(organiser)
+            .bind(event.title.get_ref().trim())
+            .bind(starts)
+            .bind(ends)
+            .bind(event.time_zone.get_ref())
+            .bind(event.place.trim())
+            .bind(event.link.trim())
+            .bind(&event.agenda)
+            .bind(markdown::render(&event.agenda))
+            .execute(&mut **tx)
+            .await?;
+            report.events += inserted.rows_affected() as usize;
         }
         if let Some(host) = creator {
             let name = domain.name.get_ref().trim();

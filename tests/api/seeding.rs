@@ -165,3 +165,22 @@ async fn an_overlong_display_name_is_refused_before_anything_is_written() {
     assert_eq!(err.line, Some(4), "{err}");
     assert!(err.message.starts_with("display_name:"), "{err}");
 }
+
+#[tokio::test]
+async fn events_in_a_community_file_are_checked_and_loaded_once() {
+    let db = fresh_database().await;
+    let event = |zone: &str| {
+        format!("{VALID_START}\n[[domains.events]]\ntitle = \"Swap\"\norganiser = \"ana\"\nstarts = \"2027-03-01T10:00\"\nends = \"2027-03-01T12:00\"\ntime_zone = \"{zone}\"\n")
+    };
+    let err = invalid(seed::load(&db, "c.toml", &event("Mars/Base"), None).await);
+    assert_eq!(err.line, Some(17), "{err}");
+    assert!(err.message.contains("not a known time zone"), "{err}");
+    let first = seed::load(&db, "c.toml", &event("Europe/Lisbon"), None)
+        .await
+        .unwrap();
+    assert_eq!(first.events, 1);
+    let second = seed::load(&db, "c.toml", &event("Europe/Lisbon"), None)
+        .await
+        .unwrap();
+    assert!(second.is_empty(), "{second}");
+}
