@@ -16,7 +16,8 @@ use super::views::{
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::forum::fields::{parse_id, Title, MAX_BODY_CHARS};
-use crate::forum::queries::{self as forum, Domain};
+use crate::forum::lookup::{moderated_domain, readable_domain, readable_domain_by_id};
+use crate::forum::queries::Domain;
 use crate::moderation::audit::{self, Act};
 use crate::web::{flash, CurrentUser, FieldErrors, FlashKind};
 use crate::AppState;
@@ -32,35 +33,12 @@ pub fn router() -> Router<AppState> {
         .route("/e/{id}/event.ics", get(event_ics))
 }
 
-async fn readable_domain(
-    state: &AppState,
-    slug: &str,
-    viewer: Option<&CurrentUser>,
-) -> Result<Domain> {
-    let domain = forum::domain_by_slug(&state.db, slug, viewer)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    domain.access(viewer).require_read()?;
-    Ok(domain)
-}
-
-/// The domain, if this member facilitates it (or is an admin); 403 otherwise.
-async fn facilitated_domain(state: &AppState, slug: &str, user: &CurrentUser) -> Result<Domain> {
-    let domain = readable_domain(state, slug, Some(user)).await?;
-    if !domain.access(Some(user)).can_moderate() {
-        return Err(AppError::Forbidden(
-            "Only this domain's facilitators can see or do that.",
-        ));
-    }
-    Ok(domain)
-}
-
 async fn charter_form(
     State(state): State<AppState>,
     member: Member,
     Path(slug): Path<String>,
 ) -> Result<CharterPage> {
-    let domain = facilitated_domain(&state, &slug, &member.user).await?;
+    let domain = moderated_domain(&state.db, &slug, &member.user).await?;
     let charter: String = sqlx::query_scalar("SELECT charter_md FROM domains WHERE id = $1")
         .bind(domain.id)
         .fetch_one(&state.db)
@@ -83,7 +61,7 @@ async fn save_charter(
     Path(slug): Path<String>,
     Form(form): Form<CharterForm>,
 ) -> Result<Response> {
-    let domain = facilitated_domain(&state, &slug, &member.user).await?;
+    let domain = moderated_domain(&state.db, &slug, &member.user).await?;
     let mut errors = FieldErrors::default();
     if form.charter.trim().is_empty() {
         errors.add(
@@ -147,7 +125,7 @@ async fn list_events(
     Path(slug): Path<String>,
 ) -> Result<EventsPage> {
     let viewer = visitor.page.user.as_ref();
-    let domain = readable_domain(&state, &slug, viewer).await?;
+    let domain = readable_domain(&state.db, &slug, viewer).await?;
     let (upcoming, past) = events::domain_events(&state.db, domain.id).await?;
     Ok(EventsPage {
         can_schedule: domain.access(viewer).can_post(),
@@ -163,7 +141,7 @@ async fn new_event_form(
     member: Member,
     Path(slug): Path<String>,
 ) -> Result<EventFormPage> {
-    let domain = readable_domain(&state, &slug, Some(&member.user)).await?;
+    let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
     domain.access(Some(&member.user)).require_post()?;
     Ok(EventFormPage {
         page: member.page,
@@ -190,7 +168,7 @@ async fn new_event(
     Path(slug): Path<String>,
     Form(form): Form<EventForm>,
 ) -> Result<Response> {
-    let domain = readable_domain(&state, &slug, Some(&member.user)).await?;
+    let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
     domain.access(Some(&member.user)).require_post()?;
     let mut errors = FieldErrors::default();
     let title = errors.check("title", Title::parse(&form.title));
@@ -284,11 +262,7 @@ async fn readable_event(
     let event = events::event(&state.db, parse_id(id)?)
         .await?
         .ok_or(AppError::NotFound)?;
-    let slug: String = sqlx::query_scalar("SELECT slug FROM domains WHERE id = $1")
-        .bind(event.domain_id)
-        .fetch_one(&state.db)
-        .await?;
-    let domain = readable_domain(state, &slug, viewer).await?;
+    let domain = readable_domain_by_id(&state.db, event.domain_id, viewer).await?;
     Ok((event, domain))
 }
 
@@ -376,7 +350,7 @@ async fn health(
     member: Member,
     Path(slug): Path<String>,
 ) -> Result<HealthPage> {
-    let domain = facilitated_domain(&state, &slug, &member.user).await?;
+    let domain = moderated_domain(&state.db, &slug, &member.user).await?;
     let health = super::health::health(&state.db, domain.id, OffsetDateTime::now_utc()).await?;
     let series = |pick: fn(&super::health::Week) -> i64| -> Vec<(String, f64)> {
         health

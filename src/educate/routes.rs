@@ -13,6 +13,7 @@ use super::views::{EntryForm, EntryFormPage, EntryPage, EntryRevisionsPage, Repe
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::forum::fields::{parse_id, Body, Title, MAX_BODY_CHARS};
+use crate::forum::lookup::{readable_domain, readable_domain_by_id, readable_thread_of_post};
 use crate::forum::queries::{self as forum, Domain};
 use crate::integrate::queries as integrate;
 use crate::web::{CurrentUser, FieldErrors, PageContext};
@@ -40,18 +41,6 @@ struct ListQuery {
     after: Option<String>,
 }
 
-async fn readable_domain(
-    state: &AppState,
-    slug: &str,
-    viewer: Option<&CurrentUser>,
-) -> Result<Domain> {
-    let domain = forum::domain_by_slug(&state.db, slug, viewer)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    domain.access(viewer).require_read()?;
-    Ok(domain)
-}
-
 async fn repertoire(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -59,7 +48,7 @@ async fn repertoire(
     Query(query): Query<ListQuery>,
 ) -> Result<RepertoirePage> {
     let viewer = visitor.page.user.as_ref();
-    let domain = readable_domain(&state, &slug, viewer).await?;
+    let domain = readable_domain(&state.db, &slug, viewer).await?;
     let kind = fields::kind(&query.kind).ok().map(str::to_string);
     let tag = Some(query.tag.trim().to_lowercase()).filter(|t| !t.is_empty());
     let order = if query.sort == "applied" {
@@ -118,10 +107,7 @@ async fn promotable_source(
 ) -> Result<Source> {
     let post_id = parse_id(raw)?;
     let viewer = Some(user);
-    let thread = forum::thread_of_post(&state.db, post_id, viewer)
-        .await?
-        .filter(|t| t.readable_by(viewer))
-        .ok_or(AppError::NotFound)?;
+    let thread = readable_thread_of_post(&state.db, post_id, viewer).await?;
     let post = forum::post(&state.db, post_id)
         .await?
         .filter(|p| p.deleted_at.is_none() && !p.hidden)
@@ -155,7 +141,7 @@ async fn new_entry_form(
     Path(slug): Path<String>,
     Query(query): Query<FromQuery>,
 ) -> Result<EntryFormPage> {
-    let domain = readable_domain(&state, &slug, Some(&member.user)).await?;
+    let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
     domain.access(Some(&member.user)).require_post()?;
     let mut form = EntryForm {
         kind: "story".into(),
@@ -249,7 +235,7 @@ async fn new_entry(
     Path(slug): Path<String>,
     Form(form): Form<EntryForm>,
 ) -> Result<Response> {
-    let domain = readable_domain(&state, &slug, Some(&member.user)).await?;
+    let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
     domain.access(Some(&member.user)).require_post()?;
     let source = if form.from.is_empty() {
         None
@@ -289,11 +275,7 @@ async fn readable_entry(
     let entry = queries::entry(&state.db, parse_id(id)?)
         .await?
         .ok_or(AppError::NotFound)?;
-    let slug: String = sqlx::query_scalar("SELECT slug FROM domains WHERE id = $1")
-        .bind(entry.domain_id)
-        .fetch_one(&state.db)
-        .await?;
-    let domain = readable_domain(state, &slug, viewer).await?;
+    let domain = readable_domain_by_id(&state.db, entry.domain_id, viewer).await?;
     Ok((entry, domain))
 }
 

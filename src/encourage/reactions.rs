@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Member;
 use crate::error::{AppError, Result};
 use crate::forum::fields::parse_id;
+use crate::forum::lookup::readable_thread_of_post;
 use crate::forum::queries as forum;
 use crate::AppState;
 
@@ -46,10 +47,7 @@ pub async fn react(
         .map(|(k, _)| *k)
         .ok_or_else(|| AppError::BadRequest("Choose helpful, thanks or insightful.".into()))?;
     let viewer = Some(&member.user);
-    let thread = forum::thread_of_post(&state.db, post_id, viewer)
-        .await?
-        .filter(|t| t.readable_by(viewer))
-        .ok_or(AppError::NotFound)?;
+    let thread = readable_thread_of_post(&state.db, post_id, viewer).await?;
     thread.access(viewer).require_post()?;
     let post = forum::post(&state.db, post_id)
         .await?

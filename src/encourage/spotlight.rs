@@ -10,6 +10,7 @@ use sqlx::PgPool;
 use crate::auth::Member;
 use crate::error::{AppError, Result};
 use crate::forum::fields::parse_id;
+use crate::forum::lookup::readable_domain_by_id;
 use crate::forum::queries as forum;
 use crate::integrate::routes::domain_access;
 use crate::web::{flash, FlashKind};
@@ -96,10 +97,9 @@ pub async fn feature(
         .bind(member.user.id)
         .execute(&state.db)
         .await?;
-    let slug: String = sqlx::query_scalar("SELECT slug FROM domains WHERE id = $1")
-        .bind(domain_id)
-        .fetch_one(&state.db)
-        .await?;
+    let slug = readable_domain_by_id(&state.db, domain_id, Some(&member.user))
+        .await?
+        .slug;
     flash(
         &member.session,
         FlashKind::Success,

@@ -7,9 +7,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 
-use super::queries;
 use crate::auth::Visitor;
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::AppState;
 
 const FEED_ENTRIES: i64 = 20;
@@ -41,10 +40,7 @@ pub async fn domain_feed(
 ) -> Result<Response> {
     let slug = slug.strip_suffix(".atom").unwrap_or(&slug).to_string();
     let viewer = visitor.page.user.as_ref();
-    let domain = queries::domain_by_slug(&state.db, &slug, viewer)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    domain.access(viewer).require_read()?;
+    let domain = super::lookup::readable_domain(&state.db, &slug, viewer).await?;
     // The opening post of each of the newest visible threads, in one query.
     let entries: Vec<FeedEntry> = sqlx::query_as(
         "SELECT t.id, t.title, u.display_name AS author_name, t.created_at,

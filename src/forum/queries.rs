@@ -67,22 +67,39 @@ impl Domain {
     }
 }
 
+const DOMAIN: &str = "
+    SELECT d.id, d.slug, d.name, d.charter_html, d.practice_focus, d.audience, d.visibility,
+           d.member_count, d.thread_count, m.role AS viewer_role,
+           m.banned_until AS viewer_banned_until
+      FROM domains d
+      LEFT JOIN memberships m ON m.domain_id = d.id AND m.user_id = $2";
+
 /// A domain by slug with the viewer's membership. Callers check `access()`: a private domain
-/// must answer 404 to outsiders, exactly like a missing one.
+/// must answer 404 to outsiders, exactly like a missing one (`forum::lookup` does both).
 pub async fn domain_by_slug(
     db: &PgPool,
     slug: &str,
     viewer: Option<&CurrentUser>,
 ) -> sqlx::Result<Option<Domain>> {
-    sqlx::query_as(
-        "SELECT d.id, d.slug, d.name, d.charter_html, d.practice_focus, d.audience, d.visibility,
-                d.member_count, d.thread_count, m.role AS viewer_role,
-                m.banned_until AS viewer_banned_until
-           FROM domains d
-           LEFT JOIN memberships m ON m.domain_id = d.id AND m.user_id = $2
-          WHERE d.slug = $1 AND d.archived_at IS NULL",
-    )
+    sqlx::query_as(&format!(
+        "{DOMAIN} WHERE d.slug = $1 AND d.archived_at IS NULL"
+    ))
     .bind(slug)
+    .bind(viewer.map(|u| u.id))
+    .fetch_optional(db)
+    .await
+}
+
+/// The same, by id: for content that knows its domain's id (entries, events, reports).
+pub async fn domain_by_id(
+    db: &PgPool,
+    id: i64,
+    viewer: Option<&CurrentUser>,
+) -> sqlx::Result<Option<Domain>> {
+    sqlx::query_as(&format!(
+        "{DOMAIN} WHERE d.id = $1 AND d.archived_at IS NULL"
+    ))
+    .bind(id)
     .bind(viewer.map(|u| u.id))
     .fetch_optional(db)
     .await

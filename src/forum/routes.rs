@@ -75,11 +75,8 @@ async fn domain(
     Query(query): Query<DomainQuery>,
 ) -> Result<DomainPage> {
     let viewer = visitor.page.user.as_ref();
-    let domain = queries::domain_by_slug(&state.db, &slug, viewer)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let domain = super::lookup::readable_domain(&state.db, &slug, viewer).await?;
     let access = domain.access(viewer);
-    access.require_read()?;
     let before = match query.before.as_deref() {
         Some(raw) => Some(Cursor::parse(raw).ok_or_else(|| {
             AppError::BadRequest(
@@ -130,10 +127,7 @@ async fn join(
     member: Member,
     Path(slug): Path<String>,
 ) -> Result<Response> {
-    let domain = queries::domain_by_slug(&state.db, &slug, Some(&member.user))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    domain.access(Some(&member.user)).require_read()?;
+    let domain = super::lookup::readable_domain(&state.db, &slug, Some(&member.user)).await?;
     if domain.visibility != "public" {
         // Members of a private domain are added by its facilitators.
         return Err(AppError::Forbidden(
@@ -155,10 +149,7 @@ async fn leave(
     member: Member,
     Path(slug): Path<String>,
 ) -> Result<Response> {
-    let domain = queries::domain_by_slug(&state.db, &slug, Some(&member.user))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    domain.access(Some(&member.user)).require_read()?;
+    let domain = super::lookup::readable_domain(&state.db, &slug, Some(&member.user)).await?;
     let message = match queries::leave(&state.db, domain.id, member.user.id).await? {
         Leaving::Left => format!("You have left {}.", domain.name),
         Leaving::NotAMember => format!("You were not a member of {}.", domain.name),
@@ -341,10 +332,7 @@ async fn permalink(
 ) -> Result<Response> {
     let viewer = visitor.page.user.as_ref();
     let post_id = parse_id(&id)?;
-    let thread = queries::thread_of_post(&state.db, post_id, viewer)
-        .await?
-        .filter(|t| t.readable_by(viewer))
-        .ok_or(AppError::NotFound)?;
+    let thread = super::lookup::readable_thread_of_post(&state.db, post_id, viewer).await?;
     let (start, before) = queries::page_start(&state.db, thread.id, post_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -433,10 +421,7 @@ async fn replyable_thread(state: &AppState, id: &str, user: &CurrentUser) -> Res
 /// A post with its thread, for its author to change; 404 if unreadable, 403 if not theirs.
 async fn own_post(state: &AppState, id: &str, user: &CurrentUser) -> Result<(Post, Thread)> {
     let post_id = parse_id(id)?;
-    let thread = queries::thread_of_post(&state.db, post_id, Some(user))
-        .await?
-        .filter(|t| t.readable_by(Some(user)))
-        .ok_or(AppError::NotFound)?;
+    let thread = super::lookup::readable_thread_of_post(&state.db, post_id, Some(user)).await?;
     let post = queries::post(&state.db, post_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -541,10 +526,7 @@ async fn revisions(
 ) -> Result<RevisionsPage> {
     let viewer = visitor.page.user.as_ref();
     let post_id = parse_id(&id)?;
-    let thread = queries::thread_of_post(&state.db, post_id, viewer)
-        .await?
-        .filter(|t| t.readable_by(viewer))
-        .ok_or(AppError::NotFound)?;
+    let thread = super::lookup::readable_thread_of_post(&state.db, post_id, viewer).await?;
     let post = queries::post(&state.db, post_id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -15,6 +15,7 @@ use crate::auth::Member;
 use crate::error::{AppError, Result};
 use crate::forum::access::Access;
 use crate::forum::fields::parse_id;
+use crate::forum::lookup::readable_domain_by_id;
 use crate::forum::queries as forum;
 use crate::web::{flash, CurrentUser, FieldErrors, FlashKind, PageContext};
 use crate::AppState;
@@ -69,16 +70,8 @@ async fn thread_target(state: &AppState, id: &str, user: &CurrentUser) -> Result
 
 /// The member's access to a domain by id: 404 if they cannot read it.
 pub async fn domain_access(state: &AppState, domain_id: i64, user: &CurrentUser) -> Result<Access> {
-    let slug: String = sqlx::query_scalar("SELECT slug FROM domains WHERE id = $1")
-        .bind(domain_id)
-        .fetch_one(&state.db)
-        .await?;
-    let domain = forum::domain_by_slug(&state.db, &slug, Some(user))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let access = domain.access(Some(user));
-    access.require_read()?;
-    Ok(access)
+    let domain = readable_domain_by_id(&state.db, domain_id, Some(user)).await?;
+    Ok(domain.access(Some(user)))
 }
 
 fn form_page(

@@ -19,6 +19,7 @@ use super::audit::{self, Act};
 use crate::auth::Member;
 use crate::error::{AppError, Result};
 use crate::forum::fields::{parse_id, Title};
+use crate::forum::lookup::{moderated_domain, readable_thread_of_post};
 use crate::forum::queries::{self as forum, Domain, Post, Thread};
 use crate::web::{flash, CurrentUser, FlashKind, PageContext};
 use crate::AppState;
@@ -65,21 +66,6 @@ async fn moderated_post(state: &AppState, id: &str, user: &CurrentUser) -> Resul
         .await?
         .ok_or(AppError::NotFound)?;
     Ok((post, thread))
-}
-
-/// A domain by slug that this member facilitates.
-async fn moderated_domain(state: &AppState, slug: &str, user: &CurrentUser) -> Result<Domain> {
-    let domain = forum::domain_by_slug(&state.db, slug, Some(user))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let access = domain.access(Some(user));
-    access.require_read()?;
-    if !access.can_moderate() {
-        return Err(AppError::Forbidden(
-            "Only this domain's facilitators can see or do that.",
-        ));
-    }
-    Ok(domain)
 }
 
 async fn record(
@@ -354,10 +340,7 @@ async fn flag(
 ) -> Result<Response> {
     let post_id = parse_id(&id)?;
     let viewer = Some(&member.user);
-    forum::thread_of_post(&state.db, post_id, viewer)
-        .await?
-        .filter(|t| t.readable_by(viewer))
-        .ok_or(AppError::NotFound)?;
+    readable_thread_of_post(&state.db, post_id, viewer).await?;
     let post = forum::post(&state.db, post_id)
         .await?
         .filter(|p| p.deleted_at.is_none())
@@ -501,7 +484,7 @@ async fn flag_queue(
     member: Member,
     Path(slug): Path<String>,
 ) -> Result<FlagQueuePage> {
-    let domain = moderated_domain(&state, &slug, &member.user).await?;
+    let domain = moderated_domain(&state.db, &slug, &member.user).await?;
     let posts = sqlx::query_as(
         "SELECT p.id AS post_id, t.title AS thread_title, u.display_name AS author_name, p.body_md, p.hidden,
                 count(f.*) AS flag_count, array_agg(f.reason ORDER BY f.id) AS reasons,
@@ -564,7 +547,7 @@ async fn members(
     member: Member,
     Path(slug): Path<String>,
 ) -> Result<MembersPage> {
-    let domain = moderated_domain(&state, &slug, &member.user).await?;
+    let domain = moderated_domain(&state.db, &slug, &member.user).await?;
     let members = sqlx::query_as(
         "SELECT u.username, u.display_name, m.role, u.site_role = 'admin' AS is_admin, m.joined_at, m.banned_until, m.ban_reason
            FROM memberships m JOIN users u ON u.id = m.user_id
@@ -594,7 +577,7 @@ async fn member_action(
     Path((slug, username, action)): Path<(String, String, String)>,
     Form(form): Form<MemberActionForm>,
 ) -> Result<Response> {
-    let domain = moderated_domain(&state, &slug, &member.user).await?;
+    let domain = moderated_domain(&state.db, &slug, &member.user).await?;
     let target: (i64, String, bool) = sqlx::query_as(
         "SELECT u.id, m.role, u.site_role = 'admin' FROM memberships m JOIN users u ON u.id = m.user_id
           WHERE m.domain_id = $1 AND lower(u.username) = lower($2)",
@@ -712,7 +695,7 @@ async fn domain_log(
     Path(slug): Path<String>,
     Query(query): Query<LogQuery>,
 ) -> Result<LogPage> {
-    let domain = moderated_domain(&state, &slug, &member.user).await?;
+    let domain = moderated_domain(&state.db, &slug, &member.user).await?;
     let before = query.before.as_deref().map(parse_id).transpose()?;
     let entries: Vec<LogEntry> = sqlx::query_as(&format!(
         "SELECT a.id, u.display_name AS actor_name, d.name AS domain_name, a.action, a.target_type, a.target_id, a.reason, a.created_at

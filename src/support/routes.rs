@@ -12,6 +12,7 @@ use super::views::{BookmarksPage, MembersPage, NotificationsPage, UnansweredPage
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::forum::fields::parse_id;
+use crate::forum::lookup::{readable_domain, readable_thread_of_post};
 use crate::forum::queries as forum;
 use crate::web::{flash, url_encode, FlashKind};
 use crate::AppState;
@@ -127,10 +128,7 @@ async fn bookmark(
 ) -> Result<Response> {
     let user = Some(&member.user);
     let post_id = parse_id(&id)?;
-    forum::thread_of_post(&state.db, post_id, user)
-        .await?
-        .filter(|t| t.readable_by(user))
-        .ok_or(AppError::NotFound)?;
+    readable_thread_of_post(&state.db, post_id, user).await?;
     let message = if queries::toggle_bookmark(&state.db, member.user.id, post_id).await? {
         "Bookmarked. Find it again under Bookmarks."
     } else {
@@ -153,10 +151,7 @@ async fn unanswered(
     Query(query): Query<AfterQuery>,
 ) -> Result<UnansweredPage> {
     let viewer = visitor.page.user.as_ref();
-    let domain = forum::domain_by_slug(&state.db, &slug, viewer)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    domain.access(viewer).require_read()?;
+    let domain = readable_domain(&state.db, &slug, viewer).await?;
     let after = match query.after.as_deref() {
         Some(raw) => Some(
             QueueCursor::parse(raw)

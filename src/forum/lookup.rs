@@ -1,0 +1,55 @@
+//! Loading domain content for a viewer, answering 404 for anything they may not read — a
+//! private domain's content looks exactly like missing content. Every module that serves a
+//! domain's pages goes through these, so the rule is written once.
+
+use super::queries::{self, Domain, Thread};
+use crate::error::{AppError, Result};
+use crate::web::CurrentUser;
+
+pub async fn readable_domain(
+    db: &sqlx::PgPool,
+    slug: &str,
+    viewer: Option<&CurrentUser>,
+) -> Result<Domain> {
+    let domain = queries::domain_by_slug(db, slug, viewer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    domain.access(viewer).require_read()?;
+    Ok(domain)
+}
+
+pub async fn readable_domain_by_id(
+    db: &sqlx::PgPool,
+    id: i64,
+    viewer: Option<&CurrentUser>,
+) -> Result<Domain> {
+    let domain = queries::domain_by_id(db, id, viewer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    domain.access(viewer).require_read()?;
+    Ok(domain)
+}
+
+/// The thread a post belongs to, if the viewer may read it (hidden threads: moderators only).
+pub async fn readable_thread_of_post(
+    db: &sqlx::PgPool,
+    post_id: i64,
+    viewer: Option<&CurrentUser>,
+) -> Result<Thread> {
+    queries::thread_of_post(db, post_id, viewer)
+        .await?
+        .filter(|t| t.readable_by(viewer))
+        .ok_or(AppError::NotFound)
+}
+
+/// A domain this member facilitates (admins facilitate everywhere): 404 when they cannot read
+/// it, 403 when they can but do not facilitate it.
+pub async fn moderated_domain(db: &sqlx::PgPool, slug: &str, user: &CurrentUser) -> Result<Domain> {
+    let domain = readable_domain(db, slug, Some(user)).await?;
+    if !domain.access(Some(user)).can_moderate() {
+        return Err(AppError::Forbidden(
+            "Only this domain's facilitators can see or do that.",
+        ));
+    }
+    Ok(domain)
+}
