@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         // Innermost first: CSRF needs the session, so the session layer wraps it.
         .layer(middleware::from_fn(auth::csrf::verify))
         .layer(sessions)
+        .layer(middleware::from_fn(web::refuse_nul))
         .layer(header_layer(
             header::CONTENT_SECURITY_POLICY,
             CONTENT_SECURITY_POLICY,

@@ -220,6 +220,17 @@ pub async fn load(
     initial_password: Option<&str>,
 ) -> Result<SeedReport, SeedFailure> {
     let checker = Checker { file, source };
+    // TOML may spell a NUL as an escape; PostgreSQL text cannot hold one.
+    if let Some(at) = source
+        .find("\\u0000")
+        .or_else(|| source.find("\\U00000000"))
+    {
+        return Err(SeedFailure::Invalid(SeedError {
+            file: file.to_string(),
+            line: Some(checker.line_of(at)),
+            message: "a NUL character (\\u0000) cannot be stored".into(),
+        }));
+    }
     let community: CommunityFile = toml::from_str(source).map_err(|err| {
         SeedFailure::Invalid(SeedError {
             file: file.to_string(),

@@ -76,7 +76,6 @@ async fn find(
     let q: String = query
         .q
         .chars()
-        .filter(|c| *c != '\0')
         .take(100)
         .collect::<String>()
         .trim()

@@ -132,10 +132,9 @@ pub async fn search(
     Query(query): Query<SearchQuery>,
 ) -> Result<SearchPage> {
     let viewer = visitor.page.user.as_ref();
-    // NUL cannot be stored in a PostgreSQL text value; nobody means it.
-    let cleaned: String = query.q.chars().filter(|c| *c != '\0').collect();
-    let shortened = cleaned.chars().count() > MAX_QUERY_CHARS;
-    let q: String = cleaned.trim().chars().take(MAX_QUERY_CHARS).collect();
+    // (A NUL never gets here: `web::refuse_nul` answers 400 first.)
+    let shortened = query.q.chars().count() > MAX_QUERY_CHARS;
+    let q: String = query.q.trim().chars().take(MAX_QUERY_CHARS).collect();
     let kind = Kind::parse(&query.kind);
     let page_number = query
         .page

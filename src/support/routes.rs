@@ -243,7 +243,6 @@ async fn members(
         .trim()
         .to_lowercase()
         .chars()
-        .filter(|c| *c != '\0')
         .take(60)
         .collect::<String>();
     let experts = if expertise.is_empty() {

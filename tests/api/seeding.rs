@@ -184,3 +184,11 @@ async fn events_in_a_community_file_are_checked_and_loaded_once() {
         .unwrap();
     assert!(second.is_empty(), "{second}");
 }
+
+#[tokio::test]
+async fn an_escaped_nul_in_a_community_file_is_refused_with_its_line() {
+    let db = fresh_database().await;
+    let source = format!("{VALID_START}\n[[users]]\nusername = \"bea\"\nemail = \"bea@example.org\"\nbio = \"a\\u0000b\"\n");
+    let err = invalid(seed::load(&db, "c.toml", &source, None).await);
+    assert_eq!(err.line, Some(15), "{err}");
+}

@@ -165,3 +165,37 @@ async fn healthz_answers_when_the_database_does() {
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.body, "ok\n");
 }
+
+#[tokio::test]
+async fn a_nul_character_anywhere_is_a_400_not_a_500() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    for path in [
+        "/d/gardens/repertoire?tag=a%00b",
+        "/search?q=%00",
+        "/d/gardens%00",
+    ] {
+        assert_eq!(
+            app.get(path).await.status,
+            StatusCode::BAD_REQUEST,
+            "{path}"
+        );
+    }
+    let login = app.login("ana\u{0}", "a password here").await;
+    assert_eq!(login.status, StatusCode::BAD_REQUEST);
+    assert!(login.contains("NUL character"));
+    app.member("ana", domain, "member").await;
+    let thread = app
+        .submit(
+            "/d/gardens/new",
+            "/d/gardens/new",
+            &[
+                ("title", "Nul\u{0}title"),
+                ("body", "x"),
+                ("action", "post"),
+            ],
+        )
+        .await;
+    assert_eq!(thread.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.count("SELECT count(*) FROM threads").await, 0);
+}
