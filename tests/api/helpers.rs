@@ -102,6 +102,11 @@ fn test_data_dir() -> PathBuf {
 
 /// A database of this test's own, cloned from the migrated template.
 pub async fn fresh_database() -> PgPool {
+    fresh_database_with_url().await.0
+}
+
+/// The same, with a `DATABASE_URL` for it, for running the `commonplace` command against it.
+pub async fn fresh_database_with_url() -> (PgPool, String) {
     let harness = harness().await;
     let name = format!(
         "cp_test_{}_{}",
@@ -121,9 +126,24 @@ pub async fn fresh_database() -> PgPool {
     .await
     .expect("clone the template");
     conn.close().await.ok();
-    database::pool(harness.server.clone().database(&name))
+    let options = harness.server.clone().database(&name);
+    let url = match options.get_socket() {
+        Some(socket) => format!(
+            "postgres:///{name}?host={}&user={}",
+            socket.display(),
+            options.get_username()
+        ),
+        None => format!(
+            "postgres://{}@{}:{}/{name}",
+            options.get_username(),
+            options.get_host(),
+            options.get_port()
+        ),
+    };
+    let pool = database::pool(options)
         .await
-        .expect("connect to the test database")
+        .expect("connect to the test database");
+    (pool, url)
 }
 
 /// A running server on its own database, and a browser talking to it.

@@ -5,6 +5,7 @@ mod helpers;
 
 mod access_matrix;
 mod accounts;
+mod command_line;
 mod cultivate;
 mod encourage;
 mod feeds;
