@@ -211,6 +211,7 @@ impl Installation {
     /// Makes the data directory belong to the account that runs the cluster.
     fn hand_over(&self, data_dir: &Path) -> anyhow::Result<()> {
         if let Some(user) = &self.run_as {
+            ensure_reachable(data_dir, user)?;
             nix::unistd::chown(data_dir, Some(user.uid), Some(user.gid))
                 .with_context(|| format!("could not give {} to postgres", data_dir.display()))?;
         }
@@ -300,6 +301,29 @@ impl Installation {
             .context("could not start postgres")?;
         Ok((Pid::from_raw(pid as i32), keeper))
     }
+}
+
+/// The `postgres` user must be able to walk down to the data directory; a checkout under
+/// `/root` (mode 700) is the usual trap, and initdb's own message about it is cryptic.
+fn ensure_reachable(data_dir: &Path, user: &User) -> anyhow::Result<()> {
+    for ancestor in data_dir.ancestors().skip(1) {
+        let Ok(meta) = fs::metadata(ancestor) else {
+            continue;
+        };
+        let mode = meta.permissions().mode();
+        let owned = std::os::unix::fs::MetadataExt::uid(&meta) == user.uid.as_raw();
+        let enterable = mode & 0o001 != 0 || (owned && mode & 0o100 != 0);
+        if !enterable {
+            bail!(
+                "PostgreSQL runs as the `{}` user, which cannot enter {}. Set COMMONPLACE_DATA_DIR \
+                 to a directory it can reach (for example /var/lib/commonplace), or run Commonplace \
+                 as an ordinary user",
+                user.name,
+                ancestor.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The postmaster named by the cluster's lock file, if that process is alive.
