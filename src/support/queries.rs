@@ -252,8 +252,9 @@ impl Expert {
     }
 }
 
-/// Members who list `tag`, each with up to three recent threads they wrote in about it, from
-/// domains the viewer can read.
+/// Members who list `tag` (the first 100 by name, found through the GIN index on expertise),
+/// each with up to three recent threads they wrote in about it, from domains the viewer can
+/// read. The per-member subquery runs only for those 100.
 pub async fn experts(
     db: &PgPool,
     viewer: Option<&CurrentUser>,
@@ -263,7 +264,9 @@ pub async fn experts(
         "SELECT u.username, u.display_name, u.expertise,
                 coalesce(recent.ids, '{}') AS recent_thread_ids,
                 coalesce(recent.titles, '{}') AS recent_titles
-           FROM users u
+           FROM (SELECT id, username, display_name, expertise FROM users
+                  WHERE expertise @> ARRAY[$1]::text[] AND (suspended_until IS NULL OR suspended_until <= now())
+                  ORDER BY display_name LIMIT 100) u
            LEFT JOIN LATERAL (
                SELECT array_agg(c.id ORDER BY c.at DESC) AS ids, array_agg(c.title ORDER BY c.at DESC) AS titles
                  FROM (
@@ -280,9 +283,7 @@ pub async fn experts(
                       LIMIT 3
                  ) c
            ) recent ON true
-          WHERE $1 = ANY(u.expertise) AND (u.suspended_until IS NULL OR u.suspended_until <= now())
-          ORDER BY cardinality(recent.ids) DESC NULLS LAST, u.display_name
-          LIMIT 100",
+          ORDER BY cardinality(recent.ids) DESC NULLS LAST, u.display_name",
     )
     .bind(tag)
     .bind(viewer.map(|u| u.id))
