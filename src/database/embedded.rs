@@ -108,10 +108,6 @@ impl EmbeddedPostgres {
             .database(database)
     }
 
-    pub fn data_dir(&self) -> &Path {
-        &self.data_dir
-    }
-
     async fn accepts_connections(&self) -> bool {
         match sqlx::ConnectOptions::connect(&self.connect_options("postgres")).await {
             Ok(conn) => {

@@ -94,12 +94,6 @@ impl Hit {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub struct DomainChoice {
-    pub slug: String,
-    pub name: String,
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "educate/search.html")]
 pub struct SearchPage {
@@ -108,7 +102,7 @@ pub struct SearchPage {
     pub shortened: bool,
     pub domain: String,
     pub kind: Kind,
-    pub domains: Vec<DomainChoice>,
+    pub domains: Vec<crate::forum::queries::DomainSummary>,
     pub hits: Vec<Hit>,
     pub searched: bool,
     pub page_number: i64,
@@ -142,16 +136,8 @@ pub async fn search(
         .parse::<i64>()
         .unwrap_or(1)
         .clamp(1, MAX_PAGE);
-    let domains: Vec<DomainChoice> = sqlx::query_as(
-        "SELECT d.slug, d.name FROM domains d
-           LEFT JOIN memberships m ON m.domain_id = d.id AND m.user_id = $1
-          WHERE d.archived_at IS NULL AND (d.visibility = 'public' OR m.user_id IS NOT NULL OR $2)
-          ORDER BY d.name",
-    )
-    .bind(viewer.map(|u| u.id))
-    .bind(viewer.is_some_and(|u| u.is_admin))
-    .fetch_all(&state.db)
-    .await?;
+    let mut domains = crate::forum::queries::visible_domains(&state.db, viewer).await?;
+    domains.sort_by(|a, b| a.name.cmp(&b.name));
     // Only a domain the viewer can see may narrow the search; anything else searches them all.
     let domain = domains
         .iter()

@@ -30,6 +30,18 @@ pub async fn readable_domain_by_id(
     Ok(domain)
 }
 
+/// A thread by id, if the viewer may read it (hidden threads: moderators only).
+pub async fn readable_thread(
+    db: &sqlx::PgPool,
+    id: i64,
+    viewer: Option<&CurrentUser>,
+) -> Result<Thread> {
+    queries::thread(db, id, viewer)
+        .await?
+        .filter(|t| t.readable_by(viewer))
+        .ok_or(AppError::NotFound)
+}
+
 /// The thread a post belongs to, if the viewer may read it (hidden threads: moderators only).
 pub async fn readable_thread_of_post(
     db: &sqlx::PgPool,

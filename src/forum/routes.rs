@@ -256,7 +256,7 @@ async fn show_thread(
     Query(query): Query<ThreadQuery>,
 ) -> Result<ThreadPage> {
     let viewer = visitor.page.user.as_ref();
-    let thread = readable_thread(&state, parse_id(&id)?, viewer).await?;
+    let thread = super::lookup::readable_thread(&state.db, parse_id(&id)?, viewer).await?;
     let first = match query.from.as_deref() {
         Some(raw) => {
             parse_id(raw).map_err(|_| AppError::BadRequest("That page link is damaged.".into()))?
@@ -310,18 +310,6 @@ async fn show_thread(
         previous,
         next,
     })
-}
-
-/// The thread, if it exists and this viewer may read it; otherwise 404.
-async fn readable_thread(
-    state: &AppState,
-    id: i64,
-    viewer: Option<&CurrentUser>,
-) -> Result<Thread> {
-    queries::thread(&state.db, id, viewer)
-        .await?
-        .filter(|t| t.readable_by(viewer))
-        .ok_or(AppError::NotFound)
 }
 
 /// `/p/{id}`: the thread page holding the post, scrolled to it.
@@ -408,7 +396,7 @@ async fn reply(
 
 /// A thread this member may reply to: readable, they may post in its domain, and not locked.
 async fn replyable_thread(state: &AppState, id: &str, user: &CurrentUser) -> Result<Thread> {
-    let thread = readable_thread(state, parse_id(id)?, Some(user)).await?;
+    let thread = super::lookup::readable_thread(&state.db, parse_id(id)?, Some(user)).await?;
     thread.access(Some(user)).require_post()?;
     if thread.locked {
         return Err(AppError::Forbidden(

@@ -15,8 +15,7 @@ use crate::auth::Member;
 use crate::error::{AppError, Result};
 use crate::forum::access::Access;
 use crate::forum::fields::parse_id;
-use crate::forum::lookup::readable_domain_by_id;
-use crate::forum::queries as forum;
+use crate::forum::lookup::{readable_domain_by_id, readable_thread};
 use crate::web::{flash, CurrentUser, FieldErrors, FlashKind, PageContext};
 use crate::AppState;
 
@@ -56,10 +55,7 @@ async fn entry_target(state: &AppState, id: &str, user: &CurrentUser) -> Result<
 
 async fn thread_target(state: &AppState, id: &str, user: &CurrentUser) -> Result<Target> {
     let viewer = Some(user);
-    let thread = forum::thread(&state.db, parse_id(id)?, viewer)
-        .await?
-        .filter(|t| t.readable_by(viewer))
-        .ok_or(AppError::NotFound)?;
+    let thread = readable_thread(&state.db, parse_id(id)?, viewer).await?;
     Ok(Target {
         subject: Subject::Thread(thread.id),
         href: format!("/t/{}", thread.id),

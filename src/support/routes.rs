@@ -12,7 +12,7 @@ use super::views::{BookmarksPage, MembersPage, NotificationsPage, UnansweredPage
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::forum::fields::parse_id;
-use crate::forum::lookup::{readable_domain, readable_thread_of_post};
+use crate::forum::lookup::{readable_domain, readable_thread, readable_thread_of_post};
 use crate::forum::queries as forum;
 use crate::web::{flash, url_encode, FlashKind};
 use crate::AppState;
@@ -85,10 +85,7 @@ async fn unaccept(
 
 async fn answerable_thread(state: &AppState, id: &str, member: &Member) -> Result<forum::Thread> {
     let user = Some(&member.user);
-    let thread = forum::thread(&state.db, parse_id(id)?, user)
-        .await?
-        .filter(|t| t.readable_by(user))
-        .ok_or(AppError::NotFound)?;
+    let thread = readable_thread(&state.db, parse_id(id)?, user).await?;
     if thread.kind != "question" {
         return Err(AppError::BadRequest(
             "Only questions have accepted answers.".into(),
@@ -108,10 +105,7 @@ async fn follow(
     Path(id): Path<String>,
 ) -> Result<Response> {
     let user = Some(&member.user);
-    let thread = forum::thread(&state.db, parse_id(&id)?, user)
-        .await?
-        .filter(|t| t.readable_by(user))
-        .ok_or(AppError::NotFound)?;
+    let thread = readable_thread(&state.db, parse_id(&id)?, user).await?;
     let message = if queries::toggle_follow(&state.db, member.user.id, thread.id).await? {
         "You are following this thread: replies will appear in your notifications."
     } else {
