@@ -17,6 +17,7 @@ use toml::Spanned;
 
 use crate::auth::fields::{Email, Username};
 use crate::auth::password;
+use crate::educate::fields::normalise_all;
 use crate::markdown;
 
 /// The demo community that `serve` loads into an empty database.
@@ -538,7 +539,7 @@ async fn write(
             let Some(curator) = id_of(&entry.curated_by) else {
                 continue;
             };
-            let tags = normalise_tags(&entry.tags);
+            let tags = normalise_all(&entry.tags);
             let body = entry
                 .body
                 .as_ref()
@@ -605,7 +606,7 @@ async fn write_users(
         .bind(user.admin)
         .bind(&user.bio)
         .bind(markdown::render(&user.bio))
-        .bind(normalise_tags(&user.expertise))
+        .bind(normalise_all(&user.expertise))
         .execute(&mut **tx)
         .await?;
         report.users += 1;
@@ -701,18 +702,6 @@ async fn write_thread(
     Ok(())
 }
 
-/// Tags are lower-case, trimmed, deduplicated, and must contain a letter or digit.
-pub fn normalise_tags(raw: &[String]) -> Vec<String> {
-    let mut tags: Vec<String> = Vec::new();
-    for tag in raw {
-        let tag = tag.trim().to_lowercase();
-        if tag.chars().any(char::is_alphanumeric) && !tags.contains(&tag) {
-            tags.push(tag);
-        }
-    }
-    tags
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -725,17 +714,6 @@ mod tests {
         assert!(!valid_slug("-a"));
         assert!(!valid_slug("a--b"));
         assert!(!valid_slug(""));
-    }
-
-    #[test]
-    fn tags_are_normalised() {
-        let raw = vec![
-            " Soil ".to_string(),
-            "soil".into(),
-            "!!!".into(),
-            "No-Dig".into(),
-        ];
-        assert_eq!(normalise_tags(&raw), vec!["soil", "no-dig"]);
     }
 
     #[test]

@@ -21,16 +21,32 @@ pub fn summary(raw: &str) -> Result<String, &'static str> {
     Ok(summary.to_string())
 }
 
+/// One tag as stored: lower-case, with its white space trimmed and folded to single spaces.
+pub fn normalise(raw: &str) -> String {
+    raw.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Normalised, deduplicated tags from a list nobody typed into a form (a community file, the
+/// expertise list), quietly leaving out those with no letter or digit.
+pub fn normalise_all(raw: &[String]) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in raw.iter().map(|t| normalise(t)) {
+        if tag.chars().any(char::is_alphanumeric) && !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    tags
+}
+
 /// Tags from a comma-separated list: lower-case, trimmed, deduplicated. A tag with no letter or
 /// digit is refused rather than silently dropped, so the member sees what happened.
 pub fn tags(raw: &str) -> Result<Vec<String>, String> {
     let mut tags: Vec<String> = Vec::new();
     for part in raw.split(',') {
-        let tag = part
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase();
+        let tag = normalise(part);
         if tag.is_empty() {
             continue;
         }
@@ -70,6 +86,17 @@ mod tests {
             .join(",");
         assert!(tags(&many).is_err());
         assert_eq!(tags("").unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn lists_drop_punctuation_quietly() {
+        let raw = vec![
+            " Soil ".to_string(),
+            "soil".into(),
+            "!!!".into(),
+            "No  Dig".into(),
+        ];
+        assert_eq!(normalise_all(&raw), vec!["soil", "no dig"]);
     }
 
     #[test]

@@ -10,9 +10,9 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::admin::seed::normalise_tags;
 use crate::auth::fields::{display_name, Username};
 use crate::auth::{Member, Visitor};
+use crate::educate::fields::normalise_all;
 use crate::error::{AppError, Result};
 use crate::web::{flash, CurrentUser, FieldErrors, FlashKind, PageContext};
 use crate::AppState;
@@ -198,7 +198,7 @@ async fn edit(
         errors.add("bio", "Keep your bio to 5000 characters or fewer.");
     }
     let raw_tags: Vec<String> = form.expertise.split(',').map(str::to_string).collect();
-    let tags = normalise_tags(&raw_tags);
+    let tags = normalise_all(&raw_tags);
     if tags.len() > MAX_EXPERTISE_TAGS {
         errors.add("expertise", "List at most 20 areas.");
     } else if tags.iter().any(|t| t.chars().count() > 40) {
