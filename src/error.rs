@@ -33,6 +33,7 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
+    page: crate::web::PageContext,
     status: u16,
     heading: &'static str,
     message: String,
@@ -96,6 +97,7 @@ impl IntoResponse for AppError {
 /// Renders the error page. Also used by the panic handler, so it must not fail.
 pub fn error_page(status: StatusCode, heading: &'static str, message: String) -> Response {
     let page = ErrorPage {
+        page: crate::web::PageContext::default(),
         status: status.as_u16(),
         heading,
         message,
