@@ -257,18 +257,23 @@ async fn show_thread(
 ) -> Result<ThreadPage> {
     let viewer = visitor.page.user.as_ref();
     let thread = super::lookup::readable_thread(&state.db, parse_id(&id)?, viewer).await?;
-    let first = match query.from.as_deref() {
+    let (start, before) = match query.from.as_deref() {
+        // A `from` that is not a page start (a hand-edited link) is moved to the start of its page.
         Some(raw) => {
-            parse_id(raw).map_err(|_| AppError::BadRequest("That page link is damaged.".into()))?
+            let from = parse_id(raw)
+                .map_err(|_| AppError::BadRequest("That page link is damaged.".into()))?;
+            queries::page_start(&state.db, thread.id, from)
+                .await?
+                .ok_or(AppError::NotFound)?
         }
-        None => queries::first_post_id(&state.db, thread.id)
-            .await?
-            .ok_or(AppError::NotFound)?,
+        // The first page starts at the opening post, with nothing before it.
+        None => {
+            let first = queries::first_post_id(&state.db, thread.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            (first, 0)
+        }
     };
-    // A `from` that is not a page start (a hand-edited link) is moved to the start of its page.
-    let (start, before) = queries::page_start(&state.db, thread.id, first)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let mut posts = queries::posts_page(&state.db, thread.id, start).await?;
     let next = (posts.len() as i64 > POSTS_PER_PAGE)
         .then(|| posts.pop())
