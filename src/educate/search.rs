@@ -147,15 +147,7 @@ pub async fn search(
     let mut hits = if q.is_empty() {
         Vec::new()
     } else {
-        find(
-            &state,
-            viewer.map(|u| (u.id, u.is_admin)),
-            &q,
-            &domain,
-            kind,
-            page_number,
-        )
-        .await?
+        find(&state, viewer.map(|u| u.id), &q, &domain, kind, page_number).await?
     };
     let has_next = hits.len() as i64 > PER_PAGE && page_number < MAX_PAGE;
     hits.truncate(PER_PAGE as usize);
@@ -175,7 +167,7 @@ pub async fn search(
 
 async fn find(
     state: &AppState,
-    viewer: Option<(i64, bool)>,
+    viewer: Option<i64>,
     q: &str,
     domain: &str,
     kind: Kind,
@@ -184,29 +176,24 @@ async fn find(
     sqlx::query_as(
         "WITH query AS (SELECT websearch_to_tsquery('english', $1) AS tsq),
          readable AS (
-             SELECT d.id, d.slug, d.name FROM domains d
-               LEFT JOIN memberships m ON m.domain_id = d.id AND m.user_id = $2
-              WHERE d.archived_at IS NULL
-                AND (d.visibility = 'public' OR m.user_id IS NOT NULL OR $3)
-                AND ($4 = '' OR d.slug = $4)
+             SELECT d.id, d.slug, d.name FROM readable_domains($2) d WHERE $3 = '' OR d.slug = $3
          ),
          hits AS (
              SELECT 'thread' AS kind, t.id, t.title, t.title AS text, ts_rank(t.search, query.tsq) AS rank,
                     r.slug, r.name
-               FROM threads t JOIN readable r ON r.id = t.domain_id, query
-              WHERE $5 IN ('', 'threads') AND t.search @@ query.tsq AND NOT t.hidden
+               FROM listed_threads($2) t JOIN readable r ON r.id = t.domain_id, query
+              WHERE $4 IN ('', 'threads') AND t.search @@ query.tsq
              UNION ALL
              SELECT 'post', p.id, t.title, p.body_md, ts_rank(p.search, query.tsq), r.slug, r.name
-               FROM posts p JOIN threads t ON t.id = p.thread_id JOIN readable r ON r.id = t.domain_id, query
-              WHERE $5 IN ('', 'replies') AND p.search @@ query.tsq
-                AND NOT p.hidden AND p.deleted_at IS NULL AND NOT t.hidden
+               FROM listed_posts($2) p JOIN threads t ON t.id = p.thread_id JOIN readable r ON r.id = t.domain_id, query
+              WHERE $4 IN ('', 'replies') AND p.search @@ query.tsq
              UNION ALL
              SELECT 'entry', e.id, e.title, e.title || ': ' || e.summary || ' ' || e.body_md, ts_rank(e.search, query.tsq),
                     r.slug, r.name
                FROM repertoire_entries e JOIN readable r ON r.id = e.domain_id, query
-              WHERE $5 IN ('', 'repertoire') AND e.search @@ query.tsq
+              WHERE $4 IN ('', 'repertoire') AND e.search @@ query.tsq
              ORDER BY rank DESC, id DESC
-             LIMIT $6 OFFSET $7
+             LIMIT $5 OFFSET $6
          )
          SELECT hits.kind, hits.id, hits.title,
                 ts_headline('english', hits.text, query.tsq,
@@ -217,8 +204,7 @@ async fn find(
           ORDER BY hits.rank DESC, hits.id DESC",
     )
     .bind(q)
-    .bind(viewer.map(|(id, _)| id))
-    .bind(viewer.is_some_and(|(_, admin)| admin))
+    .bind(viewer)
     .bind(domain)
     .bind(kind.as_str())
     .bind(PER_PAGE + 1)

@@ -82,48 +82,40 @@ async fn profile(
     .fetch_optional(&state.db)
     .await?
     .ok_or(AppError::NotFound)?;
-    let (viewer_id, is_admin) = (viewer.map(|u| u.id), viewer.is_some_and(|u| u.is_admin));
+    let viewer_id = viewer.map(|u| u.id);
     // Only domains, and posts in domains, the viewer can read.
     let domains: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT d.slug, d.name, m.role FROM memberships m
-           JOIN domains d ON d.id = m.domain_id AND d.archived_at IS NULL
-           LEFT JOIN memberships vm ON vm.domain_id = d.id AND vm.user_id = $2
-          WHERE m.user_id = $1 AND (d.visibility = 'public' OR vm.user_id IS NOT NULL OR $3)
+           JOIN readable_domains($2) d ON d.id = m.domain_id
+          WHERE m.user_id = $1
           ORDER BY d.name",
     )
     .bind(profile.id)
     .bind(viewer_id)
-    .bind(is_admin)
     .fetch_all(&state.db)
     .await?;
     let contributions: Vec<Contribution> = sqlx::query_as(
         "SELECT p.id AS post_id, t.title AS thread_title, d.name AS domain_name,
                 NOT EXISTS (SELECT 1 FROM posts e WHERE e.thread_id = t.id AND e.id < p.id) AS is_opening,
                 p.created_at
-           FROM posts p
-           JOIN threads t ON t.id = p.thread_id AND NOT t.hidden
-           JOIN domains d ON d.id = t.domain_id AND d.archived_at IS NULL
-           LEFT JOIN memberships vm ON vm.domain_id = d.id AND vm.user_id = $2
-          WHERE p.author_id = $1 AND p.deleted_at IS NULL AND NOT p.hidden
-            AND (d.visibility = 'public' OR vm.user_id IS NOT NULL OR $3)
+           FROM listed_posts($2) p
+           JOIN threads t ON t.id = p.thread_id
+           JOIN domains d ON d.id = t.domain_id
+          WHERE p.author_id = $1
           ORDER BY p.created_at DESC, p.id DESC
           LIMIT 20",
     )
     .bind(profile.id)
     .bind(viewer_id)
-    .bind(is_admin)
     .fetch_all(&state.db)
     .await?;
     let tally: Tally = sqlx::query_as(
-        "WITH readable AS (
-             SELECT d.id FROM domains d LEFT JOIN memberships vm ON vm.domain_id = d.id AND vm.user_id = $2
-              WHERE d.archived_at IS NULL AND (d.visibility = 'public' OR vm.user_id IS NOT NULL OR $3)
-         ),
+        "WITH readable AS (SELECT id FROM readable_domains($2)),
          own_posts AS (
              SELECT p.id, p.thread_id, p.helpful_count + p.thanks_count + p.insightful_count AS reactions,
                     NOT EXISTS (SELECT 1 FROM posts e WHERE e.thread_id = p.thread_id AND e.id < p.id) AS opening
-               FROM posts p JOIN threads t ON t.id = p.thread_id AND NOT t.hidden
-              WHERE p.author_id = $1 AND p.deleted_at IS NULL AND NOT p.hidden AND t.domain_id IN (SELECT id FROM readable)
+               FROM listed_posts($2) p
+              WHERE p.author_id = $1
          )
          SELECT (SELECT count(*) FROM own_posts WHERE opening) AS threads,
                 (SELECT count(*) FROM own_posts WHERE NOT opening) AS replies,
@@ -136,7 +128,6 @@ async fn profile(
     )
     .bind(profile.id)
     .bind(viewer_id)
-    .bind(is_admin)
     .fetch_one(&state.db)
     .await?;
     let reports = crate::integrate::queries::reports_by(&state.db, profile.id, viewer).await?;

@@ -1,6 +1,10 @@
 //! What a viewer may do in a domain. Every handler that touches a domain's content asks this one
 //! type, built from the membership row that the content's own query joined — never from a domain
 //! named in the request — so a facilitator's powers stop at the edge of their domain.
+//!
+//! Whether the viewer may read the domain at all is not decided here: the query reads it from
+//! the database's `domain_readable` function (migrations, `readable.sql`), the one definition
+//! that every list query uses too.
 
 use time::OffsetDateTime;
 
@@ -29,13 +33,14 @@ pub struct Access {
     pub role: Role,
     pub banned: bool,
     pub is_admin: bool,
-    pub is_public: bool,
+    /// From `domain_readable(domain, viewer)`, computed by the query that loaded the content.
+    pub readable: bool,
 }
 
 impl Access {
     pub fn new(
         viewer: Option<&CurrentUser>,
-        visibility: &str,
+        readable: bool,
         role: Option<&str>,
         banned_until: Option<OffsetDateTime>,
     ) -> Access {
@@ -47,13 +52,13 @@ impl Access {
             },
             banned: banned_until.is_some_and(|until| until > OffsetDateTime::now_utc()),
             is_admin: viewer.is_some_and(|u| u.is_admin),
-            is_public: visibility == "public",
+            readable,
         }
     }
 
-    /// Private domains are invisible to outsiders; admins see everything.
+    /// Private and archived domains are invisible to outsiders (the rule is in SQL).
     pub fn can_read(&self) -> bool {
-        self.is_public || self.role != Role::Outsider || self.is_admin
+        self.readable
     }
 
     pub fn is_member(&self) -> bool {
@@ -65,9 +70,10 @@ impl Access {
         self.is_member() && !self.banned
     }
 
-    /// Facilitators of this domain, and admins, see hidden content and moderate.
+    /// Facilitators of this domain, and admins, see hidden content and moderate (never in an
+    /// archived domain, which nobody reads).
     pub fn can_moderate(&self) -> bool {
-        self.role == Role::Facilitator || self.is_admin
+        self.readable && (self.role == Role::Facilitator || self.is_admin)
     }
 
     /// A 404 for what the viewer may not see, so private content's existence is not revealed.
@@ -108,28 +114,27 @@ mod tests {
     }
 
     #[test]
-    fn private_domains_are_for_members_and_admins() {
-        assert!(!Access::new(None, "private", None, None).can_read());
-        assert!(!Access::new(Some(&user(false)), "private", None, None).can_read());
-        assert!(Access::new(Some(&user(false)), "private", Some("member"), None).can_read());
-        assert!(Access::new(Some(&user(true)), "private", None, None).can_read());
-        assert!(Access::new(None, "public", None, None).can_read());
+    fn unreadable_domains_answer_not_found_and_allow_nothing() {
+        let outsider = Access::new(Some(&user(true)), false, None, None);
+        assert!(matches!(outsider.require_read(), Err(AppError::NotFound)));
+        assert!(!outsider.can_moderate() && !outsider.can_post());
+        assert!(Access::new(None, true, None, None).require_read().is_ok());
     }
 
     #[test]
     fn banned_members_read_but_do_not_post() {
         let later = OffsetDateTime::now_utc() + time::Duration::days(1);
-        let banned = Access::new(Some(&user(false)), "public", Some("member"), Some(later));
+        let banned = Access::new(Some(&user(false)), true, Some("member"), Some(later));
         assert!(banned.can_read() && !banned.can_post());
         let earlier = OffsetDateTime::now_utc() - time::Duration::days(1);
-        let served = Access::new(Some(&user(false)), "public", Some("member"), Some(earlier));
+        let served = Access::new(Some(&user(false)), true, Some("member"), Some(earlier));
         assert!(served.can_post());
     }
 
     #[test]
     fn a_role_without_a_viewer_is_ignored() {
         assert_eq!(
-            Access::new(None, "public", Some("facilitator"), None).role,
+            Access::new(None, true, Some("facilitator"), None).role,
             Role::Outsider
         );
     }

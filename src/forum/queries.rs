@@ -27,15 +27,12 @@ pub async fn visible_domains(
 ) -> sqlx::Result<Vec<DomainSummary>> {
     sqlx::query_as(
         "SELECT d.slug, d.name, d.charter_md, d.visibility, d.member_count, d.thread_count,
-                d.last_activity_at, m.user_id IS NOT NULL AS is_member
-           FROM domains d
-           LEFT JOIN memberships m ON m.domain_id = d.id AND m.user_id = $1
-          WHERE d.archived_at IS NULL
-            AND (d.visibility = 'public' OR m.user_id IS NOT NULL OR $2)
+                d.last_activity_at,
+                EXISTS (SELECT 1 FROM memberships m WHERE m.domain_id = d.id AND m.user_id = $1) AS is_member
+           FROM readable_domains($1) d
           ORDER BY d.last_activity_at DESC NULLS LAST, d.name",
     )
     .bind(viewer.map(|u| u.id))
-    .bind(viewer.is_some_and(|u| u.is_admin))
     .fetch_all(db)
     .await
 }
@@ -51,6 +48,8 @@ pub struct Domain {
     pub visibility: String,
     pub member_count: i32,
     pub thread_count: i32,
+    /// `domain_readable(id, viewer)`: the one visibility rule, evaluated by the database.
+    pub viewer_can_read: bool,
     /// `member` or `facilitator` for the viewer, if they belong.
     pub viewer_role: Option<String>,
     pub viewer_banned_until: Option<OffsetDateTime>,
@@ -60,7 +59,7 @@ impl Domain {
     pub fn access(&self, viewer: Option<&CurrentUser>) -> Access {
         Access::new(
             viewer,
-            &self.visibility,
+            self.viewer_can_read,
             self.viewer_role.as_deref(),
             self.viewer_banned_until,
         )
@@ -69,25 +68,24 @@ impl Domain {
 
 const DOMAIN: &str = "
     SELECT d.id, d.slug, d.name, d.charter_html, d.practice_focus, d.audience, d.visibility,
-           d.member_count, d.thread_count, m.role AS viewer_role,
-           m.banned_until AS viewer_banned_until
+           d.member_count, d.thread_count, domain_readable(d.id, $2) AS viewer_can_read,
+           m.role AS viewer_role, m.banned_until AS viewer_banned_until
       FROM domains d
       LEFT JOIN memberships m ON m.domain_id = d.id AND m.user_id = $2";
 
-/// A domain by slug with the viewer's membership. Callers check `access()`: a private domain
-/// must answer 404 to outsiders, exactly like a missing one (`forum::lookup` does both).
+/// A domain by slug with the viewer's membership. Callers check `access()`: a private or
+/// archived domain must answer 404 to outsiders, exactly like a missing one (`forum::lookup`
+/// does both).
 pub async fn domain_by_slug(
     db: &PgPool,
     slug: &str,
     viewer: Option<&CurrentUser>,
 ) -> sqlx::Result<Option<Domain>> {
-    sqlx::query_as(&format!(
-        "{DOMAIN} WHERE d.slug = $1 AND d.archived_at IS NULL"
-    ))
-    .bind(slug)
-    .bind(viewer.map(|u| u.id))
-    .fetch_optional(db)
-    .await
+    sqlx::query_as(&format!("{DOMAIN} WHERE d.slug = $1"))
+        .bind(slug)
+        .bind(viewer.map(|u| u.id))
+        .fetch_optional(db)
+        .await
 }
 
 /// The same, by id: for content that knows its domain's id (entries, events, reports).
@@ -96,13 +94,11 @@ pub async fn domain_by_id(
     id: i64,
     viewer: Option<&CurrentUser>,
 ) -> sqlx::Result<Option<Domain>> {
-    sqlx::query_as(&format!(
-        "{DOMAIN} WHERE d.id = $1 AND d.archived_at IS NULL"
-    ))
-    .bind(id)
-    .bind(viewer.map(|u| u.id))
-    .fetch_optional(db)
-    .await
+    sqlx::query_as(&format!("{DOMAIN} WHERE d.id = $1"))
+        .bind(id)
+        .bind(viewer.map(|u| u.id))
+        .fetch_optional(db)
+        .await
 }
 
 #[derive(sqlx::FromRow, Clone, Debug)]
@@ -205,7 +201,7 @@ pub async fn recent_threads_for_member(
     sqlx::query_as(&format!(
         "{THREAD_SUMMARY}
           JOIN memberships m ON m.domain_id = t.domain_id AND m.user_id = $1
-          WHERE NOT t.hidden AND d.archived_at IS NULL
+          WHERE t.id IN (SELECT id FROM listed_threads($1))
           ORDER BY t.last_posted_at DESC, t.id DESC
           LIMIT $2"
     ))
@@ -222,8 +218,8 @@ pub async fn facilitated_domains(
     except: i64,
 ) -> sqlx::Result<Vec<(String, String)>> {
     sqlx::query_as(
-        "SELECT d.slug, d.name FROM domains d
-          WHERE d.archived_at IS NULL AND d.id <> $3
+        "SELECT d.slug, d.name FROM readable_domains($1) d
+          WHERE d.id <> $3
             AND ($2 OR EXISTS (SELECT 1 FROM memberships m WHERE m.domain_id = d.id AND m.user_id = $1 AND m.role = 'facilitator'))
           ORDER BY d.name",
     )
@@ -251,6 +247,7 @@ pub struct Thread {
     pub domain_slug: String,
     pub domain_name: String,
     pub domain_visibility: String,
+    pub viewer_can_read: bool,
     pub viewer_role: Option<String>,
     pub viewer_banned_until: Option<OffsetDateTime>,
     pub accepted_author: Option<String>,
@@ -260,7 +257,7 @@ impl Thread {
     pub fn access(&self, viewer: Option<&CurrentUser>) -> Access {
         Access::new(
             viewer,
-            &self.domain_visibility,
+            self.viewer_can_read,
             self.viewer_role.as_deref(),
             self.viewer_banned_until,
         )
@@ -276,12 +273,12 @@ impl Thread {
 const THREAD: &str = "
     SELECT t.id, t.title, t.kind, t.pinned, t.locked, t.hidden, t.accepted_post_id, t.reply_count,
            t.created_at, t.author_id, t.domain_id, d.slug AS domain_slug, d.name AS domain_name,
-           d.visibility AS domain_visibility, m.role AS viewer_role,
-           m.banned_until AS viewer_banned_until,
+           d.visibility AS domain_visibility, domain_readable(d.id, $2) AS viewer_can_read,
+           m.role AS viewer_role, m.banned_until AS viewer_banned_until,
            (SELECT u.display_name FROM posts ap JOIN users u ON u.id = ap.author_id
              WHERE ap.id = t.accepted_post_id) AS accepted_author
       FROM threads t
-      JOIN domains d ON d.id = t.domain_id AND d.archived_at IS NULL
+      JOIN domains d ON d.id = t.domain_id
       LEFT JOIN memberships m ON m.domain_id = d.id AND m.user_id = $2";
 
 pub async fn thread(

@@ -129,15 +129,13 @@ pub async fn reports_by(
 ) -> sqlx::Result<Vec<Report>> {
     sqlx::query_as(&format!(
         "{REPORT}
-          JOIN domains d ON d.id = coalesce(e.domain_id, t.domain_id) AND d.archived_at IS NULL
-          LEFT JOIN memberships vm ON vm.domain_id = d.id AND vm.user_id = $2
-         WHERE r.author_id = $1 AND (d.visibility = 'public' OR vm.user_id IS NOT NULL OR $3)
+         WHERE r.author_id = $1
+           AND coalesce(e.domain_id, t.domain_id) IN (SELECT id FROM readable_domains($2))
            AND (t.id IS NULL OR NOT t.hidden)
          ORDER BY r.created_at DESC, r.id DESC LIMIT 20"
     ))
     .bind(author_id)
     .bind(viewer.map(|u| u.id))
-    .bind(viewer.is_some_and(|u| u.is_admin))
     .fetch_all(db)
     .await
 }

@@ -26,9 +26,7 @@ pub async fn post_written(
                SELECT user_id, 'reply', 2 FROM thread_follows WHERE thread_id = $2 AND $4
            ) r
            JOIN threads t ON t.id = $2
-           JOIN domains d ON d.id = t.domain_id
-           LEFT JOIN memberships m ON m.domain_id = d.id AND m.user_id = r.user_id
-          WHERE r.user_id <> $3 AND (d.visibility = 'public' OR m.user_id IS NOT NULL)
+          WHERE r.user_id <> $3 AND domain_readable(t.domain_id, r.user_id)
           ORDER BY r.user_id, r.precedence",
     )
     .bind(post_id)

@@ -218,17 +218,14 @@ pub async fn bookmarks(db: &PgPool, user: &CurrentUser) -> sqlx::Result<Vec<Book
     sqlx::query_as(
         "SELECT p.id AS post_id, t.title AS thread_title, u.display_name AS author_name, p.body_md, b.created_at
            FROM bookmarks b
-           JOIN posts p ON p.id = b.post_id AND p.deleted_at IS NULL AND NOT p.hidden
-           JOIN threads t ON t.id = p.thread_id AND NOT t.hidden
-           JOIN domains d ON d.id = t.domain_id AND d.archived_at IS NULL
+           JOIN listed_posts($1) p ON p.id = b.post_id
+           JOIN threads t ON t.id = p.thread_id
            JOIN users u ON u.id = p.author_id
-           LEFT JOIN memberships m ON m.domain_id = d.id AND m.user_id = $1
-          WHERE b.user_id = $1 AND (d.visibility = 'public' OR m.user_id IS NOT NULL OR $2)
+          WHERE b.user_id = $1
           ORDER BY b.created_at DESC
           LIMIT 200",
     )
     .bind(user.id)
-    .bind(user.is_admin)
     .fetch_all(db)
     .await
 }
@@ -271,12 +268,9 @@ pub async fn experts(
                SELECT array_agg(c.id ORDER BY c.at DESC) AS ids, array_agg(c.title ORDER BY c.at DESC) AS titles
                  FROM (
                      SELECT t.id, t.title, max(p.created_at) AS at
-                       FROM posts p
-                       JOIN threads t ON t.id = p.thread_id AND NOT t.hidden
-                       JOIN domains d ON d.id = t.domain_id AND d.archived_at IS NULL
-                       LEFT JOIN memberships vm ON vm.domain_id = d.id AND vm.user_id = $2
-                      WHERE p.author_id = u.id AND p.deleted_at IS NULL AND NOT p.hidden
-                        AND (d.visibility = 'public' OR vm.user_id IS NOT NULL OR $3)
+                       FROM listed_posts($2) p
+                       JOIN threads t ON t.id = p.thread_id
+                      WHERE p.author_id = u.id
                         AND (p.search @@ plainto_tsquery('english', $1) OR t.search @@ plainto_tsquery('english', $1))
                       GROUP BY t.id, t.title
                       ORDER BY at DESC
@@ -287,7 +281,6 @@ pub async fn experts(
     )
     .bind(tag)
     .bind(viewer.map(|u| u.id))
-    .bind(viewer.is_some_and(|u| u.is_admin))
     .fetch_all(db)
     .await
 }
