@@ -17,7 +17,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::error::{error_page, AppError};
 use crate::{
-    admin, auth, cultivate, educate, encourage, forum, integrate, moderation, support, web,
+    admin, auth, cultivate, educate, encourage, forum, integrate, moderation, pages, support, web,
     AppState,
 };
 
@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(forum::routes::router())
+        .merge(pages::routes::router())
         .merge(educate::routes::router())
         .merge(support::routes::router())
         .merge(cultivate::routes::router())

@@ -18,6 +18,7 @@ pub mod forum;
 pub mod integrate;
 pub mod markdown;
 pub mod moderation;
+pub mod pages;
 pub mod server;
 pub mod support;
 pub mod web;

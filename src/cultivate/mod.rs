@@ -36,6 +36,7 @@ pub async fn ensure_introductions(
     .fetch_one(&mut **tx)
     .await?;
     let body = "Welcome! Reply here to introduce yourself: who you are, where you practise, and what you hope to learn or share here.";
+    // The welcome mentions nobody, so there is nothing to notify.
     crate::forum::queries::insert_post(tx, thread_id, author_id, body, false).await?;
     Ok(true)
 }

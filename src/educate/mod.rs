@@ -4,6 +4,7 @@
 //! full-text search over threads, replies and the repertoire.
 
 pub mod fields;
+pub mod policy;
 pub mod queries;
 pub mod routes;
 pub mod search;

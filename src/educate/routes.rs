@@ -110,16 +110,11 @@ async fn promotable_source(
     let thread = readable_thread_of_post(&state.db, post_id, viewer).await?;
     let post = forum::post(&state.db, post_id)
         .await?
-        .filter(|p| p.deleted_at.is_none() && !p.hidden)
         .ok_or(AppError::NotFound)?;
+    super::policy::may_promote(viewer, &thread, &post)?;
     if thread.domain_id != domain.id {
         return Err(AppError::BadRequest(
             "That post belongs to another domain's repertoire.".into(),
-        ));
-    }
-    if post.author_id != user.id && !thread.access(viewer).can_moderate() {
-        return Err(AppError::Forbidden(
-            "Only the post's author or a facilitator can add it to the repertoire.",
         ));
     }
     Ok(Source {

@@ -48,16 +48,10 @@ pub async fn react(
         .ok_or_else(|| AppError::BadRequest("Choose helpful, thanks or insightful.".into()))?;
     let viewer = Some(&member.user);
     let thread = readable_thread_of_post(&state.db, post_id, viewer).await?;
-    thread.access(viewer).require_post()?;
     let post = forum::post(&state.db, post_id)
         .await?
-        .filter(|p| p.deleted_at.is_none() && !p.hidden)
         .ok_or(AppError::NotFound)?;
-    if post.author_id == member.user.id {
-        return Err(AppError::Forbidden(
-            "Reactions are for other people's posts.",
-        ));
-    }
+    super::policy::may_react(viewer, &thread, &post)?;
     let active = toggle(&state, post_id, member.user.id, kind).await?;
     if headers
         .get("x-requested-with")

@@ -308,51 +308,6 @@ pub async fn thread_of_post(
     .await
 }
 
-/// What one viewer has marked on a page of posts, in one query: whether they follow the thread,
-/// which of the posts they bookmarked, and which posts are in the repertoire (with the entry).
-#[derive(sqlx::FromRow, Default)]
-pub struct PageMarks {
-    pub following: bool,
-    pub bookmarked: Vec<i64>,
-    pub promoted_posts: Vec<i64>,
-    pub promoted_entries: Vec<i64>,
-    /// The viewer's own reactions on these posts, as `post id:kind`.
-    pub reacted: Vec<String>,
-}
-
-impl PageMarks {
-    pub fn has_reacted(&self, post_id: &i64, kind: &&str) -> bool {
-        self.reacted.contains(&format!("{post_id}:{kind}"))
-    }
-
-    pub fn entry_for(&self, post_id: &i64) -> Option<i64> {
-        self.promoted_posts
-            .iter()
-            .position(|p| p == post_id)
-            .map(|i| self.promoted_entries[i])
-    }
-}
-
-pub async fn page_marks(
-    db: &PgPool,
-    viewer: Option<i64>,
-    thread_id: i64,
-    post_ids: &[i64],
-) -> sqlx::Result<PageMarks> {
-    sqlx::query_as(
-        "SELECT EXISTS (SELECT 1 FROM thread_follows WHERE user_id = $1 AND thread_id = $2) AS following,
-                array(SELECT post_id FROM bookmarks WHERE user_id = $1 AND post_id = ANY($3)) AS bookmarked,
-                array(SELECT source_post_id FROM repertoire_entries WHERE source_post_id = ANY($3) ORDER BY id) AS promoted_posts,
-                array(SELECT id FROM repertoire_entries WHERE source_post_id = ANY($3) ORDER BY id) AS promoted_entries,
-                array(SELECT post_id || ':' || kind FROM reactions WHERE user_id = $1 AND post_id = ANY($3)) AS reacted",
-    )
-    .bind(viewer)
-    .bind(thread_id)
-    .bind(post_ids)
-    .fetch_one(db)
-    .await
-}
-
 #[derive(sqlx::FromRow, Clone, Debug)]
 pub struct Post {
     pub id: i64,
@@ -461,16 +416,28 @@ pub async fn first_post_id(db: &PgPool, thread_id: i64) -> sqlx::Result<Option<i
         .await
 }
 
+/// What the core reports after writing a post. The caller starts what follows from it
+/// (mentions, notifications, and later mail and live events) in the same transaction, so the
+/// core knows nothing of the functions built on it.
+#[derive(Clone, Debug)]
+pub struct PostWritten {
+    pub post_id: i64,
+    pub thread_id: i64,
+    pub author_id: i64,
+    pub is_reply: bool,
+    /// Members whose `@name` the post links.
+    pub mentioned: Vec<i64>,
+}
+
 /// Creates a thread and its opening post together.
 pub async fn create_thread(
-    db: &PgPool,
+    tx: &mut Transaction<'_, Postgres>,
     domain_id: i64,
     author_id: i64,
     title: &str,
     kind: &str,
     body_md: &str,
-) -> sqlx::Result<i64> {
-    let mut tx = db.begin().await?;
+) -> sqlx::Result<PostWritten> {
     let thread_id: i64 = sqlx::query_scalar(
         "INSERT INTO threads (domain_id, author_id, title, kind) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -478,21 +445,19 @@ pub async fn create_thread(
     .bind(author_id)
     .bind(title)
     .bind(kind)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
-    insert_post(&mut tx, thread_id, author_id, body_md, false).await?;
-    tx.commit().await?;
-    Ok(thread_id)
+    insert_post(tx, thread_id, author_id, body_md, false).await
 }
 
-/// Writes a post (rendering its Markdown with @mentions resolved) and notifies whoever it concerns.
+/// Writes a post, rendering its Markdown with @mentions resolved.
 pub async fn insert_post(
     tx: &mut Transaction<'_, Postgres>,
     thread_id: i64,
     author_id: i64,
     body_md: &str,
     is_reply: bool,
-) -> sqlx::Result<i64> {
+) -> sqlx::Result<PostWritten> {
     let (body_html, mentioned) = render_with_mentions(&mut **tx, body_md).await?;
     let post_id = sqlx::query_scalar(
         "INSERT INTO posts (thread_id, author_id, body_md, body_html) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -503,9 +468,13 @@ pub async fn insert_post(
     .bind(body_html)
     .fetch_one(&mut **tx)
     .await?;
-    crate::support::notify::post_written(tx, post_id, thread_id, author_id, is_reply, &mentioned)
-        .await?;
-    Ok(post_id)
+    Ok(PostWritten {
+        post_id,
+        thread_id,
+        author_id,
+        is_reply,
+        mentioned,
+    })
 }
 
 /// Renders a body, linking `@name` for members who exist; returns the HTML and their ids.
@@ -533,23 +502,22 @@ pub async fn render_with_mentions<'e>(
 /// Adds a reply unless the thread was locked meanwhile (checked in the same statement, so a lock
 /// that lands between page view and submit still wins). `None` means locked.
 pub async fn reply(
-    db: &PgPool,
+    tx: &mut Transaction<'_, Postgres>,
     thread_id: i64,
     author_id: i64,
     body_md: &str,
-) -> sqlx::Result<Option<i64>> {
-    let mut tx = db.begin().await?;
+) -> sqlx::Result<Option<PostWritten>> {
     let open: Option<bool> =
         sqlx::query_scalar("SELECT NOT locked FROM threads WHERE id = $1 FOR UPDATE")
             .bind(thread_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
     if open != Some(true) {
         return Ok(None);
     }
-    let id = insert_post(&mut tx, thread_id, author_id, body_md, true).await?;
-    tx.commit().await?;
-    Ok(Some(id))
+    insert_post(tx, thread_id, author_id, body_md, true)
+        .await
+        .map(Some)
 }
 
 /// Replaces a post's body, keeping the old one as a revision.

@@ -7,8 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::access::Access;
-use super::queries::{Domain, DomainSummary, PageMarks, Post, Revision, Thread, ThreadSummary};
-use crate::support::queries::Suggestion;
+use super::queries::{DomainSummary, Post, Revision, Thread, ThreadSummary};
 use crate::web::{CurrentUser, FieldErrors, PageContext};
 
 #[derive(Template, WebTemplate)]
@@ -27,40 +26,21 @@ pub struct DirectoryPage {
     pub domains: Vec<DomainSummary>,
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "forum/domain.html")]
-pub struct DomainPage {
-    pub page: PageContext,
-    pub domain: Domain,
-    pub access: Access,
-    pub pinned: Vec<ThreadSummary>,
-    pub threads: Vec<ThreadSummary>,
-    /// The cursor for the next ("older") page, if there may be one.
-    pub older: Option<String>,
-    pub is_first_page: bool,
-    /// (most applied?, id, title, times applied): the repertoire sidebar.
-    pub repertoire: Vec<(bool, i64, String, i32)>,
-    pub reports: Vec<crate::integrate::queries::Report>,
-    pub spotlight: Vec<crate::encourage::spotlight::Featured>,
-    /// The introductions thread, and whether the viewer has posted in it.
-    pub introductions: Option<(i64, bool)>,
-}
-
-impl DomainPage {
-    pub fn newest_entries(&self) -> impl Iterator<Item = &(bool, i64, String, i32)> {
-        self.repertoire.iter().filter(|e| !e.0)
-    }
-
-    pub fn most_applied_entries(&self) -> impl Iterator<Item = &(bool, i64, String, i32)> {
-        self.repertoire.iter().filter(|e| e.0)
-    }
-}
-
 impl DomainSummary {
     /// The charter's first line, for lists.
     pub fn tagline(&self) -> String {
         crate::markdown::plain_excerpt(self.charter_md.lines().next().unwrap_or(""), 160)
     }
+}
+
+/// Someone the composer suggests asking. The core only shows them; a function module (Support's
+/// expertise directory) finds them.
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct SuggestedMember {
+    pub username: String,
+    pub display_name: String,
+    /// The expertise tags the text being written mentions.
+    pub matched: Vec<String>,
 }
 
 /// What the composer posts: a new thread, a reply or an edit. `action` is `preview` when the
@@ -97,7 +77,7 @@ pub struct ComposerPage {
     pub preview: Option<String>,
     pub errors: FieldErrors,
     /// For a new thread: members whose expertise it mentions.
-    pub experts: Vec<Suggestion>,
+    pub experts: Vec<SuggestedMember>,
 }
 
 impl ComposerPage {
@@ -224,63 +204,6 @@ impl PostView {
 
     pub fn is_live(&self) -> bool {
         self.post.deleted_at.is_none()
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "forum/thread.html")]
-pub struct ThreadPage {
-    pub page: PageContext,
-    /// For moderators: other domains they facilitate, where the thread could move.
-    pub move_targets: Vec<(String, String)>,
-    pub marks: PageMarks,
-    pub reports: Vec<crate::integrate::queries::Report>,
-    pub thread: Thread,
-    pub access: Access,
-    pub posts: Vec<PostView>,
-    pub page_number: i64,
-    pub page_count: i64,
-    pub previous: Option<i64>,
-    pub next: Option<i64>,
-    pub reply: ComposeForm,
-}
-
-impl ThreadPage {
-    /// The asker and the domain's facilitators choose a question's accepted answer.
-    pub fn can_choose_answer(&self) -> bool {
-        self.thread.kind == "question"
-            && self
-                .page
-                .user
-                .as_ref()
-                .is_some_and(|u| u.id == self.thread.author_id || self.access.can_moderate())
-    }
-
-    pub fn is_accepted(&self, view: &PostView) -> bool {
-        self.thread.accepted_post_id == Some(view.post.id)
-    }
-
-    /// A post's author, or a facilitator, may add it to the repertoire.
-    pub fn can_promote(&self, view: &PostView) -> bool {
-        self.access.can_post() && (view.is_own || self.access.can_moderate())
-    }
-
-    pub fn reaction_kinds(&self) -> [(&'static str, &'static str); 3] {
-        crate::encourage::reactions::KINDS
-    }
-
-    /// Members react to other people's live posts in domains where they may post.
-    pub fn can_react(&self, view: &PostView) -> bool {
-        self.access.can_post() && !view.is_own && view.is_live() && !view.post.hidden
-    }
-
-    /// Signed-in readers flag other people's posts.
-    pub fn can_flag(&self, view: &PostView) -> bool {
-        self.page.user.is_some() && !view.is_own && view.is_live()
-    }
-
-    pub fn is_bookmarked(&self, view: &PostView) -> bool {
-        self.marks.bookmarked.contains(&view.post.id)
     }
 }
 

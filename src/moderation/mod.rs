@@ -2,4 +2,5 @@
 //! (and every admin act) is written to.
 
 pub mod audit;
+pub mod policy;
 pub mod routes;

@@ -340,16 +340,11 @@ async fn flag(
 ) -> Result<Response> {
     let post_id = parse_id(&id)?;
     let viewer = Some(&member.user);
-    readable_thread_of_post(&state.db, post_id, viewer).await?;
+    let thread = readable_thread_of_post(&state.db, post_id, viewer).await?;
     let post = forum::post(&state.db, post_id)
         .await?
-        .filter(|p| p.deleted_at.is_none())
         .ok_or(AppError::NotFound)?;
-    if post.author_id == member.user.id {
-        return Err(AppError::Forbidden(
-            "You cannot flag your own post; edit or delete it instead.",
-        ));
-    }
+    super::policy::may_flag(viewer, &thread, &post)?;
     if !FLAG_REASONS.contains(&form.reason.as_str()) {
         return Err(AppError::BadRequest(
             "Choose why: spam, off-topic, inappropriate or other.".into(),

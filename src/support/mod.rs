@@ -3,6 +3,7 @@
 //! bookmarking posts.
 
 pub mod notify;
+pub mod policy;
 pub mod queries;
 pub mod routes;
 pub mod views;

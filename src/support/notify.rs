@@ -4,16 +4,14 @@
 
 use sqlx::{Postgres, Transaction};
 
+use crate::forum::queries::PostWritten;
+
 /// After a post is written: mentioned members are told they were mentioned; for a reply, the
 /// thread's author and its followers are told of the reply. One notification per person, a
 /// mention taking precedence.
 pub async fn post_written(
     tx: &mut Transaction<'_, Postgres>,
-    post_id: i64,
-    thread_id: i64,
-    actor_id: i64,
-    is_reply: bool,
-    mentioned: &[i64],
+    written: &PostWritten,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO notifications (user_id, kind, actor_id, thread_id, post_id)
@@ -29,11 +27,11 @@ pub async fn post_written(
           WHERE r.user_id <> $3 AND domain_readable(t.domain_id, r.user_id)
           ORDER BY r.user_id, r.precedence",
     )
-    .bind(post_id)
-    .bind(thread_id)
-    .bind(actor_id)
-    .bind(is_reply)
-    .bind(mentioned)
+    .bind(written.post_id)
+    .bind(written.thread_id)
+    .bind(written.author_id)
+    .bind(written.is_reply)
+    .bind(&written.mentioned)
     .execute(&mut **tx)
     .await?;
     Ok(())

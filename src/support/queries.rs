@@ -4,6 +4,7 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 
 use crate::forum::queries::{ThreadSummary, THREAD_SUMMARY};
+use crate::forum::views::SuggestedMember;
 use crate::web::CurrentUser;
 
 /// Marks `post_id` as the thread's accepted answer and tells its author, together.
@@ -296,20 +297,13 @@ pub async fn expertise_tags(db: &PgPool) -> sqlx::Result<Vec<(String, i64)>> {
     .await
 }
 
-#[derive(sqlx::FromRow, Clone, Debug)]
-pub struct Suggestion {
-    pub username: String,
-    pub display_name: String,
-    pub matched: Vec<String>,
-}
-
 /// Members of a domain whose expertise appears in `text` (a question being written).
 pub async fn suggest_experts(
     db: &PgPool,
     domain_id: i64,
     asker_id: i64,
     text: &str,
-) -> sqlx::Result<Vec<Suggestion>> {
+) -> sqlx::Result<Vec<SuggestedMember>> {
     sqlx::query_as(
         "SELECT u.username, u.display_name,
                 array(SELECT tag FROM unnest(u.expertise) tag WHERE strpos(lower($3), tag) > 0) AS matched

@@ -7,6 +7,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
+use super::policy;
 use super::queries::{self, QueueCursor, NOTIFICATIONS_PAGE, QUEUE_PAGE};
 use super::views::{BookmarksPage, MembersPage, NotificationsPage, UnansweredPage};
 use crate::auth::{Member, Visitor};
@@ -47,16 +48,13 @@ async fn accept(
     let thread = answerable_thread(&state, &id, &member).await?;
     let post_id = parse_id(&form.post)
         .map_err(|_| AppError::BadRequest("Choose a reply to accept.".into()))?;
-    let post = forum::post(&state.db, post_id).await?;
-    let first = forum::first_post_id(&state.db, thread.id).await?;
-    let acceptable = post.as_ref().is_some_and(|p| {
-        p.thread_id == thread.id && Some(p.id) != first && p.deleted_at.is_none() && !p.hidden
-    });
-    if !acceptable {
-        return Err(AppError::BadRequest(
+    let post = forum::post(&state.db, post_id).await?.ok_or_else(|| {
+        AppError::BadRequest(
             "Only a visible reply in this thread can be its accepted answer.".into(),
-        ));
-    }
+        )
+    })?;
+    let first = forum::first_post_id(&state.db, thread.id).await?;
+    policy::may_be_accepted(&thread, &post, first == Some(post.id))?;
     queries::accept(&state.db, thread.id, post_id, member.user.id).await?;
     flash(
         &member.session,
@@ -86,16 +84,7 @@ async fn unaccept(
 async fn answerable_thread(state: &AppState, id: &str, member: &Member) -> Result<forum::Thread> {
     let user = Some(&member.user);
     let thread = readable_thread(&state.db, parse_id(id)?, user).await?;
-    if thread.kind != "question" {
-        return Err(AppError::BadRequest(
-            "Only questions have accepted answers.".into(),
-        ));
-    }
-    if thread.author_id != member.user.id && !thread.access(user).can_moderate() {
-        return Err(AppError::Forbidden(
-            "Only the person who asked, or a facilitator, can choose the accepted answer.",
-        ));
-    }
+    policy::may_choose_answer(user, &thread)?;
     Ok(thread)
 }
 

@@ -1,0 +1,106 @@
+//! The domain page and the thread page. Each control they offer asks the policy of the module
+//! that owns it, the same function its handler calls.
+
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::queries::PageMarks;
+use crate::encourage::spotlight::Featured;
+use crate::forum::access::Access;
+use crate::forum::queries::{Domain, Thread, ThreadSummary};
+use crate::forum::views::{ComposeForm, PostView};
+use crate::integrate::queries::Report;
+use crate::web::PageContext;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/domain.html")]
+pub struct DomainPage {
+    pub page: PageContext,
+    pub domain: Domain,
+    pub access: Access,
+    pub pinned: Vec<ThreadSummary>,
+    pub threads: Vec<ThreadSummary>,
+    /// The cursor for the next ("older") page, if there may be one.
+    pub older: Option<String>,
+    pub is_first_page: bool,
+    /// (most applied?, id, title, times applied): the repertoire sidebar.
+    pub repertoire: Vec<(bool, i64, String, i32)>,
+    pub reports: Vec<Report>,
+    pub spotlight: Vec<Featured>,
+    /// The introductions thread, and whether the viewer has posted in it.
+    pub introductions: Option<(i64, bool)>,
+}
+
+impl DomainPage {
+    pub fn newest_entries(&self) -> impl Iterator<Item = &(bool, i64, String, i32)> {
+        self.repertoire.iter().filter(|e| !e.0)
+    }
+
+    pub fn most_applied_entries(&self) -> impl Iterator<Item = &(bool, i64, String, i32)> {
+        self.repertoire.iter().filter(|e| e.0)
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/thread.html")]
+pub struct ThreadPage {
+    pub page: PageContext,
+    /// For moderators: other domains they facilitate, where the thread could move.
+    pub move_targets: Vec<(String, String)>,
+    pub marks: PageMarks,
+    pub reports: Vec<Report>,
+    pub thread: Thread,
+    pub access: Access,
+    pub posts: Vec<PostView>,
+    pub page_number: i64,
+    pub page_count: i64,
+    pub previous: Option<i64>,
+    pub next: Option<i64>,
+    pub reply: ComposeForm,
+}
+
+impl ThreadPage {
+    /// Whether the viewer chooses this question's accepted answer (Support's rule).
+    pub fn can_choose_answer(&self) -> bool {
+        crate::support::policy::may_choose_answer(self.page.user.as_ref(), &self.thread).is_ok()
+    }
+
+    /// Whether "Accept as answer" is offered on this post: the viewer may choose, the post may
+    /// be chosen, and it is not the answer already.
+    pub fn can_accept(&self, view: &PostView) -> bool {
+        self.can_choose_answer()
+            && !self.is_accepted(view)
+            && crate::support::policy::may_be_accepted(&self.thread, &view.post, view.number == 1)
+                .is_ok()
+    }
+
+    pub fn is_accepted(&self, view: &PostView) -> bool {
+        self.thread.accepted_post_id == Some(view.post.id)
+    }
+
+    /// Educate's rule for "Add to repertoire".
+    pub fn can_promote(&self, view: &PostView) -> bool {
+        crate::educate::policy::may_promote(self.page.user.as_ref(), &self.thread, &view.post)
+            .is_ok()
+    }
+
+    pub fn reaction_kinds(&self) -> [(&'static str, &'static str); 3] {
+        crate::encourage::reactions::KINDS
+    }
+
+    /// Encourage's rule for reactions.
+    pub fn can_react(&self, view: &PostView) -> bool {
+        crate::encourage::policy::may_react(self.page.user.as_ref(), &self.thread, &view.post)
+            .is_ok()
+    }
+
+    /// Moderation's rule for flags.
+    pub fn can_flag(&self, view: &PostView) -> bool {
+        crate::moderation::policy::may_flag(self.page.user.as_ref(), &self.thread, &view.post)
+            .is_ok()
+    }
+
+    pub fn is_bookmarked(&self, view: &PostView) -> bool {
+        self.marks.bookmarked.contains(&view.post.id)
+    }
+}

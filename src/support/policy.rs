@@ -1,0 +1,33 @@
+//! Who may choose an accepted answer, decided once: the thread page offers the control exactly
+//! when the handler would accept the request.
+
+use crate::error::{AppError, Result};
+use crate::forum::queries::{Post, Thread};
+use crate::web::CurrentUser;
+
+/// The asker, or a facilitator of the thread's domain, chooses a question's accepted answer.
+pub fn may_choose_answer(viewer: Option<&CurrentUser>, thread: &Thread) -> Result<()> {
+    if thread.kind != "question" {
+        return Err(AppError::BadRequest(
+            "Only questions have accepted answers.".into(),
+        ));
+    }
+    let asker = viewer.is_some_and(|u| u.id == thread.author_id);
+    if !asker && !thread.access(viewer).can_moderate() {
+        return Err(AppError::Forbidden(
+            "Only the person who asked, or a facilitator, can choose the accepted answer.",
+        ));
+    }
+    Ok(())
+}
+
+/// What can be a question's accepted answer: a live, visible reply in that thread, never the
+/// question itself.
+pub fn may_be_accepted(thread: &Thread, post: &Post, is_opening: bool) -> Result<()> {
+    if post.thread_id != thread.id || is_opening || post.deleted_at.is_some() || post.hidden {
+        return Err(AppError::BadRequest(
+            "Only a visible reply in this thread can be its accepted answer.".into(),
+        ));
+    }
+    Ok(())
+}
