@@ -165,10 +165,35 @@ pub struct Page {
 impl Page {
     /// The CSRF token of the first form on the page.
     pub fn csrf(&self) -> String {
+        self.csrf_if_any().expect("the page has a CSRF field")
+    }
+
+    pub fn csrf_if_any(&self) -> Option<String> {
         let marker = "name=\"csrf\" value=\"";
-        let start = self.body.find(marker).expect("the page has a CSRF field") + marker.len();
-        let end = self.body[start..].find('"').expect("the field is closed") + start;
-        self.body[start..end].to_string()
+        let start = self.body.find(marker)? + marker.len();
+        let end = self.body[start..].find('"')? + start;
+        Some(self.body[start..end].to_string())
+    }
+
+    /// Whether the request was carried out: a redirect onwards, not to the login page.
+    pub fn done(&self) -> bool {
+        self.status == StatusCode::SEE_OTHER
+            && !self
+                .location
+                .as_deref()
+                .is_some_and(|l| l.starts_with("/login"))
+    }
+
+    /// The markup of one post on a thread page (`<li … id="p{id}">` to its `</li>`).
+    pub fn post_markup(&self, post_id: i64) -> &str {
+        let marker = format!("id=\"p{post_id}\"");
+        let Some(start) = self.body.find(&marker) else {
+            return "";
+        };
+        let end = self.body[start..]
+            .find("\n  </li>")
+            .map_or(self.body.len(), |e| start + e);
+        &self.body[start..end]
     }
 
     pub fn contains(&self, text: &str) -> bool {
@@ -430,6 +455,131 @@ impl TestApp {
         thread_id
     }
 
+    // Verbs a member performs, through the same forms a browser posts. Each takes the session's
+    // CSRF token from the home page (any page with a form carries it).
+
+    /// Posts `fields` to `action` with this session's CSRF token (none for a visitor).
+    pub async fn act(&self, action: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.get("/").await.csrf_if_any().unwrap_or_default();
+        let mut with_token = vec![("csrf", token.as_str())];
+        with_token.extend_from_slice(fields);
+        self.post(action, &with_token).await
+    }
+
+    pub async fn join(&self, slug: &str) -> Page {
+        self.act(&format!("/d/{slug}/join"), &[]).await
+    }
+
+    /// Asks a question through the new-thread form; returns the thread's id.
+    pub async fn ask(&self, slug: &str, title: &str, body: &str) -> i64 {
+        let page = self
+            .act(
+                &format!("/d/{slug}/new"),
+                &[
+                    ("title", title),
+                    ("kind", "question"),
+                    ("body", body),
+                    ("action", "post"),
+                ],
+            )
+            .await;
+        assert!(page.done(), "question asked: {}", page.body);
+        id_after(page.location.as_deref(), "/t/")
+    }
+
+    /// Replies; returns the new post's id.
+    pub async fn answer(&self, thread_id: i64, body: &str) -> i64 {
+        let page = self.reply(thread_id, body).await;
+        assert!(page.done(), "reply posted: {}", page.body);
+        id_after(page.location.as_deref(), "/p/")
+    }
+
+    pub async fn accept(&self, thread_id: i64, post_id: i64) -> Page {
+        let post = post_id.to_string();
+        self.act(&format!("/t/{thread_id}/accept"), &[("post", &post)])
+            .await
+    }
+
+    pub async fn react(&self, post_id: i64, kind: &str) -> Page {
+        self.act(&format!("/p/{post_id}/react"), &[("kind", kind)])
+            .await
+    }
+
+    pub async fn flag(&self, post_id: i64, reason: &str) -> Page {
+        self.act(
+            &format!("/p/{post_id}/flag"),
+            &[("reason", reason), ("note", "")],
+        )
+        .await
+    }
+
+    /// Opens "Add to repertoire" for a post (the form, pre-filled).
+    pub async fn promote_form(&self, slug: &str, post_id: i64) -> Page {
+        self.get(&format!("/d/{slug}/repertoire/new?from={post_id}"))
+            .await
+    }
+
+    /// Files a practice report on a repertoire entry.
+    pub async fn report(&self, entry_id: i64, outcome: &str) -> Page {
+        self.act(
+            &format!("/r/{entry_id}/report"),
+            &[
+                ("context", "My allotment"),
+                ("tried", "What the entry says"),
+                ("outcome", outcome),
+                ("reflection", ""),
+            ],
+        )
+        .await
+    }
+
+    /// Commits to trying an entry by `due_on` (YYYY-MM-DD).
+    pub async fn commit(&self, entry_id: i64, due_on: &str) -> Page {
+        self.act(
+            &format!("/r/{entry_id}/commit"),
+            &[("intention", "Try it on my plot"), ("due_on", due_on)],
+        )
+        .await
+    }
+
+    /// Logs this browser in as a new account that belongs to no domain.
+    pub async fn outsider(&self, username: &str) -> i64 {
+        let id = self.create_user(username).await;
+        let page = self.login(username, PASSWORD).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{username} logs in");
+        id
+    }
+
+    /// Bans a member of a domain for a day, as a facilitator would.
+    pub async fn ban(&self, domain_id: i64, user_id: i64) {
+        sqlx::query(
+            "UPDATE memberships SET banned_until = now() + interval '1 day' WHERE domain_id = $1 AND user_id = $2",
+        )
+        .bind(domain_id)
+        .bind(user_id)
+        .execute(&self.db)
+        .await
+        .expect("ban a member");
+    }
+
+    /// Hides a post as a facilitator would.
+    pub async fn hide_post(&self, post_id: i64) {
+        sqlx::query("UPDATE posts SET hidden = true, hidden_reason = 'test' WHERE id = $1")
+            .bind(post_id)
+            .execute(&self.db)
+            .await
+            .expect("hide a post");
+    }
+
+    /// Marks a post deleted by its author.
+    pub async fn delete_post(&self, post_id: i64) {
+        sqlx::query("UPDATE posts SET deleted_at = now() WHERE id = $1")
+            .bind(post_id)
+            .execute(&self.db)
+            .await
+            .expect("delete a post");
+    }
+
     /// How many statements this test's database has run so far.
     pub async fn statements(&self) -> i64 {
         sqlx::query_scalar(
@@ -456,6 +606,15 @@ impl TestApp {
             .await
             .expect("a count query")
     }
+}
+
+/// The id at the end of a redirect such as `/t/12` or `/p/40`.
+fn id_after(location: Option<&str>, prefix: &str) -> i64 {
+    location
+        .and_then(|l| l.strip_prefix(prefix))
+        .and_then(|rest| rest.split(['#', '?', '/']).next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("a redirect to {prefix}{{id}}, not {location:?}"))
 }
 
 fn client_with(jar: Arc<Jar>) -> reqwest::Client {

@@ -12,6 +12,7 @@ mod feeds;
 mod forum;
 mod integrate;
 mod moderation;
+mod policies;
 mod query_counts;
 mod repertoire;
 mod sanitiser;
