@@ -92,6 +92,15 @@ impl FieldErrors {
         self.0.push((field, message.into()));
     }
 
+    /// The problems a form parser found, each next to its field.
+    pub fn from_problems(problems: &[(&'static str, &'static str)]) -> Self {
+        let mut errors = FieldErrors::default();
+        for (field, message) in problems {
+            errors.add(field, *message);
+        }
+        errors
+    }
+
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0
             .iter()

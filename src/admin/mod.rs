@@ -1,9 +1,22 @@
-//! Site administration: `/admin` (creating domains, appointing facilitators), seeding
-//! communities, and creating accounts from the command line.
+//! Site administration, one folder per area: `domains` (creating, editing and archiving them,
+//! appointing facilitators), `users` (finding and suspending accounts, reset links), `log` (the
+//! site-wide audit log) and `seed` (loading a community file, from the browser or the command
+//! line); `accounts` creates accounts from the command line.
 
 pub mod accounts;
+pub mod domains;
 pub mod log;
-pub mod routes;
 pub mod seed;
-pub mod upload;
 pub mod users;
+
+use axum::Router;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(domains::routes::router())
+        .merge(users::routes::router())
+        .merge(log::routes::router())
+        .merge(seed::routes::router())
+}

@@ -6,19 +6,20 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-use time::{OffsetDateTime, PrimitiveDateTime};
+use time::OffsetDateTime;
 
 use super::charts::Chart;
-use super::events::{self, NewEvent, Scheduled};
+use super::fields::{Charter, EventDetails, EventInput};
+use super::queries::{self, Scheduled};
 use super::views::{
     CharterForm, CharterPage, EventForm, EventFormPage, EventPage, EventsPage, HealthPage,
 };
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
-use crate::forum::fields::{parse_id, Title, MAX_BODY_CHARS};
+use crate::forum::fields::parse_id;
 use crate::forum::lookup::{moderated_domain, readable_domain, readable_domain_by_id};
 use crate::forum::queries::Domain;
-use crate::moderation::audit::{self, Act};
+use crate::moderation::log::queries::record_in_domain;
 use crate::web::{flash, CurrentUser, FieldErrors, FlashKind};
 use crate::AppState;
 
@@ -39,10 +40,7 @@ async fn charter_form(
     Path(slug): Path<String>,
 ) -> Result<CharterPage> {
     let domain = moderated_domain(&state.db, &slug, &member.user).await?;
-    let charter: String = sqlx::query_scalar("SELECT charter_md FROM domains WHERE id = $1")
-        .bind(domain.id)
-        .fetch_one(&state.db)
-        .await?;
+    let charter = queries::charter_md(&state.db, domain.id).await?;
     Ok(CharterPage {
         form: CharterForm {
             charter,
@@ -62,51 +60,27 @@ async fn save_charter(
     Form(form): Form<CharterForm>,
 ) -> Result<Response> {
     let domain = moderated_domain(&state.db, &slug, &member.user).await?;
-    let mut errors = FieldErrors::default();
-    if form.charter.trim().is_empty() {
-        errors.add(
-            "charter",
-            "A domain needs a charter: what its members share.",
-        );
-    } else if form.charter.chars().count() > 20_000 {
-        errors.add("charter", "Keep the charter to 20 000 characters or fewer.");
-    }
-    for (field, value) in [
-        ("practice_focus", &form.practice_focus),
-        ("audience", &form.audience),
-    ] {
-        if value.chars().count() > 1000 {
-            errors.add(field, "Keep this to 1000 characters or fewer.");
+    let charter = match Charter::parse(&form.charter, &form.practice_focus, &form.audience) {
+        Ok(charter) => charter,
+        Err(problems) => {
+            let page = CharterPage {
+                page: member.page,
+                domain,
+                form,
+                errors: FieldErrors::from_problems(&problems),
+            };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
-    }
-    if !errors.is_empty() {
-        let page = CharterPage {
-            page: member.page,
-            domain,
-            form,
-            errors,
-        };
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
+    };
     let mut tx = state.db.begin().await?;
-    sqlx::query("UPDATE domains SET charter_md = $2, charter_html = $3, practice_focus = $4, audience = $5 WHERE id = $1")
-        .bind(domain.id)
-        .bind(&form.charter)
-        .bind(crate::markdown::render(&form.charter))
-        .bind(form.practice_focus.trim())
-        .bind(form.audience.trim())
-        .execute(&mut *tx)
-        .await?;
-    audit::record(
+    queries::save_charter(&mut *tx, domain.id, &charter).await?;
+    record_in_domain(
         &mut *tx,
-        Act {
-            actor_id: member.user.id,
-            domain_id: Some(domain.id),
-            action: "edit charter",
-            target_type: "domain",
-            target_id: Some(domain.id),
-            reason: "",
-        },
+        member.user.id,
+        domain.id,
+        "edit charter",
+        ("domain", domain.id),
+        "",
     )
     .await?;
     tx.commit().await?;
@@ -126,7 +100,7 @@ async fn list_events(
 ) -> Result<EventsPage> {
     let viewer = visitor.page.user.as_ref();
     let domain = readable_domain(&state.db, &slug, viewer).await?;
-    let (upcoming, past) = events::domain_events(&state.db, domain.id).await?;
+    let (upcoming, past) = queries::domain_events(&state.db, domain.id).await?;
     Ok(EventsPage {
         can_schedule: domain.access(viewer).can_post(),
         page: visitor.page,
@@ -151,17 +125,6 @@ async fn new_event_form(
     })
 }
 
-/// `2026-12-01T18:00` (what a datetime-local input sends), seconds optional.
-fn local_time(raw: &str) -> Option<PrimitiveDateTime> {
-    let minutes = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    let seconds =
-        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
-    let raw = raw.trim();
-    PrimitiveDateTime::parse(raw, &minutes)
-        .or_else(|_| PrimitiveDateTime::parse(raw, &seconds))
-        .ok()
-}
-
 async fn new_event(
     State(state): State<AppState>,
     member: Member,
@@ -170,61 +133,24 @@ async fn new_event(
 ) -> Result<Response> {
     let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
     domain.access(Some(&member.user)).require_post()?;
-    let mut errors = FieldErrors::default();
-    let title = errors.check("title", Title::parse(&form.title));
-    let starts = local_time(&form.starts);
-    let ends = local_time(&form.ends);
-    if starts.is_none() {
-        errors.add("starts", "Give a start date and time.");
-    }
-    if ends.is_none() {
-        errors.add("ends", "Give an end date and time.");
-    }
-    if let (Some(starts), Some(ends)) = (starts, ends) {
-        if ends <= starts {
-            errors.add("ends", "The event must end after it starts.");
-        }
-    }
-    let time_zone = form.time_zone.trim();
-    if time_zone.is_empty() || time_zone.len() > 64 {
-        errors.add(
-            "time_zone",
-            "Give a time zone such as Europe/Lisbon or UTC.",
-        );
-    }
-    let link = form.link.trim();
-    let is_web_link = link.starts_with("https://") || link.starts_with("http://");
-    if !link.is_empty() && !is_web_link {
-        errors.add("link", "A link starts with https:// or http://.");
-    }
-    if form.place.chars().count() > 300 || link.chars().count() > 500 {
-        errors.add(
-            "place",
-            "Keep the place to 300 characters and the link to 500.",
-        );
-    }
-    if form.agenda.chars().count() > MAX_BODY_CHARS {
-        errors.add("agenda", "Keep the agenda to 100 000 characters or fewer.");
-    }
-    let (Some(title), Some(starts), Some(ends), true) = (title, starts, ends, errors.is_empty())
-    else {
-        return Ok(event_form_again(member, domain, form, errors));
+    let input = EventInput {
+        title: &form.title,
+        starts: &form.starts,
+        ends: &form.ends,
+        time_zone: &form.time_zone,
+        place: &form.place,
+        link: &form.link,
+        agenda: &form.agenda,
     };
-    let scheduled = events::create(
-        &state.db,
-        NewEvent {
-            domain_id: domain.id,
-            created_by: member.user.id,
-            title: title.as_str(),
-            local_start: starts,
-            local_end: ends,
-            time_zone,
-            place: form.place.trim(),
-            link,
-            agenda_md: &form.agenda,
-        },
-    )
-    .await?;
+    let details = match EventDetails::parse(&input) {
+        Ok(details) => details,
+        Err(problems) => {
+            let errors = FieldErrors::from_problems(&problems);
+            return Ok(event_form_again(member, domain, form, errors));
+        }
+    };
+    let scheduled = queries::create_event(&state.db, domain.id, member.user.id, &details).await?;
+    let mut errors = FieldErrors::default();
     match scheduled {
         Scheduled::Created(id) => Ok(Redirect::to(&format!("/e/{id}")).into_response()),
         Scheduled::UnknownTimeZone => {
@@ -258,8 +184,8 @@ async fn readable_event(
     state: &AppState,
     id: &str,
     viewer: Option<&CurrentUser>,
-) -> Result<(events::Event, Domain)> {
-    let event = events::event(&state.db, parse_id(id)?)
+) -> Result<(queries::Event, Domain)> {
+    let event = queries::event(&state.db, parse_id(id)?)
         .await?
         .ok_or(AppError::NotFound)?;
     let domain = readable_domain_by_id(&state.db, event.domain_id, viewer).await?;
@@ -274,7 +200,7 @@ async fn show_event(
     let viewer = visitor.page.user.as_ref();
     let (event, domain) = readable_event(&state, &id, viewer).await?;
     let my_rsvp = match viewer {
-        Some(user) => events::rsvp_of(&state.db, event.id, user.id).await?,
+        Some(user) => queries::rsvp_of(&state.db, event.id, user.id).await?,
         None => None,
     };
     Ok(EventPage {
@@ -305,7 +231,7 @@ async fn rsvp(
             "Answer going, maybe or not going.".into(),
         ));
     }
-    if !events::rsvp(&state.db, event.id, member.user.id, &form.status).await? {
+    if !queries::rsvp(&state.db, event.id, member.user.id, &form.status).await? {
         return Err(AppError::Forbidden(
             "This event is over; it takes no more answers.",
         ));
@@ -320,11 +246,8 @@ async fn event_ics(
     Path(id): Path<String>,
 ) -> Result<Response> {
     let (event, _) = readable_event(&state, &id, visitor.page.user.as_ref()).await?;
-    let agenda: String = sqlx::query_scalar("SELECT agenda_md FROM events WHERE id = $1")
-        .bind(event.id)
-        .fetch_one(&state.db)
-        .await?;
-    let body = events::ics(
+    let agenda = queries::agenda_md(&state.db, event.id).await?;
+    let body = super::ics::ics(
         &event,
         &state.config.base_url,
         &crate::markdown::plain_excerpt(&agenda, 2000),
@@ -351,8 +274,8 @@ async fn health(
     Path(slug): Path<String>,
 ) -> Result<HealthPage> {
     let domain = moderated_domain(&state.db, &slug, &member.user).await?;
-    let health = super::health::health(&state.db, domain.id, OffsetDateTime::now_utc()).await?;
-    let series = |pick: fn(&super::health::Week) -> i64| -> Vec<(String, f64)> {
+    let health = queries::health(&state.db, domain.id, OffsetDateTime::now_utc()).await?;
+    let series = |pick: fn(&queries::Week) -> i64| -> Vec<(String, f64)> {
         health
             .weeks
             .iter()

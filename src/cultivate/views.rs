@@ -5,8 +5,8 @@ use askama_web::WebTemplate;
 use serde::Deserialize;
 
 use super::charts::Chart;
-use super::events::Event;
-use super::health::{human_hours, Health};
+use super::queries::Event;
+use super::queries::Health;
 use crate::forum::queries::Domain;
 use crate::web::{FieldErrors, PageContext};
 
@@ -97,5 +97,26 @@ impl HealthPage {
             .median_first_reply_hours
             .map(human_hours)
             .unwrap_or_else(|| "no replies in the last 90 days".into())
+    }
+}
+
+/// "30 minutes", "5.0 hours", "1.5 days".
+pub fn human_hours(hours: f64) -> String {
+    if hours < 1.0 {
+        format!("{} minutes", (hours * 60.0).round())
+    } else if hours < 48.0 {
+        format!("{:.1} hours", hours)
+    } else {
+        format!("{:.1} days", hours / 24.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hours_read_naturally() {
+        assert_eq!(super::human_hours(0.5), "30 minutes");
+        assert_eq!(super::human_hours(5.0), "5.0 hours");
+        assert_eq!(super::human_hours(72.0), "3.0 days");
     }
 }

@@ -46,13 +46,17 @@ impl Body {
     }
 }
 
+/// What a thread is. Members start discussions and questions; every domain has one
+/// introductions thread (made for it, or listed in a community file); events have their own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ThreadKind {
     Discussion,
     Question,
+    Introduction,
 }
 
 impl ThreadKind {
+    /// The kinds a member chooses when starting a thread.
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
         match raw {
             "" | "discussion" => Ok(ThreadKind::Discussion),
@@ -61,12 +65,88 @@ impl ThreadKind {
         }
     }
 
+    /// The kinds a community file may give a starter thread: those, or the introductions.
+    pub fn parse_starter(raw: &str) -> Result<Self, &'static str> {
+        match raw {
+            "introduction" => Ok(ThreadKind::Introduction),
+            _ => ThreadKind::parse(raw)
+                .map_err(|_| "must be \"discussion\", \"question\" or \"introduction\""),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ThreadKind::Discussion => "discussion",
             ThreadKind::Question => "question",
+            ThreadKind::Introduction => "introduction",
         }
     }
+}
+
+/// Who may read a domain; the database's `domains.visibility`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    Public,
+    Private,
+}
+
+impl Visibility {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        match raw {
+            "public" => Ok(Visibility::Public),
+            "private" => Ok(Visibility::Private),
+            _ => Err("Choose public or private."),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Private => "private",
+        }
+    }
+}
+
+/// A domain's address: lower-case ASCII letters, digits and single hyphens, at most 60
+/// characters, e.g. `market-gardening`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slug(String);
+
+impl Slug {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let valid = !raw.is_empty()
+            && raw.len() <= 60
+            && !raw.starts_with('-')
+            && !raw.ends_with('-')
+            && !raw.contains("--")
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if valid {
+            Ok(Slug(raw.to_string()))
+        } else {
+            Err("Use lower-case letters, digits and single hyphens, at most 60 characters, e.g. market-gardening.")
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Slug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A domain's name: trimmed, 1 to 100 characters.
+pub fn domain_name(raw: &str) -> Result<String, &'static str> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err("Give the domain a name of at most 100 characters.");
+    }
+    Ok(name.to_string())
 }
 
 /// An id from a URL. Anything that is not a positive 64-bit integer names nothing: 404.
@@ -95,6 +175,27 @@ mod tests {
         assert!(Body::parse(&"x".repeat(100_000)).is_ok());
         assert!(Body::parse(&"x".repeat(100_001)).is_err());
         assert_eq!(Body::parse(" keep\n").unwrap().as_str(), " keep\n");
+    }
+
+    #[test]
+    fn slugs() {
+        assert!(Slug::parse("home-gardens").is_ok());
+        assert!(Slug::parse("k8s").is_ok());
+        for bad in ["Home", "-a", "a-", "a--b", "", "é", &"a".repeat(61)] {
+            assert!(Slug::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn kinds_and_visibility() {
+        assert_eq!(ThreadKind::parse("").unwrap(), ThreadKind::Discussion);
+        assert!(ThreadKind::parse("introduction").is_err());
+        assert_eq!(
+            ThreadKind::parse_starter("introduction").unwrap(),
+            ThreadKind::Introduction
+        );
+        assert!(Visibility::parse("secret").is_err());
+        assert_eq!(Visibility::parse("private").unwrap().as_str(), "private");
     }
 
     #[test]

@@ -458,14 +458,29 @@ pub async fn insert_post(
     body_md: &str,
     is_reply: bool,
 ) -> sqlx::Result<PostWritten> {
+    insert_post_at(tx, thread_id, author_id, body_md, is_reply, None).await
+}
+
+/// The same, dated `written_at` instead of now: a community file's history is spread over the
+/// past weeks.
+pub async fn insert_post_at(
+    tx: &mut Transaction<'_, Postgres>,
+    thread_id: i64,
+    author_id: i64,
+    body_md: &str,
+    is_reply: bool,
+    written_at: Option<OffsetDateTime>,
+) -> sqlx::Result<PostWritten> {
     let (body_html, mentioned) = render_with_mentions(&mut **tx, body_md).await?;
     let post_id = sqlx::query_scalar(
-        "INSERT INTO posts (thread_id, author_id, body_md, body_html) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO posts (thread_id, author_id, body_md, body_html, created_at)
+         VALUES ($1, $2, $3, $4, coalesce($5, now())) RETURNING id",
     )
     .bind(thread_id)
     .bind(author_id)
     .bind(body_md)
     .bind(body_html)
+    .bind(written_at)
     .fetch_one(&mut **tx)
     .await?;
     Ok(PostWritten {
@@ -540,7 +555,11 @@ pub async fn edit_post(db: &PgPool, post_id: i64, body_md: &str) -> sqlx::Result
     tx.commit().await
 }
 
-pub async fn retitle_thread(db: &PgPool, thread_id: i64, title: &str) -> sqlx::Result<()> {
+pub async fn retitle_thread<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    thread_id: i64,
+    title: &str,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE threads SET title = $2 WHERE id = $1")
         .bind(thread_id)
         .bind(title)

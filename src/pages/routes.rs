@@ -72,7 +72,8 @@ async fn domain(
     let reports = integrate::queries::recent_in_domain(&state.db, domain.id, 5).await?;
     let spotlight = encourage::spotlight::featured(&state.db, domain.id).await?;
     let introductions =
-        cultivate::introductions_status(&state.db, domain.id, viewer.map(|u| u.id)).await?;
+        cultivate::queries::introductions_status(&state.db, domain.id, viewer.map(|u| u.id))
+            .await?;
     Ok(DomainPage {
         introductions,
         repertoire,

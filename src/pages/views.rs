@@ -96,8 +96,12 @@ impl ThreadPage {
 
     /// Moderation's rule for flags.
     pub fn can_flag(&self, view: &PostView) -> bool {
-        crate::moderation::policy::may_flag(self.page.user.as_ref(), &self.thread, &view.post)
-            .is_ok()
+        crate::moderation::flags::policy::may_flag(
+            self.page.user.as_ref(),
+            &self.thread,
+            &view.post,
+        )
+        .is_ok()
     }
 
     pub fn is_bookmarked(&self, view: &PostView) -> bool {

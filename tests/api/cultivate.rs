@@ -1,7 +1,7 @@
 //! Cultivate: domains with charters, onboarding, events, health.
 
 use crate::helpers::{TestApp, PASSWORD};
-use commonplace::cultivate::health;
+use commonplace::cultivate::queries as health;
 use reqwest::StatusCode;
 use time::macros::datetime;
 
@@ -498,4 +498,51 @@ async fn the_health_page_is_for_facilitators_and_admins_only() {
     );
     admin(&app).await;
     assert_eq!(app.get("/d/gardens/health").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn creating_a_domain_holds_the_charter_to_the_limits_editing_it_does() {
+    let app = TestApp::spawn().await;
+    admin(&app).await;
+    let long_focus = "f".repeat(1001);
+    let long_charter = "c".repeat(20_001);
+    for (charter, focus, field) in [
+        ("A fine charter", long_focus.as_str(), "practice_focus"),
+        (long_charter.as_str(), "", "charter"),
+    ] {
+        let page = app
+            .submit(
+                "/admin/domains/new",
+                "/admin/domains/new",
+                &[
+                    ("name", "Beekeeping"),
+                    ("slug", "beekeeping"),
+                    ("charter", charter),
+                    ("practice_focus", focus),
+                    ("audience", "Beekeepers"),
+                    ("visibility", "public"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert!(page.contains(&format!("id=\"{field}-error\"")), "{field}");
+        assert!(page.contains("characters or fewer"), "{field}");
+        assert!(page.contains("Beekeepers</textarea>"), "the text is kept");
+    }
+    assert_eq!(app.count("SELECT count(*) FROM domains").await, 0);
+    // The same limits hold for a facilitator editing the charter.
+    let created = app
+        .submit(
+            "/admin/domains/new",
+            "/admin/domains/new",
+            &[
+                ("name", "Beekeeping"),
+                ("slug", "beekeeping"),
+                ("charter", "Bees"),
+                ("practice_focus", &"f".repeat(1000)),
+                ("visibility", "public"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
 }

@@ -192,3 +192,47 @@ async fn an_escaped_nul_in_a_community_file_is_refused_with_its_line() {
     let err = invalid(seed::load(&db, "c.toml", &source, None).await);
     assert_eq!(err.line, Some(15), "{err}");
 }
+
+#[tokio::test]
+async fn mentions_in_seeded_posts_link_to_the_member() {
+    let db = fresh_database().await;
+    let source = format!(
+        "{VALID_START}
+[[domains.threads]]
+title = \"Hello\"
+author = \"ana\"
+body = \"Welcome, @ana and @nobody.\"
+"
+    );
+    seed::load(&db, "c.toml", &source, None).await.unwrap();
+    let html: String = sqlx::query_scalar(
+        "SELECT p.body_html FROM posts p JOIN threads t ON t.id = p.thread_id WHERE t.title = 'Hello'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert!(html.contains("href=\"/u/ana\""), "{html}");
+    assert!(
+        html.contains("@nobody") && !html.contains("/u/nobody"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn a_seeded_charter_obeys_the_charter_limits() {
+    let db = fresh_database().await;
+    let source = format!(
+        "{VALID_START}
+[[domains]]
+slug = \"kitchens\"
+name = \"Kitchens\"
+charter = \"Cooking.\"
+practice_focus = \"{}\"
+facilitators = [\"ana\"]
+",
+        "f".repeat(1001)
+    );
+    let err = invalid(seed::load(&db, "c.toml", &source, None).await);
+    assert!(err.message.starts_with("practice_focus:"), "{err}");
+    assert!(err.message.contains("1000 characters"), "{err}");
+}

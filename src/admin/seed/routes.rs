@@ -1,18 +1,17 @@
 //! `/admin/seed`: loading a community file through the browser, with the same loader (and the
 //! same guarantees: checked first, one transaction, idempotent) as `commonplace seed`.
 
-use askama::Template;
-use askama_web::WebTemplate;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use super::seed::{self, SeedFailure};
+use super::loader::{self, SeedFailure};
+use super::views::SeedPage;
 use crate::auth::Admin;
 use crate::error::Result;
-use crate::moderation::audit::{self, Act};
+use crate::moderation::log::queries::record_site;
 use crate::web::PageContext;
 use crate::AppState;
 
@@ -26,14 +25,6 @@ pub fn router() -> Router<AppState> {
             .post(upload)
             .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024)),
     )
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "admin/seed.html")]
-pub struct SeedPage {
-    pub page: PageContext,
-    pub outcome: Option<String>,
-    pub problem: Option<String>,
 }
 
 async fn form(Admin(admin): Admin) -> SeedPage {
@@ -108,18 +99,15 @@ async fn upload(
             format!("{name}: this is not UTF-8 text. Save the file as UTF-8 and try again."),
         ));
     };
-    match seed::load(&state.db, &name, source, None).await {
+    match loader::load(&state.db, &name, source, None).await {
         Ok(report) => {
-            audit::record(
+            let reason = format!("{name}: {report}");
+            record_site(
                 &state.db,
-                Act {
-                    actor_id: admin.user.id,
-                    domain_id: None,
-                    action: "seed community",
-                    target_type: "file",
-                    target_id: None,
-                    reason: &format!("{name}: {report}"),
-                },
+                admin.user.id,
+                "seed community",
+                ("file", None),
+                &reason,
             )
             .await?;
             let outcome = if report.is_empty() {

@@ -1,0 +1,4 @@
+pub mod fields;
+pub mod queries;
+pub mod routes;
+pub mod views;

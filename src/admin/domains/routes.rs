@@ -1,0 +1,271 @@
+//! `/admin`: creating, editing and archiving domains, and appointing their facilitators. Every
+//! act is in the audit log.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::fields::{DomainFields, DomainInput};
+use super::queries::{self, DomainRow, NewDomain};
+use super::views::{AdminDomainPage, DashboardPage, DomainForm, NewDomainPage};
+use crate::auth::Admin;
+use crate::error::{AppError, Result};
+use crate::forum::fields::{domain_name, Visibility};
+use crate::moderation::log::queries::record_in_domain;
+use crate::web::{flash, FieldErrors, FlashKind, PageContext};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(dashboard))
+        .route("/admin/domains/new", get(new_domain_form).post(new_domain))
+        .route("/admin/domains/{slug}", get(domain))
+        .route("/admin/domains/{slug}/facilitators", post(appoint))
+        .route(
+            "/admin/domains/{slug}/facilitators/{username}/remove",
+            post(dismiss),
+        )
+        .route("/admin/domains/{slug}/edit", post(edit_domain))
+        .route("/admin/domains/{slug}/archive", post(archive_domain))
+}
+
+async fn dashboard(State(state): State<AppState>, Admin(admin): Admin) -> Result<DashboardPage> {
+    let domains = queries::domains(&state.db).await?;
+    Ok(DashboardPage {
+        page: admin.page,
+        domains,
+    })
+}
+
+async fn new_domain_form(Admin(admin): Admin) -> NewDomainPage {
+    NewDomainPage {
+        page: admin.page,
+        form: DomainForm::default(),
+        errors: FieldErrors::default(),
+    }
+}
+
+async fn new_domain(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Form(form): Form<DomainForm>,
+) -> Result<Response> {
+    let slug = form.slug.trim().to_lowercase();
+    let input = DomainInput {
+        name: &form.name,
+        slug: &slug,
+        charter: &form.charter,
+        practice_focus: &form.practice_focus,
+        audience: &form.audience,
+        visibility: &form.visibility,
+    };
+    let fields = match DomainFields::parse(&input) {
+        Ok(fields) => fields,
+        Err(problems) => {
+            let errors = FieldErrors::from_problems(&problems);
+            return Ok(new_domain_again(admin.page, form, errors));
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let created = queries::create(
+        &mut tx,
+        NewDomain {
+            slug: &fields.slug,
+            name: &fields.name,
+            charter: &fields.charter,
+            visibility: fields.visibility,
+            created_by: Some(admin.user.id),
+        },
+    )
+    .await?;
+    let Some(domain_id) = created else {
+        let mut errors = FieldErrors::default();
+        errors.add("slug", "Another domain already has that address.");
+        return Ok(new_domain_again(admin.page, form, errors));
+    };
+    crate::cultivate::queries::ensure_introductions(
+        &mut tx,
+        domain_id,
+        admin.user.id,
+        &fields.name,
+    )
+    .await?;
+    let target = ("domain", domain_id);
+    record_in_domain(
+        &mut *tx,
+        admin.user.id,
+        domain_id,
+        "create domain",
+        target,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    let message = format!("{} is created. Now appoint its facilitators.", fields.name);
+    flash(&admin.session, FlashKind::Success, message).await?;
+    Ok(Redirect::to(&format!("/admin/domains/{}", fields.slug)).into_response())
+}
+
+fn new_domain_again(page: PageContext, form: DomainForm, errors: FieldErrors) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        NewDomainPage { page, form, errors },
+    )
+        .into_response()
+}
+
+async fn load_domain(state: &AppState, slug: &str) -> Result<DomainRow> {
+    queries::domain(&state.db, slug)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn domain(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(slug): Path<String>,
+) -> Result<AdminDomainPage> {
+    let domain = load_domain(&state, &slug).await?;
+    Ok(AdminDomainPage {
+        page: admin.page,
+        domain,
+        error: None,
+    })
+}
+
+fn domain_again(page: PageContext, domain: DomainRow, error: String) -> Response {
+    let page = AdminDomainPage {
+        page,
+        domain,
+        error: Some(error),
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AppointForm {
+    username: String,
+}
+
+/// Makes a user a facilitator of the domain (joining them if need be).
+async fn appoint(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(slug): Path<String>,
+    Form(form): Form<AppointForm>,
+) -> Result<Response> {
+    let domain = load_domain(&state, &slug).await?;
+    let username = form.username.trim();
+    let Some(user_id) = queries::user_id(&state.db, username).await? else {
+        let error = format!("There is no member called “{username}”.");
+        return Ok(domain_again(admin.page, domain, error));
+    };
+    let mut tx = state.db.begin().await?;
+    queries::appoint(&mut tx, domain.id, user_id).await?;
+    let target = ("user", user_id);
+    record_in_domain(
+        &mut *tx,
+        admin.user.id,
+        domain.id,
+        "appoint facilitator",
+        target,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    let message = format!("{username} now facilitates {}.", domain.name);
+    flash(&admin.session, FlashKind::Success, message).await?;
+    Ok(Redirect::to(&format!("/admin/domains/{}", domain.slug)).into_response())
+}
+
+async fn dismiss(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path((slug, username)): Path<(String, String)>,
+) -> Result<Response> {
+    let domain = load_domain(&state, &slug).await?;
+    let mut tx = state.db.begin().await?;
+    let user_id = queries::dismiss(&mut tx, domain.id, &username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let target = ("user", user_id);
+    record_in_domain(
+        &mut *tx,
+        admin.user.id,
+        domain.id,
+        "remove facilitator",
+        target,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    let message = format!("{username} is no longer a facilitator of {}.", domain.name);
+    flash(&admin.session, FlashKind::Notice, message).await?;
+    Ok(Redirect::to(&format!("/admin/domains/{}", domain.slug)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DomainEditForm {
+    name: String,
+    visibility: String,
+}
+
+async fn edit_domain(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(slug): Path<String>,
+    Form(form): Form<DomainEditForm>,
+) -> Result<Response> {
+    let domain = load_domain(&state, &slug).await?;
+    let (Ok(name), Ok(visibility)) = (domain_name(&form.name), Visibility::parse(&form.visibility))
+    else {
+        let error = "Give a name of at most 100 characters and choose public or private.";
+        return Ok(domain_again(admin.page, domain, error.into()));
+    };
+    let mut tx = state.db.begin().await?;
+    queries::update(&mut tx, domain.id, &name, visibility).await?;
+    let reason = format!("{name}, {}", visibility.as_str());
+    let target = ("domain", domain.id);
+    record_in_domain(
+        &mut *tx,
+        admin.user.id,
+        domain.id,
+        "edit domain",
+        target,
+        &reason,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(&admin.session, FlashKind::Success, "The domain is updated.").await?;
+    Ok(Redirect::to(&format!("/admin/domains/{}", domain.slug)).into_response())
+}
+
+/// Archiving hides a domain everywhere; its content is kept.
+async fn archive_domain(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(slug): Path<String>,
+) -> Result<Response> {
+    let domain = load_domain(&state, &slug).await?;
+    let mut tx = state.db.begin().await?;
+    queries::archive(&mut tx, domain.id).await?;
+    let target = ("domain", domain.id);
+    record_in_domain(
+        &mut *tx,
+        admin.user.id,
+        domain.id,
+        "archive domain",
+        target,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    let message = format!("{} is archived.", domain.name);
+    flash(&admin.session, FlashKind::Notice, message).await?;
+    Ok(Redirect::to("/admin").into_response())
+}

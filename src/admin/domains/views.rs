@@ -1,0 +1,53 @@
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+use super::queries::DomainRow;
+use crate::web::{FieldErrors, PageContext};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/dashboard.html")]
+pub struct DashboardPage {
+    pub page: PageContext,
+    pub domains: Vec<DomainRow>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct DomainForm {
+    pub name: String,
+    pub slug: String,
+    pub charter: String,
+    pub practice_focus: String,
+    pub audience: String,
+    pub visibility: String,
+}
+
+impl Default for DomainForm {
+    fn default() -> Self {
+        DomainForm {
+            name: String::new(),
+            slug: String::new(),
+            charter: String::new(),
+            practice_focus: String::new(),
+            audience: String::new(),
+            visibility: "public".into(),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/new_domain.html")]
+pub struct NewDomainPage {
+    pub page: PageContext,
+    pub form: DomainForm,
+    pub errors: FieldErrors,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/domain.html")]
+pub struct AdminDomainPage {
+    pub page: PageContext,
+    pub domain: DomainRow,
+    pub error: Option<String>,
+}

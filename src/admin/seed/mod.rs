@@ -1,0 +1,7 @@
+//! Community files: the loader (shared by `commonplace seed` and `/admin/seed`) and the upload page.
+
+pub mod loader;
+pub mod routes;
+pub mod views;
+
+pub use loader::{load, SeedError, SeedFailure, SeedReport, DEMO, DEMO_NAME};

@@ -1,0 +1,3 @@
+pub mod queries;
+pub mod routes;
+pub mod views;

@@ -1,0 +1,137 @@
+//! Members flag posts; a post flagged by three members is hidden until reviewed; the domain's
+//! facilitators agree or disagree at `/d/{slug}/flags`, and each flagger is told the outcome.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::queries;
+use super::views::FlagQueuePage;
+use crate::auth::Member;
+use crate::error::{AppError, Result};
+use crate::forum::fields::parse_id;
+use crate::forum::lookup::{moderated_domain, readable_thread_of_post};
+use crate::forum::queries as forum;
+use crate::moderation::fields::{FlagReason, Verdict};
+use crate::moderation::log::queries::record_in_domain;
+use crate::moderation::lookup::moderated_post;
+use crate::moderation::posts::queries as posts;
+use crate::web::{flash, FlashKind};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/p/{id}/flag", post(flag))
+        .route("/p/{id}/flags/{verdict}", post(review))
+        .route("/d/{slug}/flags", get(queue))
+}
+
+/// Flags from this many different members hide a post until a facilitator reviews it.
+pub const AUTO_HIDE_FLAGS: i64 = 3;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FlagForm {
+    reason: String,
+    note: String,
+}
+
+async fn flag(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+    Form(form): Form<FlagForm>,
+) -> Result<Response> {
+    let post_id = parse_id(&id)?;
+    let viewer = Some(&member.user);
+    let thread = readable_thread_of_post(&state.db, post_id, viewer).await?;
+    let post = forum::post(&state.db, post_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    super::policy::may_flag(viewer, &thread, &post)?;
+    let reason = FlagReason::parse(&form.reason).ok_or_else(|| {
+        AppError::BadRequest("Choose why: spam, off-topic, inappropriate or other.".into())
+    })?;
+    let note = form.note.trim();
+    if form.note.chars().count() > 1000 || (reason == FlagReason::Other && note.is_empty()) {
+        return Err(AppError::BadRequest(
+            "For “other”, add a note of at most 1000 characters saying what is wrong.".into(),
+        ));
+    }
+    let mut tx = state.db.begin().await?;
+    let added = queries::add(&mut tx, post.id, member.user.id, reason, note).await?;
+    // Enough members agree something is wrong: hide it now, a facilitator decides later.
+    posts::hide_if_flagged_by(&mut tx, post.id, AUTO_HIDE_FLAGS).await?;
+    tx.commit().await?;
+    let message = if added {
+        "Thank you. The domain's facilitators will review the post; you will hear what they decide."
+    } else {
+        "You have already flagged this post; the facilitators will review it."
+    };
+    flash(&member.session, FlashKind::Notice, message).await?;
+    Ok(Redirect::to(&format!("/p/{}", post.id)).into_response())
+}
+
+/// agree: the post is hidden; disagree: the flags are cleared (and an automatic hide undone).
+/// Either way each flagger is told.
+async fn review(
+    State(state): State<AppState>,
+    member: Member,
+    Path((id, verdict)): Path<(String, String)>,
+) -> Result<Response> {
+    let (post, thread) = moderated_post(&state, parse_id(&id)?, &member.user).await?;
+    let verdict = Verdict::parse(&verdict).ok_or(AppError::NotFound)?;
+    let mut tx = state.db.begin().await?;
+    let flaggers = queries::resolve(&mut tx, post.id, member.user.id, verdict).await?;
+    if flaggers.is_empty() {
+        return Err(AppError::BadRequest("This post has no open flags.".into()));
+    }
+    let message = match verdict {
+        Verdict::Agreed => {
+            let reason = "Hidden after review of members' flags";
+            posts::hide(&mut tx, post.id, Some(member.user.id), reason).await?;
+            "The facilitators agreed with your flag: the post is hidden."
+        }
+        Verdict::Disagreed => {
+            posts::restore_if_hidden_by_flags(&mut tx, post.id).await?;
+            "The facilitators reviewed your flag and left the post up."
+        }
+    };
+    queries::tell_flaggers(
+        &mut tx,
+        &flaggers,
+        member.user.id,
+        thread.id,
+        post.id,
+        message,
+    )
+    .await?;
+    let what = format!("{} with flags", verdict.as_str());
+    record_in_domain(
+        &mut *tx,
+        member.user.id,
+        thread.domain_id,
+        &what,
+        ("post", post.id),
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/d/{}/flags", thread.domain_slug)).into_response())
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    member: Member,
+    Path(slug): Path<String>,
+) -> Result<FlagQueuePage> {
+    let domain = moderated_domain(&state.db, &slug, &member.user).await?;
+    let posts = queries::queue(&state.db, domain.id).await?;
+    Ok(FlagQueuePage {
+        page: member.page,
+        domain,
+        posts,
+    })
+}

@@ -1,0 +1,102 @@
+//! `/d/{slug}/members`: facilitators remove members, ban them from posting for some days or for
+//! good, and lift bans. Facilitators cannot act on admins, each other, or themselves.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::queries;
+use super::views::MembersPage;
+use crate::auth::Member;
+use crate::error::{AppError, Result};
+use crate::forum::lookup::moderated_domain;
+use crate::moderation::fields::{ban_end, optional_reason};
+use crate::moderation::log::queries::record_in_domain;
+use crate::web::{flash, FlashKind};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/d/{slug}/members", get(members))
+        .route("/d/{slug}/members/{username}/{action}", post(act))
+}
+
+async fn members(
+    State(state): State<AppState>,
+    member: Member,
+    Path(slug): Path<String>,
+) -> Result<MembersPage> {
+    let domain = moderated_domain(&state.db, &slug, &member.user).await?;
+    let members = queries::members(&state.db, domain.id).await?;
+    Ok(MembersPage {
+        page: member.page,
+        domain,
+        members,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MemberActionForm {
+    days: String,
+    reason: String,
+}
+
+/// remove, ban (for `days` days or, with `forever`, for good), unban.
+async fn act(
+    State(state): State<AppState>,
+    member: Member,
+    Path((slug, username, action)): Path<(String, String, String)>,
+    Form(form): Form<MemberActionForm>,
+) -> Result<Response> {
+    let domain = moderated_domain(&state.db, &slug, &member.user).await?;
+    let (user_id, role, is_admin) = queries::member(&state.db, domain.id, &username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if user_id == member.user.id {
+        return Err(AppError::Forbidden("You cannot remove or ban yourself."));
+    }
+    if is_admin && !member.user.is_admin {
+        return Err(AppError::Forbidden(
+            "A facilitator cannot remove or ban a site admin.",
+        ));
+    }
+    if role == "facilitator" && !member.user.is_admin {
+        return Err(AppError::Forbidden(
+            "Facilitators cannot remove or ban each other; ask an admin.",
+        ));
+    }
+    let reason = optional_reason(&form.reason)?;
+    let mut tx = state.db.begin().await?;
+    let message = match action.as_str() {
+        "remove" => {
+            queries::remove(&mut tx, domain.id, user_id).await?;
+            format!("{username} was removed from {}.", domain.name)
+        }
+        "ban" => {
+            let until = ban_end(&form.days)?;
+            queries::set_ban(&mut tx, domain.id, user_id, Some(until), reason).await?;
+            format!("{username} is banned from posting in {}.", domain.name)
+        }
+        "unban" => {
+            queries::set_ban(&mut tx, domain.id, user_id, None, "").await?;
+            format!("{username}'s ban is lifted.")
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    let what = format!("{action} member");
+    record_in_domain(
+        &mut *tx,
+        member.user.id,
+        domain.id,
+        &what,
+        ("user", user_id),
+        reason,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(&member.session, FlashKind::Notice, message).await?;
+    Ok(Redirect::to(&format!("/d/{}/members", domain.slug)).into_response())
+}

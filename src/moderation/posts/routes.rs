@@ -1,0 +1,56 @@
+//! A facilitator hides a single post (with a reason shown to its author) or restores it.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum::{Form, Router};
+
+use super::queries;
+use crate::auth::Member;
+use crate::error::{AppError, Result};
+use crate::forum::fields::parse_id;
+use crate::moderation::fields::{reason_for_hiding, ModerationAction};
+use crate::moderation::log::queries::record_in_domain;
+use crate::moderation::lookup::moderated_post;
+use crate::moderation::threads::routes::ModerateForm;
+use crate::web::{flash, FlashKind};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/p/{id}/moderate", post(moderate))
+}
+
+async fn moderate(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<String>,
+    Form(form): Form<ModerateForm>,
+) -> Result<Response> {
+    let (post, thread) = moderated_post(&state, parse_id(&id)?, &member.user).await?;
+    let action = ModerationAction::parse(&form.action)
+        .filter(|a| matches!(a, ModerationAction::Hide | ModerationAction::Restore))
+        .ok_or_else(|| AppError::BadRequest("Choose hide or restore.".into()))?;
+    let mut tx = state.db.begin().await?;
+    let reason = if action == ModerationAction::Hide {
+        let reason = reason_for_hiding(&form.reason)?;
+        queries::hide(&mut tx, post.id, Some(member.user.id), &reason).await?;
+        reason
+    } else {
+        queries::restore(&mut tx, post.id).await?;
+        String::new()
+    };
+    let what = format!("{} post", action.as_str());
+    record_in_domain(
+        &mut *tx,
+        member.user.id,
+        thread.domain_id,
+        &what,
+        ("post", post.id),
+        &reason,
+    )
+    .await?;
+    tx.commit().await?;
+    let message = format!("Post {}.", action.past_tense());
+    flash(&member.session, FlashKind::Notice, message).await?;
+    Ok(Redirect::to(&format!("/p/{}", post.id)).into_response())
+}
