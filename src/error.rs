@@ -33,7 +33,7 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
-    page: crate::web::PageContext,
+    page: crate::web::page::PageContext,
     status: u16,
     heading: &'static str,
     message: String,
@@ -60,7 +60,7 @@ impl IntoResponse for AppError {
         let status = self.status();
         let (heading, message) = match &self {
             AppError::LoginRequired { next } => {
-                let target = format!("/login?next={}", crate::web::url_encode(next));
+                let target = format!("/login?next={}", crate::web::page::url_encode(next));
                 return Redirect::to(&target).into_response();
             }
             AppError::NotFound => (
@@ -97,7 +97,7 @@ impl IntoResponse for AppError {
 /// Renders the error page. Also used by the panic handler, so it must not fail.
 pub fn error_page(status: StatusCode, heading: &'static str, message: String) -> Response {
     let page = ErrorPage {
-        page: crate::web::PageContext::default(),
+        page: crate::web::page::PageContext::default(),
         status: status.as_u16(),
         heading,
         message,

@@ -13,9 +13,7 @@ use tower_sessions::Session;
 
 use super::session::CSRF;
 use crate::error::AppError;
-
-/// Larger form bodies are refused here rather than buffered.
-pub const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+use crate::web::MAX_FORM_BYTES;
 
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];

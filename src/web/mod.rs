@@ -1,0 +1,169 @@
+//! What every page shares: the page context the layout renders (`page`: who is signed in, the
+//! CSRF token for the page's forms, flash messages, view helpers), typed URL paths (`path`),
+//! flash messages, field errors, static assets, and the NUL guard.
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use tower_sessions::Session;
+
+use crate::error::{AppError, Result};
+
+pub mod page;
+pub mod path;
+
+pub use page::{
+    ago, asset_url, iso, safe_next, url_encode, CurrentUser, Flash, FlashKind, PageContext,
+};
+pub use path::Path;
+
+/// The largest form body the server reads (Markdown posts are at most 100 000 characters, and
+/// percent-encoding can triple them).
+pub const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+
+const FLASH_KEY: &str = "flash";
+
+/// Queues a message for the next page this member sees (after a POST/redirect).
+pub async fn flash(session: &Session, kind: FlashKind, message: impl Into<String>) -> Result<()> {
+    let mut queued: Vec<Flash> = session.get(FLASH_KEY).await?.unwrap_or_default();
+    queued.push(Flash {
+        kind,
+        message: message.into(),
+    });
+    session.insert(FLASH_KEY, queued).await?;
+    Ok(())
+}
+
+/// Takes the queued messages. Reads first, so a session with none is not rewritten.
+pub async fn take_flash(session: &Session) -> Result<Vec<Flash>> {
+    match session.get::<Vec<Flash>>(FLASH_KEY).await? {
+        Some(queued) => {
+            session.remove::<Vec<Flash>>(FLASH_KEY).await?;
+            Ok(queued)
+        }
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Problems with a submitted form, each next to its field.
+#[derive(Clone, Debug, Default)]
+pub struct FieldErrors(Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.push((field, message.into()));
+    }
+
+    /// The problems a form parser found, each next to its field.
+    pub fn from_problems(problems: &[(&'static str, &'static str)]) -> Self {
+        let mut errors = FieldErrors::default();
+        for (field, message) in problems {
+            errors.add(field, *message);
+        }
+        errors
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, message)| message.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Records the problem from a parse result and keeps the value, if any.
+    pub fn check<T>(&mut self, field: &'static str, parsed: Result<T, &'static str>) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.add(field, message);
+                None
+            }
+        }
+    }
+}
+
+pub async fn static_asset(
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Result<Response> {
+    let asset = page::ASSETS
+        .iter()
+        .find(|a| a.name == name)
+        .ok_or(AppError::NotFound)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.content_type),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            ),
+        ],
+        asset.body,
+    )
+        .into_response())
+}
+
+/// PostgreSQL text cannot hold a NUL character, and no person types one. Requests carrying one
+/// in the URL or a form body get a clear 400 here, instead of a database error later.
+pub async fn refuse_nul(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let refused = || {
+        AppError::BadRequest(
+            "The request contained a NUL character, which this site does not accept.".into(),
+        )
+        .into_response()
+    };
+    let uri = request.uri().to_string();
+    if uri.contains("%00") || uri.contains('\0') {
+        return refused();
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
+        return AppError::PayloadTooLarge.into_response();
+    };
+    if bytes.windows(3).any(|w| w == b"%00") || bytes.contains(&0) {
+        return refused();
+    }
+    next.run(axum::extract::Request::from_parts(
+        parts,
+        axum::body::Body::from(bytes),
+    ))
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/d/gardening")), "/d/gardening");
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn iso_times_are_valid_html_datetimes() {
+        let at = time::macros::datetime!(2026-11-22 10:00:00.123456 +02:00);
+        assert_eq!(iso(&at), "2026-11-22T08:00:00Z");
+    }
+
+    #[test]
+    fn asset_urls_carry_a_version() {
+        assert!(asset_url("style.css").starts_with("/static/style.css?v="));
+    }
+}

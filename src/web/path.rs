@@ -1,0 +1,115 @@
+//! Typed ids for what URLs name, and the path extractor that parses them. A malformed id or
+//! slug names nothing, so it answers the 404 page — never axum's plain-text 400.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+
+use crate::error::AppError;
+
+/// Like `axum::extract::Path`, but a path that does not parse is a page that does not exist.
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Path(value))
+            .map_err(|_| AppError::NotFound)
+    }
+}
+
+/// A positive 64-bit integer, the only shape an id takes.
+fn positive_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    let raw = String::deserialize(deserializer)?;
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| serde::de::Error::custom("not an id"))
+}
+
+macro_rules! typed_ids {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $name(pub i64);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                positive_id(deserializer).map($name)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )*};
+}
+
+typed_ids! {
+    /// `/t/{id}`
+    ThreadId,
+    /// `/p/{id}`
+    PostId,
+    /// `/r/{id}`
+    EntryId,
+    /// `/e/{id}`
+    EventId,
+    /// `/reports/{id}`
+    ReportId,
+    /// `/notifications/{id}`
+    NotificationId,
+    /// `/spotlight/{id}`
+    SpotlightId,
+}
+
+/// A domain's address in a URL: anything that is not a valid slug names no domain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlugPath(pub crate::forum::fields::Slug);
+
+impl<'de> Deserialize<'de> for SlugPath {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        crate::forum::fields::Slug::parse(&raw)
+            .map(SlugPath)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl SlugPath {
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(raw: &str) -> Option<ThreadId> {
+        serde_json_like(raw)
+    }
+
+    /// Deserialises through a one-value URL path, as the extractor does.
+    fn serde_json_like(raw: &str) -> Option<ThreadId> {
+        let de = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(raw);
+        ThreadId::deserialize(de).ok()
+    }
+
+    #[test]
+    fn ids_are_positive_integers() {
+        assert_eq!(id("42"), Some(ThreadId(42)));
+        for bad in ["0", "-1", "abc", "99999999999999999999", "4 2", ""] {
+            assert_eq!(id(bad), None, "{bad}");
+        }
+    }
+}
