@@ -1,6 +1,6 @@
 //! Cultivate's routes: `/d/{slug}/charter`, `/d/{slug}/events`, `/e/{id}`, `/d/{slug}/health`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -16,10 +16,11 @@ use super::views::{
 };
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
-use crate::forum::fields::parse_id;
 use crate::forum::lookup::{moderated_domain, readable_domain, readable_domain_by_id};
 use crate::forum::queries::Domain;
 use crate::moderation::log::queries::record_in_domain;
+use crate::web::path::{EventId, SlugPath};
+use crate::web::Path;
 use crate::web::{flash, CurrentUser, FieldErrors, FlashKind};
 use crate::AppState;
 
@@ -37,7 +38,7 @@ pub fn router() -> Router<AppState> {
 async fn charter_form(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
 ) -> Result<CharterPage> {
     let domain = moderated_domain(&state.db, &slug, &member.user).await?;
     let charter = queries::charter_md(&state.db, domain.id).await?;
@@ -56,7 +57,7 @@ async fn charter_form(
 async fn save_charter(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
     Form(form): Form<CharterForm>,
 ) -> Result<Response> {
     let domain = moderated_domain(&state.db, &slug, &member.user).await?;
@@ -96,7 +97,7 @@ async fn save_charter(
 async fn list_events(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
 ) -> Result<EventsPage> {
     let viewer = visitor.page.user.as_ref();
     let domain = readable_domain(&state.db, &slug, viewer).await?;
@@ -113,7 +114,7 @@ async fn list_events(
 async fn new_event_form(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
 ) -> Result<EventFormPage> {
     let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
     domain.access(Some(&member.user)).require_post()?;
@@ -128,7 +129,7 @@ async fn new_event_form(
 async fn new_event(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
     Form(form): Form<EventForm>,
 ) -> Result<Response> {
     let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
@@ -182,10 +183,10 @@ fn event_form_again(
 /// An event and its domain, if the viewer may read the domain.
 async fn readable_event(
     state: &AppState,
-    id: &str,
+    id: EventId,
     viewer: Option<&CurrentUser>,
 ) -> Result<(queries::Event, Domain)> {
-    let event = queries::event(&state.db, parse_id(id)?)
+    let event = queries::event(&state.db, id.0)
         .await?
         .ok_or(AppError::NotFound)?;
     let domain = readable_domain_by_id(&state.db, event.domain_id, viewer).await?;
@@ -195,10 +196,10 @@ async fn readable_event(
 async fn show_event(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    Path(id): Path<EventId>,
 ) -> Result<EventPage> {
     let viewer = visitor.page.user.as_ref();
-    let (event, domain) = readable_event(&state, &id, viewer).await?;
+    let (event, domain) = readable_event(&state, id, viewer).await?;
     let my_rsvp = match viewer {
         Some(user) => queries::rsvp_of(&state.db, event.id, user.id).await?,
         None => None,
@@ -221,10 +222,10 @@ struct RsvpForm {
 async fn rsvp(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<EventId>,
     Form(form): Form<RsvpForm>,
 ) -> Result<Response> {
-    let (event, domain) = readable_event(&state, &id, Some(&member.user)).await?;
+    let (event, domain) = readable_event(&state, id, Some(&member.user)).await?;
     domain.access(Some(&member.user)).require_post()?;
     if !["going", "maybe", "not"].contains(&form.status.as_str()) {
         return Err(AppError::BadRequest(
@@ -243,9 +244,9 @@ async fn rsvp(
 async fn event_ics(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    Path(id): Path<EventId>,
 ) -> Result<Response> {
-    let (event, _) = readable_event(&state, &id, visitor.page.user.as_ref()).await?;
+    let (event, _) = readable_event(&state, id, visitor.page.user.as_ref()).await?;
     let agenda = queries::agenda_md(&state.db, event.id).await?;
     let body = super::ics::ics(
         &event,
@@ -271,7 +272,7 @@ async fn event_ics(
 async fn health(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
 ) -> Result<HealthPage> {
     let domain = moderated_domain(&state.db, &slug, &member.user).await?;
     let health = queries::health(&state.db, domain.id, OffsetDateTime::now_utc()).await?;

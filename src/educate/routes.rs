@@ -1,6 +1,6 @@
 //! Educate's routes: the repertoire (`/d/{slug}/repertoire`, `/r/{id}`) and `/search`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -16,6 +16,8 @@ use crate::forum::fields::{parse_id, Body, Title, MAX_BODY_CHARS};
 use crate::forum::lookup::{readable_domain, readable_domain_by_id, readable_thread_of_post};
 use crate::forum::queries::{self as forum, Domain};
 use crate::integrate::queries as integrate;
+use crate::web::path::{EntryId, SlugPath};
+use crate::web::Path;
 use crate::web::{CurrentUser, FieldErrors, PageContext};
 use crate::AppState;
 
@@ -44,7 +46,7 @@ struct ListQuery {
 async fn repertoire(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
     Query(query): Query<ListQuery>,
 ) -> Result<RepertoirePage> {
     let viewer = visitor.page.user.as_ref();
@@ -133,7 +135,7 @@ struct FromQuery {
 async fn new_entry_form(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
     Query(query): Query<FromQuery>,
 ) -> Result<EntryFormPage> {
     let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
@@ -227,7 +229,7 @@ fn check(form: &EntryForm, errors: &mut FieldErrors) -> Option<Checked> {
 async fn new_entry(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
     Form(form): Form<EntryForm>,
 ) -> Result<Response> {
     let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
@@ -264,10 +266,10 @@ async fn new_entry(
 /// An entry with its domain, if the viewer may read the domain.
 async fn readable_entry(
     state: &AppState,
-    id: &str,
+    id: EntryId,
     viewer: Option<&CurrentUser>,
 ) -> Result<(queries::Entry, Domain)> {
-    let entry = queries::entry(&state.db, parse_id(id)?)
+    let entry = queries::entry(&state.db, id.0)
         .await?
         .ok_or(AppError::NotFound)?;
     let domain = readable_domain_by_id(&state.db, entry.domain_id, viewer).await?;
@@ -283,10 +285,10 @@ fn can_edit(entry: &queries::Entry, domain: &Domain, user: Option<&CurrentUser>)
 async fn show_entry(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    Path(id): Path<EntryId>,
 ) -> Result<EntryPage> {
     let viewer = visitor.page.user.as_ref();
-    let (entry, domain) = readable_entry(&state, &id, viewer).await?;
+    let (entry, domain) = readable_entry(&state, id, viewer).await?;
     let reports = integrate::reports_on(&state.db, integrate::Subject::Entry(entry.id)).await?;
     let learnings = integrate::learnings(&state.db, entry.id).await?;
     let access = domain.access(viewer);
@@ -305,7 +307,7 @@ async fn show_entry(
 
 async fn editable_entry(
     state: &AppState,
-    id: &str,
+    id: EntryId,
     user: &CurrentUser,
 ) -> Result<(queries::Entry, Domain)> {
     let (entry, domain) = readable_entry(state, id, Some(user)).await?;
@@ -320,9 +322,9 @@ async fn editable_entry(
 async fn edit_form(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<EntryId>,
 ) -> Result<EntryFormPage> {
-    let (entry, domain) = editable_entry(&state, &id, &member.user).await?;
+    let (entry, domain) = editable_entry(&state, id, &member.user).await?;
     let form = EntryForm {
         kind: entry.kind.clone(),
         title: entry.title.clone(),
@@ -362,10 +364,10 @@ fn edit_page(
 async fn edit(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<EntryId>,
     Form(form): Form<EntryForm>,
 ) -> Result<Response> {
-    let (entry, domain) = editable_entry(&state, &id, &member.user).await?;
+    let (entry, domain) = editable_entry(&state, id, &member.user).await?;
     let mut errors = FieldErrors::default();
     let Some(checked) = check(&form, &mut errors) else {
         let page = edit_page(member.page, domain, &entry, form, errors);
@@ -394,9 +396,9 @@ async fn edit(
 async fn revisions(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    Path(id): Path<EntryId>,
 ) -> Result<EntryRevisionsPage> {
-    let (entry, _) = readable_entry(&state, &id, visitor.page.user.as_ref()).await?;
+    let (entry, _) = readable_entry(&state, id, visitor.page.user.as_ref()).await?;
     let revisions = queries::revisions(&state.db, entry.id).await?;
     Ok(EntryRevisionsPage {
         page: visitor.page,

@@ -2,7 +2,7 @@
 //! and the page reloads at the post; with it, `commonplace.js` posts in the background and
 //! updates the button from the JSON answer.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Member;
 use crate::error::{AppError, Result};
-use crate::forum::fields::parse_id;
 use crate::forum::lookup::readable_thread_of_post;
 use crate::forum::queries as forum;
+use crate::web::path::PostId;
+use crate::web::Path;
 use crate::AppState;
 
 pub const KINDS: [(&str, &str); 3] = [
@@ -37,10 +38,10 @@ pub async fn react(
     State(state): State<AppState>,
     member: Member,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path(id): Path<PostId>,
     Form(form): Form<ReactForm>,
 ) -> Result<Response> {
-    let post_id = parse_id(&id)?;
+    let post_id = id.0;
     let kind = KINDS
         .iter()
         .find(|(k, _)| *k == form.kind)

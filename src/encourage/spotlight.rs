@@ -1,7 +1,7 @@
 //! The domain spotlight: facilitators feature a post or a repertoire entry of *their* domain,
 //! with a reason, shown on the domain page.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -13,6 +13,8 @@ use crate::forum::fields::parse_id;
 use crate::forum::lookup::readable_domain_by_id;
 use crate::forum::queries as forum;
 use crate::integrate::routes::domain_access;
+use crate::web::path::SpotlightId;
+use crate::web::Path;
 use crate::web::{flash, FlashKind};
 use crate::AppState;
 
@@ -112,12 +114,12 @@ pub async fn feature(
 pub async fn remove(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<SpotlightId>,
 ) -> Result<Response> {
     let (domain_id, slug): (i64, String) = sqlx::query_as(
         "SELECT d.id, d.slug FROM spotlights s JOIN domains d ON d.id = s.domain_id WHERE s.id = $1",
     )
-    .bind(parse_id(&id)?)
+    .bind(id.0)
     .fetch_optional(&state.db)
     .await?
     .ok_or(AppError::NotFound)?;
@@ -130,7 +132,7 @@ pub async fn remove(
         ));
     }
     sqlx::query("DELETE FROM spotlights WHERE id = $1")
-        .bind(parse_id(&id)?)
+        .bind(id.0)
         .execute(&state.db)
         .await?;
     Ok(Redirect::to(&format!("/d/{slug}")).into_response())

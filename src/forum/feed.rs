@@ -2,13 +2,15 @@
 //! feed is a 404 like the domain itself, unless the reader's session belongs to a member.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 
 use crate::auth::Visitor;
 use crate::error::Result;
+use crate::web::path::SlugPath;
+use crate::web::Path;
 use crate::AppState;
 
 const FEED_ENTRIES: i64 = 20;
@@ -36,7 +38,7 @@ struct Feed {
 pub async fn domain_feed(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
 ) -> Result<Response> {
     let slug = slug.strip_suffix(".atom").unwrap_or(&slug).to_string();
     let viewer = visitor.page.user.as_ref();

@@ -2,18 +2,20 @@
 //! history, deleting. The domain and thread pages, and writing threads and replies, combine the
 //! core with the functions and live in `pages`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 
-use super::fields::{parse_id, Body, Title};
+use super::fields::{Body, Title};
 use super::queries::{self, Leaving, Post, Thread};
 use super::views::{
     ComposeForm, ComposerPage, DeletePage, DirectoryPage, HomePage, PostView, RevisionsPage,
 };
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
+use crate::web::path::{PostId, SlugPath};
+use crate::web::Path;
 use crate::web::{flash, CurrentUser, FieldErrors, FlashKind};
 use crate::AppState;
 
@@ -57,7 +59,7 @@ async fn directory(State(state): State<AppState>, visitor: Visitor) -> Result<Di
 async fn join(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
 ) -> Result<Response> {
     let domain = super::lookup::readable_domain(&state.db, &slug, Some(&member.user)).await?;
     if domain.visibility != "public" {
@@ -79,7 +81,7 @@ async fn join(
 async fn leave(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
 ) -> Result<Response> {
     let domain = super::lookup::readable_domain(&state.db, &slug, Some(&member.user)).await?;
     let message = match queries::leave(&state.db, domain.id, member.user.id).await? {
@@ -105,10 +107,10 @@ async fn leave(
 async fn permalink(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    Path(id): Path<PostId>,
 ) -> Result<Response> {
     let viewer = visitor.page.user.as_ref();
-    let post_id = parse_id(&id)?;
+    let post_id = id.0;
     let thread = super::lookup::readable_thread_of_post(&state.db, post_id, viewer).await?;
     let (start, before) = queries::page_start(&state.db, thread.id, post_id)
         .await?
@@ -122,8 +124,8 @@ async fn permalink(
 }
 
 /// A post with its thread, for its author to change; 404 if unreadable, 403 if not theirs.
-async fn own_post(state: &AppState, id: &str, user: &CurrentUser) -> Result<(Post, Thread)> {
-    let post_id = parse_id(id)?;
+async fn own_post(state: &AppState, id: PostId, user: &CurrentUser) -> Result<(Post, Thread)> {
+    let post_id = id.0;
     let thread = super::lookup::readable_thread_of_post(&state.db, post_id, Some(user)).await?;
     let post = queries::post(&state.db, post_id)
         .await?
@@ -140,9 +142,9 @@ async fn own_post(state: &AppState, id: &str, user: &CurrentUser) -> Result<(Pos
 async fn edit_form(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<PostId>,
 ) -> Result<ComposerPage> {
-    let (post, thread) = own_post(&state, &id, &member.user).await?;
+    let (post, thread) = own_post(&state, id, &member.user).await?;
     let opening = queries::first_post_id(&state.db, thread.id).await? == Some(post.id);
     let form = ComposeForm {
         title: if opening {
@@ -165,10 +167,10 @@ async fn edit_form(
 async fn edit(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<PostId>,
     Form(form): Form<ComposeForm>,
 ) -> Result<Response> {
-    let (post, thread) = own_post(&state, &id, &member.user).await?;
+    let (post, thread) = own_post(&state, id, &member.user).await?;
     let opening = queries::first_post_id(&state.db, thread.id).await? == Some(post.id);
     let mut errors = FieldErrors::default();
     let title = if opening {
@@ -196,9 +198,9 @@ async fn edit(
 async fn delete_form(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<PostId>,
 ) -> Result<DeletePage> {
-    let (post, thread) = own_post(&state, &id, &member.user).await?;
+    let (post, thread) = own_post(&state, id, &member.user).await?;
     Ok(DeletePage {
         page: member.page,
         thread,
@@ -209,9 +211,9 @@ async fn delete_form(
 async fn delete(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<PostId>,
 ) -> Result<Response> {
-    let (post, _) = own_post(&state, &id, &member.user).await?;
+    let (post, _) = own_post(&state, id, &member.user).await?;
     queries::delete_post(&state.db, post.id).await?;
     flash(
         &member.session,
@@ -225,10 +227,10 @@ async fn delete(
 async fn revisions(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    Path(id): Path<PostId>,
 ) -> Result<RevisionsPage> {
     let viewer = visitor.page.user.as_ref();
-    let post_id = parse_id(&id)?;
+    let post_id = id.0;
     let thread = super::lookup::readable_thread_of_post(&state.db, post_id, viewer).await?;
     let post = queries::post(&state.db, post_id)
         .await?

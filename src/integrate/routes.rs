@@ -1,7 +1,7 @@
 //! Integrate's routes: reporting back on entries and threads, editing reports, folding a report
 //! into its entry, commitments.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -14,8 +14,9 @@ use super::views::{CommitmentsPage, ReportForm, ReportFormPage};
 use crate::auth::Member;
 use crate::error::{AppError, Result};
 use crate::forum::access::Access;
-use crate::forum::fields::parse_id;
 use crate::forum::lookup::{readable_domain_by_id, readable_thread};
+use crate::web::path::{EntryId, ReportId, ThreadId};
+use crate::web::Path;
 use crate::web::{flash, CurrentUser, FieldErrors, FlashKind, PageContext};
 use crate::AppState;
 
@@ -40,8 +41,8 @@ struct Target {
     access: Access,
 }
 
-async fn entry_target(state: &AppState, id: &str, user: &CurrentUser) -> Result<Target> {
-    let entry = crate::educate::queries::entry(&state.db, parse_id(id)?)
+async fn entry_target(state: &AppState, id: EntryId, user: &CurrentUser) -> Result<Target> {
+    let entry = crate::educate::queries::entry(&state.db, id.0)
         .await?
         .ok_or(AppError::NotFound)?;
     let access = domain_access(state, entry.domain_id, user).await?;
@@ -53,9 +54,9 @@ async fn entry_target(state: &AppState, id: &str, user: &CurrentUser) -> Result<
     })
 }
 
-async fn thread_target(state: &AppState, id: &str, user: &CurrentUser) -> Result<Target> {
+async fn thread_target(state: &AppState, id: ThreadId, user: &CurrentUser) -> Result<Target> {
     let viewer = Some(user);
-    let thread = readable_thread(&state.db, parse_id(id)?, viewer).await?;
+    let thread = readable_thread(&state.db, id.0, viewer).await?;
     Ok(Target {
         subject: Subject::Thread(thread.id),
         href: format!("/t/{}", thread.id),
@@ -91,18 +92,18 @@ fn form_page(
 async fn entry_report_form(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<EntryId>,
 ) -> Result<ReportFormPage> {
-    let target = entry_target(&state, &id, &member.user).await?;
+    let target = entry_target(&state, id, &member.user).await?;
     show_form(member, target, format!("/r/{id}/report"))
 }
 
 async fn thread_report_form(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<ThreadId>,
 ) -> Result<ReportFormPage> {
-    let target = thread_target(&state, &id, &member.user).await?;
+    let target = thread_target(&state, id, &member.user).await?;
     show_form(member, target, format!("/t/{id}/report"))
 }
 
@@ -120,20 +121,20 @@ fn show_form(member: Member, target: Target, action: String) -> Result<ReportFor
 async fn entry_report(
     state: State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<EntryId>,
     form: Form<ReportForm>,
 ) -> Result<Response> {
-    let target = entry_target(&state, &id, &member.user).await?;
+    let target = entry_target(&state, id, &member.user).await?;
     file_report(state, member, target, format!("/r/{id}/report"), form).await
 }
 
 async fn thread_report(
     state: State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<ThreadId>,
     form: Form<ReportForm>,
 ) -> Result<Response> {
-    let target = thread_target(&state, &id, &member.user).await?;
+    let target = thread_target(&state, id, &member.user).await?;
     file_report(state, member, target, format!("/t/{id}/report"), form).await
 }
 
@@ -203,15 +204,15 @@ async fn file_report(
 /// A report its author may edit, with the target it is about.
 async fn own_report(
     state: &AppState,
-    id: &str,
+    id: ReportId,
     user: &CurrentUser,
 ) -> Result<(queries::Report, Target)> {
-    let report = queries::report(&state.db, parse_id(id)?)
+    let report = queries::report(&state.db, id.0)
         .await?
         .ok_or(AppError::NotFound)?;
     let target = match (report.entry_id, report.thread_id) {
-        (Some(entry), _) => entry_target(state, &entry.to_string(), user).await?,
-        (None, Some(thread)) => thread_target(state, &thread.to_string(), user).await?,
+        (Some(entry), _) => entry_target(state, EntryId(entry), user).await?,
+        (None, Some(thread)) => thread_target(state, ThreadId(thread), user).await?,
         _ => return Err(AppError::NotFound),
     };
     if report.author_id != user.id {
@@ -225,9 +226,9 @@ async fn own_report(
 async fn edit_form(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<ReportId>,
 ) -> Result<ReportFormPage> {
-    let (report, target) = own_report(&state, &id, &member.user).await?;
+    let (report, target) = own_report(&state, id, &member.user).await?;
     let form = ReportForm {
         context: report.context,
         tried: report.tried,
@@ -248,10 +249,10 @@ async fn edit_form(
 async fn edit(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<ReportId>,
     Form(form): Form<ReportForm>,
 ) -> Result<Response> {
-    let (report, target) = own_report(&state, &id, &member.user).await?;
+    let (report, target) = own_report(&state, id, &member.user).await?;
     let mut errors = FieldErrors::default();
     let Some(outcome) = check(&form, &mut errors) else {
         let mut page = form_page(
@@ -278,10 +279,10 @@ struct LessonForm {
 async fn incorporate(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<ReportId>,
     Form(form): Form<LessonForm>,
 ) -> Result<Response> {
-    let report = queries::report(&state.db, parse_id(&id)?)
+    let report = queries::report(&state.db, id.0)
         .await?
         .ok_or(AppError::NotFound)?;
     let entry_id = report.entry_id.ok_or_else(|| {
@@ -323,10 +324,10 @@ struct CommitForm {
 async fn commit(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<EntryId>,
     Form(form): Form<CommitForm>,
 ) -> Result<Response> {
-    let target = entry_target(&state, &id, &member.user).await?;
+    let target = entry_target(&state, id, &member.user).await?;
     target.access.require_post()?;
     let Subject::Entry(entry_id) = target.subject else {
         return Err(AppError::NotFound);

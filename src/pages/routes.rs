@@ -1,7 +1,7 @@
 //! `/d/{slug}`, `/d/{slug}/new`, `/t/{id}` and `/t/{id}/reply`: the pages that show the core
 //! with the functions beside it, and the forms that write a post and then tell Support.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -16,6 +16,8 @@ use crate::forum::lookup;
 use crate::forum::queries::{self, Cursor, Post, Thread, POSTS_PER_PAGE, THREADS_PER_PAGE};
 use crate::forum::views::{ComposeForm, ComposerPage, PostView, SuggestedMember};
 use crate::support::queries::suggest_experts;
+use crate::web::path::{SlugPath, ThreadId};
+use crate::web::Path;
 use crate::web::{CurrentUser, FieldErrors};
 use crate::{cultivate, educate, encourage, integrate, support, AppState};
 
@@ -37,7 +39,7 @@ struct DomainQuery {
 async fn domain(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
     Query(query): Query<DomainQuery>,
 ) -> Result<DomainPage> {
     let viewer = visitor.page.user.as_ref();
@@ -92,7 +94,7 @@ async fn domain(
 async fn new_thread_form(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
 ) -> Result<ComposerPage> {
     let domain = queries::domain_by_slug(&state.db, &slug, Some(&member.user))
         .await?
@@ -123,7 +125,7 @@ async fn suggestions(
 async fn new_thread(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
     Form(form): Form<ComposeForm>,
 ) -> Result<Response> {
     let domain = queries::domain_by_slug(&state.db, &slug, Some(&member.user))
@@ -166,7 +168,7 @@ struct ThreadQuery {
 async fn show_thread_with_slug(
     state: State<AppState>,
     visitor: Visitor,
-    Path((id, _slug)): Path<(String, String)>,
+    Path((id, _slug)): Path<(ThreadId, String)>,
     query: Query<ThreadQuery>,
 ) -> Result<ThreadPage> {
     show_thread(state, visitor, Path(id), query).await
@@ -175,11 +177,11 @@ async fn show_thread_with_slug(
 async fn show_thread(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    Path(id): Path<ThreadId>,
     Query(query): Query<ThreadQuery>,
 ) -> Result<ThreadPage> {
     let viewer = visitor.page.user.as_ref();
-    let thread = lookup::readable_thread(&state.db, parse_id(&id)?, viewer).await?;
+    let thread = lookup::readable_thread(&state.db, id.0, viewer).await?;
     let (start, before) = match query.from.as_deref() {
         // A `from` that is not a page start (a hand-edited link) is moved to the start of its page.
         Some(raw) => {
@@ -248,10 +250,10 @@ struct ReplyQuery {
 async fn reply_form(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<ThreadId>,
     Query(query): Query<ReplyQuery>,
 ) -> Result<ComposerPage> {
-    let thread = replyable_thread(&state, &id, &member.user).await?;
+    let thread = replyable_thread(&state, id, &member.user).await?;
     let mut form = ComposeForm::default();
     if let Some(raw) = query.quote.as_deref() {
         let quoted = queries::post(&state.db, parse_id(raw)?)
@@ -279,10 +281,10 @@ fn quote(post: &Post) -> String {
 async fn reply(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<ThreadId>,
     Form(form): Form<ComposeForm>,
 ) -> Result<Response> {
-    let thread = replyable_thread(&state, &id, &member.user).await?;
+    let thread = replyable_thread(&state, id, &member.user).await?;
     let mut errors = FieldErrors::default();
     let body = errors.check("body", Body::parse(&form.body));
     let (Some(body), false) = (body, form.wants_preview()) else {
@@ -307,8 +309,8 @@ async fn reply(
 }
 
 /// A thread this member may reply to: readable, they may post in its domain, and not locked.
-async fn replyable_thread(state: &AppState, id: &str, user: &CurrentUser) -> Result<Thread> {
-    let thread = lookup::readable_thread(&state.db, parse_id(id)?, Some(user)).await?;
+async fn replyable_thread(state: &AppState, id: ThreadId, user: &CurrentUser) -> Result<Thread> {
+    let thread = lookup::readable_thread(&state.db, id.0, Some(user)).await?;
     thread.access(Some(user)).require_post()?;
     if thread.locked {
         return Err(AppError::Forbidden(

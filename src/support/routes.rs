@@ -1,7 +1,7 @@
 //! Support's routes: accepting answers, the unanswered queue, notifications, following,
 //! bookmarks and the expertise directory.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -15,6 +15,8 @@ use crate::error::{AppError, Result};
 use crate::forum::fields::parse_id;
 use crate::forum::lookup::{readable_domain, readable_thread, readable_thread_of_post};
 use crate::forum::queries as forum;
+use crate::web::path::{NotificationId, PostId, SlugPath, ThreadId};
+use crate::web::Path;
 use crate::web::{flash, url_encode, FlashKind};
 use crate::AppState;
 
@@ -42,10 +44,10 @@ struct AcceptForm {
 async fn accept(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<ThreadId>,
     Form(form): Form<AcceptForm>,
 ) -> Result<Response> {
-    let thread = answerable_thread(&state, &id, &member).await?;
+    let thread = answerable_thread(&state, id, &member).await?;
     let post_id = parse_id(&form.post)
         .map_err(|_| AppError::BadRequest("Choose a reply to accept.".into()))?;
     let post = forum::post(&state.db, post_id).await?.ok_or_else(|| {
@@ -68,9 +70,9 @@ async fn accept(
 async fn unaccept(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<ThreadId>,
 ) -> Result<Response> {
-    let thread = answerable_thread(&state, &id, &member).await?;
+    let thread = answerable_thread(&state, id, &member).await?;
     queries::clear_accepted(&state.db, thread.id).await?;
     flash(
         &member.session,
@@ -81,9 +83,13 @@ async fn unaccept(
     Ok(Redirect::to(&format!("/t/{}", thread.id)).into_response())
 }
 
-async fn answerable_thread(state: &AppState, id: &str, member: &Member) -> Result<forum::Thread> {
+async fn answerable_thread(
+    state: &AppState,
+    id: ThreadId,
+    member: &Member,
+) -> Result<forum::Thread> {
     let user = Some(&member.user);
-    let thread = readable_thread(&state.db, parse_id(id)?, user).await?;
+    let thread = readable_thread(&state.db, id.0, user).await?;
     policy::may_choose_answer(user, &thread)?;
     Ok(thread)
 }
@@ -91,10 +97,10 @@ async fn answerable_thread(state: &AppState, id: &str, member: &Member) -> Resul
 async fn follow(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<ThreadId>,
 ) -> Result<Response> {
     let user = Some(&member.user);
-    let thread = readable_thread(&state.db, parse_id(&id)?, user).await?;
+    let thread = readable_thread(&state.db, id.0, user).await?;
     let message = if queries::toggle_follow(&state.db, member.user.id, thread.id).await? {
         "You are following this thread: replies will appear in your notifications."
     } else {
@@ -107,10 +113,10 @@ async fn follow(
 async fn bookmark(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<PostId>,
 ) -> Result<Response> {
     let user = Some(&member.user);
-    let post_id = parse_id(&id)?;
+    let post_id = id.0;
     readable_thread_of_post(&state.db, post_id, user).await?;
     let message = if queries::toggle_bookmark(&state.db, member.user.id, post_id).await? {
         "Bookmarked. Find it again under Bookmarks."
@@ -130,7 +136,7 @@ struct AfterQuery {
 async fn unanswered(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
     Query(query): Query<AfterQuery>,
 ) -> Result<UnansweredPage> {
     let viewer = visitor.page.user.as_ref();
@@ -189,9 +195,9 @@ async fn notifications(
 async fn open_notification(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<NotificationId>,
 ) -> Result<Response> {
-    let target = queries::open_notification(&state.db, member.user.id, parse_id(&id)?)
+    let target = queries::open_notification(&state.db, member.user.id, id.0)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Redirect::to(&target).into_response())

@@ -85,8 +85,10 @@ impl<'de> Deserialize<'de> for SlugPath {
     }
 }
 
-impl SlugPath {
-    pub fn as_str(&self) -> &str {
+impl std::ops::Deref for SlugPath {
+    type Target = str;
+
+    fn deref(&self) -> &str {
         self.0.as_str()
     }
 }

@@ -640,3 +640,34 @@ async fn hidden_posts_and_threads_show_only_to_facilitators() {
         .await
         .contains("Hidden thread"));
 }
+
+#[tokio::test]
+async fn malformed_ids_and_slugs_answer_the_not_found_page() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    app.member("ana", domain, "member").await;
+    for path in [
+        "/t/abc",
+        "/t/0/some-title",
+        "/p/-1",
+        "/r/99999999999999999999",
+        "/e/1e3",
+        "/notifications/x",
+        "/d/Not%20A%20Slug",
+        "/d/--/repertoire",
+    ] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(page.contains("<title>"), "{path}: the HTML error page");
+    }
+    for action in [
+        "/p/abc/react",
+        "/t/x/accept",
+        "/p/1.5/flag",
+        "/spotlight/no/remove",
+    ] {
+        let page = app.act(action, &[("kind", "thanks")]).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{action}");
+        assert!(page.contains("<title>"), "{action}");
+    }
+}

@@ -1,7 +1,7 @@
 //! `/admin`: creating, editing and archiving domains, and appointing their facilitators. Every
 //! act is in the audit log.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -15,6 +15,8 @@ use crate::auth::Admin;
 use crate::error::{AppError, Result};
 use crate::forum::fields::{domain_name, Visibility};
 use crate::moderation::log::queries::record_in_domain;
+use crate::web::path::SlugPath;
+use crate::web::Path;
 use crate::web::{flash, FieldErrors, FlashKind, PageContext};
 use crate::AppState;
 
@@ -126,7 +128,7 @@ async fn load_domain(state: &AppState, slug: &str) -> Result<DomainRow> {
 async fn domain(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
 ) -> Result<AdminDomainPage> {
     let domain = load_domain(&state, &slug).await?;
     Ok(AdminDomainPage {
@@ -155,7 +157,7 @@ struct AppointForm {
 async fn appoint(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
     Form(form): Form<AppointForm>,
 ) -> Result<Response> {
     let domain = load_domain(&state, &slug).await?;
@@ -218,7 +220,7 @@ struct DomainEditForm {
 async fn edit_domain(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
     Form(form): Form<DomainEditForm>,
 ) -> Result<Response> {
     let domain = load_domain(&state, &slug).await?;
@@ -249,7 +251,7 @@ async fn edit_domain(
 async fn archive_domain(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
 ) -> Result<Response> {
     let domain = load_domain(&state, &slug).await?;
     let mut tx = state.db.begin().await?;

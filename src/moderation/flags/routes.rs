@@ -1,7 +1,7 @@
 //! Members flag posts; a post flagged by three members is hidden until reviewed; the domain's
 //! facilitators agree or disagree at `/d/{slug}/flags`, and each flagger is told the outcome.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -11,13 +11,14 @@ use super::queries;
 use super::views::FlagQueuePage;
 use crate::auth::Member;
 use crate::error::{AppError, Result};
-use crate::forum::fields::parse_id;
 use crate::forum::lookup::{moderated_domain, readable_thread_of_post};
 use crate::forum::queries as forum;
 use crate::moderation::fields::{FlagReason, Verdict};
 use crate::moderation::log::queries::record_in_domain;
 use crate::moderation::lookup::moderated_post;
 use crate::moderation::posts::queries as posts;
+use crate::web::path::{PostId, SlugPath};
+use crate::web::Path;
 use crate::web::{flash, FlashKind};
 use crate::AppState;
 
@@ -41,10 +42,10 @@ struct FlagForm {
 async fn flag(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<PostId>,
     Form(form): Form<FlagForm>,
 ) -> Result<Response> {
-    let post_id = parse_id(&id)?;
+    let post_id = id.0;
     let viewer = Some(&member.user);
     let thread = readable_thread_of_post(&state.db, post_id, viewer).await?;
     let post = forum::post(&state.db, post_id)
@@ -79,9 +80,9 @@ async fn flag(
 async fn review(
     State(state): State<AppState>,
     member: Member,
-    Path((id, verdict)): Path<(String, String)>,
+    Path((id, verdict)): Path<(PostId, String)>,
 ) -> Result<Response> {
-    let (post, thread) = moderated_post(&state, parse_id(&id)?, &member.user).await?;
+    let (post, thread) = moderated_post(&state, id.0, &member.user).await?;
     let verdict = Verdict::parse(&verdict).ok_or(AppError::NotFound)?;
     let mut tx = state.db.begin().await?;
     let flaggers = queries::resolve(&mut tx, post.id, member.user.id, verdict).await?;
@@ -125,7 +126,7 @@ async fn review(
 async fn queue(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
 ) -> Result<FlagQueuePage> {
     let domain = moderated_domain(&state.db, &slug, &member.user).await?;
     let posts = queries::queue(&state.db, domain.id).await?;

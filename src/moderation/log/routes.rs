@@ -1,6 +1,6 @@
 //! `/d/{slug}/log`: a domain's moderation log, for its facilitators.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
@@ -11,6 +11,8 @@ use crate::auth::Member;
 use crate::error::Result;
 use crate::forum::fields::parse_id;
 use crate::forum::lookup::moderated_domain;
+use crate::web::path::SlugPath;
+use crate::web::Path;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -26,7 +28,7 @@ struct LogQuery {
 async fn domain_log(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
     Query(query): Query<LogQuery>,
 ) -> Result<LogPage> {
     let domain = moderated_domain(&state.db, &slug, &member.user).await?;

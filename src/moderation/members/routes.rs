@@ -1,7 +1,7 @@
 //! `/d/{slug}/members`: facilitators remove members, ban them from posting for some days or for
 //! good, and lift bans. Facilitators cannot act on admins, each other, or themselves.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -14,6 +14,8 @@ use crate::error::{AppError, Result};
 use crate::forum::lookup::moderated_domain;
 use crate::moderation::fields::{ban_end, optional_reason};
 use crate::moderation::log::queries::record_in_domain;
+use crate::web::path::SlugPath;
+use crate::web::Path;
 use crate::web::{flash, FlashKind};
 use crate::AppState;
 
@@ -26,7 +28,7 @@ pub fn router() -> Router<AppState> {
 async fn members(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<String>,
+    Path(slug): Path<SlugPath>,
 ) -> Result<MembersPage> {
     let domain = moderated_domain(&state.db, &slug, &member.user).await?;
     let members = queries::members(&state.db, domain.id).await?;

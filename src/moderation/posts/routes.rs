@@ -1,6 +1,6 @@
 //! A facilitator hides a single post (with a reason shown to its author) or restores it.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Form, Router};
@@ -8,11 +8,12 @@ use axum::{Form, Router};
 use super::queries;
 use crate::auth::Member;
 use crate::error::{AppError, Result};
-use crate::forum::fields::parse_id;
 use crate::moderation::fields::{reason_for_hiding, ModerationAction};
 use crate::moderation::log::queries::record_in_domain;
 use crate::moderation::lookup::moderated_post;
 use crate::moderation::threads::routes::ModerateForm;
+use crate::web::path::PostId;
+use crate::web::Path;
 use crate::web::{flash, FlashKind};
 use crate::AppState;
 
@@ -23,10 +24,10 @@ pub fn router() -> Router<AppState> {
 async fn moderate(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<PostId>,
     Form(form): Form<ModerateForm>,
 ) -> Result<Response> {
-    let (post, thread) = moderated_post(&state, parse_id(&id)?, &member.user).await?;
+    let (post, thread) = moderated_post(&state, id.0, &member.user).await?;
     let action = ModerationAction::parse(&form.action)
         .filter(|a| matches!(a, ModerationAction::Hide | ModerationAction::Restore))
         .ok_or_else(|| AppError::BadRequest("Choose hide or restore.".into()))?;

@@ -1,7 +1,7 @@
 //! A facilitator's tools for a thread: pin, lock, hide and restore, move to another domain they
 //! facilitate, change the title.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Form, Router};
@@ -10,11 +10,13 @@ use serde::Deserialize;
 use super::queries;
 use crate::auth::Member;
 use crate::error::{AppError, Result};
-use crate::forum::fields::{parse_id, Title};
+use crate::forum::fields::Title;
 use crate::forum::queries as forum;
 use crate::moderation::fields::{reason_for_hiding, ModerationAction};
 use crate::moderation::log::queries::record_in_domain;
 use crate::moderation::lookup::moderated_thread;
+use crate::web::path::ThreadId;
+use crate::web::Path;
 use crate::web::{flash, FlashKind};
 use crate::AppState;
 
@@ -36,10 +38,10 @@ pub struct ModerateForm {
 async fn moderate(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<ThreadId>,
     Form(form): Form<ModerateForm>,
 ) -> Result<Response> {
-    let thread = moderated_thread(&state, parse_id(&id)?, &member.user).await?;
+    let thread = moderated_thread(&state, id.0, &member.user).await?;
     let action = ModerationAction::parse(&form.action).ok_or_else(|| {
         AppError::BadRequest("Choose pin, unpin, lock, unlock, hide or restore.".into())
     })?;
@@ -76,10 +78,10 @@ struct MoveForm {
 async fn move_thread(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<ThreadId>,
     Form(form): Form<MoveForm>,
 ) -> Result<Response> {
-    let thread = moderated_thread(&state, parse_id(&id)?, &member.user).await?;
+    let thread = moderated_thread(&state, id.0, &member.user).await?;
     let target = forum::domain_by_slug(&state.db, form.domain.trim(), Some(&member.user))
         .await?
         .filter(|d| d.access(Some(&member.user)).can_moderate())
@@ -120,10 +122,10 @@ struct TitleForm {
 async fn retitle(
     State(state): State<AppState>,
     member: Member,
-    Path(id): Path<String>,
+    Path(id): Path<ThreadId>,
     Form(form): Form<TitleForm>,
 ) -> Result<Response> {
-    let thread = moderated_thread(&state, parse_id(&id)?, &member.user).await?;
+    let thread = moderated_thread(&state, id.0, &member.user).await?;
     let title = Title::parse(&form.title).map_err(|why| AppError::BadRequest(why.into()))?;
     let mut tx = state.db.begin().await?;
     forum::retitle_thread(&mut *tx, thread.id, title.as_str()).await?;
