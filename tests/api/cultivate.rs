@@ -195,7 +195,7 @@ async fn newcomers_are_welcomed_until_they_introduce_themselves() {
     let newcomer = app.other_browser();
     newcomer.create_user("nia").await;
     newcomer.login("nia", PASSWORD).await;
-    newcomer.submit("/d/gardens", "/d/gardens/join", &[]).await;
+    newcomer.join("gardens").await;
     let page = newcomer.get("/d/gardens").await;
     assert!(
         page.contains("Welcome to Gardens!")

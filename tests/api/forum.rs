@@ -13,7 +13,7 @@ async fn a_visitor_joins_a_domain_starts_a_question_and_gets_a_reply() {
     let before = app.get("/d/gardens").await;
     assert!(before.contains("Join this domain"));
     assert!(!before.contains("Start a thread"));
-    let joined = app.submit("/d/gardens", "/d/gardens/join", &[]).await;
+    let joined = app.join("gardens").await;
     assert_eq!(joined.location.as_deref(), Some("/d/gardens"));
     let after = app.get("/d/gardens").await;
     assert!(

@@ -525,9 +525,9 @@ impl TestApp {
             &format!("/r/{entry_id}/report"),
             &[
                 ("context", "My allotment"),
-                ("tried", "What the entry says"),
+                ("tried", "Two layers of cardboard"),
                 ("outcome", outcome),
-                ("reflection", ""),
+                ("reflection", "Wet it first"),
             ],
         )
         .await
@@ -578,6 +578,18 @@ impl TestApp {
             .execute(&self.db)
             .await
             .expect("delete a post");
+    }
+
+    /// A repertoire entry written straight to the database (a fixture, not a story step).
+    pub async fn insert_entry(&self, domain_id: i64, title: &str) -> i64 {
+        sqlx::query_scalar(
+            "INSERT INTO repertoire_entries (domain_id, kind, title, summary) VALUES ($1, 'how-to', $2, 'Smother weeds') RETURNING id",
+        )
+        .bind(domain_id)
+        .bind(title)
+        .fetch_one(&self.db)
+        .await
+        .expect("insert an entry")
     }
 
     /// How many statements this test's database has run so far.

@@ -7,28 +7,8 @@ use reqwest::StatusCode;
 async fn entry_in_gardens() -> (TestApp, i64, i64) {
     let app = TestApp::spawn().await;
     let domain = app.create_domain("gardens", "public").await;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO repertoire_entries (domain_id, kind, title, summary) VALUES ($1, 'how-to', 'Cardboard mulch', 'Smother weeds') RETURNING id",
-    )
-    .bind(domain)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let id = app.insert_entry(domain, "Cardboard mulch").await;
     (app, domain, id)
-}
-
-async fn report(app: &TestApp, entry: i64, outcome: &str) -> crate::helpers::Page {
-    app.submit(
-        &format!("/r/{entry}/report"),
-        &format!("/r/{entry}/report"),
-        &[
-            ("context", "My allotment"),
-            ("tried", "Two layers of cardboard"),
-            ("outcome", outcome),
-            ("reflection", "Wet it first"),
-        ],
-    )
-    .await
 }
 
 async fn tally(app: &TestApp, entry: i64) -> (i32, i32, i32, i32) {
@@ -45,7 +25,7 @@ async fn reports_build_the_tally_shown_on_the_entry_profile_and_domain() {
     for (name, outcome) in [("ana", "worked"), ("bea", "worked"), ("cal", "partly")] {
         let browser = app.other_browser();
         browser.member(name, domain, "member").await;
-        let page = report(&browser, entry, outcome).await;
+        let page = browser.report(entry, outcome).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{name}");
     }
     assert_eq!(tally(&app, entry).await, (3, 2, 1, 0));
@@ -72,7 +52,7 @@ async fn reports_build_the_tally_shown_on_the_entry_profile_and_domain() {
 async fn editing_a_report_moves_the_tally() {
     let (app, domain, entry) = entry_in_gardens().await;
     app.member("ana", domain, "member").await;
-    let filed = report(&app, entry, "did_not").await;
+    let filed = app.report(entry, "did_not").await;
     assert_eq!(tally(&app, entry).await, (1, 0, 0, 1));
     let id: i64 = sqlx::query_scalar("SELECT id FROM practice_reports")
         .fetch_one(&app.db)
@@ -188,18 +168,12 @@ async fn a_commitment_falls_due_reminds_once_and_a_report_fulfils_it() {
     assert_eq!(past.status, StatusCode::BAD_REQUEST);
     assert!(past.contains("That date has passed"));
     let due = (time::OffsetDateTime::now_utc().date() + time::Duration::days(7)).to_string();
-    let made = app
-        .submit(
-            &format!("/r/{entry}"),
-            &format!("/r/{entry}/commit"),
-            &[("intention", "Mulch the bean bed"), ("due_on", &due)],
-        )
-        .await;
+    let made = app.commit(entry, &due).await;
     assert_eq!(made.status, StatusCode::SEE_OTHER);
     assert!(app
         .get("/me/commitments")
         .await
-        .contains("Mulch the bean bed"));
+        .contains("Try it on my plot"));
 
     let today = time::OffsetDateTime::now_utc().date();
     assert_eq!(
@@ -219,7 +193,7 @@ async fn a_commitment_falls_due_reminds_once_and_a_report_fulfils_it() {
         notes.contains("You planned to try “Cardboard mulch” by now. How did it go? Report back.")
     );
 
-    report(&app, entry, "worked").await;
+    app.report(entry, "worked").await;
     let fulfilled: Option<i64> =
         sqlx::query_scalar("SELECT fulfilled_by_report_id FROM commitments")
             .fetch_one(&app.db)
@@ -233,17 +207,28 @@ async fn a_commitment_falls_due_reminds_once_and_a_report_fulfils_it() {
 #[tokio::test]
 async fn a_fulfilled_commitment_sends_no_reminder() {
     let (app, domain, entry) = entry_in_gardens().await;
-    app.member("ana", domain, "member").await;
     let due = (time::OffsetDateTime::now_utc().date() + time::Duration::days(1)).to_string();
-    app.submit(
-        &format!("/r/{entry}"),
-        &format!("/r/{entry}/commit"),
-        &[("intention", "Try"), ("due_on", &due)],
-    )
-    .await;
-    report(&app, entry, "partly").await;
+    // Ana commits and reports back; Bea commits and does not.
+    app.member("ana", domain, "member").await;
+    assert!(app.commit(entry, &due).await.done());
+    assert!(app.report(entry, "partly").await.done());
+    let bea = app.other_browser();
+    bea.member("bea", domain, "member").await;
+    assert!(bea.commit(entry, &due).await.done());
+    assert_eq!(app.count("SELECT count(*) FROM commitments").await, 2);
     let later = time::OffsetDateTime::now_utc().date() + time::Duration::days(30);
-    assert_eq!(send_due_reminders(&app.db, later).await.unwrap(), 0);
+    assert_eq!(
+        send_due_reminders(&app.db, later).await.unwrap(),
+        1,
+        "only the open commitment is reminded"
+    );
+    let reminded: String = sqlx::query_scalar(
+        "SELECT u.username FROM notifications n JOIN users u ON u.id = n.user_id",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(reminded, "bea");
 }
 
 #[tokio::test]
@@ -251,7 +236,7 @@ async fn a_facilitator_turns_a_report_into_what_we_learned() {
     let (app, domain, entry) = entry_in_gardens().await;
     let reporter = app.other_browser();
     reporter.member("ana", domain, "member").await;
-    report(&reporter, entry, "worked").await;
+    reporter.report(entry, "worked").await;
     let id: i64 = sqlx::query_scalar("SELECT id FROM practice_reports")
         .fetch_one(&app.db)
         .await

@@ -19,16 +19,10 @@ async fn garden() -> (TestApp, i64, i64, i64) {
     (app, domain, thread, post)
 }
 
-async fn flagger(app: &TestApp, domain: i64, name: &str, thread: i64, post: i64) -> TestApp {
+async fn flagger(app: &TestApp, domain: i64, name: &str, post: i64) -> TestApp {
     let browser = app.other_browser();
     browser.member(name, domain, "member").await;
-    let page = browser
-        .submit(
-            &format!("/t/{thread}"),
-            &format!("/p/{post}/flag"),
-            &[("reason", "spam"), ("note", "")],
-        )
-        .await;
+    let page = browser.flag(post, "spam").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     browser
 }
@@ -43,20 +37,14 @@ async fn hidden(app: &TestApp, post: i64) -> bool {
 
 #[tokio::test]
 async fn three_flags_hide_a_post_until_a_facilitator_agrees_and_flaggers_hear_of_it() {
-    let (app, domain, thread, post) = garden().await;
-    let first = flagger(&app, domain, "flagger1", thread, post).await;
-    flagger(&app, domain, "flagger2", thread, post).await;
+    let (app, domain, _, post) = garden().await;
+    let first = flagger(&app, domain, "flagger1", post).await;
+    flagger(&app, domain, "flagger2", post).await;
     assert!(!hidden(&app, post).await, "two flags are not enough");
     // The same member flagging twice counts once.
-    first
-        .submit(
-            &format!("/t/{thread}"),
-            &format!("/p/{post}/flag"),
-            &[("reason", "spam")],
-        )
-        .await;
+    first.flag(post, "spam").await;
     assert!(!hidden(&app, post).await);
-    flagger(&app, domain, "flagger3", thread, post).await;
+    flagger(&app, domain, "flagger3", post).await;
     assert!(hidden(&app, post).await, "three different members hide it");
 
     let queue = app.get("/d/gardens/flags").await;
@@ -85,10 +73,10 @@ async fn three_flags_hide_a_post_until_a_facilitator_agrees_and_flaggers_hear_of
 
 #[tokio::test]
 async fn disagreeing_clears_flags_and_undoes_an_automatic_hide() {
-    let (app, domain, thread, post) = garden().await;
-    let first = flagger(&app, domain, "flagger1", thread, post).await;
-    flagger(&app, domain, "flagger2", thread, post).await;
-    flagger(&app, domain, "flagger3", thread, post).await;
+    let (app, domain, _, post) = garden().await;
+    let first = flagger(&app, domain, "flagger1", post).await;
+    flagger(&app, domain, "flagger2", post).await;
+    flagger(&app, domain, "flagger3", post).await;
     assert!(hidden(&app, post).await);
     app.submit(
         "/d/gardens/flags",
@@ -116,21 +104,9 @@ async fn bad_flags_are_refused() {
     let (app, _, thread, post) = garden().await;
     let ana = app.other_browser();
     ana.login("ana", PASSWORD).await;
-    let own = ana
-        .submit(
-            &format!("/t/{thread}"),
-            &format!("/p/{post}/flag"),
-            &[("reason", "spam")],
-        )
-        .await;
+    let own = ana.flag(post, "spam").await;
     assert_eq!(own.status, StatusCode::FORBIDDEN);
-    let odd = app
-        .submit(
-            &format!("/t/{thread}"),
-            &format!("/p/{post}/flag"),
-            &[("reason", "boring")],
-        )
-        .await;
+    let odd = app.flag(post, "boring").await;
     assert_eq!(odd.status, StatusCode::BAD_REQUEST);
     let bare = app
         .submit(

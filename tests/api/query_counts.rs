@@ -69,4 +69,16 @@ async fn search_runs_the_same_statements_for_1_or_60_hits() {
     let sixty = app.statements_for("/search?q=mulch").await;
     println!("search: {one} statements for 1 hit, {sixty} for 60");
     assert_eq!(one, sixty);
+    // The pages really show one hit and a full page of twenty.
+    assert!(app
+        .get("/search?q=zymurgy")
+        .await
+        .contains("Rare word zymurgy"));
+    let full = app.get("/search?q=mulch").await;
+    assert_eq!(
+        full.body.matches("Common mulch").count(),
+        20,
+        "{}",
+        full.body
+    );
 }

@@ -43,14 +43,7 @@ async fn accepted(app: &TestApp, thread: i64) -> Option<i64> {
 async fn the_asker_accepts_an_answer_and_the_thread_shows_solved() {
     let (app, _, thread, reply) = question().await;
     app.login("ana", PASSWORD).await;
-    let reply_id = reply.to_string();
-    let page = app
-        .submit(
-            &format!("/t/{thread}"),
-            &format!("/t/{thread}/accept"),
-            &[("post", &reply_id)],
-        )
-        .await;
+    let page = app.accept(thread, reply).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(accepted(&app, thread).await, Some(reply));
     let thread_page = app.get(&format!("/t/{thread}")).await;
@@ -88,16 +81,9 @@ async fn the_asker_accepts_an_answer_and_the_thread_shows_solved() {
 #[tokio::test]
 async fn a_facilitator_may_accept_but_another_member_may_not() {
     let (app, domain, thread, reply) = question().await;
-    let reply_id = reply.to_string();
     let other = app.other_browser();
     other.member("cal", domain, "member").await;
-    let refused = other
-        .submit(
-            &format!("/t/{thread}"),
-            &format!("/t/{thread}/accept"),
-            &[("post", &reply_id)],
-        )
-        .await;
+    let refused = other.accept(thread, reply).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(accepted(&app, thread).await, None);
     assert!(!other
@@ -107,13 +93,7 @@ async fn a_facilitator_may_accept_but_another_member_may_not() {
 
     let facilitator = app.other_browser();
     facilitator.member("fay", domain, "facilitator").await;
-    let page = facilitator
-        .submit(
-            &format!("/t/{thread}"),
-            &format!("/t/{thread}/accept"),
-            &[("post", &reply_id)],
-        )
-        .await;
+    let page = facilitator.accept(thread, reply).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(accepted(&app, thread).await, Some(reply));
 }
@@ -340,9 +320,19 @@ async fn nobody_is_told_of_a_post_they_cannot_read() {
     let app = TestApp::spawn().await;
     let circle = app.create_domain("circle", "private").await;
     app.create_user("bea").await;
+    let cal = app.create_user("cal").await;
+    app.add_member(circle, cal, "member").await;
     app.member("ana", circle, "member").await;
-    app.start_thread("circle", "Secret", "Hi @bea").await;
-    assert_eq!(app.count("SELECT count(*) FROM notifications").await, 0);
+    app.start_thread("circle", "Secret", "Hi @bea and @cal")
+        .await;
+    // Cal belongs to the private domain and hears of the mention; Bea does not.
+    let told: Vec<String> = sqlx::query_scalar(
+        "SELECT u.username FROM notifications n JOIN users u ON u.id = n.user_id ORDER BY 1",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(told, ["cal"]);
 }
 
 #[tokio::test]
