@@ -90,3 +90,40 @@ pub async fn create_user<'e>(
         Err(err) => Err(err),
     }
 }
+
+/// The account (id, username) a live reset token's hash belongs to.
+pub async fn reset_account(db: &PgPool, token_hash: &str) -> sqlx::Result<Option<(i64, String)>> {
+    sqlx::query_as(
+        "SELECT u.id, u.username FROM password_resets r JOIN users u ON u.id = r.user_id
+          WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > now()",
+    )
+    .bind(token_hash)
+    .fetch_optional(db)
+    .await
+}
+
+/// Uses a reset token once and sets the new password with it; `false` if it was used meanwhile.
+pub async fn use_reset(
+    db: &PgPool,
+    token_hash: &str,
+    user_id: i64,
+    password_hash: &str,
+) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    let claimed = sqlx::query(
+        "UPDATE password_resets SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL",
+    )
+    .bind(token_hash)
+    .execute(&mut *tx)
+    .await?;
+    if claimed.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(password_hash)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}

@@ -34,14 +34,9 @@ pub struct ResetPage {
 
 /// The account a live token resets; 404 for anything else, expired and used links included.
 async fn account_for(state: &AppState, token: &str) -> Result<(i64, String)> {
-    sqlx::query_as(
-        "SELECT u.id, u.username FROM password_resets r JOIN users u ON u.id = r.user_id
-          WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > now()",
-    )
-    .bind(hash_token(token))
-    .fetch_optional(&state.db)
-    .await?
-    .ok_or(AppError::NotFound)
+    super::queries::reset_account(&state.db, &hash_token(token))
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 pub async fn form(
@@ -86,22 +81,9 @@ pub async fn reset(
         }
     };
     let hash = super::password::hash(password.expose().to_string()).await?;
-    let mut tx = state.db.begin().await?;
-    let claimed = sqlx::query(
-        "UPDATE password_resets SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL",
-    )
-    .bind(hash_token(&token))
-    .execute(&mut *tx)
-    .await?;
-    if claimed.rows_affected() != 1 {
+    if !super::queries::use_reset(&state.db, &hash_token(&token), user_id, &hash).await? {
         return Err(AppError::NotFound);
     }
-    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
-        .bind(user_id)
-        .bind(hash)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
     flash(
         &visitor.session,
         FlashKind::Success,

@@ -18,7 +18,7 @@ use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::forum::lookup::{moderated_domain, readable_domain, readable_domain_by_id};
 use crate::forum::queries::Domain;
-use crate::moderation::log::queries::record_in_domain;
+use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::web::path::{EventId, SlugPath};
 use crate::web::Path;
 use crate::web::{flash, CurrentUser, FieldErrors, FlashKind};
@@ -79,7 +79,7 @@ async fn save_charter(
         &mut *tx,
         member.user.id,
         domain.id,
-        "edit charter",
+        Action::EditCharter,
         ("domain", domain.id),
         "",
     )

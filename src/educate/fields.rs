@@ -5,12 +5,41 @@ const MAX_SUMMARY_CHARS: usize = 500;
 const MAX_TAGS: usize = 12;
 const MAX_TAG_CHARS: usize = 40;
 
-pub fn kind(raw: &str) -> Result<&'static str, &'static str> {
-    KINDS
-        .iter()
-        .find(|k| **k == raw)
-        .copied()
-        .ok_or("Choose a kind: story, tool, case, lesson or how-to.")
+/// What a repertoire entry is; the database's `repertoire_entries.kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    Story,
+    Tool,
+    Case,
+    Lesson,
+    HowTo,
+}
+
+impl EntryKind {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        Ok(match raw {
+            "story" => Self::Story,
+            "tool" => Self::Tool,
+            "case" => Self::Case,
+            "lesson" => Self::Lesson,
+            "how-to" => Self::HowTo,
+            _ => return Err("Choose a kind: story, tool, case, lesson or how-to."),
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Story => "story",
+            Self::Tool => "tool",
+            Self::Case => "case",
+            Self::Lesson => "lesson",
+            Self::HowTo => "how-to",
+        }
+    }
+}
+
+pub fn kind(raw: &str) -> Result<EntryKind, &'static str> {
+    EntryKind::parse(raw)
 }
 
 pub fn summary(raw: &str) -> Result<String, &'static str> {
@@ -73,6 +102,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_listed_kind_parses_to_itself() {
+        for kind in KINDS {
+            assert_eq!(EntryKind::parse(kind).map(EntryKind::as_str), Ok(kind));
+        }
+        assert!(EntryKind::parse("recipe").is_err());
+    }
+
+    #[test]
     fn tags_are_normalised_and_punctuation_refused() {
         assert_eq!(
             tags(" Soil,  soil , No  Dig,,").unwrap(),
@@ -101,7 +138,7 @@ mod tests {
 
     #[test]
     fn kinds() {
-        assert_eq!(kind("how-to").unwrap(), "how-to");
+        assert_eq!(kind("how-to").unwrap(), EntryKind::HowTo);
         assert!(kind("recipe").is_err());
     }
 }

@@ -168,7 +168,7 @@ pub async fn entry(db: &PgPool, id: i64) -> sqlx::Result<Option<Entry>> {
 
 pub struct NewEntry<'a> {
     pub domain_id: i64,
-    pub kind: &'a str,
+    pub kind: super::fields::EntryKind,
     pub title: &'a str,
     pub summary: &'a str,
     pub body_md: &'a str,
@@ -187,7 +187,7 @@ pub async fn create(db: &PgPool, entry: NewEntry<'_>) -> sqlx::Result<i64> {
          RETURNING id",
     )
     .bind(entry.domain_id)
-    .bind(entry.kind)
+    .bind(entry.kind.as_str())
     .bind(entry.title)
     .bind(entry.summary)
     .bind(entry.body_md)
@@ -219,7 +219,7 @@ pub async fn update(db: &PgPool, id: i64, editor: i64, changed: NewEntry<'_>) ->
           WHERE id = $1",
     )
     .bind(id)
-    .bind(changed.kind)
+    .bind(changed.kind.as_str())
     .bind(changed.title)
     .bind(changed.summary)
     .bind(changed.body_md)

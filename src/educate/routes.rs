@@ -51,7 +51,9 @@ async fn repertoire(
 ) -> Result<RepertoirePage> {
     let viewer = visitor.page.user.as_ref();
     let domain = readable_domain(&state.db, &slug, viewer).await?;
-    let kind = fields::kind(&query.kind).ok().map(str::to_string);
+    let kind = fields::kind(&query.kind)
+        .ok()
+        .map(|k| k.as_str().to_string());
     let tag = Some(query.tag.trim().to_lowercase()).filter(|t| !t.is_empty());
     let order = if query.sort == "applied" {
         Order::MostApplied
@@ -190,7 +192,7 @@ fn entry_form_page(
 
 /// The checked content of an entry form.
 struct Checked {
-    kind: &'static str,
+    kind: fields::EntryKind,
     title: Title,
     summary: String,
     tags: Vec<String>,

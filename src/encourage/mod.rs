@@ -1,8 +1,8 @@
-//! Encourage: make members' contributions visible — reactions on posts (helpful, thanks,
-//! insightful), the domain spotlight where facilitators feature a post or entry and say why,
-//! and profiles that show a member's contribution at a glance.
+//! Encourage: contributions that are seen — reactions on posts, a domain spotlight chosen by
+//! facilitators, and profiles that show what a member has given.
 
+pub mod fields;
 pub mod policy;
-pub mod reactions;
+pub mod queries;
 pub mod routes;
-pub mod spotlight;
+pub mod views;

@@ -1,71 +1,35 @@
-//! `/u/{username}` and `/me/profile`.
+//! Encourage's routes: `/u/{username}` and `/me/profile`, reactions (`/p/{id}/react`), and the
+//! domain spotlight (`/spotlight`).
 
-use askama::Template;
-use askama_web::WebTemplate;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
-use serde::Deserialize;
-use time::OffsetDateTime;
+use axum::{Form, Json, Router};
+use serde::{Deserialize, Serialize};
 
+use super::fields::ReactionKind;
+use super::queries;
+use super::views::{EditProfilePage, ProfileForm, ProfilePage};
 use crate::auth::fields::{display_name, Username};
 use crate::auth::{Member, Visitor};
 use crate::educate::fields::normalise_all;
 use crate::error::{AppError, Result};
-use crate::web::{flash, CurrentUser, FieldErrors, FlashKind, PageContext};
+use crate::forum::fields::parse_id;
+use crate::forum::lookup::{readable_domain_by_id, readable_thread_of_post};
+use crate::forum::queries as forum;
+use crate::web::path::{PostId, SpotlightId};
+use crate::web::Path;
+use crate::web::{flash, CurrentUser, FieldErrors, FlashKind};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/u/{username}", get(profile))
         .route("/me/profile", get(edit_form).post(edit))
-        .route("/p/{id}/react", post(super::reactions::react))
-        .route("/spotlight", post(super::spotlight::feature))
-        .route("/spotlight/{id}/remove", post(super::spotlight::remove))
-}
-
-#[derive(sqlx::FromRow)]
-pub struct Profile {
-    pub id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub bio_md: String,
-    pub bio_html: String,
-    pub expertise: Vec<String>,
-    pub created_at: OffsetDateTime,
-}
-
-#[derive(sqlx::FromRow)]
-pub struct Contribution {
-    pub post_id: i64,
-    pub thread_title: String,
-    pub domain_name: String,
-    pub is_opening: bool,
-    pub created_at: OffsetDateTime,
-}
-
-/// A member's contribution at a glance, counted over what the viewer can read.
-#[derive(sqlx::FromRow, Default)]
-pub struct Tally {
-    pub threads: i64,
-    pub replies: i64,
-    pub accepted_answers: i64,
-    pub entries_curated: i64,
-    pub reactions_received: i64,
-    pub practice_reports: i64,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "encourage/profile.html")]
-pub struct ProfilePage {
-    pub page: PageContext,
-    pub profile: Profile,
-    pub domains: Vec<(String, String, String)>,
-    pub contributions: Vec<Contribution>,
-    pub tally: Tally,
-    pub reports: Vec<crate::integrate::queries::Report>,
+        .route("/p/{id}/react", post(react))
+        .route("/spotlight", post(feature))
+        .route("/spotlight/{id}/remove", post(remove))
 }
 
 async fn profile(
@@ -74,62 +38,13 @@ async fn profile(
     Path(username): Path<String>,
 ) -> Result<ProfilePage> {
     let viewer = visitor.page.user.as_ref();
-    let profile: Profile = sqlx::query_as(
-        "SELECT id, username, display_name, bio_md, bio_html, expertise, created_at
-           FROM users WHERE lower(username) = lower($1)",
-    )
-    .bind(&username)
-    .fetch_optional(&state.db)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let profile = queries::profile(&state.db, &username)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let viewer_id = viewer.map(|u| u.id);
-    // Only domains, and posts in domains, the viewer can read.
-    let domains: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT d.slug, d.name, m.role FROM memberships m
-           JOIN readable_domains($2) d ON d.id = m.domain_id
-          WHERE m.user_id = $1
-          ORDER BY d.name",
-    )
-    .bind(profile.id)
-    .bind(viewer_id)
-    .fetch_all(&state.db)
-    .await?;
-    let contributions: Vec<Contribution> = sqlx::query_as(
-        "SELECT p.id AS post_id, t.title AS thread_title, d.name AS domain_name,
-                NOT EXISTS (SELECT 1 FROM posts e WHERE e.thread_id = t.id AND e.id < p.id) AS is_opening,
-                p.created_at
-           FROM listed_posts($2) p
-           JOIN threads t ON t.id = p.thread_id
-           JOIN domains d ON d.id = t.domain_id
-          WHERE p.author_id = $1
-          ORDER BY p.created_at DESC, p.id DESC
-          LIMIT 20",
-    )
-    .bind(profile.id)
-    .bind(viewer_id)
-    .fetch_all(&state.db)
-    .await?;
-    let tally: Tally = sqlx::query_as(
-        "WITH readable AS (SELECT id FROM readable_domains($2)),
-         own_posts AS (
-             SELECT p.id, p.thread_id, p.helpful_count + p.thanks_count + p.insightful_count AS reactions,
-                    NOT EXISTS (SELECT 1 FROM posts e WHERE e.thread_id = p.thread_id AND e.id < p.id) AS opening
-               FROM listed_posts($2) p
-              WHERE p.author_id = $1
-         )
-         SELECT (SELECT count(*) FROM own_posts WHERE opening) AS threads,
-                (SELECT count(*) FROM own_posts WHERE NOT opening) AS replies,
-                (SELECT count(*) FROM own_posts o JOIN threads t ON t.accepted_post_id = o.id) AS accepted_answers,
-                (SELECT count(*) FROM repertoire_entries e WHERE e.curated_by = $1 AND e.domain_id IN (SELECT id FROM readable)) AS entries_curated,
-                (SELECT coalesce(sum(reactions), 0)::bigint FROM own_posts) AS reactions_received,
-                (SELECT count(*) FROM practice_reports r
-                   LEFT JOIN repertoire_entries e ON e.id = r.entry_id LEFT JOIN threads t ON t.id = r.thread_id
-                  WHERE r.author_id = $1 AND coalesce(e.domain_id, t.domain_id) IN (SELECT id FROM readable)) AS practice_reports",
-    )
-    .bind(profile.id)
-    .bind(viewer_id)
-    .fetch_one(&state.db)
-    .await?;
+    let domains = queries::domains_of(&state.db, profile.id, viewer_id).await?;
+    let contributions = queries::contributions(&state.db, profile.id, viewer_id).await?;
+    let tally = queries::tally(&state.db, profile.id, viewer_id).await?;
     let reports = crate::integrate::queries::reports_by(&state.db, profile.id, viewer).await?;
     Ok(ProfilePage {
         page: visitor.page,
@@ -141,28 +56,8 @@ async fn profile(
     })
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ProfileForm {
-    pub display_name: String,
-    pub bio: String,
-    pub expertise: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "encourage/edit_profile.html")]
-pub struct EditProfilePage {
-    pub page: PageContext,
-    pub form: ProfileForm,
-    pub errors: FieldErrors,
-}
-
 async fn edit_form(State(state): State<AppState>, member: Member) -> Result<EditProfilePage> {
-    let (display, bio, expertise): (String, String, Vec<String>) =
-        sqlx::query_as("SELECT display_name, bio_md, expertise FROM users WHERE id = $1")
-            .bind(member.user.id)
-            .fetch_one(&state.db)
-            .await?;
+    let (display, bio, expertise) = queries::profile_form(&state.db, member.user.id).await?;
     Ok(EditProfilePage {
         page: member.page,
         form: ProfileForm {
@@ -203,7 +98,7 @@ async fn edit(
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    save(&state, &member.user, &display, &form.bio, &tags).await?;
+    queries::save_profile(&state.db, member.user.id, &display, &form.bio, &tags).await?;
     flash(
         &member.session,
         FlashKind::Success,
@@ -213,21 +108,120 @@ async fn edit(
     Ok(Redirect::to(&format!("/u/{}", member.user.username)).into_response())
 }
 
-async fn save(
-    state: &AppState,
-    user: &CurrentUser,
-    display: &str,
-    bio: &str,
-    tags: &[String],
-) -> Result<()> {
-    let (bio_html, _) = crate::forum::queries::render_with_mentions(&state.db, bio).await?;
-    sqlx::query("UPDATE users SET display_name = $2, bio_md = $3, bio_html = $4, expertise = $5 WHERE id = $1")
-        .bind(user.id)
-        .bind(display)
-        .bind(bio)
-        .bind(bio_html)
-        .bind(tags)
-        .execute(&state.db)
-        .await?;
-    Ok(())
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ReactForm {
+    kind: String,
+}
+
+#[derive(Serialize)]
+struct Reacted {
+    active: bool,
+    count: i32,
+}
+
+/// Toggles one of the three reactions. Without JavaScript the form posts and the page reloads
+/// at the post; with it, `commonplace.js` posts in the background and updates the button from
+/// the JSON answer.
+async fn react(
+    State(state): State<AppState>,
+    member: Member,
+    headers: HeaderMap,
+    Path(id): Path<PostId>,
+    Form(form): Form<ReactForm>,
+) -> Result<Response> {
+    let kind = ReactionKind::parse(&form.kind).map_err(|why| AppError::BadRequest(why.into()))?;
+    let viewer = Some(&member.user);
+    let thread = readable_thread_of_post(&state.db, id.0, viewer).await?;
+    let post = forum::post(&state.db, id.0)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    super::policy::may_react(viewer, &thread, &post)?;
+    let (active, count) =
+        queries::toggle_reaction(&state.db, post.id, member.user.id, kind).await?;
+    if headers
+        .get("x-requested-with")
+        .is_some_and(|v| v == "fetch")
+    {
+        return Ok(Json(Reacted { active, count }).into_response());
+    }
+    Ok(Redirect::to(&format!("/p/{}", post.id)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FeatureForm {
+    post: String,
+    entry: String,
+    reason: String,
+}
+
+/// Whether this member facilitates the domain (by id), for the spotlight.
+async fn facilitates(state: &AppState, domain_id: i64, user: &CurrentUser) -> Result<bool> {
+    let domain = readable_domain_by_id(&state.db, domain_id, Some(user)).await?;
+    Ok(domain.access(Some(user)).can_moderate())
+}
+
+/// Features a post (`post=`) or an entry (`entry=`). The domain is the one the object belongs
+/// to, and the member must facilitate it.
+async fn feature(
+    State(state): State<AppState>,
+    member: Member,
+    Form(form): Form<FeatureForm>,
+) -> Result<Response> {
+    let reason = form.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::BadRequest(
+            "Say why you feature it, in at most 500 characters.".into(),
+        ));
+    }
+    let (domain_id, post_id, entry_id) = if !form.post.is_empty() {
+        let post_id = parse_id(&form.post)?;
+        let thread = forum::thread_of_post(&state.db, post_id, Some(&member.user))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        (thread.domain_id, Some(post_id), None)
+    } else {
+        let entry = crate::educate::queries::entry(&state.db, parse_id(&form.entry)?)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        (entry.domain_id, None, Some(entry.id))
+    };
+    if !facilitates(&state, domain_id, &member.user).await? {
+        return Err(AppError::Forbidden(
+            "Only this domain's facilitators can feature in its spotlight.",
+        ));
+    }
+    queries::feature(
+        &state.db,
+        domain_id,
+        post_id,
+        entry_id,
+        reason,
+        member.user.id,
+    )
+    .await?;
+    let slug = readable_domain_by_id(&state.db, domain_id, Some(&member.user))
+        .await?
+        .slug;
+    let message = "Featured in the domain's spotlight.";
+    flash(&member.session, FlashKind::Success, message).await?;
+    Ok(Redirect::to(&format!("/d/{slug}")).into_response())
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<SpotlightId>,
+) -> Result<Response> {
+    let (domain_id, slug) = queries::spotlight_domain(&state.db, id.0)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !facilitates(&state, domain_id, &member.user).await? {
+        return Err(AppError::Forbidden(
+            "Only this domain's facilitators can change its spotlight.",
+        ));
+    }
+    queries::unfeature(&state.db, id.0).await?;
+    Ok(Redirect::to(&format!("/d/{slug}")).into_response())
 }

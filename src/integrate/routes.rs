@@ -66,7 +66,7 @@ async fn thread_target(state: &AppState, id: ThreadId, user: &CurrentUser) -> Re
 }
 
 /// The member's access to a domain by id: 404 if they cannot read it.
-pub async fn domain_access(state: &AppState, domain_id: i64, user: &CurrentUser) -> Result<Access> {
+async fn domain_access(state: &AppState, domain_id: i64, user: &CurrentUser) -> Result<Access> {
     let domain = readable_domain_by_id(&state.db, domain_id, Some(user)).await?;
     Ok(domain.access(Some(user)))
 }

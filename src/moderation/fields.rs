@@ -1,5 +1,6 @@
 //! Moderation's form fields, parsed at the edge: a reason for hiding, a ban's length.
 
+use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::error::{AppError, Result};
@@ -39,6 +40,14 @@ pub fn optional_reason(raw: &str) -> Result<&str> {
         ));
     }
     Ok(reason)
+}
+
+/// The moderation box of a thread or a post: an action, and a reason where one is asked for.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ModerateForm {
+    pub action: String,
+    pub reason: String,
 }
 
 /// What a facilitator does to a thread or a post from its moderation box.
@@ -105,6 +114,34 @@ mod tests {
         assert!(ban_end("0").is_err() && ban_end("3651").is_err() && ban_end("x").is_err());
         assert!(ban_end(" 7 ").is_ok());
         assert_eq!(ban_end("forever").unwrap().year(), 9999);
+    }
+}
+
+/// What a facilitator does to a member of their domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemberAction {
+    Remove,
+    Ban,
+    Unban,
+}
+
+impl MemberAction {
+    /// From the URL: `remove`, `ban` or `unban`.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "remove" => Some(Self::Remove),
+            "ban" => Some(Self::Ban),
+            "unban" => Some(Self::Unban),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Remove => "remove",
+            Self::Ban => "ban",
+            Self::Unban => "unban",
+        }
     }
 }
 

@@ -72,7 +72,7 @@ async fn domain(
         });
     let repertoire = educate::queries::sidebar(&state.db, domain.id).await?;
     let reports = integrate::queries::recent_in_domain(&state.db, domain.id, 5).await?;
-    let spotlight = encourage::spotlight::featured(&state.db, domain.id).await?;
+    let spotlight = encourage::queries::featured(&state.db, domain.id).await?;
     let introductions =
         cultivate::queries::introductions_status(&state.db, domain.id, viewer.map(|u| u.id))
             .await?;

@@ -5,7 +5,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::queries::PageMarks;
-use crate::encourage::spotlight::Featured;
+use crate::encourage::queries::Featured;
 use crate::forum::access::Access;
 use crate::forum::queries::{Domain, Thread, ThreadSummary};
 use crate::forum::views::{ComposeForm, PostView};
@@ -85,7 +85,7 @@ impl ThreadPage {
     }
 
     pub fn reaction_kinds(&self) -> [(&'static str, &'static str); 3] {
-        crate::encourage::reactions::KINDS
+        crate::encourage::fields::KINDS
     }
 
     /// Encourage's rule for reactions.

@@ -14,7 +14,7 @@ use super::views::{AdminDomainPage, DashboardPage, DomainForm, NewDomainPage};
 use crate::auth::Admin;
 use crate::error::{AppError, Result};
 use crate::forum::fields::{domain_name, Visibility};
-use crate::moderation::log::queries::record_in_domain;
+use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::web::path::SlugPath;
 use crate::web::Path;
 use crate::web::{flash, FieldErrors, FlashKind, PageContext};
@@ -100,7 +100,7 @@ async fn new_domain(
         &mut *tx,
         admin.user.id,
         domain_id,
-        "create domain",
+        Action::CreateDomain,
         target,
         "",
     )
@@ -173,7 +173,7 @@ async fn appoint(
         &mut *tx,
         admin.user.id,
         domain.id,
-        "appoint facilitator",
+        Action::AppointFacilitator,
         target,
         "",
     )
@@ -199,7 +199,7 @@ async fn dismiss(
         &mut *tx,
         admin.user.id,
         domain.id,
-        "remove facilitator",
+        Action::RemoveFacilitator,
         target,
         "",
     )
@@ -237,7 +237,7 @@ async fn edit_domain(
         &mut *tx,
         admin.user.id,
         domain.id,
-        "edit domain",
+        Action::EditDomain,
         target,
         &reason,
     )
@@ -261,7 +261,7 @@ async fn archive_domain(
         &mut *tx,
         admin.user.id,
         domain.id,
-        "archive domain",
+        Action::ArchiveDomain,
         target,
         "",
     )

@@ -559,7 +559,7 @@ async fn write(
                   WHERE NOT EXISTS (SELECT 1 FROM repertoire_entries WHERE domain_id = $1 AND title = $3)",
             )
             .bind(domain_id)
-            .bind(entry.kind.get_ref())
+            .bind(entry_fields::kind(entry.kind.get_ref()).map_or("story", |k| k.as_str()))
             .bind(entry.title.get_ref().trim())
             .bind(entry.summary.trim())
             .bind(body)

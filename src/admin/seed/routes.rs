@@ -11,7 +11,7 @@ use super::loader::{self, SeedFailure};
 use super::views::SeedPage;
 use crate::auth::Admin;
 use crate::error::Result;
-use crate::moderation::log::queries::record_site;
+use crate::moderation::log::queries::{record_site, Action};
 use crate::web::PageContext;
 use crate::AppState;
 
@@ -105,7 +105,7 @@ async fn upload(
             record_site(
                 &state.db,
                 admin.user.id,
-                "seed community",
+                Action::SeedCommunity,
                 ("file", None),
                 &reason,
             )

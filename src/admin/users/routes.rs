@@ -12,7 +12,7 @@ use super::views::{UserPage, UsersPage};
 use crate::auth::Admin;
 use crate::error::{AppError, Result};
 use crate::moderation::fields::ban_end;
-use crate::moderation::log::queries::record_site;
+use crate::moderation::log::queries::{record_site, Action};
 use crate::web::{flash, FlashKind};
 use crate::AppState;
 
@@ -95,7 +95,7 @@ async fn suspend(
     record_site(
         &mut *tx,
         admin.user.id,
-        "suspend account",
+        Action::SuspendAccount,
         target,
         form.reason.trim(),
     )
@@ -115,7 +115,7 @@ async fn unsuspend(
     let mut tx = state.db.begin().await?;
     queries::set_suspension(&mut tx, account.id, None).await?;
     let target = ("user", Some(account.id));
-    record_site(&mut *tx, admin.user.id, "lift suspension", target, "").await?;
+    record_site(&mut *tx, admin.user.id, Action::LiftSuspension, target, "").await?;
     tx.commit().await?;
     let message = format!("{}'s suspension is lifted.", account.username);
     flash(&admin.session, FlashKind::Notice, message).await?;
@@ -135,7 +135,14 @@ async fn reset_link(
     let hash = crate::auth::reset::hash_token(&token);
     queries::add_reset_link(&mut tx, &hash, account.id, admin.user.id).await?;
     let target = ("user", Some(account.id));
-    record_site(&mut *tx, admin.user.id, "password reset link", target, "").await?;
+    record_site(
+        &mut *tx,
+        admin.user.id,
+        Action::PasswordResetLink,
+        target,
+        "",
+    )
+    .await?;
     tx.commit().await?;
     let link = format!("{}/reset/{token}", state.config.base_url);
     Ok(UserPage {

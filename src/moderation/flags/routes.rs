@@ -14,7 +14,7 @@ use crate::error::{AppError, Result};
 use crate::forum::lookup::{moderated_domain, readable_thread_of_post};
 use crate::forum::queries as forum;
 use crate::moderation::fields::{FlagReason, Verdict};
-use crate::moderation::log::queries::record_in_domain;
+use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::moderation::lookup::moderated_post;
 use crate::moderation::posts::queries as posts;
 use crate::web::path::{PostId, SlugPath};
@@ -109,12 +109,12 @@ async fn review(
         message,
     )
     .await?;
-    let what = format!("{} with flags", verdict.as_str());
+    let what = Action::Flags(verdict);
     record_in_domain(
         &mut *tx,
         member.user.id,
         thread.domain_id,
-        &what,
+        what,
         ("post", post.id),
         "",
     )

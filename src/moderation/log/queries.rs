@@ -4,10 +4,57 @@
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
+use crate::moderation::fields::{MemberAction, ModerationAction, Verdict};
+
+/// Every act the audit log records. The log stores `label()`, so filters and old entries keep
+/// reading the same words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Thread(ModerationAction),
+    Post(ModerationAction),
+    MoveThread,
+    EditThreadTitle,
+    Flags(Verdict),
+    Member(MemberAction),
+    EditCharter,
+    CreateDomain,
+    EditDomain,
+    ArchiveDomain,
+    AppointFacilitator,
+    RemoveFacilitator,
+    SuspendAccount,
+    LiftSuspension,
+    PasswordResetLink,
+    SeedCommunity,
+}
+
+impl Action {
+    pub fn label(self) -> String {
+        match self {
+            Action::Thread(act) => format!("{} thread", act.as_str()),
+            Action::Post(act) => format!("{} post", act.as_str()),
+            Action::MoveThread => "move thread".into(),
+            Action::EditThreadTitle => "edit thread title".into(),
+            Action::Flags(verdict) => format!("{} with flags", verdict.as_str()),
+            Action::Member(act) => format!("{} member", act.as_str()),
+            Action::EditCharter => "edit charter".into(),
+            Action::CreateDomain => "create domain".into(),
+            Action::EditDomain => "edit domain".into(),
+            Action::ArchiveDomain => "archive domain".into(),
+            Action::AppointFacilitator => "appoint facilitator".into(),
+            Action::RemoveFacilitator => "remove facilitator".into(),
+            Action::SuspendAccount => "suspend account".into(),
+            Action::LiftSuspension => "lift suspension".into(),
+            Action::PasswordResetLink => "password reset link".into(),
+            Action::SeedCommunity => "seed community".into(),
+        }
+    }
+}
+
 pub struct Act<'a> {
     pub actor_id: i64,
     pub domain_id: Option<i64>,
-    pub action: &'a str,
+    pub action: Action,
     pub target_type: &'a str,
     pub target_id: Option<i64>,
     pub reason: &'a str,
@@ -20,7 +67,7 @@ pub async fn record<'e>(db: impl sqlx::PgExecutor<'e>, act: Act<'_>) -> sqlx::Re
     )
     .bind(act.actor_id)
     .bind(act.domain_id)
-    .bind(act.action)
+    .bind(act.action.label())
     .bind(act.target_type)
     .bind(act.target_id)
     .bind(act.reason)
@@ -93,7 +140,7 @@ pub async fn record_in_domain<'e>(
     db: impl sqlx::PgExecutor<'e>,
     actor_id: i64,
     domain_id: i64,
-    action: &str,
+    action: Action,
     target: (&str, i64),
     reason: &str,
 ) -> sqlx::Result<()> {
@@ -115,7 +162,7 @@ pub async fn record_in_domain<'e>(
 pub async fn record_site<'e>(
     db: impl sqlx::PgExecutor<'e>,
     actor_id: i64,
-    action: &str,
+    action: Action,
     target: (&str, Option<i64>),
     reason: &str,
 ) -> sqlx::Result<()> {

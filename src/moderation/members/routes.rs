@@ -12,8 +12,8 @@ use super::views::MembersPage;
 use crate::auth::Member;
 use crate::error::{AppError, Result};
 use crate::forum::lookup::moderated_domain;
-use crate::moderation::fields::{ban_end, optional_reason};
-use crate::moderation::log::queries::record_in_domain;
+use crate::moderation::fields::{ban_end, optional_reason, MemberAction};
+use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::web::path::SlugPath;
 use crate::web::Path;
 use crate::web::{flash, FlashKind};
@@ -70,30 +70,30 @@ async fn act(
             "Facilitators cannot remove or ban each other; ask an admin.",
         ));
     }
+    let action = MemberAction::parse(&action).ok_or(AppError::NotFound)?;
     let reason = optional_reason(&form.reason)?;
     let mut tx = state.db.begin().await?;
-    let message = match action.as_str() {
-        "remove" => {
+    let message = match action {
+        MemberAction::Remove => {
             queries::remove(&mut tx, domain.id, user_id).await?;
             format!("{username} was removed from {}.", domain.name)
         }
-        "ban" => {
+        MemberAction::Ban => {
             let until = ban_end(&form.days)?;
             queries::set_ban(&mut tx, domain.id, user_id, Some(until), reason).await?;
             format!("{username} is banned from posting in {}.", domain.name)
         }
-        "unban" => {
+        MemberAction::Unban => {
             queries::set_ban(&mut tx, domain.id, user_id, None, "").await?;
             format!("{username}'s ban is lifted.")
         }
-        _ => return Err(AppError::NotFound),
     };
-    let what = format!("{action} member");
+    let what = Action::Member(action);
     record_in_domain(
         &mut *tx,
         member.user.id,
         domain.id,
-        &what,
+        what,
         ("user", user_id),
         reason,
     )

@@ -8,10 +8,9 @@ use axum::{Form, Router};
 use super::queries;
 use crate::auth::Member;
 use crate::error::{AppError, Result};
-use crate::moderation::fields::{reason_for_hiding, ModerationAction};
-use crate::moderation::log::queries::record_in_domain;
+use crate::moderation::fields::{reason_for_hiding, ModerateForm, ModerationAction};
+use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::moderation::lookup::moderated_post;
-use crate::moderation::threads::routes::ModerateForm;
 use crate::web::path::PostId;
 use crate::web::Path;
 use crate::web::{flash, FlashKind};
@@ -40,12 +39,12 @@ async fn moderate(
         queries::restore(&mut tx, post.id).await?;
         String::new()
     };
-    let what = format!("{} post", action.as_str());
+    let what = Action::Post(action);
     record_in_domain(
         &mut *tx,
         member.user.id,
         thread.domain_id,
-        &what,
+        what,
         ("post", post.id),
         &reason,
     )

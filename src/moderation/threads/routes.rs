@@ -12,8 +12,8 @@ use crate::auth::Member;
 use crate::error::{AppError, Result};
 use crate::forum::fields::Title;
 use crate::forum::queries as forum;
-use crate::moderation::fields::{reason_for_hiding, ModerationAction};
-use crate::moderation::log::queries::record_in_domain;
+use crate::moderation::fields::{reason_for_hiding, ModerateForm, ModerationAction};
+use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::moderation::lookup::moderated_thread;
 use crate::web::path::ThreadId;
 use crate::web::Path;
@@ -25,13 +25,6 @@ pub fn router() -> Router<AppState> {
         .route("/t/{id}/moderate", post(moderate))
         .route("/t/{id}/move", post(move_thread))
         .route("/t/{id}/title", post(retitle))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ModerateForm {
-    pub action: String,
-    pub reason: String,
 }
 
 /// pin, unpin, lock, unlock, hide (with a reason), restore.
@@ -52,12 +45,12 @@ async fn moderate(
     };
     let mut tx = state.db.begin().await?;
     queries::apply(&mut tx, thread.id, action, &reason).await?;
-    let what = format!("{} thread", action.as_str());
+    let what = Action::Thread(action);
     record_in_domain(
         &mut *tx,
         member.user.id,
         thread.domain_id,
-        &what,
+        what,
         ("thread", thread.id),
         &reason,
     )
@@ -101,7 +94,7 @@ async fn move_thread(
             &mut *tx,
             member.user.id,
             domain_id,
-            "move thread",
+            Action::MoveThread,
             ("thread", thread.id),
             &reason,
         )
@@ -134,7 +127,7 @@ async fn retitle(
         &mut *tx,
         member.user.id,
         thread.domain_id,
-        "edit thread title",
+        Action::EditThreadTitle,
         ("thread", thread.id),
         &was,
     )

@@ -1,0 +1,256 @@
+//! Encourage's SQL: profiles with contributions counted over what the viewer may read,
+//! reactions, and the domain spotlight.
+
+use sqlx::PgPool;
+use time::OffsetDateTime;
+
+use super::fields::ReactionKind;
+
+#[derive(sqlx::FromRow)]
+pub struct Profile {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub bio_md: String,
+    pub bio_html: String,
+    pub expertise: Vec<String>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct Contribution {
+    pub post_id: i64,
+    pub thread_title: String,
+    pub domain_name: String,
+    pub is_opening: bool,
+    pub created_at: OffsetDateTime,
+}
+
+/// A member's contribution at a glance, counted over what the viewer can read.
+#[derive(sqlx::FromRow, Default)]
+pub struct Tally {
+    pub threads: i64,
+    pub replies: i64,
+    pub accepted_answers: i64,
+    pub entries_curated: i64,
+    pub reactions_received: i64,
+    pub practice_reports: i64,
+}
+
+pub async fn profile(db: &PgPool, username: &str) -> sqlx::Result<Option<Profile>> {
+    sqlx::query_as(
+        "SELECT id, username, display_name, bio_md, bio_html, expertise, created_at
+           FROM users WHERE lower(username) = lower($1)",
+    )
+    .bind(username)
+    .fetch_optional(db)
+    .await
+}
+
+/// The domains a member belongs to that the viewer may read: (slug, name, role).
+pub async fn domains_of(
+    db: &PgPool,
+    user_id: i64,
+    viewer: Option<i64>,
+) -> sqlx::Result<Vec<(String, String, String)>> {
+    sqlx::query_as(
+        "SELECT d.slug, d.name, m.role FROM memberships m
+           JOIN readable_domains($2) d ON d.id = m.domain_id
+          WHERE m.user_id = $1
+          ORDER BY d.name",
+    )
+    .bind(user_id)
+    .bind(viewer)
+    .fetch_all(db)
+    .await
+}
+
+/// A member's 20 latest posts the viewer may read.
+pub async fn contributions(
+    db: &PgPool,
+    user_id: i64,
+    viewer: Option<i64>,
+) -> sqlx::Result<Vec<Contribution>> {
+    sqlx::query_as(
+        "SELECT p.id AS post_id, t.title AS thread_title, d.name AS domain_name,
+                NOT EXISTS (SELECT 1 FROM posts e WHERE e.thread_id = t.id AND e.id < p.id) AS is_opening,
+                p.created_at
+           FROM listed_posts($2) p
+           JOIN threads t ON t.id = p.thread_id
+           JOIN domains d ON d.id = t.domain_id
+          WHERE p.author_id = $1
+          ORDER BY p.created_at DESC, p.id DESC
+          LIMIT 20",
+    )
+    .bind(user_id)
+    .bind(viewer)
+    .fetch_all(db)
+    .await
+}
+
+/// A member's contribution at a glance, counted over what the viewer may read.
+pub async fn tally(db: &PgPool, user_id: i64, viewer: Option<i64>) -> sqlx::Result<Tally> {
+    sqlx::query_as(
+        "WITH readable AS (SELECT id FROM readable_domains($2)),
+         own_posts AS (
+             SELECT p.id, p.thread_id, p.helpful_count + p.thanks_count + p.insightful_count AS reactions,
+                    NOT EXISTS (SELECT 1 FROM posts e WHERE e.thread_id = p.thread_id AND e.id < p.id) AS opening
+               FROM listed_posts($2) p
+              WHERE p.author_id = $1
+         )
+         SELECT (SELECT count(*) FROM own_posts WHERE opening) AS threads,
+                (SELECT count(*) FROM own_posts WHERE NOT opening) AS replies,
+                (SELECT count(*) FROM own_posts o JOIN threads t ON t.accepted_post_id = o.id) AS accepted_answers,
+                (SELECT count(*) FROM repertoire_entries e WHERE e.curated_by = $1 AND e.domain_id IN (SELECT id FROM readable)) AS entries_curated,
+                (SELECT coalesce(sum(reactions), 0)::bigint FROM own_posts) AS reactions_received,
+                (SELECT count(*) FROM practice_reports r
+                   LEFT JOIN repertoire_entries e ON e.id = r.entry_id LEFT JOIN threads t ON t.id = r.thread_id
+                  WHERE r.author_id = $1 AND coalesce(e.domain_id, t.domain_id) IN (SELECT id FROM readable)) AS practice_reports",
+    )
+    .bind(user_id)
+    .bind(viewer)
+    .fetch_one(db)
+    .await
+}
+
+/// (display name, bio as written, expertise) for the profile form.
+pub async fn profile_form(
+    db: &PgPool,
+    user_id: i64,
+) -> sqlx::Result<(String, String, Vec<String>)> {
+    sqlx::query_as("SELECT display_name, bio_md, expertise FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(db)
+        .await
+}
+
+pub async fn save_profile(
+    db: &PgPool,
+    user_id: i64,
+    display: &str,
+    bio: &str,
+    tags: &[String],
+) -> sqlx::Result<()> {
+    let (bio_html, _) = crate::forum::queries::render_with_mentions(db, bio).await?;
+    sqlx::query("UPDATE users SET display_name = $2, bio_md = $3, bio_html = $4, expertise = $5 WHERE id = $1")
+        .bind(user_id)
+        .bind(display)
+        .bind(bio)
+        .bind(bio_html)
+        .bind(tags)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Adds the reaction, or takes it back if it was there; returns whether it is there now and
+/// the post's count of that kind.
+pub async fn toggle_reaction(
+    db: &PgPool,
+    post_id: i64,
+    user_id: i64,
+    kind: ReactionKind,
+) -> sqlx::Result<(bool, i32)> {
+    let removed =
+        sqlx::query("DELETE FROM reactions WHERE post_id = $1 AND user_id = $2 AND kind = $3")
+            .bind(post_id)
+            .bind(user_id)
+            .bind(kind.as_str())
+            .execute(db)
+            .await?;
+    let active = removed.rows_affected() == 0;
+    if active {
+        sqlx::query(
+            "INSERT INTO reactions (post_id, user_id, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(post_id)
+        .bind(user_id)
+        .bind(kind.as_str())
+        .execute(db)
+        .await?;
+    }
+    // The column name comes from the enum, never from the request.
+    let count = sqlx::query_scalar(&format!(
+        "SELECT {}_count FROM posts WHERE id = $1",
+        kind.as_str()
+    ))
+    .bind(post_id)
+    .fetch_one(db)
+    .await?;
+    Ok((active, count))
+}
+
+#[derive(sqlx::FromRow)]
+pub struct Featured {
+    pub id: i64,
+    pub post_id: Option<i64>,
+    pub entry_id: Option<i64>,
+    pub title: String,
+    pub reason: String,
+}
+
+impl Featured {
+    pub fn href(&self) -> String {
+        match (self.post_id, self.entry_id) {
+            (Some(post), _) => format!("/p/{post}"),
+            (None, Some(entry)) => format!("/r/{entry}"),
+            _ => "/".into(),
+        }
+    }
+}
+
+/// A domain's five newest featured contributions that are still visible.
+pub async fn featured(db: &PgPool, domain_id: i64) -> sqlx::Result<Vec<Featured>> {
+    sqlx::query_as(
+        "SELECT s.id, s.post_id, s.entry_id, coalesce(e.title, t.title) AS title, s.reason
+           FROM spotlights s
+           LEFT JOIN repertoire_entries e ON e.id = s.entry_id
+           LEFT JOIN posts p ON p.id = s.post_id
+           LEFT JOIN threads t ON t.id = p.thread_id
+          WHERE s.domain_id = $1 AND (p.id IS NULL OR (p.deleted_at IS NULL AND NOT p.hidden AND NOT t.hidden))
+          ORDER BY s.created_at DESC LIMIT 5",
+    )
+    .bind(domain_id)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn feature(
+    db: &PgPool,
+    domain_id: i64,
+    post_id: Option<i64>,
+    entry_id: Option<i64>,
+    reason: &str,
+    featured_by: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO spotlights (domain_id, post_id, entry_id, reason, featured_by) VALUES ($1, $2, $3, $4, $5)")
+        .bind(domain_id)
+        .bind(post_id)
+        .bind(entry_id)
+        .bind(reason)
+        .bind(featured_by)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// The domain (id, slug) a spotlight item belongs to.
+pub async fn spotlight_domain(
+    db: &PgPool,
+    spotlight_id: i64,
+) -> sqlx::Result<Option<(i64, String)>> {
+    sqlx::query_as(
+        "SELECT d.id, d.slug FROM spotlights s JOIN domains d ON d.id = s.domain_id WHERE s.id = $1",
+    )
+    .bind(spotlight_id)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn unfeature(db: &PgPool, spotlight_id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM spotlights WHERE id = $1")
+        .bind(spotlight_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}

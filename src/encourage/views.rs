@@ -1,0 +1,34 @@
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+use super::queries::{Contribution, Profile, Tally};
+use crate::integrate::queries::Report;
+use crate::web::{FieldErrors, PageContext};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "encourage/profile.html")]
+pub struct ProfilePage {
+    pub page: PageContext,
+    pub profile: Profile,
+    pub domains: Vec<(String, String, String)>,
+    pub contributions: Vec<Contribution>,
+    pub tally: Tally,
+    pub reports: Vec<Report>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ProfileForm {
+    pub display_name: String,
+    pub bio: String,
+    pub expertise: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "encourage/edit_profile.html")]
+pub struct EditProfilePage {
+    pub page: PageContext,
+    pub form: ProfileForm,
+    pub errors: FieldErrors,
+}
