@@ -4,7 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -13,7 +13,7 @@ use super::fields::NewPassword;
 use super::session::ensure_csrf;
 use super::Visitor;
 use crate::error::{AppError, Result};
-use crate::web::{flash, FlashKind, PageContext};
+use crate::web::{flash_and_redirect, FlashKind, PageContext};
 use crate::AppState;
 
 pub fn hash_token(token: &str) -> String {
@@ -84,11 +84,11 @@ pub async fn reset(
     if !super::queries::use_reset(&state.db, &hash_token(&token), user_id, &hash).await? {
         return Err(AppError::NotFound);
     }
-    flash(
+    flash_and_redirect(
         &visitor.session,
         FlashKind::Success,
         "Your new password is set. Log in with it.",
+        "/login",
     )
-    .await?;
-    Ok(Redirect::to("/login").into_response())
+    .await
 }

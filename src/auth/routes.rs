@@ -13,7 +13,7 @@ use super::session::{ensure_csrf, log_in, log_out};
 use super::views::{LoginForm, LoginPage, RegisterForm, RegisterPage};
 use super::Visitor;
 use crate::error::{AppError, Result};
-use crate::web::{flash, safe_next, FieldErrors, FlashKind};
+use crate::web::{flash, flash_and_redirect, safe_next, FieldErrors, FlashKind};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -90,8 +90,13 @@ async fn login(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     log_in(&visitor.session, user.id).await?;
-    flash(&visitor.session, FlashKind::Success, "You are logged in.").await?;
-    Ok(Redirect::to(&safe_next(Some(&form.next))).into_response())
+    flash_and_redirect(
+        &visitor.session,
+        FlashKind::Success,
+        "You are logged in.",
+        &safe_next(Some(&form.next)),
+    )
+    .await
 }
 
 fn suspension_notice(until: time::OffsetDateTime) -> String {

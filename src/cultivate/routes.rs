@@ -21,7 +21,7 @@ use crate::forum::queries::Domain;
 use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::web::path::{EventId, SlugPath};
 use crate::web::Path;
-use crate::web::{flash, CurrentUser, FieldErrors, FlashKind};
+use crate::web::{flash_and_redirect, CurrentUser, FieldErrors, FlashKind};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -85,13 +85,13 @@ async fn save_charter(
     )
     .await?;
     tx.commit().await?;
-    flash(
+    flash_and_redirect(
         &member.session,
         FlashKind::Success,
         "The charter is updated.",
+        &format!("/d/{}", domain.slug),
     )
-    .await?;
-    Ok(Redirect::to(&format!("/d/{}", domain.slug)).into_response())
+    .await
 }
 
 async fn list_events(
@@ -237,8 +237,13 @@ async fn rsvp(
             "This event is over; it takes no more answers.",
         ));
     }
-    flash(&member.session, FlashKind::Success, "Your answer is saved.").await?;
-    Ok(Redirect::to(&format!("/e/{}", event.id)).into_response())
+    flash_and_redirect(
+        &member.session,
+        FlashKind::Success,
+        "Your answer is saved.",
+        &format!("/e/{}", event.id),
+    )
+    .await
 }
 
 async fn event_ics(

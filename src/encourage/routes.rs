@@ -20,7 +20,7 @@ use crate::forum::lookup::{readable_domain_by_id, readable_thread_of_post};
 use crate::forum::queries as forum;
 use crate::web::path::{PostId, SpotlightId};
 use crate::web::Path;
-use crate::web::{flash, CurrentUser, FieldErrors, FlashKind};
+use crate::web::{flash_and_redirect, CurrentUser, FieldErrors, FlashKind};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -99,13 +99,13 @@ async fn edit(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     queries::save_profile(&state.db, member.user.id, &display, &form.bio, &tags).await?;
-    flash(
+    flash_and_redirect(
         &member.session,
         FlashKind::Success,
         "Your profile is saved.",
+        &format!("/u/{}", member.user.username),
     )
-    .await?;
-    Ok(Redirect::to(&format!("/u/{}", member.user.username)).into_response())
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -205,8 +205,13 @@ async fn feature(
         .await?
         .slug;
     let message = "Featured in the domain's spotlight.";
-    flash(&member.session, FlashKind::Success, message).await?;
-    Ok(Redirect::to(&format!("/d/{slug}")).into_response())
+    flash_and_redirect(
+        &member.session,
+        FlashKind::Success,
+        message,
+        &format!("/d/{slug}"),
+    )
+    .await
 }
 
 async fn remove(

@@ -16,7 +16,7 @@ use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::web::path::{PostId, SlugPath};
 use crate::web::Path;
-use crate::web::{flash, CurrentUser, FieldErrors, FlashKind};
+use crate::web::{flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -215,13 +215,13 @@ async fn delete(
 ) -> Result<Response> {
     let (post, _) = own_post(&state, id, &member.user).await?;
     queries::delete_post(&state.db, post.id).await?;
-    flash(
+    flash_and_redirect(
         &member.session,
         FlashKind::Notice,
         "Your post was deleted. Replies to it keep their place.",
+        &format!("/p/{}", post.id),
     )
-    .await?;
-    Ok(Redirect::to(&format!("/p/{}", post.id)).into_response())
+    .await
 }
 
 async fn revisions(

@@ -17,7 +17,7 @@ use crate::forum::access::Access;
 use crate::forum::lookup::{readable_domain_by_id, readable_thread};
 use crate::web::path::{EntryId, ReportId, ThreadId};
 use crate::web::Path;
-use crate::web::{flash, CurrentUser, FieldErrors, FlashKind, PageContext};
+use crate::web::{flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, PageContext};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -192,13 +192,13 @@ async fn file_report(
         content(&form, outcome),
     )
     .await?;
-    flash(
+    flash_and_redirect(
         &member.session,
         FlashKind::Success,
         "Thank you for reporting back. Others will learn from it.",
+        &format!("{}#report-{id}", target.href),
     )
-    .await?;
-    Ok(Redirect::to(&format!("{}#report-{id}", target.href)).into_response())
+    .await
 }
 
 /// A report its author may edit, with the target it is about.
@@ -355,13 +355,13 @@ async fn commit(
     };
     match problem {
         None => {
-            flash(
+            flash_and_redirect(
                 &member.session,
                 FlashKind::Success,
                 "Committed. We will remind you to report back when the day comes.",
+                &format!("/r/{entry_id}"),
             )
-            .await?;
-            Ok(Redirect::to(&format!("/r/{entry_id}")).into_response())
+            .await
         }
         Some(message) => Err(AppError::BadRequest(message.into())),
     }

@@ -18,7 +18,7 @@ use crate::forum::views::{ComposeForm, ComposerPage, PostView, SuggestedMember};
 use crate::support::queries::suggest_experts;
 use crate::web::path::{SlugPath, ThreadId};
 use crate::web::Path;
-use crate::web::{CurrentUser, FieldErrors};
+use crate::web::{Before, CurrentUser, FieldErrors};
 use crate::{cultivate, educate, encourage, integrate, support, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -30,17 +30,11 @@ pub fn router() -> Router<AppState> {
         .route("/t/{id}/reply", get(reply_form).post(reply))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct DomainQuery {
-    before: Option<String>,
-}
-
 async fn domain(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(slug): Path<SlugPath>,
-    Query(query): Query<DomainQuery>,
+    Query(query): Query<Before>,
 ) -> Result<DomainPage> {
     let viewer = visitor.page.user.as_ref();
     let domain = lookup::readable_domain(&state.db, &slug, viewer).await?;

@@ -17,7 +17,7 @@ use crate::forum::lookup::{readable_domain, readable_thread, readable_thread_of_
 use crate::forum::queries as forum;
 use crate::web::path::{NotificationId, PostId, SlugPath, ThreadId};
 use crate::web::Path;
-use crate::web::{flash, url_encode, FlashKind};
+use crate::web::{flash, flash_and_redirect, url_encode, Before, FlashKind};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -58,13 +58,13 @@ async fn accept(
     let first = forum::first_post_id(&state.db, thread.id).await?;
     policy::may_be_accepted(&thread, &post, first == Some(post.id))?;
     queries::accept(&state.db, thread.id, post_id, member.user.id).await?;
-    flash(
+    flash_and_redirect(
         &member.session,
         FlashKind::Success,
         "Marked as the accepted answer. This question is solved.",
+        &format!("/p/{post_id}"),
     )
-    .await?;
-    Ok(Redirect::to(&format!("/p/{post_id}")).into_response())
+    .await
 }
 
 async fn unaccept(
@@ -106,8 +106,13 @@ async fn follow(
     } else {
         "You no longer follow this thread."
     };
-    flash(&member.session, FlashKind::Notice, message).await?;
-    Ok(Redirect::to(&format!("/t/{}", thread.id)).into_response())
+    flash_and_redirect(
+        &member.session,
+        FlashKind::Notice,
+        message,
+        &format!("/t/{}", thread.id),
+    )
+    .await
 }
 
 async fn bookmark(
@@ -123,8 +128,13 @@ async fn bookmark(
     } else {
         "Bookmark removed."
     };
-    flash(&member.session, FlashKind::Notice, message).await?;
-    Ok(Redirect::to(&format!("/p/{post_id}")).into_response())
+    flash_and_redirect(
+        &member.session,
+        FlashKind::Notice,
+        message,
+        &format!("/p/{post_id}"),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -169,16 +179,10 @@ async fn unanswered(
     })
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct BeforeQuery {
-    before: Option<String>,
-}
-
 async fn notifications(
     State(state): State<AppState>,
     member: Member,
-    Query(query): Query<BeforeQuery>,
+    Query(query): Query<Before>,
 ) -> Result<NotificationsPage> {
     let before = query.before.as_deref().map(parse_id).transpose()?;
     let notifications = queries::notifications(&state.db, member.user.id, before).await?;

@@ -33,6 +33,25 @@ pub async fn flash(session: &Session, kind: FlashKind, message: impl Into<String
     Ok(())
 }
 
+/// The end of most form handlers (POST/redirect/GET): a message for the next page, then a 303
+/// to it.
+pub async fn flash_and_redirect(
+    session: &Session,
+    kind: FlashKind,
+    message: impl Into<String>,
+    to: &str,
+) -> Result<Response> {
+    flash(session, kind, message).await?;
+    Ok(axum::response::Redirect::to(to).into_response())
+}
+
+/// `?before=…`: where a keyset-paged list continues.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Before {
+    pub before: Option<String>,
+}
+
 /// Takes the queued messages. Reads first, so a session with none is not rewritten.
 pub async fn take_flash(session: &Session) -> Result<Vec<Flash>> {
     match session.get::<Vec<Flash>>(FLASH_KEY).await? {

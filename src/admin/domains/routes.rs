@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -17,7 +17,7 @@ use crate::forum::fields::{domain_name, Visibility};
 use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::web::path::SlugPath;
 use crate::web::Path;
-use crate::web::{flash, FieldErrors, FlashKind, PageContext};
+use crate::web::{flash_and_redirect, FieldErrors, FlashKind, PageContext};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -107,8 +107,13 @@ async fn new_domain(
     .await?;
     tx.commit().await?;
     let message = format!("{} is created. Now appoint its facilitators.", fields.name);
-    flash(&admin.session, FlashKind::Success, message).await?;
-    Ok(Redirect::to(&format!("/admin/domains/{}", fields.slug)).into_response())
+    flash_and_redirect(
+        &admin.session,
+        FlashKind::Success,
+        message,
+        &format!("/admin/domains/{}", fields.slug),
+    )
+    .await
 }
 
 fn new_domain_again(page: PageContext, form: DomainForm, errors: FieldErrors) -> Response {
@@ -180,8 +185,13 @@ async fn appoint(
     .await?;
     tx.commit().await?;
     let message = format!("{username} now facilitates {}.", domain.name);
-    flash(&admin.session, FlashKind::Success, message).await?;
-    Ok(Redirect::to(&format!("/admin/domains/{}", domain.slug)).into_response())
+    flash_and_redirect(
+        &admin.session,
+        FlashKind::Success,
+        message,
+        &format!("/admin/domains/{}", domain.slug),
+    )
+    .await
 }
 
 async fn dismiss(
@@ -206,8 +216,13 @@ async fn dismiss(
     .await?;
     tx.commit().await?;
     let message = format!("{username} is no longer a facilitator of {}.", domain.name);
-    flash(&admin.session, FlashKind::Notice, message).await?;
-    Ok(Redirect::to(&format!("/admin/domains/{}", domain.slug)).into_response())
+    flash_and_redirect(
+        &admin.session,
+        FlashKind::Notice,
+        message,
+        &format!("/admin/domains/{}", domain.slug),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -243,8 +258,13 @@ async fn edit_domain(
     )
     .await?;
     tx.commit().await?;
-    flash(&admin.session, FlashKind::Success, "The domain is updated.").await?;
-    Ok(Redirect::to(&format!("/admin/domains/{}", domain.slug)).into_response())
+    flash_and_redirect(
+        &admin.session,
+        FlashKind::Success,
+        "The domain is updated.",
+        &format!("/admin/domains/{}", domain.slug),
+    )
+    .await
 }
 
 /// Archiving hides a domain everywhere; its content is kept.
@@ -268,6 +288,5 @@ async fn archive_domain(
     .await?;
     tx.commit().await?;
     let message = format!("{} is archived.", domain.name);
-    flash(&admin.session, FlashKind::Notice, message).await?;
-    Ok(Redirect::to("/admin").into_response())
+    flash_and_redirect(&admin.session, FlashKind::Notice, message, "/admin").await
 }

@@ -2,7 +2,7 @@
 //! password-reset links.
 
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -13,7 +13,7 @@ use crate::auth::Admin;
 use crate::error::{AppError, Result};
 use crate::moderation::fields::ban_end;
 use crate::moderation::log::queries::{record_site, Action};
-use crate::web::{flash, FlashKind};
+use crate::web::{flash_and_redirect, FlashKind};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -102,8 +102,13 @@ async fn suspend(
     .await?;
     tx.commit().await?;
     let message = format!("{} is suspended.", account.username);
-    flash(&admin.session, FlashKind::Notice, message).await?;
-    Ok(Redirect::to(&format!("/admin/users/{}", account.username)).into_response())
+    flash_and_redirect(
+        &admin.session,
+        FlashKind::Notice,
+        message,
+        &format!("/admin/users/{}", account.username),
+    )
+    .await
 }
 
 async fn unsuspend(
@@ -118,8 +123,13 @@ async fn unsuspend(
     record_site(&mut *tx, admin.user.id, Action::LiftSuspension, target, "").await?;
     tx.commit().await?;
     let message = format!("{}'s suspension is lifted.", account.username);
-    flash(&admin.session, FlashKind::Notice, message).await?;
-    Ok(Redirect::to(&format!("/admin/users/{}", account.username)).into_response())
+    flash_and_redirect(
+        &admin.session,
+        FlashKind::Notice,
+        message,
+        &format!("/admin/users/{}", account.username),
+    )
+    .await
 }
 
 /// Makes a one-time link (valid three days) for the admin to pass on. It is shown once, on this

@@ -19,7 +19,7 @@ use crate::moderation::lookup::moderated_post;
 use crate::moderation::posts::queries as posts;
 use crate::web::path::{PostId, SlugPath};
 use crate::web::Path;
-use crate::web::{flash, FlashKind};
+use crate::web::{flash_and_redirect, FlashKind};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -71,8 +71,13 @@ async fn flag(
     } else {
         "You have already flagged this post; the facilitators will review it."
     };
-    flash(&member.session, FlashKind::Notice, message).await?;
-    Ok(Redirect::to(&format!("/p/{}", post.id)).into_response())
+    flash_and_redirect(
+        &member.session,
+        FlashKind::Notice,
+        message,
+        &format!("/p/{}", post.id),
+    )
+    .await
 }
 
 /// agree: the post is hidden; disagree: the flags are cleared (and an automatic hide undone).

@@ -3,7 +3,6 @@
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::Router;
-use serde::Deserialize;
 
 use super::queries::{self, LogFilter};
 use super::views::LogPage;
@@ -12,24 +11,18 @@ use crate::error::Result;
 use crate::forum::fields::parse_id;
 use crate::forum::lookup::moderated_domain;
 use crate::web::path::SlugPath;
-use crate::web::Path;
+use crate::web::{Before, Path};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/d/{slug}/log", get(domain_log))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct LogQuery {
-    before: Option<String>,
-}
-
 async fn domain_log(
     State(state): State<AppState>,
     member: Member,
     Path(slug): Path<SlugPath>,
-    Query(query): Query<LogQuery>,
+    Query(query): Query<Before>,
 ) -> Result<LogPage> {
     let domain = moderated_domain(&state.db, &slug, &member.user).await?;
     let before = query.before.as_deref().map(parse_id).transpose()?;

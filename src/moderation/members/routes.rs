@@ -2,7 +2,7 @@
 //! good, and lift bans. Facilitators cannot act on admins, each other, or themselves.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -16,7 +16,7 @@ use crate::moderation::fields::{ban_end, optional_reason, MemberAction};
 use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::web::path::SlugPath;
 use crate::web::Path;
-use crate::web::{flash, FlashKind};
+use crate::web::{flash_and_redirect, FlashKind};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -99,6 +99,11 @@ async fn act(
     )
     .await?;
     tx.commit().await?;
-    flash(&member.session, FlashKind::Notice, message).await?;
-    Ok(Redirect::to(&format!("/d/{}/members", domain.slug)).into_response())
+    flash_and_redirect(
+        &member.session,
+        FlashKind::Notice,
+        message,
+        &format!("/d/{}/members", domain.slug),
+    )
+    .await
 }

@@ -1,7 +1,7 @@
 //! A facilitator hides a single post (with a reason shown to its author) or restores it.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::post;
 use axum::{Form, Router};
 
@@ -13,7 +13,7 @@ use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::moderation::lookup::moderated_post;
 use crate::web::path::PostId;
 use crate::web::Path;
-use crate::web::{flash, FlashKind};
+use crate::web::{flash_and_redirect, FlashKind};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -51,6 +51,11 @@ async fn moderate(
     .await?;
     tx.commit().await?;
     let message = format!("Post {}.", action.past_tense());
-    flash(&member.session, FlashKind::Notice, message).await?;
-    Ok(Redirect::to(&format!("/p/{}", post.id)).into_response())
+    flash_and_redirect(
+        &member.session,
+        FlashKind::Notice,
+        message,
+        &format!("/p/{}", post.id),
+    )
+    .await
 }

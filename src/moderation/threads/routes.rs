@@ -17,7 +17,7 @@ use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::moderation::lookup::moderated_thread;
 use crate::web::path::ThreadId;
 use crate::web::Path;
-use crate::web::{flash, FlashKind};
+use crate::web::{flash_and_redirect, FlashKind};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -57,8 +57,13 @@ async fn moderate(
     .await?;
     tx.commit().await?;
     let message = format!("Thread {}.", action.past_tense());
-    flash(&member.session, FlashKind::Notice, message).await?;
-    Ok(Redirect::to(&format!("/t/{}", thread.id)).into_response())
+    flash_and_redirect(
+        &member.session,
+        FlashKind::Notice,
+        message,
+        &format!("/t/{}", thread.id),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -102,8 +107,13 @@ async fn move_thread(
     }
     tx.commit().await?;
     let message = format!("Thread moved to {}.", target.name);
-    flash(&member.session, FlashKind::Notice, message).await?;
-    Ok(Redirect::to(&format!("/t/{}", thread.id)).into_response())
+    flash_and_redirect(
+        &member.session,
+        FlashKind::Notice,
+        message,
+        &format!("/t/{}", thread.id),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
