@@ -16,10 +16,11 @@ use super::views::{
 };
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
+use crate::forum::fields::Slug;
 use crate::forum::lookup::{moderated_domain, readable_domain, readable_domain_by_id};
 use crate::forum::queries::Domain;
 use crate::moderation::log::queries::{record_in_domain, Action};
-use crate::web::path::{EventId, SlugPath};
+use crate::web::path::EventId;
 use crate::web::Path;
 use crate::web::{flash_and_redirect, CurrentUser, FieldErrors, FlashKind};
 use crate::AppState;
@@ -38,7 +39,7 @@ pub fn router() -> Router<AppState> {
 async fn charter_form(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
 ) -> Result<CharterPage> {
     let domain = moderated_domain(&state.db, &slug, &member.user).await?;
     let charter = queries::charter_md(&state.db, domain.id).await?;
@@ -57,7 +58,7 @@ async fn charter_form(
 async fn save_charter(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
     Form(form): Form<CharterForm>,
 ) -> Result<Response> {
     let domain = moderated_domain(&state.db, &slug, &member.user).await?;
@@ -97,7 +98,7 @@ async fn save_charter(
 async fn list_events(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
 ) -> Result<EventsPage> {
     let viewer = visitor.page.user.as_ref();
     let domain = readable_domain(&state.db, &slug, viewer).await?;
@@ -114,7 +115,7 @@ async fn list_events(
 async fn new_event_form(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
 ) -> Result<EventFormPage> {
     let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
     domain.access(Some(&member.user)).require_post()?;
@@ -129,7 +130,7 @@ async fn new_event_form(
 async fn new_event(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
     Form(form): Form<EventForm>,
 ) -> Result<Response> {
     let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
@@ -277,7 +278,7 @@ async fn event_ics(
 async fn health(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
 ) -> Result<HealthPage> {
     let domain = moderated_domain(&state.db, &slug, &member.user).await?;
     let health = queries::health(&state.db, domain.id, OffsetDateTime::now_utc()).await?;

@@ -12,11 +12,12 @@ use super::queries::{self, EntryCursor, NewEntry, Order, ENTRIES_PER_PAGE};
 use super::views::{EntryForm, EntryFormPage, EntryPage, EntryRevisionsPage, RepertoirePage};
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
+use crate::forum::fields::Slug;
 use crate::forum::fields::{parse_id, Body, Title, MAX_BODY_CHARS};
 use crate::forum::lookup::{readable_domain, readable_domain_by_id, readable_thread_of_post};
 use crate::forum::queries::{self as forum, Domain};
 use crate::integrate::queries as integrate;
-use crate::web::path::{EntryId, SlugPath};
+use crate::web::path::EntryId;
 use crate::web::Path;
 use crate::web::{CurrentUser, FieldErrors, PageContext};
 use crate::AppState;
@@ -46,7 +47,7 @@ struct ListQuery {
 async fn repertoire(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
     Query(query): Query<ListQuery>,
 ) -> Result<RepertoirePage> {
     let viewer = visitor.page.user.as_ref();
@@ -137,7 +138,7 @@ struct FromQuery {
 async fn new_entry_form(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
     Query(query): Query<FromQuery>,
 ) -> Result<EntryFormPage> {
     let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
@@ -231,7 +232,7 @@ fn check(form: &EntryForm, errors: &mut FieldErrors) -> Option<Checked> {
 async fn new_entry(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
     Form(form): Form<EntryForm>,
 ) -> Result<Response> {
     let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::auth::Visitor;
 use crate::error::Result;
-use crate::web::path::SlugPath;
+use crate::forum::fields::Slug;
 use crate::web::Path;
 use crate::AppState;
 
@@ -38,7 +38,7 @@ struct Feed {
 pub async fn domain_feed(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
 ) -> Result<Response> {
     let slug = slug.strip_suffix(".atom").unwrap_or(&slug).to_string();
     let viewer = visitor.page.user.as_ref();

@@ -14,7 +14,8 @@ use super::views::{
 };
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
-use crate::web::path::{PostId, SlugPath};
+use crate::forum::fields::Slug;
+use crate::web::path::PostId;
 use crate::web::Path;
 use crate::web::{flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind};
 use crate::AppState;
@@ -59,7 +60,7 @@ async fn directory(State(state): State<AppState>, visitor: Visitor) -> Result<Di
 async fn join(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
 ) -> Result<Response> {
     let domain = super::lookup::readable_domain(&state.db, &slug, Some(&member.user)).await?;
     if domain.visibility != "public" {
@@ -81,7 +82,7 @@ async fn join(
 async fn leave(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
 ) -> Result<Response> {
     let domain = super::lookup::readable_domain(&state.db, &slug, Some(&member.user)).await?;
     let message = match queries::leave(&state.db, domain.id, member.user.id).await? {

@@ -11,12 +11,13 @@ use serde::Deserialize;
 use super::views::{DomainPage, ThreadPage};
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
+use crate::forum::fields::Slug;
 use crate::forum::fields::{parse_id, Body, ThreadKind, Title};
 use crate::forum::lookup;
 use crate::forum::queries::{self, Cursor, Post, Thread, POSTS_PER_PAGE, THREADS_PER_PAGE};
 use crate::forum::views::{ComposeForm, ComposerPage, PostView, SuggestedMember};
 use crate::support::queries::suggest_experts;
-use crate::web::path::{SlugPath, ThreadId};
+use crate::web::path::ThreadId;
 use crate::web::Path;
 use crate::web::{Before, CurrentUser, FieldErrors};
 use crate::{cultivate, educate, encourage, integrate, support, AppState};
@@ -33,7 +34,7 @@ pub fn router() -> Router<AppState> {
 async fn domain(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
     Query(query): Query<Before>,
 ) -> Result<DomainPage> {
     let viewer = visitor.page.user.as_ref();
@@ -88,7 +89,7 @@ async fn domain(
 async fn new_thread_form(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
 ) -> Result<ComposerPage> {
     let domain = queries::domain_by_slug(&state.db, &slug, Some(&member.user))
         .await?
@@ -119,7 +120,7 @@ async fn suggestions(
 async fn new_thread(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
     Form(form): Form<ComposeForm>,
 ) -> Result<Response> {
     let domain = queries::domain_by_slug(&state.db, &slug, Some(&member.user))

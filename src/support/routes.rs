@@ -13,9 +13,10 @@ use super::views::{BookmarksPage, MembersPage, NotificationsPage, UnansweredPage
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::forum::fields::parse_id;
+use crate::forum::fields::Slug;
 use crate::forum::lookup::{readable_domain, readable_thread, readable_thread_of_post};
 use crate::forum::queries as forum;
-use crate::web::path::{NotificationId, PostId, SlugPath, ThreadId};
+use crate::web::path::{NotificationId, PostId, ThreadId};
 use crate::web::Path;
 use crate::web::{flash, flash_and_redirect, url_encode, Before, FlashKind};
 use crate::AppState;
@@ -146,7 +147,7 @@ struct AfterQuery {
 async fn unanswered(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
     Query(query): Query<AfterQuery>,
 ) -> Result<UnansweredPage> {
     let viewer = visitor.page.user.as_ref();

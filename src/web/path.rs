@@ -1,5 +1,5 @@
-//! Typed ids for what URLs name, and the path extractor that parses them. A malformed id or
-//! slug names nothing, so it answers the 404 page — never axum's plain-text 400.
+//! Typed ids for what URLs name, and the path extractor that parses them. A malformed id (or
+//! slug: `forum::fields::Slug` deserialises the same way) names nothing, so it answers the 404 page — never axum's plain-text 400.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -70,27 +70,6 @@ typed_ids! {
     NotificationId,
     /// `/spotlight/{id}`
     SpotlightId,
-}
-
-/// A domain's address in a URL: anything that is not a valid slug names no domain.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SlugPath(pub crate::forum::fields::Slug);
-
-impl<'de> Deserialize<'de> for SlugPath {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(deserializer)?;
-        crate::forum::fields::Slug::parse(&raw)
-            .map(SlugPath)
-            .map_err(serde::de::Error::custom)
-    }
-}
-
-impl std::ops::Deref for SlugPath {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        self.0.as_str()
-    }
 }
 
 #[cfg(test)]

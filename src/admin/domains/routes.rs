@@ -13,9 +13,9 @@ use super::queries::{self, DomainRow, NewDomain};
 use super::views::{AdminDomainPage, DashboardPage, DomainForm, NewDomainPage};
 use crate::auth::Admin;
 use crate::error::{AppError, Result};
+use crate::forum::fields::Slug;
 use crate::forum::fields::{domain_name, Visibility};
 use crate::moderation::log::queries::{record_in_domain, Action};
-use crate::web::path::SlugPath;
 use crate::web::Path;
 use crate::web::{flash_and_redirect, FieldErrors, FlashKind, PageContext};
 use crate::AppState;
@@ -133,7 +133,7 @@ async fn load_domain(state: &AppState, slug: &str) -> Result<DomainRow> {
 async fn domain(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
 ) -> Result<AdminDomainPage> {
     let domain = load_domain(&state, &slug).await?;
     Ok(AdminDomainPage {
@@ -162,7 +162,7 @@ struct AppointForm {
 async fn appoint(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
     Form(form): Form<AppointForm>,
 ) -> Result<Response> {
     let domain = load_domain(&state, &slug).await?;
@@ -235,7 +235,7 @@ struct DomainEditForm {
 async fn edit_domain(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
     Form(form): Form<DomainEditForm>,
 ) -> Result<Response> {
     let domain = load_domain(&state, &slug).await?;
@@ -271,7 +271,7 @@ async fn edit_domain(
 async fn archive_domain(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
 ) -> Result<Response> {
     let domain = load_domain(&state, &slug).await?;
     let mut tx = state.db.begin().await?;

@@ -11,13 +11,14 @@ use super::queries;
 use super::views::FlagQueuePage;
 use crate::auth::Member;
 use crate::error::{AppError, Result};
+use crate::forum::fields::Slug;
 use crate::forum::lookup::{moderated_domain, readable_thread_of_post};
 use crate::forum::queries as forum;
 use crate::moderation::fields::{FlagReason, Verdict};
 use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::moderation::lookup::moderated_post;
 use crate::moderation::posts::queries as posts;
-use crate::web::path::{PostId, SlugPath};
+use crate::web::path::PostId;
 use crate::web::Path;
 use crate::web::{flash_and_redirect, FlashKind};
 use crate::AppState;
@@ -131,7 +132,7 @@ async fn review(
 async fn queue(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
 ) -> Result<FlagQueuePage> {
     let domain = moderated_domain(&state.db, &slug, &member.user).await?;
     let posts = queries::queue(&state.db, domain.id).await?;

@@ -9,8 +9,8 @@ use super::views::LogPage;
 use crate::auth::Member;
 use crate::error::Result;
 use crate::forum::fields::parse_id;
+use crate::forum::fields::Slug;
 use crate::forum::lookup::moderated_domain;
-use crate::web::path::SlugPath;
 use crate::web::{Before, Path};
 use crate::AppState;
 
@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
 async fn domain_log(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
     Query(query): Query<Before>,
 ) -> Result<LogPage> {
     let domain = moderated_domain(&state.db, &slug, &member.user).await?;

@@ -11,10 +11,10 @@ use super::queries;
 use super::views::MembersPage;
 use crate::auth::Member;
 use crate::error::{AppError, Result};
+use crate::forum::fields::Slug;
 use crate::forum::lookup::moderated_domain;
 use crate::moderation::fields::{ban_end, optional_reason, MemberAction};
 use crate::moderation::log::queries::{record_in_domain, Action};
-use crate::web::path::SlugPath;
 use crate::web::Path;
 use crate::web::{flash_and_redirect, FlashKind};
 use crate::AppState;
@@ -28,7 +28,7 @@ pub fn router() -> Router<AppState> {
 async fn members(
     State(state): State<AppState>,
     member: Member,
-    Path(slug): Path<SlugPath>,
+    Path(slug): Path<Slug>,
 ) -> Result<MembersPage> {
     let domain = moderated_domain(&state.db, &slug, &member.user).await?;
     let members = queries::members(&state.db, domain.id).await?;
