@@ -48,6 +48,13 @@ pub struct Domain {
     pub visibility: String,
     pub member_count: i32,
     pub thread_count: i32,
+    #[sqlx(flatten)]
+    pub standing: Standing,
+}
+
+/// Where the viewer stands in the domain of what a query loaded, from the same row.
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct Standing {
     /// `domain_readable(id, viewer)`: the one visibility rule, evaluated by the database.
     pub viewer_can_read: bool,
     /// `member` or `facilitator` for the viewer, if they belong.
@@ -55,7 +62,7 @@ pub struct Domain {
     pub viewer_banned_until: Option<OffsetDateTime>,
 }
 
-impl Domain {
+impl Standing {
     pub fn access(&self, viewer: Option<&CurrentUser>) -> Access {
         Access::new(
             viewer,
@@ -63,6 +70,12 @@ impl Domain {
             self.viewer_role.as_deref(),
             self.viewer_banned_until,
         )
+    }
+}
+
+impl Domain {
+    pub fn access(&self, viewer: Option<&CurrentUser>) -> Access {
+        self.standing.access(viewer)
     }
 }
 
@@ -247,20 +260,14 @@ pub struct Thread {
     pub domain_slug: String,
     pub domain_name: String,
     pub domain_visibility: String,
-    pub viewer_can_read: bool,
-    pub viewer_role: Option<String>,
-    pub viewer_banned_until: Option<OffsetDateTime>,
+    #[sqlx(flatten)]
+    pub standing: Standing,
     pub accepted_author: Option<String>,
 }
 
 impl Thread {
     pub fn access(&self, viewer: Option<&CurrentUser>) -> Access {
-        Access::new(
-            viewer,
-            self.viewer_can_read,
-            self.viewer_role.as_deref(),
-            self.viewer_banned_until,
-        )
+        self.standing.access(viewer)
     }
 
     /// Readable by this viewer: the domain is, and a hidden thread only for its moderators.

@@ -89,26 +89,9 @@ async fn suspend(
         return Err(AppError::Forbidden("You cannot suspend yourself."));
     }
     let until = ban_end(&form.days)?;
-    let mut tx = state.db.begin().await?;
-    queries::set_suspension(&mut tx, account.id, Some(until)).await?;
-    let target = ("user", Some(account.id));
-    record_site(
-        &mut *tx,
-        admin.user.id,
-        Action::SuspendAccount,
-        target,
-        form.reason.trim(),
-    )
-    .await?;
-    tx.commit().await?;
     let message = format!("{} is suspended.", account.username);
-    flash_and_redirect(
-        &admin.session,
-        FlashKind::Notice,
-        message,
-        &format!("/admin/users/{}", account.username),
-    )
-    .await
+    let change = (Some(until), Action::SuspendAccount, form.reason.trim());
+    set_suspension(&state, &admin, &account, change, message).await
 }
 
 async fn unsuspend(
@@ -117,19 +100,32 @@ async fn unsuspend(
     Path(username): Path<String>,
 ) -> Result<Response> {
     let account = account(&state, &username).await?;
-    let mut tx = state.db.begin().await?;
-    queries::set_suspension(&mut tx, account.id, None).await?;
-    let target = ("user", Some(account.id));
-    record_site(&mut *tx, admin.user.id, Action::LiftSuspension, target, "").await?;
-    tx.commit().await?;
     let message = format!("{}'s suspension is lifted.", account.username);
-    flash_and_redirect(
-        &admin.session,
-        FlashKind::Notice,
-        message,
-        &format!("/admin/users/{}", account.username),
+    let change = (None, Action::LiftSuspension, "");
+    set_suspension(&state, &admin, &account, change, message).await
+}
+
+/// Writes a suspension (or its end) with its audit record, and goes back to the account.
+async fn set_suspension(
+    state: &AppState,
+    admin: &crate::auth::Member,
+    account: &Account,
+    (until, action, reason): (Option<time::OffsetDateTime>, Action, &str),
+    message: String,
+) -> Result<Response> {
+    let mut tx = state.db.begin().await?;
+    queries::set_suspension(&mut tx, account.id, until).await?;
+    record_site(
+        &mut *tx,
+        admin.user.id,
+        action,
+        ("user", Some(account.id)),
+        reason,
     )
-    .await
+    .await?;
+    tx.commit().await?;
+    let to = format!("/admin/users/{}", account.username);
+    flash_and_redirect(&admin.session, FlashKind::Notice, message, &to).await
 }
 
 /// Makes a one-time link (valid three days) for the admin to pass on. It is shown once, on this
