@@ -20,6 +20,10 @@ pub enum AppError {
     TooManyRequests,
     #[error("request too large")]
     PayloadTooLarge,
+    /// The server cannot take this request now (a bounded queue is full, or a search ran past
+    /// its time): 503 with Retry-After, never a pile-up.
+    #[error("busy: {0}")]
+    Busy(&'static str),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("session error: {0}")]
@@ -48,6 +52,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Session(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -69,6 +74,14 @@ impl IntoResponse for AppError {
                     .to_string(),
             ),
             AppError::Forbidden(why) => ("Not allowed", why.to_string()),
+            AppError::Busy(why) => {
+                let mut page = error_page(status, "Busy right now", why.to_string());
+                page.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static("5"),
+                );
+                return page;
+            }
             AppError::BadRequest(why) => ("That request did not make sense", why.clone()),
             AppError::TooManyRequests => (
                 "Too many attempts",

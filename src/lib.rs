@@ -30,9 +30,34 @@ use sqlx::PgPool;
 pub use config::Config;
 pub use error::AppError;
 
-/// What every handler can reach. Cheap to clone: a pool handle and a shared config.
+/// What every handler can reach. Cheap to clone: pool handles and a shared config.
 #[derive(Clone)]
 pub struct AppState {
     pub db: PgPool,
+    /// Search's own few connections, each with a statement timeout, so slow searches queue
+    /// among themselves and never take the connections pages need.
+    pub search_db: PgPool,
     pub config: Arc<Config>,
+}
+
+/// How long one search statement may run, and how many run at once.
+pub const SEARCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+const SEARCH_CONNECTIONS: u32 = 3;
+
+impl AppState {
+    pub fn new(db: PgPool, config: Config) -> AppState {
+        let options = (*db.connect_options()).clone().options([(
+            "statement_timeout",
+            format!("{}", SEARCH_TIMEOUT.as_millis()),
+        )]);
+        let search_db = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(SEARCH_CONNECTIONS)
+            .acquire_timeout(SEARCH_TIMEOUT)
+            .connect_lazy_with(options);
+        AppState {
+            db,
+            search_db,
+            config: Arc::new(config),
+        }
+    }
 }

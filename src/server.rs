@@ -2,7 +2,6 @@
 //! the demo into an empty database, serve until Ctrl-C or SIGTERM, then drain and stop cleanly.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -17,10 +16,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
     let database = open(&config).await?;
     seed_demo_if_empty(&database.pool, &config).await?;
-    let state = AppState {
-        db: database.pool.clone(),
-        config: Arc::new(config.clone()),
-    };
+    let state = AppState::new(database.pool.clone(), config.clone());
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("could not listen on {} (set COMMONPLACE_BIND)", config.bind))?;
@@ -55,7 +51,7 @@ pub async fn open(config: &Config) -> anyhow::Result<Database> {
     Ok(database)
 }
 
-async fn seed_demo_if_empty(db: &PgPool, config: &Config) -> anyhow::Result<()> {
+pub async fn seed_demo_if_empty(db: &PgPool, config: &Config) -> anyhow::Result<()> {
     let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM users)")
         .fetch_one(db)
         .await?;

@@ -45,11 +45,14 @@ struct Installation {
     run_as: Option<User>,
 }
 
-/// Extra server settings; tests trade durability for speed, and count statements.
+/// Extra server settings; tests trade durability for speed, and count statements; the
+/// benchmark keeps every write durable, counts statements, and gives PostgreSQL the memory a
+/// small dedicated server would.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
     Durable,
     Throwaway,
+    Measured,
 }
 
 impl EmbeddedPostgres {
@@ -269,9 +272,16 @@ impl Installation {
         if durability == Durability::Throwaway {
             command.args(["-c", "fsync=off", "-c", "synchronous_commit=off"]);
             command.args(["-c", "full_page_writes=off", "-c", "max_connections=300"]);
-            // Tests count the statements a page runs, per database.
+        }
+        if durability == Durability::Measured {
+            command.args(["-c", "shared_buffers=2GB", "-c", "maintenance_work_mem=1GB"]);
+            command.args(["-c", "max_wal_size=4GB", "-c", "max_connections=300"]);
+        }
+        if durability != Durability::Durable {
+            // Tests and the benchmark count the statements a page runs, per database.
             command.args(["-c", "shared_preload_libraries=pg_stat_statements"]);
             command.args(["-c", "pg_stat_statements.max=20000"]);
+            command.args(["-c", "pg_stat_statements.track_planning=on"]);
         }
         // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
         unsafe {

@@ -13,12 +13,13 @@ use axum::extract::{Query, State};
 use serde::Deserialize;
 
 use crate::auth::Visitor;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::web::{url_encode, PageContext};
 use crate::AppState;
 
 const PER_PAGE: i64 = 20;
-const MAX_PAGE: i64 = 25;
+/// 3 × 300 candidates make at most 45 pages of 20.
+const MAX_PAGE: i64 = 45;
 const MAX_QUERY_CHARS: usize = 200;
 /// Marks `ts_headline` puts around matches; private-use characters nobody types.
 const START_MARK: char = '\u{E000}';
@@ -165,6 +166,14 @@ pub async fn search(
     })
 }
 
+/// Matches considered per kind: the newest this many, then ranked. Bounding the candidates keeps
+/// a word found in most posts as cheap as a rare one; older matches are reached by narrowing
+/// the search (a domain, a kind, more words).
+const CANDIDATES: i64 = 300;
+
+/// One page of hits. Sent as an unnamed statement, with the tsquery written inline (not in a
+/// CTE) so PostgreSQL plans it for these very words: the GIN index for a rare word, a
+/// newest-first scan that stops after enough matches for a common one.
 async fn find(
     state: &AppState,
     viewer: Option<i64>,
@@ -172,46 +181,68 @@ async fn find(
     domain: &str,
     kind: Kind,
     page_number: i64,
-) -> sqlx::Result<Vec<Hit>> {
-    sqlx::query_as(
-        "WITH query AS (SELECT websearch_to_tsquery('english', $1) AS tsq),
-         readable AS (
-             SELECT d.id, d.slug, d.name FROM readable_domains($2) d WHERE $3 = '' OR d.slug = $3
+) -> Result<Vec<Hit>> {
+    let found = sqlx::query_as(&format!(
+        "WITH scope AS (SELECT id FROM domains WHERE slug = $3),
+         thread_hits AS (
+             SELECT 'thread' AS kind, t.id, t.title, t.title AS text, t.search AS vector, t.domain_id
+               FROM listed_threads($2) t
+              WHERE $4 IN ('', 'threads') AND t.search @@ websearch_to_tsquery('english', $1)
+                AND ($3 = '' OR t.domain_id = (SELECT id FROM scope))
+              ORDER BY t.id DESC LIMIT {CANDIDATES}
          ),
-         hits AS (
-             SELECT 'thread' AS kind, t.id, t.title, t.title AS text, ts_rank(t.search, query.tsq) AS rank,
-                    r.slug, r.name
-               FROM listed_threads($2) t JOIN readable r ON r.id = t.domain_id, query
-              WHERE $4 IN ('', 'threads') AND t.search @@ query.tsq
-             UNION ALL
-             SELECT 'post', p.id, t.title, p.body_md, ts_rank(p.search, query.tsq), r.slug, r.name
-               FROM listed_posts($2) p JOIN threads t ON t.id = p.thread_id JOIN readable r ON r.id = t.domain_id, query
-              WHERE $4 IN ('', 'replies') AND p.search @@ query.tsq
-             UNION ALL
-             SELECT 'entry', e.id, e.title, e.title || ': ' || e.summary || ' ' || e.body_md, ts_rank(e.search, query.tsq),
-                    r.slug, r.name
-               FROM repertoire_entries e JOIN readable r ON r.id = e.domain_id, query
-              WHERE $4 IN ('', 'repertoire') AND e.search @@ query.tsq
-             ORDER BY rank DESC, id DESC
-             LIMIT $5 OFFSET $6
+         post_hits AS (
+             SELECT 'post' AS kind, p.id, t.title, p.body_md AS text, p.search AS vector, t.domain_id
+               FROM listed_posts($2) p JOIN threads t ON t.id = p.thread_id
+              WHERE $4 IN ('', 'replies') AND p.search @@ websearch_to_tsquery('english', $1)
+                AND ($3 = '' OR t.domain_id = (SELECT id FROM scope))
+              ORDER BY p.id DESC LIMIT {CANDIDATES}
+         ),
+         entry_hits AS (
+             SELECT 'entry' AS kind, e.id, e.title, e.title || ': ' || e.summary || ' ' || e.body_md AS text,
+                    e.search AS vector, e.domain_id
+               FROM repertoire_entries e
+              WHERE $4 IN ('', 'repertoire') AND e.search @@ websearch_to_tsquery('english', $1)
+                AND e.domain_id IN (SELECT id FROM readable_domains($2))
+                AND ($3 = '' OR e.domain_id = (SELECT id FROM scope))
+              ORDER BY e.id DESC LIMIT {CANDIDATES}
+         ),
+         ranked AS (
+             SELECT c.kind, c.id, c.title, c.text, c.domain_id, ts_rank(c.vector, websearch_to_tsquery('english', $1)) AS rank
+               FROM (SELECT * FROM thread_hits UNION ALL SELECT * FROM post_hits
+                     UNION ALL SELECT * FROM entry_hits) c
+              ORDER BY rank DESC, c.id DESC
+              LIMIT $5 OFFSET $6
          )
-         SELECT hits.kind, hits.id, hits.title,
-                ts_headline('english', hits.text, query.tsq,
+         SELECT r.kind, r.id, r.title,
+                ts_headline('english', r.text, websearch_to_tsquery('english', $1),
                             'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || ', MaxWords=35, MinWords=15, ShortWord=0, MaxFragments=2')
                     AS snippet,
-                hits.slug AS domain_slug, hits.name AS domain_name
-           FROM hits, query
-          ORDER BY hits.rank DESC, hits.id DESC",
-    )
+                d.slug AS domain_slug, d.name AS domain_name
+           FROM ranked r JOIN domains d ON d.id = r.domain_id
+          ORDER BY r.rank DESC, r.id DESC"
+    ))
     .bind(q)
     .bind(viewer)
     .bind(domain)
     .bind(kind.as_str())
     .bind(PER_PAGE + 1)
     .bind((page_number - 1) * PER_PAGE)
-    .fetch_all(&state.db)
-    .await
+    .persistent(false)
+    .fetch_all(&state.search_db)
+    .await;
+    match found {
+        Ok(hits) => Ok(hits),
+        // query_canceled (the statement timeout) or no search connection free in time.
+        Err(sqlx::Error::PoolTimedOut) => Err(AppError::Busy(TOO_BUSY)),
+        Err(sqlx::Error::Database(err)) if err.code().as_deref() == Some("57014") => {
+            Err(AppError::Busy(TOO_BUSY))
+        }
+        Err(err) => Err(err.into()),
+    }
 }
+
+const TOO_BUSY: &str = "Search is busy right now, or that search took too long. Try again in a moment, or narrow it to a domain or a kind.";
 
 /// Escapes `text` for HTML and turns our match marks into balanced `<mark>` elements.
 fn highlight(text: &str) -> String {

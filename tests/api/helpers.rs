@@ -212,10 +212,7 @@ impl TestApp {
             .await
             .expect("bind");
         let address = listener.local_addr().expect("local address");
-        let state = AppState {
-            db: db.clone(),
-            config: Arc::new(config.clone()),
-        };
+        let state = AppState::new(db.clone(), config.clone());
         let service = app::router(state).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move {
             axum::serve(listener, service)

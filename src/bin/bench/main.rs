@@ -1,0 +1,328 @@
+//! `cargo run --release --bin bench -- --scale small|large`: the benchmark harness.
+//!
+//! One command does everything: it starts a private PostgreSQL cluster (durable, with
+//! `pg_stat_statements`) in `target/bench/<scale>`, kept between runs with its data set; loads
+//! the data set the first time (COPY; see `data`); serves the real application and the floor B
+//! in this process on loopback; signs a member in; warms up; drives each scenario with `wrk`;
+//! and prints a table, one JSON line per scenario (rps, p50, p99, ratio to B), and the
+//! statements on request paths slower than 5 ms on average.
+
+mod data;
+mod floor;
+mod load;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use commonplace::database::{self, Durability, EmbeddedPostgres};
+use commonplace::{app, AppState, Config};
+use sqlx::PgPool;
+
+use data::Scale;
+
+const PASSWORD: &str = "bench-password-1";
+
+#[derive(Parser)]
+#[command(about = "Measure Commonplace's pages against the floor B on this machine")]
+struct Args {
+    /// small (50 000 posts) or large (1 000 000 posts)
+    #[arg(long, default_value = "small")]
+    scale: String,
+    /// Seconds of load per scenario (after a warm-up of a third as long).
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Open connections.
+    #[arg(long, default_value_t = 16)]
+    connections: u32,
+    /// Only scenarios whose name contains one of these words.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+}
+
+struct Scenario {
+    name: String,
+    path: String,
+    signed_in: bool,
+    script: Option<String>,
+}
+
+fn scenario(name: &str, path: String, signed_in: bool) -> Scenario {
+    Scenario {
+        name: name.into(),
+        path,
+        signed_in,
+        script: None,
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let scale = Scale::parse(&args.scale).context("--scale is small or large")?;
+    load::ensure_wrk()?;
+    let dir = PathBuf::from("target/bench").join(scale.name());
+    std::fs::create_dir_all(&dir)?;
+    let dir = dir.canonicalize()?;
+    let cluster = EmbeddedPostgres::start(&dir.join("postgres"), Durability::Measured).await?;
+    database::create_database_if_missing(&cluster, "commonplace").await?;
+    let db = database::pool(cluster.connect_options("commonplace")).await?;
+    database::migrate(&db).await?;
+    sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        .execute(&db)
+        .await?;
+    let config = Config::defaults();
+    commonplace::server::seed_demo_if_empty(
+        &db,
+        &Config {
+            demo_password: Some(PASSWORD.into()),
+            ..config.clone()
+        },
+    )
+    .await?;
+    if !data::present(&db).await? {
+        println!("loading the {} data set…", scale.name());
+        let started = std::time::Instant::now();
+        let hash = commonplace::auth::password::hash_blocking(PASSWORD)?;
+        data::load(&db, scale, &hash).await?;
+        println!("loaded in {:.0} s", started.elapsed().as_secs_f64());
+    }
+
+    let app_port = serve_app(db.clone(), config).await?;
+    let floor_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let floor_port = floor_listener.local_addr()?.port();
+    tokio::spawn(floor::serve(db.clone(), floor_listener));
+
+    let cookie = sign_in(app_port, "member0").await?;
+    let scenarios = scenarios(&db, scale, app_port, &cookie).await?;
+    let selected: Vec<&Scenario> = scenarios
+        .iter()
+        .filter(|s| args.only.is_empty() || args.only.iter().any(|w| s.name.contains(w.as_str())))
+        .collect();
+
+    let work = dir.clone();
+    let run = |path: &str, port: u16, cookie: Option<&str>, script: Option<&str>, seconds: u64| {
+        let url = format!("http://127.0.0.1:{port}{path}");
+        load::wrk(&url, seconds, args.connections, cookie, script, &work)
+    };
+    let warm = (args.seconds / 3).max(1);
+    run("/floor", floor_port, None, None, warm)?;
+    let floor_before = run("/floor", floor_port, None, None, args.seconds)?;
+    reset_statements(&db).await?;
+    let mut results = Vec::new();
+    for s in &selected {
+        load::wait_until_idle(app_port).await?;
+        let cookie = s.signed_in.then_some(cookie.as_str());
+        if s.script.is_none() {
+            run(&s.path, app_port, cookie, None, warm)?;
+        }
+        let measured = run(&s.path, app_port, cookie, s.script.as_deref(), args.seconds)?;
+        results.push((s, measured));
+    }
+    load::wait_until_idle(app_port).await?;
+    let floor_after = run("/floor", floor_port, None, None, args.seconds)?;
+    let floor = (floor_before.rps + floor_after.rps) / 2.0;
+
+    println!(
+        "\n{} scale · {} connections · {} s per scenario · B = {:.0} req/s (before {:.0}, after {:.0})\n",
+        scale.name(),
+        args.connections,
+        args.seconds,
+        floor,
+        floor_before.rps,
+        floor_after.rps
+    );
+    println!(
+        "{:<34} {:>9} {:>7} {:>9} {:>9} {:>7}",
+        "scenario", "req/s", "×B", "p50 ms", "p99 ms", "errors"
+    );
+    for (s, m) in &results {
+        println!(
+            "{:<34} {:>9.0} {:>7.3} {:>9.2} {:>9.2} {:>7}",
+            s.name,
+            m.rps,
+            m.rps / floor,
+            m.p50_ms,
+            m.p99_ms,
+            m.errors
+        );
+    }
+    println!();
+    for (s, m) in &results {
+        println!(
+            "{{\"scale\":\"{}\",\"scenario\":\"{}\",\"path\":\"{}\",\"rps\":{:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3},\"ratio_to_floor\":{:.4},\"floor_rps\":{:.1},\"errors\":{}}}",
+            scale.name(), s.name, s.path.replace('"', "\\\""), m.rps, m.p50_ms, m.p99_ms, m.rps / floor, floor, m.errors
+        );
+    }
+    slow_statements(&db).await?;
+    db.close().await;
+    cluster.stop();
+    Ok(())
+}
+
+async fn serve_app(db: PgPool, config: Config) -> anyhow::Result<u16> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let state = AppState::new(
+        db,
+        Config {
+            base_url: format!("http://127.0.0.1:{port}"),
+            ..config
+        },
+    );
+    let service = app::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await });
+    Ok(port)
+}
+
+/// Logs a member in through the real form; returns the session cookie.
+async fn sign_in(port: u16, username: &str) -> anyhow::Result<String> {
+    let (_, cookies, page) = load::request(port, "GET", "/login", None, None).await?;
+    let cookie = cookies
+        .first()
+        .cloned()
+        .context("a session cookie on /login")?;
+    let token = load::csrf_of(&page).context("a CSRF token on /login")?;
+    let form = format!("csrf={token}&login={username}&password={PASSWORD}");
+    let (status, cookies, _) =
+        load::request(port, "POST", "/login", Some(&cookie), Some(&form)).await?;
+    anyhow::ensure!(status == 303, "logging {username} in answered {status}");
+    cookies
+        .first()
+        .cloned()
+        .context("a new session cookie after login")
+}
+
+async fn scenarios(
+    db: &PgPool,
+    scale: Scale,
+    port: u16,
+    cookie: &str,
+) -> anyhow::Result<Vec<Scenario>> {
+    let big = data::BIG_DOMAIN;
+    // A thread of about 50 replies, the longest thread's last page, a deep page of the big
+    // domain's list (page 1 000, or its last page at the small scale).
+    let thread: i64 = sqlx::query_scalar(
+        "SELECT id FROM threads WHERE reply_count BETWEEN 45 AND 55 ORDER BY id LIMIT 1",
+    )
+    .fetch_one(db)
+    .await?;
+    let giant: (i64, i64) = sqlx::query_as(
+        "SELECT t.id, (SELECT id FROM posts WHERE thread_id = t.id ORDER BY id
+                        OFFSET (t.reply_count + 1) / 50 * 50 LIMIT 1)
+           FROM threads t ORDER BY reply_count DESC LIMIT 1",
+    )
+    .fetch_one(db)
+    .await?;
+    let threads_in_big: i64 =
+        sqlx::query_scalar("SELECT thread_count::bigint FROM domains WHERE slug = $1")
+            .bind(big)
+            .fetch_one(db)
+            .await?;
+    let deep_page = (threads_in_big / 30).clamp(1, 1000);
+    let cursor: (time::OffsetDateTime, i64) = sqlx::query_as(
+        "SELECT t.last_posted_at, t.id FROM threads t JOIN domains d ON d.id = t.domain_id
+          WHERE d.slug = $1 AND NOT t.pinned
+          ORDER BY t.last_posted_at DESC, t.id DESC OFFSET $2 LIMIT 1",
+    )
+    .bind(big)
+    .bind((deep_page - 1) * 30 - 1)
+    .fetch_one(db)
+    .await?;
+    let before = format!("{}_{}", cursor.0.unix_timestamp_nanos() / 1000, cursor.1);
+    let reply_thread: i64 = sqlx::query_scalar(
+        "SELECT t.id FROM threads t JOIN domains d ON d.id = t.domain_id
+          WHERE d.slug = $1 AND NOT t.locked ORDER BY t.id DESC LIMIT 1",
+    )
+    .bind(big)
+    .fetch_one(db)
+    .await?;
+    let (_, _, home) = load::request(port, "GET", "/", Some(cookie), None).await?;
+    let token = load::csrf_of(&home).context("a CSRF token on the signed-in home page")?;
+    let (c, r, p) = (
+        data::COMMON_WORD,
+        data::RARE_WORD,
+        data::PHRASE.replace(' ', "+"),
+    );
+    let mut list = vec![
+        scenario("thread, anonymous", format!("/t/{thread}"), false),
+        scenario("thread, signed in", format!("/t/{thread}"), true),
+        scenario(
+            "thread 5000 replies, last page",
+            format!("/t/{}?from={}", giant.0, giant.1),
+            false,
+        ),
+        scenario("domain page, anonymous", format!("/d/{big}"), false),
+        scenario("domain page, signed in", format!("/d/{big}"), true),
+        scenario(
+            &format!("domain page {deep_page}"),
+            format!("/d/{big}?before={before}"),
+            false,
+        ),
+        scenario("home, anonymous", "/".into(), false),
+        scenario("home, signed in", "/".into(), true),
+        scenario("profile of an active member", "/u/member0".into(), false),
+        scenario("repertoire list", format!("/d/{big}/repertoire"), false),
+        scenario(
+            "members by expertise",
+            format!("/members?expertise={c}"),
+            false,
+        ),
+        scenario("search rare word", format!("/search?q={r}"), false),
+        scenario("search common word", format!("/search?q={c}"), false),
+        scenario(
+            "search common word, one domain",
+            format!("/search?q={c}&domain={big}"),
+            false,
+        ),
+        scenario("search two words", format!("/search?q=bean+{c}"), false),
+        scenario("search phrase", format!("/search?q=%22{p}%22"), false),
+        scenario("feed", format!("/d/{big}/feed.atom"), false),
+    ];
+    let mixed: Vec<String> = list
+        .iter()
+        .filter(|s| !s.signed_in && !s.name.starts_with("search common"))
+        .map(|s| s.path.clone())
+        .collect();
+    list.push(Scenario {
+        name: "mixed browse".into(),
+        path: "/".into(),
+        signed_in: false,
+        script: Some(load::mixed_script(&mixed)),
+    });
+    let body = format!("csrf={token}&body=Tried+it+this+week%3A+it+worked.&action=post");
+    list.push(Scenario {
+        name: "post a reply".into(),
+        path: format!("/t/{reply_thread}/reply"),
+        signed_in: true,
+        script: Some(load::post_script(&body, cookie)),
+    });
+    let _ = scale;
+    Ok(list)
+}
+
+async fn reset_statements(db: &PgPool) -> anyhow::Result<()> {
+    sqlx::query("SELECT pg_stat_statements_reset()")
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Statements the pages ran that took more than 5 ms on average.
+async fn slow_statements(db: &PgPool) -> anyhow::Result<()> {
+    let slow: Vec<(f64, i64, String)> = sqlx::query_as(
+        "SELECT mean_exec_time, calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 140)
+           FROM pg_stat_statements
+          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND mean_exec_time > 5 AND calls > 10
+          ORDER BY mean_exec_time DESC LIMIT 15",
+    )
+    .fetch_all(db)
+    .await?;
+    println!("\nstatements above 5 ms on average: {}", slow.len());
+    for (mean, calls, query) in slow {
+        println!("  {mean:>8.1} ms × {calls:>6}  {query}");
+    }
+    Ok(())
+}
