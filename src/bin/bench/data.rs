@@ -661,8 +661,9 @@ pub async fn load(db: &PgPool, scale: Scale, password_hash: &str) -> anyhow::Res
     recount(&mut conn).await?;
     println!("  counters: {:.1} s", started.elapsed().as_secs_f64());
     for index in [
-        "CREATE INDEX posts_search_idx ON posts USING gin (search)",
-        "CREATE INDEX threads_search_idx ON threads USING gin (search)",
+        // As the migrations make them, storage settings included.
+        "CREATE INDEX posts_search_idx ON posts USING gin (search) WITH (gin_pending_list_limit = 256)",
+        "CREATE INDEX threads_search_idx ON threads USING gin (search) WITH (fastupdate = off)",
         "CREATE INDEX repertoire_search_idx ON repertoire_entries USING gin (search)",
         "CREATE TABLE bench_meta (scale text NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now())",
     ] {
