@@ -671,3 +671,48 @@ async fn malformed_ids_and_slugs_answer_the_not_found_page() {
         assert!(page.contains("<title>"), "{action}");
     }
 }
+
+#[tokio::test]
+async fn a_domains_last_activity_moves_at_most_once_a_minute() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    let thread = app.insert_thread(domain, ana, "Busy thread", 0).await;
+    let activity = || async {
+        sqlx::query_scalar::<_, time::OffsetDateTime>(
+            "SELECT last_activity_at FROM domains WHERE id = $1",
+        )
+        .bind(domain)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+    };
+    let reply_at = |at: &'static str| {
+        sqlx::query(
+            "INSERT INTO posts (thread_id, author_id, body_md, body_html, created_at)
+             VALUES ($1, $2, 'x', '<p>x</p>', $3::timestamptz)",
+        )
+        .bind(thread)
+        .bind(ana)
+        .bind(at)
+        .execute(&app.db)
+    };
+    reply_at("2030-01-01 10:00:00Z").await.unwrap();
+    let first = activity().await;
+    assert_eq!(first, time::macros::datetime!(2030-01-01 10:00 UTC));
+    // Thirty seconds later: the domain row is left alone (no lock, no write).
+    reply_at("2030-01-01 10:00:30Z").await.unwrap();
+    assert_eq!(activity().await, first);
+    // Two minutes later it moves; the thread itself always records its latest post.
+    reply_at("2030-01-01 10:02:00Z").await.unwrap();
+    assert_eq!(
+        activity().await,
+        time::macros::datetime!(2030-01-01 10:02 UTC)
+    );
+    let replies: i32 = sqlx::query_scalar("SELECT reply_count FROM threads WHERE id = $1")
+        .bind(thread)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(replies, 3);
+}
