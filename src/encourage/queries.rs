@@ -88,21 +88,17 @@ pub async fn contributions(
     .await
 }
 
-/// A member's contribution at a glance, counted over what the viewer may read.
+/// A member's contribution at a glance, counted over what the viewer may read: sums of the
+/// per-domain counters `member_stats` keeps on write, over the readable domains.
 pub async fn tally(db: &PgPool, user_id: i64, viewer: Option<i64>) -> sqlx::Result<Tally> {
     sqlx::query_as(
         "WITH readable AS (SELECT id FROM readable_domains($2)),
-         own_posts AS (
-             SELECT p.id, p.thread_id, p.helpful_count + p.thanks_count + p.insightful_count AS reactions,
-                    NOT EXISTS (SELECT 1 FROM posts e WHERE e.thread_id = p.thread_id AND e.id < p.id) AS opening
-               FROM listed_posts($2) p
-              WHERE p.author_id = $1
-         )
-         SELECT (SELECT count(*) FROM own_posts WHERE opening) AS threads,
-                (SELECT count(*) FROM own_posts WHERE NOT opening) AS replies,
-                (SELECT count(*) FROM own_posts o JOIN threads t ON t.accepted_post_id = o.id) AS accepted_answers,
+         stats AS (SELECT * FROM member_stats s WHERE s.user_id = $1 AND s.domain_id IN (SELECT id FROM readable))
+         SELECT (SELECT coalesce(sum(threads), 0)::bigint FROM stats) AS threads,
+                (SELECT coalesce(sum(replies), 0)::bigint FROM stats) AS replies,
+                (SELECT coalesce(sum(accepted_answers), 0)::bigint FROM stats) AS accepted_answers,
                 (SELECT count(*) FROM repertoire_entries e WHERE e.curated_by = $1 AND e.domain_id IN (SELECT id FROM readable)) AS entries_curated,
-                (SELECT coalesce(sum(reactions), 0)::bigint FROM own_posts) AS reactions_received,
+                (SELECT coalesce(sum(reactions_received), 0)::bigint FROM stats) AS reactions_received,
                 (SELECT count(*) FROM practice_reports r
                    LEFT JOIN repertoire_entries e ON e.id = r.entry_id LEFT JOIN threads t ON t.id = r.thread_id
                   WHERE r.author_id = $1 AND coalesce(e.domain_id, t.domain_id) IN (SELECT id FROM readable)) AS practice_reports",

@@ -252,7 +252,8 @@ impl Expert {
 
 /// Members who list `tag` (the first 100 by name, found through the GIN index on expertise),
 /// each with up to three recent threads they wrote in about it, from domains the viewer can
-/// read. The per-member subquery runs only for those 100.
+/// read. The per-member subquery runs only for those 100, and looks at each one's newest 200
+/// posts (walking `posts_author_idx`), so a member with thousands of posts costs no more.
 pub async fn experts(
     db: &PgPool,
     viewer: Option<&CurrentUser>,
@@ -269,10 +270,10 @@ pub async fn experts(
                SELECT array_agg(c.id ORDER BY c.at DESC) AS ids, array_agg(c.title ORDER BY c.at DESC) AS titles
                  FROM (
                      SELECT t.id, t.title, max(p.created_at) AS at
-                       FROM listed_posts($2) p
+                       FROM (SELECT * FROM listed_posts($2) p WHERE p.author_id = u.id
+                              ORDER BY p.created_at DESC LIMIT 200) p
                        JOIN threads t ON t.id = p.thread_id
-                      WHERE p.author_id = u.id
-                        AND (p.search @@ plainto_tsquery('english', $1) OR t.search @@ plainto_tsquery('english', $1))
+                      WHERE (p.search @@ plainto_tsquery('english', $1) OR t.search @@ plainto_tsquery('english', $1))
                       GROUP BY t.id, t.title
                       ORDER BY at DESC
                       LIMIT 3

@@ -219,3 +219,91 @@ async fn a_profile_shows_a_members_contribution_at_a_glance() {
     );
     assert_eq!(app.get("/u/nobody").await.status, StatusCode::NOT_FOUND);
 }
+
+/// Every (member, domain) counter equals a direct count of what `listed_posts` shows.
+async fn assert_counters_match_rows(app: &TestApp, after: &str) {
+    let mismatches: Vec<(i64, i64)> = sqlx::query_as(
+        "WITH direct AS (
+             SELECT p.author_id AS user_id, t.domain_id,
+                    count(*) FILTER (WHERE p.id = f.first) AS threads,
+                    count(*) FILTER (WHERE p.id <> f.first) AS replies,
+                    sum(p.helpful_count + p.thanks_count + p.insightful_count) AS reactions,
+                    count(*) FILTER (WHERE t.accepted_post_id = p.id) AS accepted
+               FROM posts p JOIN threads t ON t.id = p.thread_id
+               JOIN (SELECT thread_id, min(id) AS first FROM posts GROUP BY thread_id) f ON f.thread_id = p.thread_id
+              WHERE p.deleted_at IS NULL AND NOT p.hidden AND NOT t.hidden
+              GROUP BY 1, 2)
+         SELECT coalesce(d.user_id, s.user_id), coalesce(d.domain_id, s.domain_id)
+           FROM direct d FULL JOIN (SELECT * FROM member_stats
+                                     WHERE threads <> 0 OR replies <> 0 OR reactions_received <> 0 OR accepted_answers <> 0) s
+             ON s.user_id = d.user_id AND s.domain_id = d.domain_id
+          WHERE (d.threads, d.replies, d.reactions, d.accepted)
+                IS DISTINCT FROM (s.threads, s.replies, s.reactions_received, s.accepted_answers)",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert!(
+        mismatches.is_empty(),
+        "after {after}: {mismatches:?} differ"
+    );
+}
+
+#[tokio::test]
+async fn profile_counters_follow_every_change_to_what_is_listed() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let circle = app.create_domain("circle", "private").await;
+    let ana = app.other_browser();
+    ana.member("ana", gardens, "facilitator").await;
+    let ana_id: i64 = app
+        .count("SELECT id FROM users WHERE username = 'ana'")
+        .await;
+    app.add_member(circle, ana_id, "facilitator").await;
+    let bea = app.other_browser();
+    bea.member("bea", gardens, "member").await;
+    let thread = ana.ask("gardens", "Cold compost?", "Why is it cold?").await;
+    let answer = bea.answer(thread, "Turn it.").await;
+    let extra = bea.answer(thread, "And add greens.").await;
+    assert_counters_match_rows(&app, "posting").await;
+    assert!(ana.react(answer, "helpful").await.done());
+    assert_counters_match_rows(&app, "a reaction").await;
+    assert!(ana.accept(thread, answer).await.done());
+    assert_counters_match_rows(&app, "accepting").await;
+    app.hide_post(extra).await;
+    app.delete_post(answer).await;
+    assert_counters_match_rows(&app, "hiding and deleting").await;
+    sqlx::query("UPDATE posts SET deleted_at = NULL WHERE id = $1")
+        .bind(answer)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let moved = ana
+        .act(&format!("/t/{thread}/move"), &[("domain", "circle")])
+        .await;
+    assert!(moved.done(), "{}", moved.body);
+    assert_counters_match_rows(&app, "moving to a private domain").await;
+    // Bea's one listed reply is now in a private domain: its member Ana counts it, a visitor
+    // does not.
+    assert!(ana
+        .get("/u/bea")
+        .await
+        .contains("<strong>1</strong> replies"));
+    let visitor = app.other_browser();
+    assert!(visitor
+        .get("/u/bea")
+        .await
+        .contains("<strong>0</strong> replies"));
+    let hidden = ana
+        .act(
+            &format!("/t/{thread}/moderate"),
+            &[("action", "hide"), ("reason", "Off topic")],
+        )
+        .await;
+    assert!(hidden.done());
+    assert_counters_match_rows(&app, "hiding the thread").await;
+    assert!(ana
+        .get("/u/bea")
+        .await
+        .contains("<strong>0</strong> replies"));
+}
