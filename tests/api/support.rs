@@ -391,3 +391,31 @@ async fn members_bookmark_posts_and_find_them_again() {
         "visitors log in first"
     );
 }
+
+#[tokio::test]
+async fn admins_hear_of_mentions_in_private_domains_unless_suspended() {
+    let app = TestApp::spawn().await;
+    let circle = app.create_domain("circle", "private").await;
+    for (name, suspended) in [("root", false), ("gone", true)] {
+        let id = app.create_user(name).await;
+        sqlx::query(
+            "UPDATE users SET site_role = 'admin',
+                    suspended_until = CASE WHEN $2 THEN now() + interval '1 day' END WHERE id = $1",
+        )
+        .bind(id)
+        .bind(suspended)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    }
+    app.member("ana", circle, "member").await;
+    app.start_thread("circle", "Secret", "Hi @root and @gone")
+        .await;
+    let told: Vec<String> = sqlx::query_scalar(
+        "SELECT u.username FROM notifications n JOIN users u ON u.id = n.user_id ORDER BY 1",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(told, ["root"]);
+}
