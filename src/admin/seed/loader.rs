@@ -426,7 +426,10 @@ impl Checker<'_> {
             visibility: domain.visibility.get_ref(),
         })
         .map_err(|problems| {
-            let (field, why) = problems[0];
+            let (field, why) = problems
+                .first()
+                .copied()
+                .unwrap_or(("name", "is not valid"));
             let at = match field {
                 "slug" => &domain.slug,
                 "visibility" => &domain.visibility,
@@ -439,7 +442,10 @@ impl Checker<'_> {
     /// The event checked by the event form's parser.
     fn event_details(&self, event: &EventSpec) -> Result<EventDetails, SeedFailure> {
         EventDetails::parse(&event.input()).map_err(|problems| {
-            let (field, why): Problem = problems[0];
+            let (field, why): Problem = problems
+                .first()
+                .copied()
+                .unwrap_or(("title", "is not valid"));
             let at = match field {
                 "starts" => &event.starts,
                 "ends" => &event.ends,
