@@ -213,23 +213,23 @@ pub async fn recent_threads_for_member(
     user_id: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<ThreadSummary>> {
-    sqlx::query_as(
-        "SELECT t.id, t.title, t.kind, t.pinned, t.locked, t.accepted_post_id IS NOT NULL AS solved,
-                t.reply_count, t.last_posted_at, t.created_at, u.username AS author_username,
-                u.display_name AS author_name, d.slug AS domain_slug, d.name AS domain_name
-           FROM memberships m
-           JOIN readable_domains($1) d ON d.id = m.domain_id
-           CROSS JOIN LATERAL (
-               SELECT * FROM threads t
-                WHERE t.domain_id = m.domain_id AND NOT t.hidden
-                ORDER BY t.last_posted_at DESC, t.id DESC
-                LIMIT $2
-           ) t
-           JOIN users u ON u.id = t.author_id
-          WHERE m.user_id = $1
+    sqlx::query_as(&format!(
+        "{THREAD_SUMMARY}
+          WHERE t.id IN (
+              SELECT recent.id
+                FROM memberships m
+                JOIN readable_domains($1) rd ON rd.id = m.domain_id
+               CROSS JOIN LATERAL (
+                   SELECT lt.id FROM threads lt
+                    WHERE lt.domain_id = m.domain_id AND NOT lt.hidden
+                    ORDER BY lt.last_posted_at DESC, lt.id DESC
+                    LIMIT $2
+               ) recent
+               WHERE m.user_id = $1
+          )
           ORDER BY t.last_posted_at DESC, t.id DESC
-          LIMIT $2",
-    )
+          LIMIT $2"
+    ))
     .bind(user_id)
     .bind(limit)
     .fetch_all(db)
