@@ -167,10 +167,7 @@ pub fn domain_name(raw: &str) -> Result<String, &'static str> {
 
 /// An id from a URL. Anything that is not a positive 64-bit integer names nothing: 404.
 pub fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound)
+    crate::web::path::parse_positive_id(raw).ok_or(AppError::NotFound)
 }
 
 #[cfg(test)]

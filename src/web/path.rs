@@ -26,13 +26,14 @@ where
     }
 }
 
-/// A positive 64-bit integer, the only shape an id takes.
+/// A positive 64-bit integer, the only shape an id takes, in a URL or a form field.
+pub fn parse_positive_id(raw: &str) -> Option<i64> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0)
+}
+
 fn positive_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
     let raw = String::deserialize(deserializer)?;
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| serde::de::Error::custom("not an id"))
+    parse_positive_id(&raw).ok_or_else(|| serde::de::Error::custom("not an id"))
 }
 
 macro_rules! typed_ids {
