@@ -38,10 +38,6 @@ impl EntryKind {
     }
 }
 
-pub fn kind(raw: &str) -> Result<EntryKind, &'static str> {
-    EntryKind::parse(raw)
-}
-
 pub fn summary(raw: &str) -> Result<String, &'static str> {
     let summary = raw.trim();
     if summary.chars().count() > MAX_SUMMARY_CHARS {
@@ -138,7 +134,7 @@ mod tests {
 
     #[test]
     fn kinds() {
-        assert_eq!(kind("how-to").unwrap(), EntryKind::HowTo);
-        assert!(kind("recipe").is_err());
+        assert_eq!(EntryKind::parse("how-to").unwrap(), EntryKind::HowTo);
+        assert!(EntryKind::parse("recipe").is_err());
     }
 }

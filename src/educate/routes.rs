@@ -52,7 +52,7 @@ async fn repertoire(
 ) -> Result<RepertoirePage> {
     let viewer = visitor.page.user.as_ref();
     let domain = readable_domain(&state.db, &slug, viewer).await?;
-    let kind = fields::kind(&query.kind)
+    let kind = fields::EntryKind::parse(&query.kind)
         .ok()
         .map(|k| k.as_str().to_string());
     let tag = Some(query.tag.trim().to_lowercase()).filter(|t| !t.is_empty());
@@ -200,7 +200,7 @@ struct Checked {
 }
 
 fn check(form: &EntryForm, errors: &mut FieldErrors) -> Option<Checked> {
-    let kind = errors.check("kind", fields::kind(&form.kind));
+    let kind = errors.check("kind", fields::EntryKind::parse(&form.kind));
     let title = errors.check("title", Title::parse(&form.title));
     let summary = errors.check("summary", fields::summary(&form.summary));
     if form.body.chars().count() > MAX_BODY_CHARS {

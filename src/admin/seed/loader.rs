@@ -389,7 +389,7 @@ impl Checker<'_> {
                 self.check(
                     &entry.kind,
                     "kind",
-                    entry_fields::kind(entry.kind.get_ref()),
+                    entry_fields::EntryKind::parse(entry.kind.get_ref()),
                 )?;
                 self.check_summary(entry)?;
                 self.author(&entry.curated_by, &in_domain, slug)?;
@@ -565,7 +565,7 @@ async fn write(
                   WHERE NOT EXISTS (SELECT 1 FROM repertoire_entries WHERE domain_id = $1 AND title = $3)",
             )
             .bind(domain_id)
-            .bind(entry_fields::kind(entry.kind.get_ref()).map_or("story", |k| k.as_str()))
+            .bind(entry_fields::EntryKind::parse(entry.kind.get_ref()).map_or("story", |k| k.as_str()))
             .bind(entry.title.get_ref().trim())
             .bind(entry.summary.trim())
             .bind(body)
