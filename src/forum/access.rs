@@ -85,6 +85,16 @@ impl Access {
         }
     }
 
+    /// 404 for what the viewer may not read, 403 (saying `why`) when they read it but do not
+    /// facilitate it.
+    pub fn require_moderate(&self, why: &'static str) -> Result<(), AppError> {
+        self.require_read()?;
+        if !self.can_moderate() {
+            return Err(AppError::Forbidden(why));
+        }
+        Ok(())
+    }
+
     pub fn require_post(&self) -> Result<(), AppError> {
         self.require_read()?;
         if self.banned {

@@ -58,10 +58,8 @@ pub async fn readable_thread_of_post(
 /// it, 403 when they can but do not facilitate it.
 pub async fn moderated_domain(db: &sqlx::PgPool, slug: &str, user: &CurrentUser) -> Result<Domain> {
     let domain = readable_domain(db, slug, Some(user)).await?;
-    if !domain.access(Some(user)).can_moderate() {
-        return Err(AppError::Forbidden(
-            "Only this domain's facilitators can see or do that.",
-        ));
-    }
+    domain
+        .access(Some(user))
+        .require_moderate("Only this domain's facilitators can see or do that.")?;
     Ok(domain)
 }

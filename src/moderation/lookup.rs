@@ -12,16 +12,12 @@ pub async fn moderated_thread(
     thread_id: i64,
     user: &CurrentUser,
 ) -> Result<Thread> {
-    let viewer = Some(user);
-    let thread = forum::thread(&state.db, thread_id, viewer)
+    let thread = forum::thread(&state.db, thread_id, Some(user))
         .await?
-        .filter(|t| t.access(viewer).can_read())
         .ok_or(AppError::NotFound)?;
-    if !thread.access(viewer).can_moderate() {
-        return Err(AppError::Forbidden(
-            "Only this domain's facilitators can moderate it.",
-        ));
-    }
+    thread
+        .access(Some(user))
+        .require_moderate("Only this domain's facilitators can moderate it.")?;
     Ok(thread)
 }
 
