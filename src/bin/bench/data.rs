@@ -707,16 +707,7 @@ async fn recount(conn: &mut PgConnection) -> anyhow::Result<()> {
                         count(*) FILTER (WHERE outcome = 'did_not') AS did_not
                    FROM practice_reports WHERE entry_id IS NOT NULL GROUP BY entry_id) s
           WHERE s.entry_id = e.id",
-        "TRUNCATE member_stats",
-        "INSERT INTO member_stats (user_id, domain_id, threads, replies, reactions_received, accepted_answers)
-         SELECT p.author_id, t.domain_id,
-                count(*) FILTER (WHERE p.id = f.first), count(*) FILTER (WHERE p.id <> f.first),
-                coalesce(sum(p.helpful_count + p.thanks_count + p.insightful_count), 0),
-                count(*) FILTER (WHERE t.accepted_post_id = p.id)
-           FROM posts p JOIN threads t ON t.id = p.thread_id
-           JOIN (SELECT thread_id, min(id) AS first FROM posts GROUP BY thread_id) f ON f.thread_id = p.thread_id
-          WHERE p.deleted_at IS NULL AND NOT p.hidden AND NOT t.hidden
-          GROUP BY p.author_id, t.domain_id",
+        "SELECT member_stats_rebuild()",
     ] {
         sqlx::query(statement).execute(&mut *conn).await?;
     }
