@@ -65,6 +65,11 @@ pub fn router(state: AppState) -> Router {
         // Pages carry personal state; static assets set their own long-lived policy.
         .layer(header_layer(header::CACHE_CONTROL, "private, no-cache"))
         .layer(CompressionLayer::new())
+        // Outside compression, so a cached page is kept compressed and replayed as it is.
+        .layer(middleware::from_fn_with_state(
+            state.pages.clone(),
+            web::page_cache::serve,
+        ))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(panic_page))
         .with_state(state)

@@ -26,6 +26,8 @@ pub struct Config {
     /// allowed in `rate_window` before the server answers 429.
     pub rate_limit: u32,
     pub rate_window: time::Duration,
+    /// `COMMONPLACE_PAGE_CACHE=off` turns off the anonymous page cache (on by default).
+    pub page_cache: bool,
 }
 
 impl Config {
@@ -53,6 +55,11 @@ impl Config {
                 .to_string(),
             trusted_proxy,
             demo_password: var("COMMONPLACE_DEMO_PASSWORD"),
+            page_cache: match var("COMMONPLACE_PAGE_CACHE").as_deref() {
+                None | Some("on") => true,
+                Some("off") => false,
+                Some(_) => anyhow::bail!("COMMONPLACE_PAGE_CACHE must be on or off"),
+            },
             ..Config::defaults()
         })
     }
@@ -68,6 +75,7 @@ impl Config {
             demo_password: None,
             rate_limit: 10,
             rate_window: time::Duration::minutes(15),
+            page_cache: true,
         }
     }
 

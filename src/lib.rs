@@ -38,6 +38,8 @@ pub struct AppState {
     /// among themselves and never take the connections pages need.
     pub search_db: PgPool,
     pub config: Arc<Config>,
+    /// Pages for visitors without a session; empty and bypassed unless the config enables it.
+    pub pages: Arc<web::page_cache::PageCache>,
 }
 
 /// How long one search statement may run, and how many run at once.
@@ -45,6 +47,7 @@ pub const SEARCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2
 const SEARCH_CONNECTIONS: u32 = 3;
 
 impl AppState {
+    /// Must be called inside the Tokio runtime: the page cache starts its listener here.
     pub fn new(db: PgPool, config: Config) -> AppState {
         let options = (*db.connect_options()).clone().options([(
             "statement_timeout",
@@ -54,10 +57,15 @@ impl AppState {
             .max_connections(SEARCH_CONNECTIONS)
             .acquire_timeout(SEARCH_TIMEOUT)
             .connect_lazy_with(options);
+        let pages = Arc::new(web::page_cache::PageCache::new());
+        if config.page_cache {
+            pages.listen(db.clone());
+        }
         AppState {
             db,
             search_db,
             config: Arc::new(config),
+            pages,
         }
     }
 }

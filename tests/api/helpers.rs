@@ -202,12 +202,22 @@ impl Page {
 }
 
 impl TestApp {
+    /// The page cache is off: tests write straight to the database and read the page at once,
+    /// faster than a notification travels. `page_cache.rs` tests the cache itself.
     pub async fn spawn() -> TestApp {
-        TestApp::spawn_with(Config::defaults()).await
+        TestApp::spawn_with(Config {
+            page_cache: false,
+            ..Config::defaults()
+        })
+        .await
     }
 
     pub async fn spawn_with(config: Config) -> TestApp {
-        let db = fresh_database().await;
+        TestApp::spawn_on(fresh_database().await, config).await
+    }
+
+    /// A server on an existing database: a second process of the same site.
+    pub async fn spawn_on(db: PgPool, config: Config) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

@@ -12,6 +12,7 @@ mod feeds;
 mod forum;
 mod integrate;
 mod moderation;
+mod page_cache;
 mod policies;
 mod query_counts;
 mod repertoire;

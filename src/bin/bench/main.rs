@@ -45,6 +45,8 @@ struct Scenario {
     name: String,
     path: String,
     signed_in: bool,
+    /// Served by the second instance, whose anonymous page cache is on.
+    cached: bool,
     script: Option<String>,
 }
 
@@ -53,7 +55,15 @@ fn scenario(name: &str, path: String, signed_in: bool) -> Scenario {
         name: name.into(),
         path,
         signed_in,
+        cached: false,
         script: None,
+    }
+}
+
+fn cached(name: &str, path: String) -> Scenario {
+    Scenario {
+        cached: true,
+        ..scenario(name, path, false)
     }
 }
 
@@ -89,7 +99,17 @@ async fn main() -> anyhow::Result<()> {
         println!("loaded in {:.0} s", started.elapsed().as_secs_f64());
     }
 
-    let app_port = serve_app(db.clone(), config).await?;
+    // Every page is measured as rendered (cache off); the `cached` scenarios go to a second
+    // instance with the anonymous page cache on, as `serve` runs by default.
+    let app_port = serve_app(
+        db.clone(),
+        Config {
+            page_cache: false,
+            ..config.clone()
+        },
+    )
+    .await?;
+    let cached_port = serve_app(db.clone(), config).await?;
     let floor_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let floor_port = floor_listener.local_addr()?.port();
     tokio::spawn(floor::serve(db.clone(), floor_listener));
@@ -114,10 +134,11 @@ async fn main() -> anyhow::Result<()> {
     for s in &selected {
         load::wait_until_idle(app_port).await?;
         let cookie = s.signed_in.then_some(cookie.as_str());
+        let port = if s.cached { cached_port } else { app_port };
         if s.script.is_none() {
-            run(&s.path, app_port, cookie, None, warm)?;
+            run(&s.path, port, cookie, None, warm)?;
         }
-        let measured = run(&s.path, app_port, cookie, s.script.as_deref(), args.seconds)?;
+        let measured = run(&s.path, port, cookie, s.script.as_deref(), args.seconds)?;
         results.push((s, measured));
     }
     load::wait_until_idle(app_port).await?;
@@ -247,6 +268,7 @@ async fn scenarios(
     );
     let mut list = vec![
         scenario("thread, anonymous", format!("/t/{thread}"), false),
+        cached("thread, anonymous, cached", format!("/t/{thread}")),
         scenario("thread, signed in", format!("/t/{thread}"), true),
         scenario(
             "thread 5000 replies, last page",
@@ -254,6 +276,7 @@ async fn scenarios(
             false,
         ),
         scenario("domain page, anonymous", format!("/d/{big}"), false),
+        cached("domain page, anonymous, cached", format!("/d/{big}")),
         scenario("domain page, signed in", format!("/d/{big}"), true),
         scenario(
             &format!("domain page {deep_page}"),
@@ -261,6 +284,7 @@ async fn scenarios(
             false,
         ),
         scenario("home, anonymous", "/".into(), false),
+        cached("home, anonymous, cached", "/".into()),
         scenario("home, signed in", "/".into(), true),
         scenario("profile of an active member", "/u/member0".into(), false),
         scenario("repertoire list", format!("/d/{big}/repertoire"), false),
@@ -282,21 +306,17 @@ async fn scenarios(
     ];
     let mixed: Vec<String> = list
         .iter()
-        .filter(|s| !s.signed_in && !s.name.starts_with("search common"))
+        .filter(|s| !s.signed_in && !s.cached && !s.name.starts_with("search common"))
         .map(|s| s.path.clone())
         .collect();
     list.push(Scenario {
-        name: "mixed browse".into(),
-        path: "/".into(),
-        signed_in: false,
         script: Some(load::mixed_script(&mixed)),
+        ..scenario("mixed browse", "/".into(), false)
     });
     let body = format!("csrf={token}&body=Tried+it+this+week%3A+it+worked.&action=post");
     list.push(Scenario {
-        name: "post a reply".into(),
-        path: format!("/t/{reply_thread}/reply"),
-        signed_in: true,
         script: Some(load::post_script(&body, cookie)),
+        ..scenario("post a reply", format!("/t/{reply_thread}/reply"), true)
     });
     let _ = scale;
     Ok(list)

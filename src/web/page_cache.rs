@@ -1,0 +1,216 @@
+//! A per-process cache of the pages anonymous visitors see, the way Discourse's anonymous cache
+//! works: a visitor without a session gets the same bytes as every other such visitor, so the
+//! finished response (already compressed) is kept and replayed without touching the database.
+//!
+//! It stays correct across several processes because PostgreSQL tells each of them about every
+//! write: a trigger on each table that shows on public pages notifies `commonplace_pages`
+//! (migration `page_changes.sql`), and the listener here empties the cache when it hears it.
+//! While the listener is not connected, nothing is served from or stored in the cache. Entries
+//! also expire after a minute, so "3 minutes ago" never reads that way for an hour.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
+use sqlx::postgres::PgListener;
+use sqlx::PgPool;
+
+use crate::app::SESSION_COOKIE;
+use crate::error::AppError;
+
+/// The channel the `notify_pages_changed` trigger announces writes on.
+pub const CHANNEL: &str = "commonplace_pages";
+/// Says whether a response came from the cache (`hit`) or was rendered and kept (`miss`), for
+/// operators and the tests; responses the cache may not keep do not carry it.
+pub const STATUS_HEADER: HeaderName = HeaderName::from_static("x-page-cache");
+const MAX_AGE: Duration = Duration::from_secs(60);
+/// Bytes of cached pages per process; the least used pages make room for new ones.
+const CAPACITY_BYTES: u64 = 32 * 1024 * 1024;
+/// Larger pages are served but not kept.
+const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
+/// Far above any page this server renders; only a broken body stream could reach it.
+const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+pub struct PageCache {
+    pages: Cache<Key, Arc<Cached>, ByWeight>,
+    /// Bumped by every write notification; an entry is served only under the generation it was
+    /// rendered in, so a page rendered from data read before a write is never kept after it.
+    generation: AtomicU64,
+    /// Whether the listener is connected: without it, writes could go unheard.
+    listening: AtomicBool,
+}
+
+/// The full request target and the encodings the client accepts (compression varies on it).
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Key {
+    target: String,
+    accept_encoding: String,
+}
+
+struct Cached {
+    generation: u64,
+    stored_at: Instant,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+#[derive(Clone)]
+struct ByWeight;
+
+impl Weighter<Key, Arc<Cached>> for ByWeight {
+    fn weight(&self, key: &Key, page: &Arc<Cached>) -> u64 {
+        (key.target.len() + page.body.len() + 512) as u64
+    }
+}
+
+impl PageCache {
+    /// A cache that serves nothing until `listen` connects it to the database's writes.
+    pub fn new() -> PageCache {
+        PageCache {
+            pages: Cache::with_weighter(4096, CAPACITY_BYTES, ByWeight),
+            generation: AtomicU64::new(0),
+            listening: AtomicBool::new(false),
+        }
+    }
+
+    /// Keeps this cache in step with the database's writes for as long as the process runs.
+    pub fn listen(self: &Arc<Self>, db: PgPool) {
+        let cache = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                if let Err(err) = cache.follow_writes(&db).await {
+                    tracing::warn!(%err, "page cache: not listening for writes; retrying in 1 s");
+                }
+                cache.listening.store(false, Ordering::SeqCst);
+                cache.invalidate();
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+    }
+
+    async fn follow_writes(&self, db: &PgPool) -> sqlx::Result<()> {
+        let mut listener = PgListener::connect_with(db).await?;
+        listener.listen(CHANNEL).await?;
+        // Writes made before LISTEN took effect were not heard: start from an empty cache.
+        self.invalidate();
+        self.listening.store(true, Ordering::SeqCst);
+        // `None` means the connection dropped and notifications may have been missed.
+        while listener.try_recv().await?.is_some() {
+            self.invalidate();
+        }
+        Ok(())
+    }
+
+    fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.pages.clear();
+    }
+
+    fn current_generation(&self) -> Option<u64> {
+        self.listening
+            .load(Ordering::SeqCst)
+            .then(|| self.generation.load(Ordering::SeqCst))
+    }
+
+    fn fresh(&self, key: &Key, generation: u64) -> Option<Response> {
+        let page = self.pages.get(key)?;
+        if page.generation != generation || page.stored_at.elapsed() > MAX_AGE {
+            return None;
+        }
+        let mut response = Response::new(Body::from(page.body.clone()));
+        *response.headers_mut() = page.headers.clone();
+        response
+            .headers_mut()
+            .insert(STATUS_HEADER, HeaderValue::from_static("hit"));
+        Some(response)
+    }
+
+    fn store(&self, key: Key, generation: u64, headers: &HeaderMap, body: Bytes) {
+        if self.current_generation() != Some(generation) {
+            return;
+        }
+        let page = Cached {
+            generation,
+            stored_at: Instant::now(),
+            headers: headers.clone(),
+            body,
+        };
+        self.pages.insert(key, Arc::new(page));
+    }
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        PageCache::new()
+    }
+}
+
+/// The key for a request the cache may answer: a GET of a page by someone with no session.
+fn key_for(request: &Request) -> Option<Key> {
+    if request.method() != Method::GET {
+        return None;
+    }
+    let path = request.uri().path();
+    if path.starts_with("/static/") || path == "/healthz" {
+        return None;
+    }
+    let has_session = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|cookies| cookies.contains(SESSION_COOKIE));
+    if has_session {
+        return None;
+    }
+    let accept_encoding = request
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    Some(Key {
+        target: request.uri().to_string(),
+        accept_encoding: accept_encoding.to_string(),
+    })
+}
+
+/// Only a plain success that starts no session is the same for every anonymous visitor.
+fn is_shareable(response: &Response) -> bool {
+    response.status() == StatusCode::OK && !response.headers().contains_key(header::SET_COOKIE)
+}
+
+/// The middleware: answer from the cache, or render and keep the result.
+pub async fn serve(State(cache): State<Arc<PageCache>>, request: Request, next: Next) -> Response {
+    let (Some(key), Some(generation)) = (key_for(&request), cache.current_generation()) else {
+        return next.run(request).await;
+    };
+    if let Some(page) = cache.fresh(&key, generation) {
+        return page;
+    }
+    let response = next.run(request).await;
+    if !is_shareable(&response) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    match to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => {
+            if bytes.len() <= MAX_PAGE_BYTES {
+                cache.store(key, generation, &parts.headers, bytes.clone());
+                parts
+                    .headers
+                    .insert(STATUS_HEADER, HeaderValue::from_static("miss"));
+            }
+            Response::from_parts(parts, Body::from(bytes))
+        }
+        Err(err) => {
+            AppError::Internal(anyhow::anyhow!("reading a page to cache it: {err}")).into_response()
+        }
+    }
+}
