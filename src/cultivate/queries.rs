@@ -39,21 +39,17 @@ pub async fn ensure_introductions(
     Ok(true)
 }
 
-/// The domain's introductions thread, and whether `user_id` has posted in it.
-pub async fn introductions_status(
-    db: &sqlx::PgPool,
-    domain_id: i64,
-    user_id: Option<i64>,
-) -> sqlx::Result<Option<(i64, bool)>> {
-    sqlx::query_as(
-        "SELECT t.id, EXISTS (SELECT 1 FROM posts p WHERE p.thread_id = t.id AND p.author_id = $2)
-           FROM threads t WHERE t.domain_id = $1 AND t.kind = 'introduction' AND NOT t.hidden
-          ORDER BY t.id LIMIT 1",
+/// The introductions thread of the domain whose id is the SQL expression `domain_id`, and
+/// whether the member whose id is `user_id` has posted in it, as a JSON `[id, posted]` (or
+/// null), for a page that loads it with the domain.
+pub fn introductions_as_json(domain_id: &str, user_id: &str) -> String {
+    format!(
+        "(SELECT json_build_array(t.id, EXISTS (SELECT 1 FROM posts p
+                                                 WHERE p.thread_id = t.id AND p.author_id = {user_id}))
+            FROM threads t
+           WHERE t.domain_id = {domain_id} AND t.kind = 'introduction' AND NOT t.hidden
+           ORDER BY t.id LIMIT 1)"
     )
-    .bind(domain_id)
-    .bind(user_id)
-    .fetch_optional(db)
-    .await
 }
 
 /// A domain's charter as its facilitators wrote it.

@@ -176,7 +176,7 @@ pub async fn toggle_reaction(
     Ok((active, count))
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub struct Featured {
     pub id: i64,
     pub post_id: Option<i64>,
@@ -195,20 +195,21 @@ impl Featured {
     }
 }
 
-/// A domain's five newest featured contributions that are still visible.
-pub async fn featured(db: &PgPool, domain_id: i64) -> sqlx::Result<Vec<Featured>> {
-    sqlx::query_as(
-        "SELECT s.id, s.post_id, s.entry_id, coalesce(e.title, t.title) AS title, s.reason
-           FROM spotlights s
-           LEFT JOIN repertoire_entries e ON e.id = s.entry_id
-           LEFT JOIN posts p ON p.id = s.post_id
-           LEFT JOIN threads t ON t.id = p.thread_id
-          WHERE s.domain_id = $1 AND (p.id IS NULL OR (p.deleted_at IS NULL AND NOT p.hidden AND NOT t.hidden))
-          ORDER BY s.created_at DESC LIMIT 5",
+/// The five newest featured contributions still visible in the domain whose id is the SQL
+/// expression `domain_id`, as a JSON array, for a page that loads them with the domain.
+pub fn featured_as_json(domain_id: &str) -> String {
+    format!(
+        "(SELECT coalesce(json_agg(featured ORDER BY featured.created_at DESC), '[]') FROM (
+             SELECT s.id, s.post_id, s.entry_id, coalesce(e.title, t.title) AS title, s.reason,
+                    s.created_at
+               FROM spotlights s
+               LEFT JOIN repertoire_entries e ON e.id = s.entry_id
+               LEFT JOIN posts p ON p.id = s.post_id
+               LEFT JOIN threads t ON t.id = p.thread_id
+              WHERE s.domain_id = {domain_id}
+                AND (p.id IS NULL OR (p.deleted_at IS NULL AND NOT p.hidden AND NOT t.hidden))
+              ORDER BY s.created_at DESC LIMIT 5) featured)"
     )
-    .bind(domain_id)
-    .fetch_all(db)
-    .await
 }
 
 pub async fn feature(

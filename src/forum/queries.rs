@@ -79,7 +79,8 @@ impl Domain {
     }
 }
 
-const DOMAIN: &str = "
+/// The select behind every `Domain`; its `$2` is the viewer's id (or NULL).
+pub(crate) const DOMAIN: &str = "
     SELECT d.id, d.slug, d.name, d.charter_html, d.practice_focus, d.audience, d.visibility,
            d.member_count, d.thread_count, domain_readable(d.id, $2) AS viewer_can_read,
            m.role AS viewer_role, m.banned_until AS viewer_banned_until
@@ -166,40 +167,29 @@ pub const THREAD_SUMMARY: &str = "
       JOIN users u ON u.id = t.author_id
       JOIN domains d ON d.id = t.domain_id";
 
-/// The latest unpinned threads of a domain, newest activity first, one page after `before`.
+/// One page of a domain's thread list in one statement: on the first page (no `before`) its
+/// pinned threads, then the latest unpinned threads, newest activity first, after `before`.
 /// Hidden threads are left out unless the viewer facilitates the domain.
-pub async fn latest_threads(
+pub async fn domain_threads(
     db: &PgPool,
     domain_id: i64,
     before: Option<Cursor>,
     include_hidden: bool,
 ) -> sqlx::Result<Vec<ThreadSummary>> {
     sqlx::query_as(&format!(
-        "{THREAD_SUMMARY}
-          WHERE t.domain_id = $1 AND NOT t.pinned AND (NOT t.hidden OR $4)
-            AND ($2::timestamptz IS NULL OR (t.last_posted_at, t.id) < ($2, $3))
-          ORDER BY t.last_posted_at DESC, t.id DESC
-          LIMIT {THREADS_PER_PAGE}"
+        "({THREAD_SUMMARY}
+           WHERE t.domain_id = $1 AND t.pinned AND (NOT t.hidden OR $4) AND $2::timestamptz IS NULL
+           ORDER BY t.last_posted_at DESC, t.id DESC)
+         UNION ALL
+         ({THREAD_SUMMARY}
+           WHERE t.domain_id = $1 AND NOT t.pinned AND (NOT t.hidden OR $4)
+             AND ($2::timestamptz IS NULL OR (t.last_posted_at, t.id) < ($2, $3))
+           ORDER BY t.last_posted_at DESC, t.id DESC
+           LIMIT {THREADS_PER_PAGE})"
     ))
     .bind(domain_id)
     .bind(before.map(|c| c.at))
     .bind(before.map(|c| c.id))
-    .bind(include_hidden)
-    .fetch_all(db)
-    .await
-}
-
-pub async fn pinned_threads(
-    db: &PgPool,
-    domain_id: i64,
-    include_hidden: bool,
-) -> sqlx::Result<Vec<ThreadSummary>> {
-    sqlx::query_as(&format!(
-        "{THREAD_SUMMARY}
-          WHERE t.domain_id = $1 AND t.pinned AND (NOT t.hidden OR $2)
-          ORDER BY t.last_posted_at DESC, t.id DESC"
-    ))
-    .bind(domain_id)
     .bind(include_hidden)
     .fetch_all(db)
     .await
@@ -289,7 +279,8 @@ impl Thread {
     }
 }
 
-const THREAD: &str = "
+/// The select behind every `Thread`; its `$2` is the viewer's id (or NULL).
+pub(crate) const THREAD: &str = "
     SELECT t.id, t.title, t.kind, t.pinned, t.locked, t.hidden, t.accepted_post_id, t.reply_count,
            t.created_at, t.author_id, t.domain_id, d.slug AS domain_slug, d.name AS domain_name,
            d.visibility AS domain_visibility, domain_readable(d.id, $2) AS viewer_can_read,
@@ -356,7 +347,8 @@ impl Post {
     }
 }
 
-const POST: &str = "
+/// The select behind every `Post`, aliased `p`.
+pub(crate) const POST: &str = "
     SELECT p.id, p.thread_id, p.author_id, u.username AS author_username,
            u.display_name AS author_name, p.body_md, p.body_html, p.created_at, p.edited_at,
            p.deleted_at, p.hidden, p.hidden_reason, p.helpful_count, p.thanks_count,

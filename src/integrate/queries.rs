@@ -44,7 +44,8 @@ pub enum Subject {
     Thread(i64),
 }
 
-#[derive(sqlx::FromRow, Clone, Debug)]
+/// Also read from JSON, when a page loads its reports inside another statement.
+#[derive(sqlx::FromRow, serde::Deserialize, Clone, Debug)]
 pub struct Report {
     pub id: i64,
     pub entry_id: Option<i64>,
@@ -56,6 +57,7 @@ pub struct Report {
     pub tried: String,
     pub outcome: String,
     pub reflection: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     pub subject_title: String,
     pub learned: bool,
@@ -85,6 +87,16 @@ const REPORT: &str = "
       LEFT JOIN repertoire_entries e ON e.id = r.entry_id
       LEFT JOIN threads t ON t.id = r.thread_id";
 
+/// The newest hundred reports on the thread whose id is the SQL expression `thread_id`, as one
+/// JSON array (for a page that loads them in the same statement as the thread).
+pub fn reports_on_thread_as_json(thread_id: &str) -> String {
+    format!(
+        "(SELECT coalesce(json_agg(report ORDER BY report.created_at DESC, report.id DESC), '[]')
+            FROM ({REPORT} WHERE r.thread_id = {thread_id}
+                   ORDER BY r.created_at DESC, r.id DESC LIMIT 100) report)"
+    )
+}
+
 pub async fn reports_on(db: &PgPool, subject: Subject) -> sqlx::Result<Vec<Report>> {
     let (column, id) = match subject {
         Subject::Entry(id) => ("entry_id", id),
@@ -105,20 +117,15 @@ pub async fn report(db: &PgPool, id: i64) -> sqlx::Result<Option<Report>> {
         .await
 }
 
-/// Recent reports in a domain (on its entries or its threads), for its activity.
-pub async fn recent_in_domain(
-    db: &PgPool,
-    domain_id: i64,
-    limit: i64,
-) -> sqlx::Result<Vec<Report>> {
-    sqlx::query_as(&format!(
-        "{REPORT} WHERE coalesce(e.domain_id, t.domain_id) = $1 AND (t.id IS NULL OR NOT t.hidden)
-          ORDER BY r.created_at DESC, r.id DESC LIMIT $2"
-    ))
-    .bind(domain_id)
-    .bind(limit)
-    .fetch_all(db)
-    .await
+/// The five newest reports in the domain whose id is the SQL expression `domain_id` (on its
+/// entries or its visible threads), as a JSON array, for a page that loads them with the domain.
+pub fn recent_in_domain_as_json(domain_id: &str) -> String {
+    format!(
+        "(SELECT coalesce(json_agg(report ORDER BY report.created_at DESC, report.id DESC), '[]')
+            FROM ({REPORT} WHERE coalesce(e.domain_id, t.domain_id) = {domain_id}
+                              AND (t.id IS NULL OR NOT t.hidden)
+                   ORDER BY r.created_at DESC, r.id DESC LIMIT 5) report)"
+    )
 }
 
 /// A member's reports in domains the viewer can read, newest first.

@@ -1,10 +1,16 @@
-//! The one query behind the thread page's per-viewer marks, reading what several functions keep:
-//! follows and bookmarks (Support), promoted posts (Educate) and reactions (Encourage).
+//! The statements behind the domain and thread pages, which read what the functions keep beside
+//! the core (each function writes its own part of the SQL; these put the parts together). `pages` is the layer that may join them; `forum` knows none of them.
 
+use sqlx::types::Json;
 use sqlx::PgPool;
 
-/// What one viewer has marked on a page of posts, in one query: whether they follow the thread,
-/// which of the posts they bookmarked, and which posts are in the repertoire (with the entry).
+use crate::encourage::queries::Featured;
+use crate::forum::queries::{Domain, Post, Thread, POSTS_PER_PAGE};
+use crate::integrate::queries::Report;
+use crate::{cultivate, educate, encourage, forum, integrate};
+
+/// What one viewer has marked on a page of posts: whether they follow the thread, which of the
+/// posts they bookmarked, and which posts are in the repertoire (with the entry).
 #[derive(sqlx::FromRow, Default)]
 pub struct PageMarks {
     pub following: bool,
@@ -20,8 +26,8 @@ impl PageMarks {
         self.reacted.contains(&format!("{post_id}:{kind}"))
     }
 
-    /// The entry a post was promoted to. The two arrays come from one ordered query; zipping
-    /// them cannot index out of bounds even if they ever differed in length.
+    /// The entry a post was promoted to. Zipping the two lists cannot index out of bounds even
+    /// if they ever differed in length.
     pub fn entry_for(&self, post_id: &i64) -> Option<i64> {
         self.promoted_posts
             .iter()
@@ -31,24 +37,135 @@ impl PageMarks {
     }
 }
 
-pub async fn page_marks(
+/// The domain with what its page shows beside the thread list: the repertoire sidebar
+/// (Educate), recent practice reports (Integrate), the spotlight (Encourage) and the
+/// introductions thread with whether the viewer has posted there (Cultivate), in one statement.
+#[derive(sqlx::FromRow)]
+pub struct DomainHead {
+    #[sqlx(flatten)]
+    pub domain: Domain,
+    pub repertoire: Json<Vec<(bool, i64, String, i32)>>,
+    pub reports: Json<Vec<Report>>,
+    pub spotlight: Json<Vec<Featured>>,
+    pub introductions: Option<Json<(i64, bool)>>,
+}
+
+pub async fn domain_head(
     db: &PgPool,
+    slug: &str,
     viewer: Option<i64>,
-    thread_id: i64,
-    post_ids: &[i64],
-) -> sqlx::Result<PageMarks> {
-    sqlx::query_as(
-        "SELECT EXISTS (SELECT 1 FROM thread_follows WHERE user_id = $1 AND thread_id = $2) AS following,
-                array(SELECT post_id FROM bookmarks WHERE user_id = $1 AND post_id = ANY($3)) AS bookmarked,
-                array(SELECT source_post_id FROM repertoire_entries WHERE source_post_id = ANY($3) ORDER BY id) AS promoted_posts,
-                array(SELECT id FROM repertoire_entries WHERE source_post_id = ANY($3) ORDER BY id) AS promoted_entries,
-                array(SELECT post_id || ':' || kind FROM reactions WHERE user_id = $1 AND post_id = ANY($3)) AS reacted",
-    )
+) -> sqlx::Result<Option<DomainHead>> {
+    sqlx::query_as(&format!(
+        "SELECT dom.*, {} AS repertoire, {} AS reports, {} AS spotlight, {} AS introductions
+           FROM ({} WHERE d.slug = $1) dom",
+        educate::queries::sidebar_as_json("dom.id"),
+        integrate::queries::recent_in_domain_as_json("dom.id"),
+        encourage::queries::featured_as_json("dom.id"),
+        cultivate::queries::introductions_as_json("dom.id", "$2"),
+        forum::queries::DOMAIN,
+    ))
+    .bind(slug)
     .bind(viewer)
-    .bind(thread_id)
-    .bind(post_ids)
-    .fetch_one(db)
+    .fetch_optional(db)
     .await
+}
+
+/// The thread with what the page shows beside it: whether the viewer follows it (Support) and
+/// the practice reports on it (Integrate), in one statement.
+#[derive(sqlx::FromRow)]
+pub struct ThreadHead {
+    #[sqlx(flatten)]
+    pub thread: Thread,
+    pub following: bool,
+    pub reports: Json<Vec<Report>>,
+}
+
+pub async fn thread_head(
+    db: &PgPool,
+    thread_id: i64,
+    viewer: Option<i64>,
+) -> sqlx::Result<Option<ThreadHead>> {
+    sqlx::query_as(&format!(
+        "SELECT th.*,
+                EXISTS (SELECT 1 FROM thread_follows f
+                         WHERE f.user_id = $2 AND f.thread_id = th.id) AS following,
+                {} AS reports
+           FROM ({} WHERE t.id = $1) th",
+        integrate::queries::reports_on_thread_as_json("th.id"),
+        forum::queries::THREAD,
+    ))
+    .bind(thread_id)
+    .bind(viewer)
+    .fetch_optional(db)
+    .await
+}
+
+/// A post of the page with the viewer's marks on it.
+#[derive(sqlx::FromRow)]
+pub struct MarkedPost {
+    #[sqlx(flatten)]
+    pub post: Post,
+    /// The repertoire entry this post was promoted to (Educate).
+    pub entry_id: Option<i64>,
+    /// Bookmarked by the viewer (Support).
+    pub bookmarked: bool,
+    /// The kinds of reaction the viewer gave it (Encourage).
+    pub reacted: Vec<String>,
+}
+
+/// One page of posts from `from` on (one more than a page, to tell whether another follows),
+/// each with its marks, in one statement. It needs only the thread's id, so the handler runs it
+/// beside `thread_head`; for a thread the viewer may not read, its rows are thrown away.
+pub async fn marked_posts(
+    db: &PgPool,
+    thread_id: i64,
+    from: i64,
+    viewer: Option<i64>,
+) -> sqlx::Result<Vec<MarkedPost>> {
+    sqlx::query_as(&format!(
+        "SELECT page.*,
+                (SELECT min(e.id) FROM repertoire_entries e
+                  WHERE e.source_post_id = page.id) AS entry_id,
+                $3::bigint IS NOT NULL AND EXISTS (
+                    SELECT 1 FROM bookmarks b WHERE b.user_id = $3 AND b.post_id = page.id
+                ) AS bookmarked,
+                CASE WHEN $3::bigint IS NULL THEN '{{}}'::text[] ELSE array(
+                    SELECT r.kind FROM reactions r WHERE r.post_id = page.id AND r.user_id = $3
+                ) END AS reacted
+           FROM ({} WHERE p.thread_id = $1 AND p.id >= $2 ORDER BY p.id LIMIT {}) page
+          ORDER BY page.id",
+        forum::queries::POST,
+        POSTS_PER_PAGE + 1
+    ))
+    .bind(thread_id)
+    .bind(from)
+    .bind(viewer)
+    .fetch_all(db)
+    .await
+}
+
+impl PageMarks {
+    /// Gathers the per-post marks of a page, and the thread's follow, for the template.
+    pub fn gather(following: bool, posts: &[MarkedPost]) -> PageMarks {
+        let mut marks = PageMarks {
+            following,
+            ..PageMarks::default()
+        };
+        for marked in posts {
+            let id = marked.post.id;
+            if let Some(entry) = marked.entry_id {
+                marks.promoted_posts.push(id);
+                marks.promoted_entries.push(entry);
+            }
+            if marked.bookmarked {
+                marks.bookmarked.push(id);
+            }
+            marks
+                .reacted
+                .extend(marked.reacted.iter().map(|kind| format!("{id}:{kind}")));
+        }
+        marks
+    }
 }
 
 #[cfg(test)]

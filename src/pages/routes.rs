@@ -8,6 +8,7 @@ use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
 
+use super::queries::PageMarks;
 use super::views::{DomainPage, ThreadPage};
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
@@ -20,7 +21,7 @@ use crate::support::queries::suggest_experts;
 use crate::web::path::ThreadId;
 use crate::web::Path;
 use crate::web::{Before, CurrentUser, FieldErrors};
-use crate::{cultivate, educate, encourage, integrate, support, AppState};
+use crate::{support, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,6 +32,8 @@ pub fn router() -> Router<AppState> {
         .route("/t/{id}/reply", get(reply_form).post(reply))
 }
 
+/// Two statements, one after the other: the domain with everything beside its list, then the
+/// list (which needs the viewer's standing, to show hidden threads to facilitators).
 async fn domain(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -38,8 +41,6 @@ async fn domain(
     Query(query): Query<Before>,
 ) -> Result<DomainPage> {
     let viewer = visitor.page.user.as_ref();
-    let domain = lookup::readable_domain(&state.db, &slug, viewer).await?;
-    let access = domain.access(viewer);
     let before = match query.before.as_deref() {
         Some(raw) => Some(Cursor::parse(raw).ok_or_else(|| {
             AppError::BadRequest(
@@ -48,13 +49,15 @@ async fn domain(
         })?),
         None => None,
     };
-    let moderator = access.can_moderate();
-    let threads = queries::latest_threads(&state.db, domain.id, before, moderator).await?;
-    let pinned = if before.is_none() {
-        queries::pinned_threads(&state.db, domain.id, moderator).await?
-    } else {
-        Vec::new()
-    };
+    let head = super::queries::domain_head(&state.db, &slug, viewer.map(|u| u.id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let domain = head.domain;
+    let access = domain.access(viewer);
+    access.require_read()?;
+    let listed =
+        queries::domain_threads(&state.db, domain.id, before, access.can_moderate()).await?;
+    let (pinned, threads): (Vec<_>, Vec<_>) = listed.into_iter().partition(|t| t.pinned);
     let older = (threads.len() as i64 == THREADS_PER_PAGE)
         .then(|| threads.last())
         .flatten()
@@ -65,17 +68,11 @@ async fn domain(
             }
             .encode()
         });
-    let repertoire = educate::queries::sidebar(&state.db, domain.id).await?;
-    let reports = integrate::queries::recent_in_domain(&state.db, domain.id, 5).await?;
-    let spotlight = encourage::queries::featured(&state.db, domain.id).await?;
-    let introductions =
-        cultivate::queries::introductions_status(&state.db, domain.id, viewer.map(|u| u.id))
-            .await?;
     Ok(DomainPage {
-        introductions,
-        repertoire,
-        reports,
-        spotlight,
+        introductions: head.introductions.map(|i| i.0),
+        repertoire: head.repertoire.0,
+        reports: head.reports.0,
+        spotlight: head.spotlight.0,
         page: visitor.page,
         domain,
         access,
@@ -169,6 +166,9 @@ async fn show_thread_with_slug(
     show_thread(state, visitor, Path(id), query).await
 }
 
+/// Two sequential round trips for a visitor, whatever the page: where a `from` page starts,
+/// then the thread and its posts side by side. A signed-in viewer adds the session and account
+/// lookups; a moderator, the domains a thread could move to.
 async fn show_thread(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -176,53 +176,55 @@ async fn show_thread(
     Query(query): Query<ThreadQuery>,
 ) -> Result<ThreadPage> {
     let viewer = visitor.page.user.as_ref();
-    let thread = lookup::readable_thread(&state.db, id.0, viewer).await?;
+    let viewer_id = viewer.map(|u| u.id);
     let (start, before) = match query.from.as_deref() {
         // A `from` that is not a page start (a hand-edited link) is moved to the start of its page.
         Some(raw) => {
             let from = parse_id(raw)
                 .map_err(|_| AppError::BadRequest("That page link is damaged.".into()))?;
-            queries::page_start(&state.db, thread.id, from)
+            queries::page_start(&state.db, id.0, from)
                 .await?
                 .ok_or(AppError::NotFound)?
         }
         // The first page starts at the opening post, with nothing before it.
-        None => {
-            let first = queries::first_post_id(&state.db, thread.id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            (first, 0)
+        None => (0, 0),
+    };
+    let previous = async {
+        match before {
+            0 => Ok(None),
+            _ => queries::previous_page_start(&state.db, id.0, start).await,
         }
     };
-    let mut posts = queries::posts_page(&state.db, thread.id, start).await?;
+    let (head, mut posts, previous) = tokio::try_join!(
+        super::queries::thread_head(&state.db, id.0, viewer_id),
+        super::queries::marked_posts(&state.db, id.0, start, viewer_id),
+        previous,
+    )?;
+    let head = head
+        .filter(|h| h.thread.readable_by(viewer))
+        .ok_or(AppError::NotFound)?;
+    if posts.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let thread = head.thread;
     let next = (posts.len() as i64 > POSTS_PER_PAGE)
         .then(|| posts.pop())
         .flatten()
-        .map(|p| p.id);
-    let previous = if before > 0 {
-        queries::previous_page_start(&state.db, thread.id, start).await?
-    } else {
-        None
-    };
+        .map(|p| p.post.id);
     let access = thread.access(viewer);
-    let post_ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
-    let marks =
-        super::queries::page_marks(&state.db, viewer.map(|u| u.id), thread.id, &post_ids).await?;
+    let marks = PageMarks::gather(head.following, &posts);
     let views = posts
         .into_iter()
         .enumerate()
-        .map(|(i, post)| PostView::new(post, before + i as i64 + 1, viewer, access))
+        .map(|(i, marked)| PostView::new(marked.post, before + i as i64 + 1, viewer, access))
         .collect();
-    let reports =
-        integrate::queries::reports_on(&state.db, integrate::queries::Subject::Thread(thread.id))
-            .await?;
     let move_targets = match viewer.filter(|_| access.can_moderate()) {
         Some(user) => queries::facilitated_domains(&state.db, user, thread.domain_id).await?,
         None => Vec::new(),
     };
     Ok(ThreadPage {
         move_targets,
-        reports,
+        reports: head.reports.0,
         marks,
         reply: ComposeForm::default(),
         page_number: before / POSTS_PER_PAGE + 1,
