@@ -9,22 +9,26 @@ document.addEventListener("submit", (event) => {
   }
 });
 
-// Reactions toggle in place; without this the form posts and the page reloads at the post.
+// Reactions toggle in place; without this the button posts the page's form (with its own
+// formaction) and the page reloads at the post.
 document.addEventListener("submit", async (event) => {
-  const form = event.target;
-  if (!form.classList.contains("reaction-form") || event.defaultPrevented) {
+  const button = event.submitter;
+  if (!button || !button.hasAttribute("data-reaction") || event.defaultPrevented) {
     return;
   }
   event.preventDefault();
-  const button = form.querySelector("button");
+  const postWithoutScript = () => {
+    button.removeAttribute("data-reaction");
+    button.click();
+  };
   try {
-    const response = await fetch(form.action, {
+    const response = await fetch(button.formAction, {
       method: "POST",
       headers: { "x-requested-with": "fetch" },
-      body: new URLSearchParams(new FormData(form)),
+      body: new URLSearchParams(new FormData(event.target, button)),
     });
     if (!response.ok) {
-      form.submit();
+      postWithoutScript();
       return;
     }
     const state = await response.json();
@@ -32,6 +36,6 @@ document.addEventListener("submit", async (event) => {
     button.setAttribute("aria-pressed", String(state.active));
     button.querySelector(".count").textContent = String(state.count);
   } catch (_) {
-    form.submit();
+    postWithoutScript();
   }
 });

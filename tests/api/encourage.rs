@@ -307,3 +307,45 @@ async fn profile_counters_follow_every_change_to_what_is_listed() {
         .await
         .contains("<strong>0</strong> replies"));
 }
+
+#[tokio::test]
+async fn a_long_thread_page_carries_the_csrf_token_once_not_once_per_button() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    let thread = app.insert_thread(domain, ana, "Mulch", 49).await;
+    let bea = app.member("bea", domain, "member").await;
+    sqlx::query("UPDATE posts SET author_id = $1 WHERE thread_id = $2")
+        .bind(bea)
+        .bind(thread)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    // Bea's own 50 posts: bookmark buttons on each, no flag forms (nobody flags their own).
+    let page = app.get(&format!("/t/{thread}")).await;
+    let token = page.csrf();
+    assert_eq!(
+        page.body.matches("formaction=").count(),
+        50,
+        "one bookmark button per post"
+    );
+    let copies = page.body.matches(&token).count();
+    assert!(copies <= 4, "the token appears {copies} times");
+    assert!(page.contains("<form id=\"page-actions\""));
+
+    // A button posts the page's form to its own formaction: what a browser sends without script.
+    let first: i64 = sqlx::query_scalar("SELECT min(id) FROM posts WHERE thread_id = $1")
+        .bind(thread)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let done = app
+        .post(&format!("/p/{first}/bookmark"), &[("csrf", token.as_str())])
+        .await;
+    assert!(done.done());
+    assert_eq!(
+        app.count("SELECT count(*) FROM bookmarks").await,
+        1,
+        "the bookmark was kept"
+    );
+}
