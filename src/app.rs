@@ -65,7 +65,12 @@ pub fn router(state: AppState) -> Router {
         // Pages carry personal state; static assets set their own long-lived policy.
         .layer(header_layer(header::CACHE_CONTROL, "private, no-cache"))
         .layer(CompressionLayer::new())
-        // Outside compression, so a cached page is kept compressed and replayed as it is.
+        .layer(middleware::from_fn_with_state(
+            state.admission.clone(),
+            web::admission::admit,
+        ))
+        // Outside compression, so a cached page is kept compressed and replayed as it is; and
+        // outside admission, so a cached page never waits for a turn.
         .layer(middleware::from_fn_with_state(
             state.pages.clone(),
             web::page_cache::serve,

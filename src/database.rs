@@ -63,7 +63,8 @@ impl Database {
 pub async fn pool(options: PgConnectOptions) -> anyhow::Result<PgPool> {
     Ok(PgPoolOptions::new()
         .max_connections(10)
-        .acquire_timeout(Duration::from_secs(10))
+        // Admission control keeps the queue short; a wait this long means overload (503).
+        .acquire_timeout(Duration::from_secs(5))
         .connect_with(options)
         .await?)
 }

@@ -32,6 +32,10 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
+/// What the busy page says when the server, not one search, is out of capacity.
+pub const OVERLOADED: &str = "The site has more visitors than it can serve this moment. Please \
+                              try again in a few seconds.";
+
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 #[derive(Template)]
@@ -62,6 +66,10 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        // Every database connection stayed busy for the pool's whole wait: an overload, not a fault.
+        if matches!(self, AppError::Database(sqlx::Error::PoolTimedOut)) {
+            return AppError::Busy(OVERLOADED).into_response();
+        }
         let status = self.status();
         let (heading, message) = match &self {
             AppError::LoginRequired { next } => {

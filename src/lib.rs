@@ -40,6 +40,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Pages for visitors without a session; empty and bypassed unless the config enables it.
     pub pages: Arc<web::page_cache::PageCache>,
+    /// The bounded queue in front of every page that needs work.
+    pub admission: Arc<web::admission::Admission>,
 }
 
 /// How long one search statement may run, and how many run at once.
@@ -66,6 +68,7 @@ impl AppState {
             search_db,
             config: Arc::new(config),
             pages,
+            admission: Arc::new(web::admission::Admission::for_server()),
         }
     }
 }

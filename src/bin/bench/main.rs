@@ -177,6 +177,9 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     slow_statements(&db).await?;
+    println!("\nmemory after the scenarios: {}", memory());
+    login_burst(app_port, 64).await?;
+    println!("memory after 64 logins at once: {}", memory());
     db.close().await;
     cluster.stop();
     Ok(())
@@ -195,6 +198,30 @@ async fn serve_app(db: PgPool, config: Config) -> anyhow::Result<u16> {
     let service = app::router(state).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, service).await });
     Ok(port)
+}
+
+/// Resident and peak memory of this process: both application instances and the floor.
+fn memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .map(|l| l[name.len()..].trim().to_string())
+            .unwrap_or_else(|| "?".into())
+    };
+    format!("{} resident, {} at peak", field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Many members logging in at the same moment (each login hashes with 19 MiB of argon2).
+async fn login_burst(port: u16, count: usize) -> anyhow::Result<()> {
+    let logins: Vec<_> = (0..count)
+        .map(|i| tokio::spawn(async move { sign_in(port, &format!("member{i}")).await }))
+        .collect();
+    for login in logins {
+        login.await??;
+    }
+    Ok(())
 }
 
 /// Logs a member in through the real form; returns the session cookie.
