@@ -117,15 +117,20 @@ pub async fn report(db: &PgPool, id: i64) -> sqlx::Result<Option<Report>> {
         .await
 }
 
-/// The five newest reports in the domain whose id is the SQL expression `domain_id` (on its
-/// entries or its visible threads), as a JSON array, for a page that loads them with the domain.
-pub fn recent_in_domain_as_json(domain_id: &str) -> String {
-    format!(
-        "(SELECT coalesce(json_agg(report ORDER BY report.created_at DESC, report.id DESC), '[]')
-            FROM ({REPORT} WHERE coalesce(e.domain_id, t.domain_id) = {domain_id}
-                              AND (t.id IS NULL OR NOT t.hidden)
-                   ORDER BY r.created_at DESC, r.id DESC LIMIT 5) report)"
-    )
+/// Recent reports in a domain (on its entries or its visible threads), for its page.
+pub async fn recent_in_domain(
+    db: &PgPool,
+    domain_id: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<Report>> {
+    sqlx::query_as(&format!(
+        "{REPORT} WHERE coalesce(e.domain_id, t.domain_id) = $1 AND (t.id IS NULL OR NOT t.hidden)
+          ORDER BY r.created_at DESC, r.id DESC LIMIT $2"
+    ))
+    .bind(domain_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
 }
 
 /// A member's reports in domains the viewer can read, newest first.

@@ -38,14 +38,14 @@ impl PageMarks {
 }
 
 /// The domain with what its page shows beside the thread list: the repertoire sidebar
-/// (Educate), recent practice reports (Integrate), the spotlight (Encourage) and the
-/// introductions thread with whether the viewer has posted there (Cultivate), in one statement.
+/// (Educate), the spotlight (Encourage) and the introductions thread with whether the viewer
+/// has posted there (Cultivate), in one statement. (Recent practice reports are a statement of
+/// their own: inside this one the planner, not knowing the domain, hashed every report.)
 #[derive(sqlx::FromRow)]
 pub struct DomainHead {
     #[sqlx(flatten)]
     pub domain: Domain,
     pub repertoire: Json<Vec<(bool, i64, String, i32)>>,
-    pub reports: Json<Vec<Report>>,
     pub spotlight: Json<Vec<Featured>>,
     pub introductions: Option<Json<(i64, bool)>>,
 }
@@ -56,10 +56,9 @@ pub async fn domain_head(
     viewer: Option<i64>,
 ) -> sqlx::Result<Option<DomainHead>> {
     sqlx::query_as(&format!(
-        "SELECT dom.*, {} AS repertoire, {} AS reports, {} AS spotlight, {} AS introductions
+        "SELECT dom.*, {} AS repertoire, {} AS spotlight, {} AS introductions
            FROM ({} WHERE d.slug = $1) dom",
         educate::queries::sidebar_as_json("dom.id"),
-        integrate::queries::recent_in_domain_as_json("dom.id"),
         encourage::queries::featured_as_json("dom.id"),
         cultivate::queries::introductions_as_json("dom.id", "$2"),
         forum::queries::DOMAIN,

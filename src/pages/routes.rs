@@ -21,7 +21,7 @@ use crate::support::queries::suggest_experts;
 use crate::web::path::ThreadId;
 use crate::web::Path;
 use crate::web::{Before, CurrentUser, FieldErrors};
-use crate::{support, AppState};
+use crate::{integrate, support, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -32,8 +32,9 @@ pub fn router() -> Router<AppState> {
         .route("/t/{id}/reply", get(reply_form).post(reply))
 }
 
-/// Two statements, one after the other: the domain with everything beside its list, then the
-/// list (which needs the viewer's standing, to show hidden threads to facilitators).
+/// Two round trips: the domain with most of what is beside its list; then the list (which needs
+/// the viewer's standing, to show hidden threads to facilitators) and the recent practice
+/// reports, side by side.
 async fn domain(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -55,8 +56,10 @@ async fn domain(
     let domain = head.domain;
     let access = domain.access(viewer);
     access.require_read()?;
-    let listed =
-        queries::domain_threads(&state.db, domain.id, before, access.can_moderate()).await?;
+    let (listed, reports) = tokio::try_join!(
+        queries::domain_threads(&state.db, domain.id, before, access.can_moderate()),
+        integrate::queries::recent_in_domain(&state.db, domain.id, 5),
+    )?;
     let (pinned, threads): (Vec<_>, Vec<_>) = listed.into_iter().partition(|t| t.pinned);
     let older = (threads.len() as i64 == THREADS_PER_PAGE)
         .then(|| threads.last())
@@ -71,7 +74,7 @@ async fn domain(
     Ok(DomainPage {
         introductions: head.introductions.map(|i| i.0),
         repertoire: head.repertoire.0,
-        reports: head.reports.0,
+        reports,
         spotlight: head.spotlight.0,
         page: visitor.page,
         domain,
