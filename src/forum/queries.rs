@@ -363,21 +363,9 @@ pub async fn post(db: &PgPool, id: i64) -> sqlx::Result<Option<Post>> {
         .await
 }
 
+/// Pages of a thread start at every 50th post, so a post's page never changes (posts are never
+/// removed, only marked deleted).
 pub const POSTS_PER_PAGE: i64 = 50;
-
-/// One page of a thread: up to 50 posts from `from` on, in order, plus one more to tell whether
-/// a next page exists. Pages start at every 50th post, so a post's page never changes (posts are
-/// never removed, only marked deleted).
-pub async fn posts_page(db: &PgPool, thread_id: i64, from: i64) -> sqlx::Result<Vec<Post>> {
-    sqlx::query_as(&format!(
-        "{POST} WHERE p.thread_id = $1 AND p.id >= $2 ORDER BY p.id LIMIT {}",
-        POSTS_PER_PAGE + 1
-    ))
-    .bind(thread_id)
-    .bind(from)
-    .fetch_all(db)
-    .await
-}
 
 /// Where the page holding `post_id` starts, and how many posts come before that start.
 pub async fn page_start(

@@ -87,13 +87,18 @@ const REPORT: &str = "
       LEFT JOIN repertoire_entries e ON e.id = r.entry_id
       LEFT JOIN threads t ON t.id = r.thread_id";
 
+/// The newest hundred reports whose `column` equals the SQL expression `id`.
+fn newest_reports(column: &str, id: &str) -> String {
+    format!("{REPORT} WHERE r.{column} = {id} ORDER BY r.created_at DESC, r.id DESC LIMIT 100")
+}
+
 /// The newest hundred reports on the thread whose id is the SQL expression `thread_id`, as one
 /// JSON array (for a page that loads them in the same statement as the thread).
 pub fn reports_on_thread_as_json(thread_id: &str) -> String {
     format!(
         "(SELECT coalesce(json_agg(report ORDER BY report.created_at DESC, report.id DESC), '[]')
-            FROM ({REPORT} WHERE r.thread_id = {thread_id}
-                   ORDER BY r.created_at DESC, r.id DESC LIMIT 100) report)"
+            FROM ({}) report)",
+        newest_reports("thread_id", thread_id)
     )
 }
 
@@ -102,12 +107,10 @@ pub async fn reports_on(db: &PgPool, subject: Subject) -> sqlx::Result<Vec<Repor
         Subject::Entry(id) => ("entry_id", id),
         Subject::Thread(id) => ("thread_id", id),
     };
-    sqlx::query_as(&format!(
-        "{REPORT} WHERE r.{column} = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT 100"
-    ))
-    .bind(id)
-    .fetch_all(db)
-    .await
+    sqlx::query_as(&newest_reports(column, "$1"))
+        .bind(id)
+        .fetch_all(db)
+        .await
 }
 
 pub async fn report(db: &PgPool, id: i64) -> sqlx::Result<Option<Report>> {

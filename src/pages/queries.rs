@@ -1,5 +1,6 @@
 //! The statements behind the domain and thread pages, which read what the functions keep beside
-//! the core (each function writes its own part of the SQL; these put the parts together). `pages` is the layer that may join them; `forum` knows none of them.
+//! the core. Each function writes its own part of the SQL; these put the parts together, as
+//! `pages` may and `forum` may not.
 
 use sqlx::types::Json;
 use sqlx::PgPool;
@@ -11,7 +12,7 @@ use crate::{cultivate, educate, encourage, forum, integrate};
 
 /// What one viewer has marked on a page of posts: whether they follow the thread, which of the
 /// posts they bookmarked, and which posts are in the repertoire (with the entry).
-#[derive(sqlx::FromRow, Default)]
+#[derive(Default)]
 pub struct PageMarks {
     pub following: bool,
     pub bookmarked: Vec<i64>,
@@ -112,7 +113,8 @@ pub struct MarkedPost {
     pub reacted: Vec<String>,
 }
 
-/// One page of posts from `from` on (one more than a page, to tell whether another follows),
+/// One page of posts from `from` on (one more than a page, to tell whether another follows;
+/// `from` 0 is the first page),
 /// each with its marks, in one statement. It needs only the thread's id, so the handler runs it
 /// beside `thread_head`; for a thread the viewer may not read, its rows are thrown away.
 pub async fn marked_posts(
