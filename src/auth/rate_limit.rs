@@ -40,67 +40,118 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
-#[derive(Clone, Copy)]
-pub enum Attempt {
-    LoginFailure,
+/// What is being limited. Each limit counts hits per bucket (an account, an address, a member)
+/// in fixed windows of the configured length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// Password tries for one account from one address: the tight limit, which an attacker
+    /// elsewhere cannot use up for the account's owner.
+    LoginAccountFromAddress,
+    /// Password tries for one account from anywhere: ten times slower, against guessing spread
+    /// over many addresses.
+    LoginAccount,
+    /// Password tries from one address for any account: against trying one password on many.
+    LoginAddress,
+    /// Accounts created from one address.
     Registration,
+    /// Previews a member asks for (each renders a body of up to 100 000 characters).
+    Preview,
 }
 
-impl Attempt {
-    fn as_str(self) -> &'static str {
+impl Limit {
+    fn name(self) -> &'static str {
         match self {
-            Attempt::LoginFailure => "login_failure",
-            Attempt::Registration => "registration",
+            Limit::LoginAccountFromAddress => "login-account-address",
+            Limit::LoginAccount => "login-account",
+            Limit::LoginAddress => "login-address",
+            Limit::Registration => "registration",
+            Limit::Preview => "preview",
         }
     }
+
+    fn allowance(self, config: &Config) -> i32 {
+        let base = i32::try_from(config.rate_limit).unwrap_or(i32::MAX);
+        let times = match self {
+            Limit::LoginAccountFromAddress | Limit::Registration => 1,
+            Limit::LoginAddress => 3,
+            Limit::LoginAccount => 10,
+            Limit::Preview => 12,
+        };
+        base.saturating_mul(times)
+    }
 }
 
-/// Refuses with 429 once the address, or the account, has used up its attempts in the window.
-pub async fn check(
-    db: &PgPool,
-    config: &Config,
-    attempt: Attempt,
-    ip: ClientIp,
-    account: Option<&str>,
-) -> Result<()> {
-    let since = time::OffsetDateTime::now_utc() - config.rate_window;
-    let (by_ip, by_account): (i64, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE client_ip = $2),
-                count(*) FILTER (WHERE account = $3)
-           FROM auth_attempts
-          WHERE kind = $1 AND at > $4 AND (client_ip = $2 OR account = $3)",
+/// The three buckets a password try counts against.
+pub fn login_buckets(account: &str, ip: ClientIp) -> [(Limit, String); 3] {
+    let account = account.to_lowercase();
+    [
+        (
+            Limit::LoginAccountFromAddress,
+            format!("{account}|{}", ip.0),
+        ),
+        (Limit::LoginAccount, account),
+        (Limit::LoginAddress, ip.0.to_string()),
+    ]
+}
+
+/// Hits counted by `spend`, to give back with `refund`.
+pub struct Spent {
+    buckets: Vec<String>,
+    window_start: time::OffsetDateTime,
+}
+
+/// Counts one hit in each bucket and refuses with 429 if any is now over its allowance. Count
+/// and check are one statement, so however many requests arrive at once, no more than the
+/// allowance get through; refused hits count too.
+pub async fn spend(db: &PgPool, config: &Config, hits: &[(Limit, String)]) -> Result<Spent> {
+    let window = config.rate_window.whole_seconds().max(1);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let window_start = time::OffsetDateTime::from_unix_timestamp(now - now.rem_euclid(window))
+        .map_err(|e| anyhow::anyhow!("window start: {e}"))?;
+    let buckets: Vec<String> = hits
+        .iter()
+        .map(|(limit, key)| format!("{}:{key}", limit.name()))
+        .collect();
+    let counts: Vec<(String, i32)> = sqlx::query_as(
+        "INSERT INTO rate_counters (bucket, window_start, hits)
+         SELECT bucket, $2, 1 FROM unnest($1::text[]) AS bucket
+         ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_counters.hits + 1
+         RETURNING bucket, hits",
     )
-    .bind(attempt.as_str())
-    .bind(ip.0.to_string())
-    .bind(account.map(str::to_lowercase))
-    .bind(since)
-    .fetch_one(db)
+    .bind(&buckets)
+    .bind(window_start)
+    .fetch_all(db)
     .await?;
-    let limit = i64::from(config.rate_limit);
-    if by_ip >= limit || by_account >= limit {
+    let over = hits.iter().zip(&buckets).any(|((limit, _), bucket)| {
+        counts
+            .iter()
+            .any(|(b, n)| b == bucket && *n > limit.allowance(config))
+    });
+    if over {
         return Err(AppError::TooManyRequests);
     }
+    Ok(Spent {
+        buckets,
+        window_start,
+    })
+}
+
+/// Gives back hits that turned out not to be abuse (a password try that succeeded).
+pub async fn refund(db: &PgPool, spent: Spent) -> Result<()> {
+    sqlx::query(
+        "UPDATE rate_counters SET hits = hits - 1
+          WHERE bucket = ANY($1) AND window_start = $2 AND hits > 0",
+    )
+    .bind(&spent.buckets)
+    .bind(spent.window_start)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
-pub async fn record(
-    db: &PgPool,
-    attempt: Attempt,
-    ip: ClientIp,
-    account: Option<&str>,
-) -> Result<()> {
-    sqlx::query("INSERT INTO auth_attempts (kind, client_ip, account) VALUES ($1, $2, $3)")
-        .bind(attempt.as_str())
-        .bind(ip.0.to_string())
-        .bind(account.map(str::to_lowercase))
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-/// Old attempts say nothing about the current window; the server's housekeeping drops them.
+/// Old windows say nothing about the current one; the server's housekeeping drops them.
 pub async fn forget_old(db: &PgPool) -> Result<()> {
-    sqlx::query("DELETE FROM auth_attempts WHERE at < now() - interval '1 day'")
+    sqlx::query("DELETE FROM rate_counters WHERE window_start < now() - interval '1 day'")
         .execute(db)
         .await?;
     Ok(())

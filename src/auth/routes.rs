@@ -8,7 +8,7 @@ use axum::{Form, Router};
 
 use super::fields::{display_name, Email, NewPassword, Username};
 use super::queries::{self, Conflict};
-use super::rate_limit::{self, Attempt, ClientIp};
+use super::rate_limit::{self, ClientIp, Limit};
 use super::session::{ensure_csrf, log_in, log_out};
 use super::views::{LoginForm, LoginPage, RegisterForm, RegisterPage};
 use super::Visitor;
@@ -59,14 +59,9 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
     let account = form.login.trim().to_string();
-    rate_limit::check(
-        &state.db,
-        &state.config,
-        Attempt::LoginFailure,
-        ip,
-        Some(&account),
-    )
-    .await?;
+    // Counted before hashing, so a burst of tries is refused before it costs a hash each.
+    let buckets = rate_limit::login_buckets(&account, ip);
+    let spent = rate_limit::spend(&state.db, &state.config, &buckets).await?;
     let candidate = queries::login_candidate(&state.db, &account).await?;
     let stored = candidate.as_ref().map(|c| c.password_hash.clone());
     let matches = super::password::verify(stored, form.password.clone()).await?;
@@ -80,7 +75,6 @@ async fn login(
         _ => Some(LOGIN_FAILED.to_string()),
     };
     let Some(user) = candidate.filter(|_| failure.is_none()) else {
-        rate_limit::record(&state.db, Attempt::LoginFailure, ip, Some(&account)).await?;
         let page = LoginPage {
             page: visitor.page,
             login: form.login,
@@ -89,6 +83,7 @@ async fn login(
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
+    rate_limit::refund(&state.db, spent).await?;
     log_in(&visitor.session, user.id).await?;
     flash_and_redirect(
         &visitor.session,
@@ -131,7 +126,6 @@ async fn register(
     visitor: Visitor,
     Form(mut form): Form<RegisterForm>,
 ) -> Result<Response> {
-    rate_limit::check(&state.db, &state.config, Attempt::Registration, ip, None).await?;
     let mut errors = FieldErrors::default();
     let username = errors.check("username", Username::parse(&form.username));
     let email = errors.check("email", Email::parse(&form.email));
@@ -147,7 +141,12 @@ async fn register(
     else {
         return Ok(refill(visitor, form, errors));
     };
-    rate_limit::record(&state.db, Attempt::Registration, ip, None).await?;
+    rate_limit::spend(
+        &state.db,
+        &state.config,
+        &[(Limit::Registration, ip.0.to_string())],
+    )
+    .await?;
     let hash = super::password::hash(password.expose().to_string()).await?;
     let created = queries::create_user(
         &state.db,

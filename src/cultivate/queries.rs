@@ -15,7 +15,7 @@ pub async fn ensure_introductions(
     domain_id: i64,
     author_id: i64,
     domain_name: &str,
-) -> sqlx::Result<bool> {
+) -> crate::error::Result<bool> {
     let exists: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM threads WHERE domain_id = $1 AND kind = 'introduction')",
     )

@@ -181,9 +181,9 @@ pub struct NewEntry<'a> {
     pub curated_by: i64,
 }
 
-pub async fn create(db: &PgPool, entry: NewEntry<'_>) -> sqlx::Result<i64> {
+pub async fn create(db: &PgPool, entry: NewEntry<'_>) -> crate::error::Result<i64> {
     let (body_html, _) = crate::forum::queries::render_with_mentions(db, entry.body_md).await?;
-    sqlx::query_scalar(
+    let id = sqlx::query_scalar(
         "INSERT INTO repertoire_entries
              (domain_id, kind, title, summary, body_md, body_html, tags, source_thread_id, source_post_id, curated_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -200,11 +200,17 @@ pub async fn create(db: &PgPool, entry: NewEntry<'_>) -> sqlx::Result<i64> {
     .bind(entry.source_post_id)
     .bind(entry.curated_by)
     .fetch_one(db)
-    .await
+    .await?;
+    Ok(id)
 }
 
 /// Saves new content, keeping the previous version as a revision.
-pub async fn update(db: &PgPool, id: i64, editor: i64, changed: NewEntry<'_>) -> sqlx::Result<()> {
+pub async fn update(
+    db: &PgPool,
+    id: i64,
+    editor: i64,
+    changed: NewEntry<'_>,
+) -> crate::error::Result<()> {
     let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO repertoire_revisions (entry_id, title, summary, body_md, body_html, tags, edited_by)
@@ -230,7 +236,7 @@ pub async fn update(db: &PgPool, id: i64, editor: i64, changed: NewEntry<'_>) ->
     .bind(changed.tags)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
 #[derive(sqlx::FromRow)]

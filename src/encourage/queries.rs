@@ -126,7 +126,7 @@ pub async fn save_profile(
     display: &str,
     bio: &str,
     tags: &[String],
-) -> sqlx::Result<()> {
+) -> crate::error::Result<()> {
     let (bio_html, _) = crate::forum::queries::render_with_mentions(db, bio).await?;
     sqlx::query("UPDATE users SET display_name = $2, bio_md = $3, bio_html = $4, expertise = $5 WHERE id = $1")
         .bind(user_id)
@@ -135,8 +135,8 @@ pub async fn save_profile(
         .bind(bio_html)
         .bind(tags)
         .execute(db)
-        .await
-        .map(|_| ())
+        .await?;
+    Ok(())
 }
 
 /// Adds the reaction, or takes it back if it was there; returns whether it is there now and

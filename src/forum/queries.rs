@@ -436,7 +436,7 @@ pub async fn create_thread(
     title: &str,
     kind: &str,
     body_md: &str,
-) -> sqlx::Result<PostWritten> {
+) -> crate::error::Result<PostWritten> {
     let thread_id: i64 = sqlx::query_scalar(
         "INSERT INTO threads (domain_id, author_id, title, kind) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -456,7 +456,7 @@ pub async fn insert_post(
     author_id: i64,
     body_md: &str,
     is_reply: bool,
-) -> sqlx::Result<PostWritten> {
+) -> crate::error::Result<PostWritten> {
     insert_post_at(tx, thread_id, author_id, body_md, is_reply, None).await
 }
 
@@ -469,7 +469,7 @@ pub async fn insert_post_at(
     body_md: &str,
     is_reply: bool,
     written_at: Option<OffsetDateTime>,
-) -> sqlx::Result<PostWritten> {
+) -> crate::error::Result<PostWritten> {
     let (body_html, mentioned) = render_with_mentions(&mut **tx, body_md).await?;
     let post_id = sqlx::query_scalar(
         "INSERT INTO posts (thread_id, author_id, body_md, body_html, created_at)
@@ -495,7 +495,7 @@ pub async fn insert_post_at(
 pub async fn render_with_mentions<'e>(
     db: impl sqlx::PgExecutor<'e>,
     body_md: &str,
-) -> sqlx::Result<(String, Vec<i64>)> {
+) -> crate::error::Result<(String, Vec<i64>)> {
     let names = crate::markdown::mentioned_names(body_md);
     let found: Vec<(i64, String)> = if names.is_empty() {
         Vec::new()
@@ -509,7 +509,7 @@ pub async fn render_with_mentions<'e>(
         .iter()
         .map(|(_, name)| (name.to_ascii_lowercase(), name.clone()))
         .collect();
-    let html = crate::markdown::render_with_mentions(body_md, &known);
+    let html = crate::markdown::render_off_runtime(body_md.to_string(), known).await?;
     Ok((html, found.into_iter().map(|(id, _)| id).collect()))
 }
 
@@ -520,7 +520,7 @@ pub async fn reply(
     thread_id: i64,
     author_id: i64,
     body_md: &str,
-) -> sqlx::Result<Option<PostWritten>> {
+) -> crate::error::Result<Option<PostWritten>> {
     let open: Option<bool> =
         sqlx::query_scalar("SELECT NOT locked FROM threads WHERE id = $1 FOR UPDATE")
             .bind(thread_id)
@@ -535,7 +535,7 @@ pub async fn reply(
 }
 
 /// Replaces a post's body, keeping the old one as a revision.
-pub async fn edit_post(db: &PgPool, post_id: i64, body_md: &str) -> sqlx::Result<()> {
+pub async fn edit_post(db: &PgPool, post_id: i64, body_md: &str) -> crate::error::Result<()> {
     let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO post_revisions (post_id, body_md, body_html, written_at)
@@ -551,7 +551,7 @@ pub async fn edit_post(db: &PgPool, post_id: i64, body_md: &str) -> sqlx::Result
         .bind(body_html)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
 pub async fn retitle_thread<'e>(

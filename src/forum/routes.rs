@@ -183,7 +183,8 @@ async fn edit(
     let (Some(body), true, false) = (body, errors.is_empty(), form.wants_preview()) else {
         return Ok(
             ComposerPage::edit(member.page, &thread, post.id, opening, form)
-                .with(errors)
+                .with(&state, errors)
+                .await?
                 .answer(),
         );
     };

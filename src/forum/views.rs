@@ -1,5 +1,7 @@
 //! Pages of the forum core.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::http::StatusCode;
@@ -8,7 +10,13 @@ use serde::Deserialize;
 
 use super::access::Access;
 use super::queries::{DomainSummary, Post, Revision, Thread, ThreadSummary};
+use crate::auth::rate_limit::{self, Limit};
+use crate::error::{AppError, Result};
 use crate::web::{CurrentUser, FieldErrors, PageContext};
+use crate::AppState;
+
+const TOO_MANY_PREVIEWS: &str = "You have asked for many previews in the last few minutes. \
+    Your text is kept: post it, or preview again in a little while.";
 
 #[derive(Template, WebTemplate)]
 #[template(path = "forum/home.html")]
@@ -138,13 +146,29 @@ impl ComposerPage {
         }
     }
 
-    /// Adds the problems found, and the preview if one was asked for.
-    pub fn with(mut self, errors: FieldErrors) -> Self {
-        if self.form.wants_preview() && !self.form.body.trim().is_empty() {
-            self.preview = Some(crate::markdown::render(&self.form.body));
+    /// Adds the problems found, and the preview if one was asked for. Previews are counted
+    /// per member (each renders up to 100 000 characters, and asking costs no write); past the
+    /// allowance the form comes back with the text kept and the reason beside it.
+    pub async fn with(mut self, state: &AppState, mut errors: FieldErrors) -> Result<Self> {
+        let previewer = self.page.user.as_ref().map(|user| user.id);
+        if let (true, false, Some(previewer)) = (
+            self.form.wants_preview(),
+            self.form.body.trim().is_empty(),
+            previewer,
+        ) {
+            let allowance = [(Limit::Preview, previewer.to_string())];
+            match rate_limit::spend(&state.db, &state.config, &allowance).await {
+                Ok(_) => {
+                    let body = self.form.body.clone();
+                    let html = crate::markdown::render_off_runtime(body, HashMap::new()).await?;
+                    self.preview = Some(html);
+                }
+                Err(AppError::TooManyRequests) => errors.add("body", TOO_MANY_PREVIEWS),
+                Err(other) => return Err(other),
+            }
         }
         self.errors = errors;
-        self
+        Ok(self)
     }
 
     /// 200 for a preview, 422 when something must be fixed.

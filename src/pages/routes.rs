@@ -134,8 +134,9 @@ async fn new_thread(
     let (Some(title), Some(kind), Some(body), false) = (title, kind, body, form.wants_preview())
     else {
         let experts = suggestions(&state, domain.id, member.user.id, &form).await?;
-        let mut page =
-            ComposerPage::new_thread(member.page, &domain.slug, &domain.name, form).with(errors);
+        let mut page = ComposerPage::new_thread(member.page, &domain.slug, &domain.name, form)
+            .with(&state, errors)
+            .await?;
         page.experts = experts;
         return Ok(page.answer());
     };
@@ -289,7 +290,8 @@ async fn reply(
     let body = errors.check("body", Body::parse(&form.body));
     let (Some(body), false) = (body, form.wants_preview()) else {
         return Ok(ComposerPage::reply(member.page, &thread, form)
-            .with(errors)
+            .with(&state, errors)
+            .await?
             .answer());
     };
     let mut tx = state.db.begin().await?;
@@ -302,7 +304,8 @@ async fn reply(
         None => {
             errors.add("body", "This thread was locked while you wrote; your reply was not posted. Copy it if you want to keep it.");
             Ok(ComposerPage::reply(member.page, &thread, form)
-                .with(errors)
+                .with(&state, errors)
+                .await?
                 .answer_with(StatusCode::FORBIDDEN))
         }
     }

@@ -336,66 +336,97 @@ async fn repeated_login_failures_get_429_even_with_the_right_password() {
     assert_eq!(app.signed_in_as().await, None);
 }
 
-#[tokio::test]
-async fn the_account_limit_holds_from_many_addresses_behind_a_trusted_proxy() {
-    let app = TestApp::spawn_with(Config {
-        trusted_proxy: Some("127.0.0.1".parse().unwrap()),
-        ..Config::defaults()
-    })
-    .await;
-    app.create_user("ana").await;
-    for i in 0..10 {
-        let token = app.get("/login").await.csrf();
-        let body = serde_urlencoded::to_string([
-            ("csrf", token.as_str()),
-            ("login", "ana"),
-            ("password", "wrong password!"),
-        ])
+/// A password try for `account` that the server sees coming from `address` (the test server
+/// trusts 127.0.0.1 as its proxy when the config says so).
+async fn login_from(app: &TestApp, address: &str, account: &str, password: &str) -> StatusCode {
+    let token = app.get("/login").await.csrf();
+    let body = serde_urlencoded::to_string([
+        ("csrf", token.as_str()),
+        ("login", account),
+        ("password", password),
+    ])
+    .unwrap();
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
         .unwrap();
-        let request = reqwest::Client::new()
-            .post(app.url("/login"))
-            .header("x-forwarded-for", format!("203.0.113.{i}"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("cookie", app.session_cookie().unwrap())
-            .body(body);
-        assert_eq!(
-            app.send(request).await.status,
-            StatusCode::UNPROCESSABLE_ENTITY
-        );
+    let request = no_redirects
+        .post(app.url("/login"))
+        .header("x-forwarded-for", address)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", app.session_cookie().unwrap())
+        .body(body);
+    app.send(request).await.status
+}
+
+fn behind_a_proxy(rate_limit: u32) -> Config {
+    Config {
+        trusted_proxy: Some("127.0.0.1".parse().unwrap()),
+        rate_limit,
+        page_cache: false,
+        ..Config::defaults()
     }
-    let page = app.login("ana", PASSWORD).await;
+}
+
+#[tokio::test]
+async fn failures_from_one_address_do_not_lock_the_owner_out_from_another() {
+    let app = TestApp::spawn_with(behind_a_proxy(10)).await;
+    app.create_user("ana").await;
+    for _ in 0..10 {
+        let status = login_from(&app, "203.0.113.1", "ana", "wrong password!").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
     assert_eq!(
-        page.status,
+        login_from(&app, "203.0.113.1", "ana", PASSWORD).await,
         StatusCode::TOO_MANY_REQUESTS,
-        "ten failures on one account block it"
+        "the attacker's address is blocked for this account"
+    );
+    assert_eq!(
+        login_from(&app, "198.51.100.7", "ana", PASSWORD).await,
+        StatusCode::SEE_OTHER,
+        "the owner, elsewhere, still gets in"
+    );
+}
+
+#[tokio::test]
+async fn the_slower_account_limit_holds_from_many_addresses_behind_a_trusted_proxy() {
+    // Allowances at rate_limit 2: 2 per account and address, 20 per account from anywhere.
+    let app = TestApp::spawn_with(behind_a_proxy(2)).await;
+    app.create_user("ana").await;
+    for i in 0..20 {
+        let status = login_from(&app, &format!("203.0.113.{i}"), "ana", "wrong password!").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "try {i}");
+    }
+    assert_eq!(
+        login_from(&app, "198.51.100.7", "ana", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "twenty failures spread over twenty addresses use up the account's allowance"
     );
 }
 
 #[tokio::test]
 async fn a_forwarded_for_header_from_an_untrusted_peer_does_not_dodge_the_limit() {
-    let app = TestApp::spawn().await;
-    for i in 0..10 {
-        let token = app.get("/login").await.csrf();
-        let account = format!("nobody{i}");
-        let body = serde_urlencoded::to_string([
-            ("csrf", token.as_str()),
-            ("login", &account),
-            ("password", "wrong password!"),
-        ])
-        .unwrap();
-        let request = reqwest::Client::new()
-            .post(app.url("/login"))
-            .header("x-forwarded-for", format!("198.51.100.{i}"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("cookie", app.session_cookie().unwrap())
-            .body(body);
-        app.send(request).await;
+    // Allowance at rate_limit 3: 9 tries from one address, whatever the accounts.
+    let app = TestApp::spawn_with(Config {
+        rate_limit: 3,
+        ..Config::defaults()
+    })
+    .await;
+    for i in 0..9 {
+        let status = login_from(
+            &app,
+            &format!("198.51.100.{i}"),
+            &format!("nobody{i}"),
+            "wrong",
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let page = app.login("someone-else", "wrong password!").await;
     assert_eq!(
         page.status,
         StatusCode::TOO_MANY_REQUESTS,
-        "all ten came from 127.0.0.1"
+        "all nine came from 127.0.0.1"
     );
 }
 

@@ -239,6 +239,17 @@ impl TestApp {
         }
     }
 
+    /// Another handle on this browser (the same cookie jar), for requests sent from a task.
+    pub fn same_browser(&self) -> TestApp {
+        TestApp {
+            address: self.address,
+            db: self.db.clone(),
+            config: self.config.clone(),
+            client: self.client.clone(),
+            jar: self.jar.clone(),
+        }
+    }
+
     /// The same server seen from a second browser, with an empty cookie jar.
     pub fn other_browser(&self) -> TestApp {
         let jar = Arc::new(Jar::default());

@@ -18,6 +18,7 @@ mod query_counts;
 mod repertoire;
 mod sanitiser;
 mod search;
+mod security;
 mod seeding;
 mod shell;
 mod support;

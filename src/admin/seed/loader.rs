@@ -209,6 +209,12 @@ impl From<sqlx::Error> for SeedFailure {
     }
 }
 
+impl From<crate::error::AppError> for SeedFailure {
+    fn from(err: crate::error::AppError) -> Self {
+        SeedFailure::Database(err.into())
+    }
+}
+
 impl fmt::Display for SeedFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -602,9 +608,7 @@ async fn write_users(
         let secret = initial_password
             .map(str::to_string)
             .unwrap_or_else(password::random_secret);
-        let hash = password::hash(secret)
-            .await
-            .map_err(SeedFailure::Database)?;
+        let hash = password::hash(secret).await?;
         let display = match user.display_name.as_ref().map(|n| n.get_ref().trim()) {
             Some(name) if !name.is_empty() => name.to_string(),
             _ => user.username.get_ref().trim().to_string(),

@@ -179,8 +179,8 @@ async fn main() -> anyhow::Result<()> {
     }
     slow_statements(&db).await?;
     println!("\nmemory after the scenarios: {}", memory());
-    login_burst(app_port, 64).await?;
-    println!("memory after 64 logins at once: {}", memory());
+    login_burst(app_port, 150).await?;
+    println!("memory after 150 logins at once: {}", memory());
     db.close().await;
     cluster.stop();
     Ok(())
