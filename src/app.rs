@@ -10,6 +10,7 @@ use axum::{middleware, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         // Pages carry personal state; static assets set their own long-lived policy.
         .layer(header_layer(header::CACHE_CONTROL, "private, no-cache"))
         .layer(CompressionLayer::new())
+        .layer(RequestBodyTimeoutLayer::new(state.config.body_timeout))
         .layer(middleware::from_fn_with_state(
             state.admission.clone(),
             web::admission::admit,

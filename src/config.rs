@@ -22,12 +22,18 @@ pub struct Config {
     pub trusted_proxy: Option<IpAddr>,
     /// `COMMONPLACE_DEMO_PASSWORD`: the password of the seeded demo accounts; random if unset.
     pub demo_password: Option<String>,
-    /// Failed logins (or registrations) per client address, and failed logins per account,
-    /// allowed in `rate_window` before the server answers 429.
+    /// The base of every rate limit (see `auth::rate_limit::Limit`): password tries per account
+    /// and address, and registrations per address, allowed in `rate_window` before a 429.
     pub rate_limit: u32,
     pub rate_window: time::Duration,
     /// `COMMONPLACE_PAGE_CACHE=off` turns off the anonymous page cache (on by default).
     pub page_cache: bool,
+    /// How long a connection may take to send a request's head, and a request its body, before
+    /// the server closes it (10 s): a slow client cannot hold a connection open.
+    pub header_timeout: std::time::Duration,
+    pub body_timeout: std::time::Duration,
+    /// Open connections at most (512); past that the server accepts no more until one closes.
+    pub max_connections: usize,
 }
 
 impl Config {
@@ -76,6 +82,9 @@ impl Config {
             rate_limit: 10,
             rate_window: time::Duration::minutes(15),
             page_cache: true,
+            header_timeout: std::time::Duration::from_secs(10),
+            body_timeout: std::time::Duration::from_secs(10),
+            max_connections: 512,
         }
     }
 

@@ -1,7 +1,6 @@
 //! `commonplace serve`: open the database (starting a private cluster if need be), migrate, seed
 //! the demo into an empty database, serve until Ctrl-C or SIGTERM, then drain and stop cleanly.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -39,12 +38,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         config.base_url,
         started.elapsed().as_millis()
     );
-    axum::serve(
-        listener,
-        app::router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    crate::web::connections::serve(listener, app::router(state), &config, shutdown_signal()).await;
     housekeeping.abort();
     tracing::info!("stopping");
     database.close().await;

@@ -9,6 +9,7 @@ use tower_sessions::Session;
 use crate::error::{AppError, Result};
 
 pub mod admission;
+pub mod connections;
 pub mod page;
 pub mod page_cache;
 pub mod path;

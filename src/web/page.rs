@@ -111,11 +111,19 @@ pub fn url_encode(value: &str) -> String {
 /// `https://…` are open redirects.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_string()
-        }
+        Some(path) if is_local_path(path) => path.to_string(),
         _ => "/".to_string(),
     }
+}
+
+/// A path on this site and nothing a browser could read as another: it starts with one `/`,
+/// and holds only visible ASCII without `\`. Browsers drop tabs and newlines from a URL and
+/// read `\` as `/`, so `/<tab>/evil.example` or `/\evil.example` would leave the site; and a
+/// control character cannot go in a Location header at all.
+fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
 }
 
 /// "3 hours ago"-style times for lists; the exact time is in the element's title.

@@ -223,11 +223,11 @@ impl TestApp {
             .expect("bind");
         let address = listener.local_addr().expect("local address");
         let state = AppState::new(db.clone(), config.clone());
-        let service = app::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let limits = config.clone();
         tokio::spawn(async move {
-            axum::serve(listener, service)
+            let app = app::router(state);
+            commonplace::web::connections::serve(listener, app, &limits, std::future::pending())
                 .await
-                .expect("the test server runs");
         });
         let jar = Arc::new(Jar::default());
         TestApp {

@@ -227,3 +227,140 @@ async fn a_burst_of_logins_is_checked_or_told_to_come_back_never_failed() {
     );
     assert!(busy.iter().all(|(_, retry_after)| *retry_after));
 }
+
+#[tokio::test]
+async fn next_after_login_stays_on_this_site() {
+    let app = TestApp::spawn().await;
+    app.create_user("ana").await;
+    let hostile = [
+        "/\t/evil.example",
+        "/\\evil.example",
+        "//evil.example",
+        "https://evil.example",
+        "/\r\nSet-Cookie: x=1",
+        "/\u{7f}",
+        "/caf\u{e9}",
+        "",
+    ];
+    for next in hostile {
+        let page = app
+            .submit(
+                "/login",
+                "/login",
+                &[("login", "ana"), ("password", PASSWORD), ("next", next)],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(page.location.as_deref(), Some("/"), "{next:?}");
+        app.logout().await;
+        let encoded = serde_urlencoded::to_string([("next", next)]).unwrap();
+        let form = app.get(&format!("/login?{encoded}")).await;
+        assert_eq!(form.status, StatusCode::OK, "{next:?}");
+    }
+    let page = app
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("login", "ana"),
+                ("password", PASSWORD),
+                ("next", "/d/soil?page=2#top"),
+            ],
+        )
+        .await;
+    assert_eq!(page.location.as_deref(), Some("/d/soil?page=2#top"));
+}
+
+fn short_timeouts(max_connections: usize) -> Config {
+    Config {
+        header_timeout: Duration::from_secs(1),
+        body_timeout: Duration::from_secs(1),
+        max_connections,
+        page_cache: false,
+        ..Config::defaults()
+    }
+}
+
+/// Reads until the server closes the connection; returns what it sent and when it closed.
+async fn until_closed(socket: &mut tokio::net::TcpStream) -> (String, Duration) {
+    use tokio::io::AsyncReadExt;
+    let started = Instant::now();
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut received));
+    let _ = read.await;
+    (
+        String::from_utf8_lossy(&received).into_owned(),
+        started.elapsed(),
+    )
+}
+
+#[tokio::test]
+async fn slow_clients_are_cut_off() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::spawn_with(short_timeouts(512)).await;
+    // Slowloris: a request head, a header line every 300 ms, never finished.
+    let mut slow_heads = Vec::new();
+    for _ in 0..50 {
+        let mut socket = tokio::net::TcpStream::connect(app.address).await.unwrap();
+        socket
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        slow_heads.push(tokio::spawn(async move {
+            let started = Instant::now();
+            for i in 0..30 {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                if socket
+                    .write_all(format!("X-{i}: y\r\n").as_bytes())
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+            let (_, _) = until_closed(&mut socket).await;
+            started.elapsed()
+        }));
+    }
+    // A connection that never sends a byte, and a body that stops halfway.
+    let mut idle = tokio::net::TcpStream::connect(app.address).await.unwrap();
+    let mut half_body = tokio::net::TcpStream::connect(app.address).await.unwrap();
+    half_body
+        .write_all(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nlogin=ana")
+        .await
+        .unwrap();
+    let (_, idle_for) = until_closed(&mut idle).await;
+    let (answer, half_for) = until_closed(&mut half_body).await;
+    assert!(
+        idle_for < Duration::from_secs(3),
+        "idle connection held {idle_for:?}"
+    );
+    assert!(
+        half_for < Duration::from_secs(3),
+        "half a body held {half_for:?}"
+    );
+    assert!(!answer.contains(" 500 "), "{answer}");
+    for slow in slow_heads {
+        let held = slow.await.unwrap();
+        assert!(held < Duration::from_secs(4), "a slow head held {held:?}");
+    }
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn connections_past_the_limit_wait_for_a_free_one() {
+    let app = TestApp::spawn_with(short_timeouts(4)).await;
+    let mut idle = Vec::new();
+    for _ in 0..4 {
+        idle.push(tokio::net::TcpStream::connect(app.address).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let page = app.other_browser().get("/healthz").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let waited = started.elapsed();
+    assert!(
+        waited > Duration::from_millis(500),
+        "the fifth connection was served only once an idle one was cut: {waited:?}"
+    );
+}
