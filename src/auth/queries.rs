@@ -5,15 +5,18 @@ use sqlx::PgPool;
 use crate::web::CurrentUser;
 
 /// The signed-in member for the header and permission checks: one query per request, with the
-/// unread notification count from its partial index. Suspended accounts are not returned.
-pub async fn current_user(db: &PgPool, id: i64) -> sqlx::Result<Option<CurrentUser>> {
+/// unread notification count from its partial index. Suspended accounts, and sessions from
+/// before the account's last password change (`epoch`), are not returned.
+pub async fn current_user(db: &PgPool, id: i64, epoch: i32) -> sqlx::Result<Option<CurrentUser>> {
     let row: Option<(i64, String, String, bool, i64)> = sqlx::query_as(
         "SELECT u.id, u.username, u.display_name, u.site_role = 'admin',
                 (SELECT count(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL)
            FROM users u
-          WHERE u.id = $1 AND (u.suspended_until IS NULL OR u.suspended_until <= now())",
+          WHERE u.id = $1 AND u.session_epoch = $2
+            AND (u.suspended_until IS NULL OR u.suspended_until <= now())",
     )
     .bind(id)
+    .bind(epoch)
     .fetch_optional(db)
     .await?;
     Ok(row.map(
@@ -27,29 +30,53 @@ pub async fn current_user(db: &PgPool, id: i64) -> sqlx::Result<Option<CurrentUs
     ))
 }
 
+#[derive(sqlx::FromRow)]
 pub struct LoginCandidate {
     pub id: i64,
     pub password_hash: String,
     pub suspended_until: Option<time::OffsetDateTime>,
+    pub session_epoch: i32,
 }
 
 /// Finds an account by username or email, either in any letter case.
 pub async fn login_candidate(db: &PgPool, login: &str) -> sqlx::Result<Option<LoginCandidate>> {
-    let row: Option<(i64, String, Option<time::OffsetDateTime>)> = sqlx::query_as(
-        "SELECT id, password_hash, suspended_until FROM users
+    sqlx::query_as(
+        "SELECT id, password_hash, suspended_until, session_epoch FROM users
           WHERE lower(username) = lower($1) OR lower(email) = lower($1)
           LIMIT 1",
     )
     .bind(login.trim())
     .fetch_optional(db)
-    .await?;
-    Ok(
-        row.map(|(id, password_hash, suspended_until)| LoginCandidate {
-            id,
-            password_hash,
-            suspended_until,
-        }),
+    .await
+}
+
+/// The stored hash of a signed-in member's password, to check before changing it.
+pub async fn password_hash(db: &PgPool, user_id: i64) -> sqlx::Result<String> {
+    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(db)
+        .await
+}
+
+/// Sets a new password and moves the account's session epoch on, which signs every session out;
+/// returns the new epoch, for the session that made the change to keep. Unused reset links for
+/// the account stop working too.
+pub async fn set_password<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    user_id: i64,
+    password_hash: &str,
+) -> sqlx::Result<i32> {
+    sqlx::query_scalar(
+        "WITH voided AS (
+             UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL
+         )
+         UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1
+          WHERE id = $1 RETURNING session_epoch",
     )
+    .bind(user_id)
+    .bind(password_hash)
+    .fetch_one(db)
+    .await
 }
 
 pub enum Conflict {
@@ -119,11 +146,7 @@ pub async fn use_reset(
     if claimed.rows_affected() != 1 {
         return Ok(false);
     }
-    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
-        .bind(user_id)
-        .bind(password_hash)
-        .execute(&mut *tx)
-        .await?;
+    set_password(&mut *tx, user_id, password_hash).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -10,8 +10,8 @@ use super::fields::{display_name, Email, NewPassword, Username};
 use super::queries::{self, Conflict};
 use super::rate_limit::{self, ClientIp, Limit};
 use super::session::{ensure_csrf, log_in, log_out};
-use super::views::{LoginForm, LoginPage, RegisterForm, RegisterPage};
-use super::Visitor;
+use super::views::{LoginForm, LoginPage, PasswordForm, PasswordPage, RegisterForm, RegisterPage};
+use super::{Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::web::{flash, flash_and_redirect, safe_next, FieldErrors, FlashKind};
 use crate::AppState;
@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_form).post(login))
         .route("/register", get(register_form).post(register))
         .route("/logout", post(logout))
+        .route("/me/password", get(password_form).post(change_password))
         .route(
             "/reset/{token}",
             get(super::reset::form).post(super::reset::reset),
@@ -84,7 +85,7 @@ async fn login(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     rate_limit::refund(&state.db, spent).await?;
-    log_in(&visitor.session, user.id).await?;
+    log_in(&visitor.session, user.id, user.session_epoch).await?;
     flash_and_redirect(
         &visitor.session,
         FlashKind::Success,
@@ -171,7 +172,7 @@ async fn register(
             return Ok(refill(visitor, form, errors));
         }
     };
-    log_in(&visitor.session, user_id).await?;
+    log_in(&visitor.session, user_id, 0).await?;
     flash(
         &visitor.session,
         FlashKind::Success,
@@ -204,4 +205,50 @@ async fn logout(visitor: Visitor) -> Result<Response> {
     }
     log_out(&visitor.session).await?;
     Ok(Redirect::to("/").into_response())
+}
+
+async fn password_form(member: Member) -> PasswordPage {
+    PasswordPage {
+        page: member.page,
+        errors: FieldErrors::default(),
+    }
+}
+
+/// Changes the password after checking the current one (counted like a login, so the form
+/// cannot be used to guess it), then signs out every other session of the account.
+async fn change_password(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    member: Member,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response> {
+    let mut errors = FieldErrors::default();
+    let new = errors.check(
+        "password",
+        NewPassword::parse(&form.password, &member.user.username),
+    );
+    let buckets = rate_limit::login_buckets(&member.user.username, ip);
+    let spent = rate_limit::spend(&state.db, &state.config, &buckets).await?;
+    let stored = queries::password_hash(&state.db, member.user.id).await?;
+    if !super::password::verify(Some(stored), form.current).await? {
+        errors.add("current", "That is not your current password.");
+    }
+    let (Some(new), true) = (new, errors.is_empty()) else {
+        let page = PasswordPage {
+            page: member.page,
+            errors,
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    rate_limit::refund(&state.db, spent).await?;
+    let hash = super::password::hash(new.expose().to_string()).await?;
+    let epoch = queries::set_password(&state.db, member.user.id, &hash).await?;
+    log_in(&member.session, member.user.id, epoch).await?;
+    flash_and_redirect(
+        &member.session,
+        FlashKind::Success,
+        "Your password is changed. Every other session of your account is signed out.",
+        &format!("/u/{}", member.user.username),
+    )
+    .await
 }

@@ -11,6 +11,8 @@ use crate::web::{take_flash, CurrentUser, PageContext};
 use crate::AppState;
 
 const USER_ID: &str = "user_id";
+/// The account's session epoch when this session signed in (see `queries::set_password`).
+const EPOCH: &str = "epoch";
 pub const CSRF: &str = "csrf";
 
 /// Anyone, signed in or not.
@@ -36,9 +38,11 @@ impl FromRequestParts<AppState> for Visitor {
         let session = session_of(parts)?;
         let user = match session.get::<i64>(USER_ID).await? {
             Some(id) => {
-                let user = super::queries::current_user(&state.db, id).await?;
+                let epoch = session.get::<i32>(EPOCH).await?.unwrap_or(0);
+                let user = super::queries::current_user(&state.db, id, epoch).await?;
                 if user.is_none() {
-                    // Suspended or deleted since logging in: the session ends now.
+                    // Suspended, deleted or password changed since logging in: the session
+                    // ends now.
                     session.flush().await?;
                 }
                 user
@@ -99,9 +103,10 @@ fn session_of(parts: &Parts) -> Result<Session> {
 
 /// Signs `user_id` in. The session id changes, so an id planted before login (session
 /// fixation) is worthless after it; the CSRF token changes with it.
-pub async fn log_in(session: &Session, user_id: i64) -> Result<()> {
+pub async fn log_in(session: &Session, user_id: i64, epoch: i32) -> Result<()> {
     session.cycle_id().await?;
     session.insert(USER_ID, user_id).await?;
+    session.insert(EPOCH, epoch).await?;
     session.insert(CSRF, super::csrf::new_token()).await?;
     Ok(())
 }

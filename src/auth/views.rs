@@ -25,6 +25,21 @@ pub struct LoginPage {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+pub struct PasswordForm {
+    pub current: String,
+    pub password: String,
+}
+
+/// `/me/password`. Passwords are never written back into the form.
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/password.html")]
+pub struct PasswordPage {
+    pub page: PageContext,
+    pub errors: FieldErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct RegisterForm {
     pub username: String,
     pub display_name: String,

@@ -375,15 +375,30 @@ async fn suspending_an_account_ends_its_sessions_at_once() {
 async fn a_reset_link_sets_a_new_password_once() {
     let (app, _, _, _) = garden().await;
     let admin = admin_browser(&app).await;
-    let page = admin
-        .submit("/admin/users/ana", "/admin/users/ana/reset-link", &[])
-        .await;
-    let start = page.body.find("/reset/").expect("the link is shown");
-    let token: String = page.body[start + 7..]
-        .chars()
-        .take_while(|c| c.is_ascii_hexdigit())
-        .collect();
-    let path = format!("/reset/{token}");
+    let reset_link = || async {
+        let page = admin
+            .submit("/admin/users/ana", "/admin/users/ana/reset-link", &[])
+            .await;
+        let start = page.body.find("/reset/").expect("the link is shown");
+        let token: String = page.body[start + 7..]
+            .chars()
+            .take_while(|c| c.is_ascii_hexdigit())
+            .collect();
+        format!("/reset/{token}")
+    };
+    let older = reset_link().await;
+    let path = reset_link().await;
+    assert_eq!(
+        app.other_browser().get(&older).await.status,
+        StatusCode::NOT_FOUND,
+        "a new link replaces the older one"
+    );
+    let signed_in_elsewhere = app.other_browser();
+    signed_in_elsewhere.login("ana", PASSWORD).await;
+    assert_eq!(
+        signed_in_elsewhere.signed_in_as().await.as_deref(),
+        Some("ana")
+    );
     let member = app.other_browser();
     let short = member.submit(&path, &path, &[("password", "short")]).await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -391,6 +406,11 @@ async fn a_reset_link_sets_a_new_password_once() {
         .submit(&path, &path, &[("password", "a brand new password")])
         .await;
     assert_eq!(set.location.as_deref(), Some("/login"));
+    assert_eq!(
+        signed_in_elsewhere.signed_in_as().await,
+        None,
+        "a reset signs the account out everywhere"
+    );
     assert_eq!(
         member.login("ana", "a brand new password").await.status,
         StatusCode::SEE_OTHER

@@ -364,3 +364,60 @@ async fn connections_past_the_limit_wait_for_a_free_one() {
         "the fifth connection was served only once an idle one was cut: {waited:?}"
     );
 }
+
+#[tokio::test]
+async fn a_member_changes_their_password_and_other_sessions_end() {
+    let app = TestApp::spawn().await;
+    app.create_user("ana").await;
+    app.login("ana", PASSWORD).await;
+    let laptop = app.other_browser();
+    laptop.login("ana", PASSWORD).await;
+
+    let wrong = app
+        .submit(
+            "/me/password",
+            "/me/password",
+            &[("current", "not my password"), ("password", "short")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.contains("That is not your current password."));
+    assert!(wrong.contains("Use at least 10 characters."));
+    assert!(
+        !wrong.contains("not my password"),
+        "passwords are never sent back"
+    );
+    assert_eq!(laptop.signed_in_as().await.as_deref(), Some("ana"));
+
+    let changed = app
+        .submit(
+            "/me/password",
+            "/me/password",
+            &[
+                ("current", PASSWORD),
+                ("password", "a much better password"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.signed_in_as().await.as_deref(),
+        Some("ana"),
+        "this session stays"
+    );
+    assert_eq!(laptop.signed_in_as().await, None, "the other one ends");
+    let fresh = app.other_browser();
+    assert_eq!(
+        fresh.login("ana", PASSWORD).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        fresh.login("ana", "a much better password").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.other_browser().get("/me/password").await.status,
+        StatusCode::SEE_OTHER,
+        "visitors are sent to log in"
+    );
+}
