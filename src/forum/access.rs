@@ -28,6 +28,9 @@ impl Role {
     }
 }
 
+const BANNED: &str = "You are banned from this domain: you can read it, but not post or change \
+                      anything in it.";
+
 #[derive(Clone, Copy, Debug)]
 pub struct Access {
     pub role: Role,
@@ -95,13 +98,18 @@ impl Access {
         Ok(())
     }
 
+    /// A ban makes the domain read-only for the member: no posting, and no editing, deleting,
+    /// retitling, reporting, accepting or flagging either.
+    pub fn require_not_banned(&self) -> Result<(), AppError> {
+        if self.banned {
+            return Err(AppError::Forbidden(BANNED));
+        }
+        Ok(())
+    }
+
     pub fn require_post(&self) -> Result<(), AppError> {
         self.require_read()?;
-        if self.banned {
-            return Err(AppError::Forbidden(
-                "You are banned from posting in this domain.",
-            ));
-        }
+        self.require_not_banned()?;
         if !self.is_member() {
             return Err(AppError::Forbidden("Join this domain to post in it."));
         }

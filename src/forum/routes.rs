@@ -134,6 +134,7 @@ async fn own_post(state: &AppState, id: PostId, user: &CurrentUser) -> Result<(P
     if post.author_id != user.id {
         return Err(AppError::Forbidden("Only its author can change a post."));
     }
+    thread.access(Some(user)).require_not_banned()?;
     if post.deleted_at.is_some() {
         return Err(AppError::Forbidden("This post has been deleted."));
     }

@@ -220,6 +220,7 @@ async fn own_report(
             "Only its author can edit a practice report.",
         ));
     }
+    target.access.require_not_banned()?;
     Ok((report, target))
 }
 

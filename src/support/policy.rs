@@ -13,7 +13,11 @@ pub fn may_choose_answer(viewer: Option<&CurrentUser>, thread: &Thread) -> Resul
         ));
     }
     let asker = viewer.is_some_and(|u| u.id == thread.author_id);
-    if !asker && !thread.access(viewer).can_moderate() {
+    let access = thread.access(viewer);
+    if !access.can_moderate() {
+        access.require_not_banned()?;
+    }
+    if !asker && !access.can_moderate() {
         return Err(AppError::Forbidden(
             "Only the person who asked, or a facilitator, can choose the accepted answer.",
         ));

@@ -421,3 +421,98 @@ async fn a_member_changes_their_password_and_other_sessions_end() {
         "visitors are sent to log in"
     );
 }
+
+#[tokio::test]
+async fn a_ban_makes_the_domain_read_only_and_survives_removal() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("soil", "public").await;
+    let ana = app.create_user("ana").await;
+    app.add_member(domain, ana, "member").await;
+    let fay = app.create_user("fay").await;
+    app.add_member(domain, fay, "facilitator").await;
+    let bo = app.other_browser();
+    let bo_id = bo.create_user("bob").await;
+    app.add_member(domain, bo_id, "member").await;
+    bo.login("bob", PASSWORD).await;
+    app.login("ana", PASSWORD).await;
+
+    let question = app.ask("soil", "Heavy clay?", "What breaks it up?").await;
+    let opening: i64 = sqlx::query_scalar("SELECT min(id) FROM posts WHERE thread_id = $1")
+        .bind(question)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let answer = bo.answer(question, "Gypsum and patience.").await;
+    let entry = app.insert_entry(domain, "Gypsum for clay").await;
+    app.report(entry, "worked").await;
+    let report: i64 = app.count("SELECT max(id) FROM practice_reports").await;
+    app.ban(domain, ana).await;
+
+    let edit = app.get(&format!("/p/{opening}/edit")).await;
+    assert_eq!(edit.status, StatusCode::FORBIDDEN);
+    assert!(edit.contains("banned from this domain"));
+    let tries = [
+        app.act(
+            &format!("/p/{opening}/edit"),
+            &[
+                ("title", "Retitled"),
+                ("body", "Changed"),
+                ("action", "post"),
+            ],
+        )
+        .await,
+        app.act(&format!("/p/{opening}/delete"), &[]).await,
+        app.act(
+            &format!("/reports/{report}/edit"),
+            &[
+                ("context", "x"),
+                ("tried", "y"),
+                ("outcome", "did_not_work"),
+                ("reflection", ""),
+            ],
+        )
+        .await,
+        app.accept(question, answer).await,
+        app.flag(answer, "spam").await,
+    ];
+    for page in &tries {
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
+    }
+    let unchanged = app
+        .count(&format!(
+            "SELECT count(*) FROM posts p JOIN threads t ON t.id = p.thread_id
+              WHERE p.id = {opening} AND p.body_md = 'What breaks it up?' AND p.deleted_at IS NULL
+                AND t.title = 'Heavy clay?' AND t.accepted_post_id IS NULL"
+        ))
+        .await;
+    assert_eq!(unchanged, 1, "the post, title and answer are as they were");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM practice_reports WHERE id = {report} AND outcome = 'worked'"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(app.count("SELECT count(*) FROM flags").await, 0);
+    let thread_page = app.get(&format!("/t/{question}")).await;
+    assert!(
+        !thread_page.contains(&format!("/p/{opening}/edit")),
+        "no edit link offered"
+    );
+
+    // Removing a banned member keeps the ban: rejoining does not let them post.
+    let facilitator = app.other_browser();
+    facilitator.login("fay", PASSWORD).await;
+    let removed = facilitator
+        .act("/d/soil/members/ana/remove", &[("reason", "")])
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    app.join("soil").await;
+    let reply = app.reply(question, "I am back").await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.count("SELECT count(*) FROM posts WHERE body_md = 'I am back'")
+            .await,
+        0
+    );
+}

@@ -10,7 +10,9 @@ pub fn may_flag(viewer: Option<&CurrentUser>, thread: &Thread, post: &Post) -> R
     let Some(user) = viewer else {
         return Err(AppError::Forbidden("Log in to flag a post."));
     };
-    thread.access(viewer).require_read()?;
+    let access = thread.access(viewer);
+    access.require_read()?;
+    access.require_not_banned()?;
     if post.deleted_at.is_some() || post.hidden {
         return Err(AppError::NotFound);
     }

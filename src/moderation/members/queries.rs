@@ -56,13 +56,18 @@ pub async fn member(
     .await
 }
 
-pub async fn remove(db: &mut PgConnection, domain_id: i64, user_id: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM memberships WHERE domain_id = $1 AND user_id = $2")
-        .bind(domain_id)
-        .bind(user_id)
-        .execute(db)
-        .await
-        .map(|_| ())
+/// Removes a member, unless they are banned: the ban lives on the membership, and removing it
+/// would let them rejoin and post at once. `false` when the member stays, banned.
+pub async fn remove(db: &mut PgConnection, domain_id: i64, user_id: i64) -> sqlx::Result<bool> {
+    sqlx::query(
+        "DELETE FROM memberships
+          WHERE domain_id = $1 AND user_id = $2 AND NOT coalesce(banned_until > now(), false)",
+    )
+    .bind(domain_id)
+    .bind(user_id)
+    .execute(db)
+    .await
+    .map(|done| done.rows_affected() == 1)
 }
 
 /// Bans until `until`, or lifts the ban with `None`.

@@ -75,7 +75,15 @@ async fn act(
     let mut tx = state.db.begin().await?;
     let message = match action {
         MemberAction::Remove => {
-            queries::remove(&mut tx, domain.id, user_id).await?;
+            if !queries::remove(&mut tx, domain.id, user_id).await? {
+                // Nothing changed, so nothing goes in the log.
+                let kept = format!(
+                    "{username} is banned, so they stay listed as banned until the ban ends or \
+                     you lift it: removing them would let them rejoin and post at once."
+                );
+                let back = format!("/d/{}/members", domain.slug);
+                return flash_and_redirect(&member.session, FlashKind::Notice, kept, &back).await;
+            }
             format!("{username} was removed from {}.", domain.name)
         }
         MemberAction::Ban => {
