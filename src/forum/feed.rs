@@ -25,6 +25,25 @@ pub struct FeedEntry {
     pub body_html: String,
 }
 
+impl FeedEntry {
+    /// XML 1.0 cannot carry most control characters, even escaped; one in a title written
+    /// before titles refused them would make the whole feed unreadable.
+    fn xml_safe(self) -> Self {
+        FeedEntry {
+            title: xml_chars(&self.title),
+            author_name: xml_chars(&self.author_name),
+            body_html: xml_chars(&self.body_html),
+            ..self
+        }
+    }
+}
+
+fn xml_chars(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "forum/feed.xml")]
 struct Feed {
@@ -46,7 +65,9 @@ pub async fn domain_feed(
     // The opening post of each of the newest visible threads, in one query.
     let entries: Vec<FeedEntry> = sqlx::query_as(
         "SELECT t.id, t.title, u.display_name AS author_name, t.created_at,
-                coalesce(p.edited_at, p.created_at) AS updated_at, p.body_html
+                coalesce(p.edited_at, p.created_at) AS updated_at,
+                CASE WHEN p.deleted_at IS NULL AND NOT p.hidden THEN p.body_html
+                     ELSE '<p>The opening post is no longer shown.</p>' END AS body_html
            FROM threads t
            JOIN users u ON u.id = t.author_id
            JOIN LATERAL (SELECT * FROM posts WHERE thread_id = t.id ORDER BY id LIMIT 1) p ON true
@@ -58,6 +79,7 @@ pub async fn domain_feed(
     .bind(FEED_ENTRIES)
     .fetch_all(&state.db)
     .await?;
+    let entries: Vec<FeedEntry> = entries.into_iter().map(FeedEntry::xml_safe).collect();
     let updated = entries
         .iter()
         .map(|e| e.updated_at)
@@ -66,7 +88,7 @@ pub async fn domain_feed(
     let feed = Feed {
         base_url: state.config.base_url.clone(),
         slug: domain.slug,
-        name: domain.name,
+        name: xml_chars(&domain.name),
         updated,
         entries,
     };

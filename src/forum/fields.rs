@@ -11,7 +11,16 @@ pub struct Title(String);
 
 impl Title {
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        let title = raw.trim();
+        // One line of text: tabs and line breaks become spaces, other control characters go.
+        let title: String = raw
+            .chars()
+            .filter_map(|c| match c {
+                c if c.is_whitespace() && c.is_control() => Some(' '),
+                c if c.is_control() => None,
+                c => Some(c),
+            })
+            .collect();
+        let title = title.trim();
         if title.is_empty() {
             return Err("Give your thread a title.");
         }
@@ -180,6 +189,13 @@ mod tests {
         assert!(Title::parse(" \t\n").is_err());
         assert!(Title::parse(&"é".repeat(200)).is_ok());
         assert!(Title::parse(&"é".repeat(201)).is_err());
+        assert_eq!(
+            Title::parse("Two\nlines\tand a\u{7}bell\u{1b}")
+                .unwrap()
+                .as_str(),
+            "Two lines and abell"
+        );
+        assert!(Title::parse("\u{0}\u{7}").is_err());
     }
 
     #[test]

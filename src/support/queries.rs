@@ -125,7 +125,10 @@ pub async fn notifications(
     before: Option<i64>,
 ) -> sqlx::Result<Vec<Notification>> {
     sqlx::query_as(&format!(
-        "SELECT n.id, n.kind, n.message, a.display_name AS actor_name, coalesce(t.title, e.title) AS thread_title,
+        "SELECT n.id, n.kind, n.message, a.display_name AS actor_name,
+                -- The title only while the member may still read where it is.
+                CASE WHEN domain_readable(coalesce(t.domain_id, e.domain_id), $1)
+                     THEN coalesce(t.title, e.title) END AS thread_title,
                 n.created_at, n.read_at
            FROM notifications n
            LEFT JOIN users a ON a.id = n.actor_id

@@ -98,3 +98,47 @@ async fn a_private_domain_feed_is_only_for_members() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.contains("Secret"));
 }
+
+#[tokio::test]
+async fn the_feed_leaves_out_removed_opening_posts_and_control_characters() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    let deleted = app.insert_thread(domain, ana, "Deleted opener", 0).await;
+    let hidden = app.insert_thread(domain, ana, "Hidden opener", 0).await;
+    let odd = app
+        .insert_thread(domain, ana, "Bell\u{7}and\u{1b}escape", 0)
+        .await;
+    sqlx::query(
+        "UPDATE posts SET body_html = '<p>secret ' || thread_id || '</p>',
+                deleted_at = CASE WHEN thread_id = $1 THEN now() END,
+                hidden = (thread_id = $2)
+          WHERE thread_id IN ($1, $2, $3)",
+    )
+    .bind(deleted)
+    .bind(hidden)
+    .bind(odd)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let page = app.get("/d/gardens/feed.atom").await;
+    let doc = roxmltree::Document::parse(&page.body).expect("well-formed XML");
+    assert!(
+        !page.contains(&format!("secret {deleted}")),
+        "deleted body published"
+    );
+    assert!(
+        !page.contains(&format!("secret {hidden}")),
+        "hidden body published"
+    );
+    assert!(
+        page.contains(&format!("secret {odd}")),
+        "a live opener is published"
+    );
+    let titles: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name((ATOM, "title")))
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(titles.contains(&"Bellandescape"), "{titles:?}");
+}

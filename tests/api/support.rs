@@ -419,3 +419,34 @@ async fn admins_hear_of_mentions_in_private_domains_unless_suspended() {
     .unwrap();
     assert_eq!(told, ["root"]);
 }
+
+#[tokio::test]
+async fn a_notification_stops_naming_a_thread_its_reader_can_no_longer_see() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let private = app.create_domain("council", "private").await;
+    app.create_user("bea").await;
+    app.member("ana", domain, "member").await;
+    let thread = app
+        .start_thread("gardens", "Budget for the plot", "Over to you, @bea")
+        .await;
+    let bea = app.other_browser();
+    bea.login("bea", PASSWORD).await;
+    assert!(bea
+        .get("/notifications")
+        .await
+        .contains("ana mentioned you in “Budget for the plot”"));
+    sqlx::query("UPDATE threads SET domain_id = $2, title = 'Secret budget' WHERE id = $1")
+        .bind(thread)
+        .bind(private)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let list = bea.get("/notifications").await;
+    assert!(
+        list.contains("ana mentioned you in “a thread”"),
+        "{}",
+        list.body
+    );
+    assert!(!list.contains("Secret budget") && !list.contains("Budget for the plot"));
+}
