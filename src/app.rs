@@ -30,6 +30,9 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' https:
     style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; \
     frame-ancestors 'none'; form-action 'self'";
 
+/// No page needs the camera, microphone, location, payments or USB.
+const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
+
 pub fn router(state: AppState) -> Router {
     let sessions = SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
         .with_name(SESSION_COOKIE)
@@ -63,8 +66,17 @@ pub fn router(state: AppState) -> Router {
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
-        // Pages carry personal state; static assets set their own long-lived policy.
-        .layer(header_layer(header::CACHE_CONTROL, "private, no-cache"))
+        .layer(header_layer(
+            HeaderName::from_static("permissions-policy"),
+            PERMISSIONS_POLICY,
+        ))
+        .layer(tower::util::option_layer(
+            state
+                .config
+                .secure_cookies()
+                .then(|| header_layer(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000")),
+        ))
+        .layer(middleware::from_fn(web::cache_policy))
         .layer(CompressionLayer::new())
         .layer(RequestBodyTimeoutLayer::new(state.config.body_timeout))
         .layer(middleware::from_fn_with_state(

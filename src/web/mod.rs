@@ -165,6 +165,36 @@ pub async fn refuse_nul(request: axum::extract::Request, next: axum::middleware:
     .await
 }
 
+/// Whether the request names a session: the member's own pages, or a visitor's forms.
+pub fn carries_session(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|cookies| cookies.contains(crate::app::SESSION_COOKIE))
+}
+
+/// Pages for a session are never stored by a browser or anything between (a shared computer's
+/// back button, a proxy); other pages may be kept but are checked again each time. Static
+/// assets set their own long-lived policy.
+pub async fn cache_policy(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let policy = if carries_session(request.headers()) {
+        "no-store"
+    } else {
+        "private, no-cache"
+    };
+    let mut response = next.run(request).await;
+    if !response.headers().contains_key(header::CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

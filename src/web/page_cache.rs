@@ -22,7 +22,6 @@ use quick_cache::Weighter;
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 
-use crate::app::SESSION_COOKIE;
 use crate::error::AppError;
 
 /// The channel the `notify_pages_changed` trigger announces writes on.
@@ -161,13 +160,7 @@ fn key_for(request: &Request) -> Option<Key> {
     if path.starts_with("/static/") || path == "/healthz" {
         return None;
     }
-    let has_session = request
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|cookies| cookies.contains(SESSION_COOKIE));
-    if has_session {
+    if super::carries_session(request.headers()) {
         return None;
     }
     let accept_encoding = request

@@ -156,6 +156,37 @@ async fn pages_carry_security_headers() {
         .contains("default-src 'self'"));
     assert_eq!(page.headers["x-content-type-options"], "nosniff");
     assert_eq!(page.headers["x-frame-options"], "DENY");
+    assert!(page.headers["permissions-policy"]
+        .to_str()
+        .unwrap()
+        .contains("camera=()"));
+    assert_eq!(page.headers["cache-control"], "private, no-cache");
+    assert!(
+        !page.headers.contains_key("strict-transport-security"),
+        "plain http base URL"
+    );
+    app.register("ana").await;
+    let signed_in = app.get("/").await;
+    assert_eq!(
+        signed_in.headers["cache-control"], "no-store",
+        "a member's page is never stored"
+    );
+    let css = app.get(&commonplace::web::asset_url("style.css")).await;
+    assert_ne!(
+        css.headers["cache-control"], "no-store",
+        "assets keep their own policy"
+    );
+
+    let https = TestApp::spawn_with(commonplace::Config {
+        base_url: "https://forum.example.org".into(),
+        ..commonplace::Config::defaults()
+    })
+    .await;
+    let page = https.get("/").await;
+    assert_eq!(
+        page.headers["strict-transport-security"],
+        "max-age=31536000"
+    );
 }
 
 #[tokio::test]
