@@ -83,7 +83,8 @@ impl Limit {
 
 /// The three buckets a password try counts against.
 pub fn login_buckets(account: &str, ip: ClientIp) -> [(Limit, String); 3] {
-    let account = account.to_lowercase();
+    // No account name is longer (emails stop at 254); a longer key could not be indexed.
+    let account: String = account.to_lowercase().chars().take(256).collect();
     [
         (
             Limit::LoginAccountFromAddress,

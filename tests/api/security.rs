@@ -165,6 +165,17 @@ async fn parallel_wrong_logins_for_one_account_are_held_to_the_limit() {
 }
 
 #[tokio::test]
+async fn an_absurdly_long_login_is_a_failed_login_not_an_error() {
+    let app = TestApp::spawn().await;
+    // Hard to compress, so PostgreSQL cannot squeeze it into an index entry.
+    let long: String = (0..3_000u32)
+        .map(|i| (i * 7919 % 9000 + 0x4e00).to_string())
+        .collect();
+    let page = app.login(&long, "wrong password!").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
 async fn parallel_registrations_from_one_address_are_held_to_the_limit() {
     let app = TestApp::spawn().await;
     let attempts = (0..40).map(|i| {
