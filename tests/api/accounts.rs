@@ -339,23 +339,7 @@ async fn repeated_login_failures_get_429_even_with_the_right_password() {
 /// A password try for `account` that the server sees coming from `address` (the test server
 /// trusts 127.0.0.1 as its proxy when the config says so).
 async fn login_from(app: &TestApp, address: &str, account: &str, password: &str) -> StatusCode {
-    let token = app.get("/login").await.csrf();
-    let body = serde_urlencoded::to_string([
-        ("csrf", token.as_str()),
-        ("login", account),
-        ("password", password),
-    ])
-    .unwrap();
-    let no_redirects = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let request = no_redirects
-        .post(app.url("/login"))
-        .header("x-forwarded-for", address)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("cookie", app.session_cookie().unwrap())
-        .body(body);
+    let request = app.login_request(Some(address), account, password).await;
     app.send(request).await.status
 }
 

@@ -330,6 +330,33 @@ impl TestApp {
         .await
     }
 
+    /// The login form's post as this browser sends it, built but not sent (so a test can send
+    /// many at once), optionally as if from `address` through a proxy (believed only when the
+    /// server trusts 127.0.0.1 as its proxy).
+    pub async fn login_request(
+        &self,
+        address: Option<&str>,
+        login: &str,
+        password: &str,
+    ) -> reqwest::RequestBuilder {
+        let token = self.get("/login").await.csrf();
+        let body = serde_urlencoded::to_string([
+            ("csrf", token.as_str()),
+            ("login", login),
+            ("password", password),
+        ])
+        .expect("encodable form");
+        let request = self
+            .client
+            .post(self.url("/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        match address {
+            Some(address) => request.header("x-forwarded-for", address),
+            None => request,
+        }
+    }
+
     pub async fn logout(&self) -> Page {
         self.submit("/", "/logout", &[]).await
     }

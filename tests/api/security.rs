@@ -130,22 +130,11 @@ async fn previews_are_counted_and_the_text_is_kept_past_the_allowance() {
 async fn parallel_wrong_logins_for_one_account_are_held_to_the_limit() {
     let app = TestApp::spawn().await;
     app.create_user("ana").await;
-    let token = app.get("/login").await.csrf();
-    let cookie = app.session_cookie().unwrap();
-    let tries = (0..60).map(|_| {
-        let body = serde_urlencoded::to_string([
-            ("csrf", token.as_str()),
-            ("login", "ana"),
-            ("password", "wrong password!"),
-        ])
-        .unwrap();
-        reqwest::Client::new()
-            .post(app.url("/login"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("cookie", cookie.clone())
-            .body(body)
-    });
-    let answers = send_all(tries.collect()).await;
+    let mut tries = Vec::new();
+    for _ in 0..60 {
+        tries.push(app.login_request(None, "ana", "wrong password!").await);
+    }
+    let answers = send_all(tries).await;
     let evaluated = answers
         .iter()
         .filter(|(status, _)| *status == StatusCode::UNPROCESSABLE_ENTITY)
@@ -204,24 +193,17 @@ async fn a_burst_of_logins_is_checked_or_told_to_come_back_never_failed() {
         ..Config::defaults()
     })
     .await;
-    let token = app.get("/login").await.csrf();
-    let cookie = app.session_cookie().unwrap();
     // 150 logins at once from 150 addresses, for 150 accounts: no rate limit applies.
-    let tries = (0..150).map(|i| {
-        let body = serde_urlencoded::to_string([
-            ("csrf", token.as_str()),
-            ("login", &format!("member{i}")),
-            ("password", "wrong password!"),
-        ])
-        .unwrap();
-        reqwest::Client::new()
-            .post(app.url("/login"))
-            .header("x-forwarded-for", format!("10.0.{}.{}", i / 200, i % 200))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("cookie", cookie.clone())
-            .body(body)
-    });
-    let answers = send_all(tries.collect()).await;
+    let mut tries = Vec::new();
+    for i in 0..150 {
+        let address = format!("10.0.{}.{}", i / 200, i % 200);
+        let login = format!("member{i}");
+        tries.push(
+            app.login_request(Some(&address), &login, "wrong password!")
+                .await,
+        );
+    }
+    let answers = send_all(tries).await;
     let busy: Vec<_> = answers
         .iter()
         .filter(|(status, _)| *status == StatusCode::SERVICE_UNAVAILABLE)
