@@ -102,8 +102,8 @@ pub async fn seed_demo_if_empty(db: &PgPool, config: &Config) -> anyhow::Result<
     Ok(())
 }
 
-/// Every ten minutes: drops expired sessions and stale rate-limit records, and reminds members
-/// whose commitments fell due.
+/// Every ten minutes: drops expired sessions, stale rate-limit records and old submission keys,
+/// and reminds members whose commitments fell due.
 async fn housekeeping(db: PgPool) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -116,6 +116,9 @@ async fn housekeeping(db: PgPool) {
         }
         if let Err(err) = auth::rate_limit::forget_old(&db).await {
             tracing::warn!(%err, "could not drop old login attempts");
+        }
+        if let Err(err) = crate::web::submission::forget_old(&db).await {
+            tracing::warn!(%err, "could not drop old submission keys");
         }
         let today = time::OffsetDateTime::now_utc().date();
         match crate::integrate::send_due_reminders(&db, today).await {

@@ -5,7 +5,9 @@
 //! figures are SQL over the domain's real rows, with `now` a parameter so they can be checked
 //! against a data set whose right answers are known.
 
-use sqlx::{PgPool, Postgres, Transaction};
+use std::collections::HashMap;
+
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
 /// Gives a domain its pinned introductions thread unless it has one already; returns whether it
@@ -167,13 +169,31 @@ pub enum Scheduled {
     EndsBeforeStart,
 }
 
-/// Writes an event; PostgreSQL converts its local times in its time zone, or refuses the zone.
+/// Whether `name` is a time zone in PostgreSQL's IANA list. `AT TIME ZONE` alone would also take
+/// POSIX strings such as `UTC+3`, whose sign is the inverse of what people mean, and junk.
+pub async fn is_known_time_zone<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    name: &str,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)")
+        .bind(name)
+        .fetch_one(db)
+        .await
+}
+
+/// Writes an event in the caller's transaction; PostgreSQL converts its local times in its time
+/// zone, which must be an IANA name.
 pub async fn create_event(
-    db: &PgPool,
+    tx: &mut PgConnection,
     domain_id: i64,
     created_by: i64,
     event: &super::fields::EventDetails,
-) -> sqlx::Result<Scheduled> {
+) -> crate::error::Result<Scheduled> {
+    if !is_known_time_zone(&mut *tx, &event.time_zone).await? {
+        return Ok(Scheduled::UnknownTimeZone);
+    }
+    let agenda_html =
+        crate::markdown::render_off_runtime(event.agenda_md.clone(), HashMap::new()).await?;
     let inserted = sqlx::query_scalar(
         "INSERT INTO events (domain_id, created_by, title, starts_at, ends_at, time_zone, place, link, agenda_md, agenda_html)
          VALUES ($1, $2, $3, $4 AT TIME ZONE $6, $5 AT TIME ZONE $6, $6, $7, $8, $9, $10)
@@ -188,20 +208,16 @@ pub async fn create_event(
     .bind(&event.place)
     .bind(&event.link)
     .bind(&event.agenda_md)
-    .bind(crate::markdown::render(&event.agenda_md))
-    .fetch_one(db)
+    .bind(agenda_html)
+    .fetch_one(&mut *tx)
     .await;
     match inserted {
         Ok(id) => Ok(Scheduled::Created(id)),
-        // invalid_parameter_value: "time zone … not recognized"
-        Err(sqlx::Error::Database(err)) if err.code().as_deref() == Some("22023") => {
-            Ok(Scheduled::UnknownTimeZone)
-        }
         // check_violation on ends_at > starts_at (also after a daylight-saving jump)
         Err(sqlx::Error::Database(err)) if err.code().as_deref() == Some("23514") => {
             Ok(Scheduled::EndsBeforeStart)
         }
-        Err(err) => Err(err),
+        Err(err) => Err(err.into()),
     }
 }
 

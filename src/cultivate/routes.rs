@@ -21,6 +21,7 @@ use crate::forum::lookup::{moderated_domain, readable_domain, readable_domain_by
 use crate::forum::queries::Domain;
 use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::web::path::EventId;
+use crate::web::submission::{self, Claim, ALREADY_DONE};
 use crate::web::Path;
 use crate::web::{flash_and_redirect, CurrentUser, FieldErrors, FlashKind};
 use crate::AppState;
@@ -151,12 +152,21 @@ async fn new_event(
             return Ok(event_form_again(member, domain, form, errors));
         }
     };
-    let scheduled = queries::create_event(&state.db, domain.id, member.user.id, &details).await?;
+    let mut tx = state.db.begin().await?;
+    if let Claim::Repeat { target } = submission::claim(&mut tx, member.user.id, &form.key).await? {
+        return flash_and_redirect(&member.session, FlashKind::Notice, ALREADY_DONE, &target).await;
+    }
+    let scheduled = queries::create_event(&mut tx, domain.id, member.user.id, &details).await?;
     let mut errors = FieldErrors::default();
     match scheduled {
-        Scheduled::Created(id) => Ok(Redirect::to(&format!("/e/{id}")).into_response()),
+        Scheduled::Created(id) => {
+            let target = format!("/e/{id}");
+            submission::complete(&mut tx, member.user.id, &form.key, &target).await?;
+            tx.commit().await?;
+            Ok(Redirect::to(&target).into_response())
+        }
         Scheduled::UnknownTimeZone => {
-            errors.add("time_zone", "That time zone is unknown. Use a name such as Europe/Lisbon, America/New_York or UTC.");
+            errors.add("time_zone", "That time zone is unknown. Use a place name such as Europe/Lisbon, America/New_York or UTC (not an offset such as UTC+3).");
             Ok(event_form_again(member, domain, form, errors))
         }
         Scheduled::EndsBeforeStart => {

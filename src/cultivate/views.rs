@@ -8,6 +8,7 @@ use super::charts::Chart;
 use super::queries::Event;
 use super::queries::Health;
 use crate::forum::queries::Domain;
+use crate::web::submission::SubmissionKey;
 use crate::web::{FieldErrors, PageContext};
 
 #[derive(Debug, Default, Deserialize)]
@@ -47,6 +48,8 @@ pub struct EventForm {
     pub place: String,
     pub link: String,
     pub agenda: String,
+    /// An event is scheduled once, however often the form is sent.
+    pub key: SubmissionKey,
 }
 
 impl Default for EventForm {
@@ -59,6 +62,7 @@ impl Default for EventForm {
             place: String::new(),
             link: String::new(),
             agenda: String::new(),
+            key: SubmissionKey::default(),
         }
     }
 }

@@ -1,7 +1,9 @@
 //! SQL for the repertoire.
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
+
+use crate::forum::queries::Saved;
 
 #[derive(sqlx::FromRow, Clone, Debug)]
 pub struct EntrySummary {
@@ -146,6 +148,8 @@ pub struct Entry {
     pub worked_count: i32,
     pub partly_count: i32,
     pub did_not_count: i32,
+    /// Moves on with every edit; the edit form carries the version it was opened on.
+    pub version: i32,
     pub revision_count: i64,
 }
 
@@ -155,7 +159,7 @@ pub async fn entry(db: &PgPool, id: i64) -> sqlx::Result<Option<Entry>> {
                 e.source_thread_id, e.source_post_id, t.title AS source_title,
                 su.display_name AS source_author, e.curated_by, cu.username AS curator_username,
                 cu.display_name AS curator_name, e.created_at, e.updated_at, e.reports_count,
-                e.worked_count, e.partly_count, e.did_not_count,
+                e.worked_count, e.partly_count, e.did_not_count, e.version,
                 (SELECT count(*) FROM repertoire_revisions r WHERE r.entry_id = e.id) AS revision_count
            FROM repertoire_entries e
            LEFT JOIN threads t ON t.id = e.source_thread_id
@@ -181,8 +185,9 @@ pub struct NewEntry<'a> {
     pub curated_by: i64,
 }
 
-pub async fn create(db: &PgPool, entry: NewEntry<'_>) -> crate::error::Result<i64> {
-    let (body_html, _) = crate::forum::queries::render_with_mentions(db, entry.body_md).await?;
+pub async fn create(conn: &mut PgConnection, entry: NewEntry<'_>) -> crate::error::Result<i64> {
+    let (body_html, _) =
+        crate::forum::queries::render_with_mentions(&mut *conn, entry.body_md).await?;
     let id = sqlx::query_scalar(
         "INSERT INTO repertoire_entries
              (domain_id, kind, title, summary, body_md, body_html, tags, source_thread_id, source_post_id, curated_by)
@@ -199,19 +204,29 @@ pub async fn create(db: &PgPool, entry: NewEntry<'_>) -> crate::error::Result<i6
     .bind(entry.source_thread_id)
     .bind(entry.source_post_id)
     .bind(entry.curated_by)
-    .fetch_one(db)
+    .fetch_one(conn)
     .await?;
     Ok(id)
 }
 
-/// Saves new content, keeping the previous version as a revision.
+/// Saves new content, keeping the previous version as a revision, if the entry is still at
+/// `version`, the version the edit form was opened on (see `forum::queries::edit_post`).
 pub async fn update(
     db: &PgPool,
     id: i64,
+    version: i32,
     editor: i64,
     changed: NewEntry<'_>,
-) -> crate::error::Result<()> {
+) -> crate::error::Result<Saved> {
     let mut tx = db.begin().await?;
+    let current: Option<i32> =
+        sqlx::query_scalar("SELECT version FROM repertoire_entries WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if current != Some(version) {
+        return Ok(Saved::Stale);
+    }
     sqlx::query(
         "INSERT INTO repertoire_revisions (entry_id, title, summary, body_md, body_html, tags, edited_by)
          SELECT id, title, summary, body_md, body_html, tags, $2 FROM repertoire_entries WHERE id = $1",
@@ -224,7 +239,8 @@ pub async fn update(
         crate::forum::queries::render_with_mentions(&mut *tx, changed.body_md).await?;
     sqlx::query(
         "UPDATE repertoire_entries
-            SET kind = $2, title = $3, summary = $4, body_md = $5, body_html = $6, tags = $7, updated_at = now()
+            SET kind = $2, title = $3, summary = $4, body_md = $5, body_html = $6, tags = $7,
+                updated_at = now(), version = version + 1
           WHERE id = $1",
     )
     .bind(id)
@@ -236,7 +252,8 @@ pub async fn update(
     .bind(changed.tags)
     .execute(&mut *tx)
     .await?;
-    Ok(tx.commit().await?)
+    tx.commit().await?;
+    Ok(Saved::Saved)
 }
 
 #[derive(sqlx::FromRow)]

@@ -15,11 +15,13 @@ use crate::error::{AppError, Result};
 use crate::forum::fields::Slug;
 use crate::forum::fields::{parse_id, Body, Title, MAX_BODY_CHARS};
 use crate::forum::lookup::{readable_domain, readable_domain_by_id, readable_thread_of_post};
-use crate::forum::queries::{self as forum, Domain};
+use crate::forum::queries::{self as forum, Domain, Saved};
+use crate::forum::views::EditConflict;
 use crate::integrate::queries as integrate;
 use crate::web::path::EntryId;
+use crate::web::submission::{self, Claim, ALREADY_DONE};
 use crate::web::Path;
-use crate::web::{CurrentUser, FieldErrors, PageContext};
+use crate::web::{flash_and_redirect, CurrentUser, FieldErrors, FlashKind, PageContext};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -188,6 +190,7 @@ fn entry_form_page(
         source_title,
         form,
         errors,
+        conflict: None,
     }
 }
 
@@ -248,8 +251,12 @@ async fn new_entry(
         let page = entry_form_page(member.page, domain, source_title, form, errors);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
+    let mut tx = state.db.begin().await?;
+    if let Claim::Repeat { target } = submission::claim(&mut tx, member.user.id, &form.key).await? {
+        return flash_and_redirect(&member.session, FlashKind::Notice, ALREADY_DONE, &target).await;
+    }
     let id = queries::create(
-        &state.db,
+        &mut tx,
         NewEntry {
             domain_id: domain.id,
             kind: checked.kind,
@@ -263,7 +270,10 @@ async fn new_entry(
         },
     )
     .await?;
-    Ok(Redirect::to(&format!("/r/{id}")).into_response())
+    let target = format!("/r/{id}");
+    submission::complete(&mut tx, member.user.id, &form.key, &target).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&target).into_response())
 }
 
 /// An entry with its domain, if the viewer may read the domain.
@@ -334,7 +344,8 @@ async fn edit_form(
         summary: entry.summary.clone(),
         body: entry.body_md.clone(),
         tags: entry.tags.join(", "),
-        from: String::new(),
+        version: entry.version,
+        ..EntryForm::default()
     };
     Ok(edit_page(
         member.page,
@@ -361,6 +372,7 @@ fn edit_page(
         source_title: None,
         form,
         errors,
+        conflict: None,
     }
 }
 
@@ -376,9 +388,10 @@ async fn edit(
         let page = edit_page(member.page, domain, &entry, form, errors);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    queries::update(
+    let saved = queries::update(
         &state.db,
         entry.id,
+        form.version,
         member.user.id,
         NewEntry {
             domain_id: domain.id,
@@ -393,7 +406,34 @@ async fn edit(
         },
     )
     .await?;
+    if saved == Saved::Stale {
+        return edit_conflict(&state, member.page, domain, id, form).await;
+    }
     Ok(Redirect::to(&format!("/r/{}", entry.id)).into_response())
+}
+
+/// 409: the form again with the member's text, beside the version saved meanwhile; the form now
+/// carries that version, so saving again replaces it knowingly.
+async fn edit_conflict(
+    state: &AppState,
+    page: PageContext,
+    domain: Domain,
+    id: EntryId,
+    mut form: EntryForm,
+) -> Result<Response> {
+    let saved = queries::entry(&state.db, id.0)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    form.version = saved.version;
+    let mut edit = edit_page(page, domain, &saved, form, FieldErrors::default());
+    edit.conflict = Some(EditConflict {
+        saved_at: saved.updated_at,
+        title: Some(saved.title),
+        summary: Some(saved.summary),
+        body_md: saved.body_md,
+        body_html: saved.body_html,
+    });
+    Ok((StatusCode::CONFLICT, edit).into_response())
 }
 
 async fn revisions(

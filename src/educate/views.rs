@@ -6,7 +6,9 @@ use serde::Deserialize;
 
 use super::queries::{Entry, EntryRevision, EntrySummary};
 use crate::forum::queries::Domain;
+use crate::forum::views::EditConflict;
 use crate::integrate::queries::{Learning, Report};
+use crate::web::submission::SubmissionKey;
 use crate::web::{url_encode, FieldErrors, PageContext};
 
 #[derive(Template, WebTemplate)]
@@ -103,6 +105,10 @@ pub struct EntryForm {
     pub tags: String,
     /// The post being promoted, if any.
     pub from: String,
+    /// New entries: made once, however often the form is sent.
+    pub key: SubmissionKey,
+    /// Edits: the version of the entry the form was opened on.
+    pub version: i32,
 }
 
 #[derive(Template, WebTemplate)]
@@ -116,6 +122,8 @@ pub struct EntryFormPage {
     pub source_title: Option<String>,
     pub form: EntryForm,
     pub errors: FieldErrors,
+    /// For an edit: the version someone else saved while this member was editing.
+    pub conflict: Option<EditConflict>,
 }
 
 impl EntryFormPage {

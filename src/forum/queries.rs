@@ -335,6 +335,8 @@ pub struct Post {
     pub helpful_count: i32,
     pub thanks_count: i32,
     pub insightful_count: i32,
+    /// Moves on with every edit; an edit form carries the version it was opened on.
+    pub version: i32,
 }
 
 impl Post {
@@ -352,7 +354,7 @@ pub(crate) const POST: &str = "
     SELECT p.id, p.thread_id, p.author_id, u.username AS author_username,
            u.display_name AS author_name, p.body_md, p.body_html, p.created_at, p.edited_at,
            p.deleted_at, p.hidden, p.hidden_reason, p.helpful_count, p.thanks_count,
-           p.insightful_count
+           p.insightful_count, p.version
       FROM posts p
       JOIN users u ON u.id = p.author_id";
 
@@ -534,24 +536,66 @@ pub async fn reply(
         .map(Some)
 }
 
-/// Replaces a post's body, keeping the old one as a revision.
-pub async fn edit_post(db: &PgPool, post_id: i64, body_md: &str) -> crate::error::Result<()> {
+/// Whether an edit made from a form opened on some version was saved.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Saved {
+    Saved,
+    /// Someone saved another version since the form was opened; nothing was written.
+    Stale,
+}
+
+/// The opening post's edit may retitle its thread in the same step.
+pub struct Retitle<'a> {
+    pub thread_id: i64,
+    pub title: &'a str,
+}
+
+/// Replaces a post's body (and its thread's title, for an opening post), keeping the old body
+/// as a revision, if the post is still at `version`, the version the edit form was opened on.
+/// The row lock makes two saves from one version take turns, so the second sees it is stale.
+pub async fn edit_post(
+    db: &PgPool,
+    post_id: i64,
+    version: i32,
+    body_md: &str,
+    retitle: Option<Retitle<'_>>,
+) -> crate::error::Result<Saved> {
     let mut tx = db.begin().await?;
-    sqlx::query(
-        "INSERT INTO post_revisions (post_id, body_md, body_html, written_at)
-         SELECT id, body_md, body_html, coalesce(edited_at, created_at) FROM posts WHERE id = $1",
-    )
-    .bind(post_id)
-    .execute(&mut *tx)
-    .await?;
-    let (body_html, _) = render_with_mentions(&mut *tx, body_md).await?;
-    sqlx::query("UPDATE posts SET body_md = $2, body_html = $3, edited_at = now() WHERE id = $1")
+    let current: Option<(i32, String)> =
+        sqlx::query_as("SELECT version, body_md FROM posts WHERE id = $1 FOR UPDATE")
+            .bind(post_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((current_version, current_body)) = current else {
+        return Ok(Saved::Stale);
+    };
+    if current_version != version {
+        return Ok(Saved::Stale);
+    }
+    if current_body != body_md {
+        sqlx::query(
+            "INSERT INTO post_revisions (post_id, body_md, body_html, written_at)
+             SELECT id, body_md, body_html, coalesce(edited_at, created_at) FROM posts WHERE id = $1",
+        )
+        .bind(post_id)
+        .execute(&mut *tx)
+        .await?;
+        let (body_html, _) = render_with_mentions(&mut *tx, body_md).await?;
+        sqlx::query(
+            "UPDATE posts SET body_md = $2, body_html = $3, edited_at = now(), version = version + 1
+              WHERE id = $1",
+        )
         .bind(post_id)
         .bind(body_md)
         .bind(body_html)
         .execute(&mut *tx)
         .await?;
-    Ok(tx.commit().await?)
+    }
+    if let Some(retitle) = retitle {
+        retitle_thread(&mut *tx, retitle.thread_id, retitle.title).await?;
+    }
+    tx.commit().await?;
+    Ok(Saved::Saved)
 }
 
 pub async fn retitle_thread<'e>(

@@ -3,21 +3,24 @@
 //! core with the functions and live in `pages`.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 
 use super::fields::{Body, Title};
-use super::queries::{self, Leaving, Post, Thread};
+use super::lookup;
+use super::queries::{self, Leaving, Post, Retitle, Saved, Thread};
 use super::views::{
-    ComposeForm, ComposerPage, DeletePage, DirectoryPage, HomePage, PostView, RevisionsPage,
+    ComposeForm, ComposerPage, DeletePage, DirectoryPage, EditConflict, HomePage, PostView,
+    RevisionsPage,
 };
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::forum::fields::Slug;
 use crate::web::path::PostId;
 use crate::web::Path;
-use crate::web::{flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind};
+use crate::web::{flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, PageContext};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -121,6 +124,7 @@ async fn permalink(
     } else {
         format!("/t/{}?from={start}#p{post_id}", thread.id)
     };
+    crate::web::pass_flash_on(&visitor.session, visitor.page.flash).await?;
     Ok(Redirect::to(&target).into_response())
 }
 
@@ -155,6 +159,7 @@ async fn edit_form(
             String::new()
         },
         body: post.body_md.clone(),
+        version: post.version,
         ..ComposeForm::default()
     };
     Ok(ComposerPage::edit(
@@ -189,13 +194,47 @@ async fn edit(
                 .answer(),
         );
     };
-    if body.as_str() != post.body_md {
-        queries::edit_post(&state.db, post.id, body.as_str()).await?;
-    }
-    if let Some(title) = title.filter(|t| t.as_str() != thread.title) {
-        queries::retitle_thread(&state.db, thread.id, title.as_str()).await?;
+    let retitle = title
+        .as_ref()
+        .filter(|t| t.as_str() != thread.title)
+        .map(|t| Retitle {
+            thread_id: thread.id,
+            title: t.as_str(),
+        });
+    let saved =
+        queries::edit_post(&state.db, post.id, form.version, body.as_str(), retitle).await?;
+    if saved == Saved::Stale {
+        return edit_conflict(&state, member.page, &thread, opening, post.id, form).await;
     }
     Ok(Redirect::to(&format!("/p/{}", post.id)).into_response())
+}
+
+/// 409: the composer again with the member's text, beside the version saved meanwhile. The form
+/// now carries that version, so saving again replaces it knowingly.
+async fn edit_conflict(
+    state: &AppState,
+    page: PageContext,
+    thread: &Thread,
+    opening: bool,
+    post_id: i64,
+    mut form: ComposeForm,
+) -> Result<Response> {
+    let saved = queries::post(&state.db, post_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let current_title = lookup::readable_thread(&state.db, thread.id, page.user.as_ref())
+        .await?
+        .title;
+    form.version = saved.version;
+    let mut composer = ComposerPage::edit(page, thread, post_id, opening, form);
+    composer.conflict = Some(EditConflict {
+        saved_at: saved.edited_at.unwrap_or(saved.created_at),
+        title: opening.then_some(current_title),
+        summary: None,
+        body_md: saved.body_md,
+        body_html: saved.body_html,
+    });
+    Ok(composer.answer_with(StatusCode::CONFLICT))
 }
 
 async fn delete_form(

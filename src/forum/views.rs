@@ -12,6 +12,7 @@ use super::access::Access;
 use super::queries::{DomainSummary, Post, Revision, Thread, ThreadSummary};
 use crate::auth::rate_limit::{self, Limit};
 use crate::error::{AppError, Result};
+use crate::web::submission::SubmissionKey;
 use crate::web::{CurrentUser, FieldErrors, PageContext};
 use crate::AppState;
 
@@ -60,6 +61,10 @@ pub struct ComposeForm {
     pub kind: String,
     pub body: String,
     pub action: String,
+    /// New threads and replies: sent once, however often the form is.
+    pub key: SubmissionKey,
+    /// Edits: the version of the post the form was opened on.
+    pub version: i32,
 }
 
 impl ComposeForm {
@@ -86,6 +91,18 @@ pub struct ComposerPage {
     pub errors: FieldErrors,
     /// For a new thread: members whose expertise it mentions.
     pub experts: Vec<SuggestedMember>,
+    /// For an edit: the version someone else saved while this member was editing.
+    pub conflict: Option<EditConflict>,
+}
+
+/// What an edit conflict shows beside the member's own, unsaved text: the version saved in the
+/// meantime, rendered and as Markdown to copy from. Shared by posts and repertoire entries.
+pub struct EditConflict {
+    pub saved_at: time::OffsetDateTime,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub body_md: String,
+    pub body_html: String,
 }
 
 impl ComposerPage {
@@ -103,6 +120,7 @@ impl ComposerPage {
             preview: None,
             errors: FieldErrors::default(),
             experts: Vec::new(),
+            conflict: None,
         }
     }
 
@@ -120,6 +138,7 @@ impl ComposerPage {
             preview: None,
             errors: FieldErrors::default(),
             experts: Vec::new(),
+            conflict: None,
         }
     }
 
@@ -143,6 +162,7 @@ impl ComposerPage {
             preview: None,
             errors: FieldErrors::default(),
             experts: Vec::new(),
+            conflict: None,
         }
     }
 

@@ -1,6 +1,6 @@
 //! SQL for practice reports and commitments.
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,8 +163,10 @@ pub struct ReportContent<'a> {
 }
 
 /// Files a report; a report on an entry fulfils the author's open commitments to that entry.
+/// Files a report inside the caller's transaction (which also holds its submission key), and
+/// marks the author's open commitment to the entry as fulfilled by it.
 pub async fn file(
-    db: &PgPool,
+    tx: &mut PgConnection,
     subject: Subject,
     author_id: i64,
     content: ReportContent<'_>,
@@ -173,7 +175,6 @@ pub async fn file(
         Subject::Entry(id) => (Some(id), None),
         Subject::Thread(id) => (None, Some(id)),
     };
-    let mut tx = db.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO practice_reports (entry_id, thread_id, author_id, context, tried, outcome, reflection)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -198,7 +199,6 @@ pub async fn file(
         .execute(&mut *tx)
         .await?;
     }
-    tx.commit().await?;
     Ok(id)
 }
 

@@ -16,6 +16,7 @@ use crate::error::{AppError, Result};
 use crate::forum::access::Access;
 use crate::forum::lookup::{readable_domain_by_id, readable_thread};
 use crate::web::path::{EntryId, ReportId, ThreadId};
+use crate::web::submission::{self, Claim, ALREADY_DONE};
 use crate::web::Path;
 use crate::web::{flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, PageContext};
 use crate::AppState;
@@ -185,18 +186,25 @@ async fn file_report(
         let page = form_page(member.page, &target, action, form, errors);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
+    let mut tx = state.db.begin().await?;
+    if let Claim::Repeat { target } = submission::claim(&mut tx, member.user.id, &form.key).await? {
+        return flash_and_redirect(&member.session, FlashKind::Notice, ALREADY_DONE, &target).await;
+    }
     let id = queries::file(
-        &state.db,
+        &mut tx,
         target.subject,
         member.user.id,
         content(&form, outcome),
     )
     .await?;
+    let filed = format!("{}#report-{id}", target.href);
+    submission::complete(&mut tx, member.user.id, &form.key, &filed).await?;
+    tx.commit().await?;
     flash_and_redirect(
         &member.session,
         FlashKind::Success,
         "Thank you for reporting back. Others will learn from it.",
-        &format!("{}#report-{id}", target.href),
+        &filed,
     )
     .await
 }
@@ -235,6 +243,7 @@ async fn edit_form(
         tried: report.tried,
         outcome: report.outcome,
         reflection: report.reflection,
+        ..ReportForm::default()
     };
     let mut page = form_page(
         member.page,

@@ -5,6 +5,7 @@ use askama_web::WebTemplate;
 use serde::Deserialize;
 
 use super::queries::Commitment;
+use crate::web::submission::SubmissionKey;
 use crate::web::{FieldErrors, PageContext};
 
 #[derive(Debug, Default, Deserialize)]
@@ -14,6 +15,8 @@ pub struct ReportForm {
     pub tried: String,
     pub outcome: String,
     pub reflection: String,
+    /// A new report is filed once, however often the form is sent.
+    pub key: SubmissionKey,
 }
 
 #[derive(Template, WebTemplate)]

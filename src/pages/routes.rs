@@ -19,8 +19,9 @@ use crate::forum::queries::{self, Cursor, Post, Thread, POSTS_PER_PAGE, THREADS_
 use crate::forum::views::{ComposeForm, ComposerPage, PostView, SuggestedMember};
 use crate::support::queries::suggest_experts;
 use crate::web::path::ThreadId;
+use crate::web::submission::{self, Claim, ALREADY_DONE};
 use crate::web::Path;
-use crate::web::{Before, CurrentUser, FieldErrors};
+use crate::web::{flash_and_redirect, Before, CurrentUser, FieldErrors, FlashKind};
 use crate::{integrate, support, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -141,6 +142,9 @@ async fn new_thread(
         return Ok(page.answer());
     };
     let mut tx = state.db.begin().await?;
+    if let Claim::Repeat { target } = submission::claim(&mut tx, member.user.id, &form.key).await? {
+        return flash_and_redirect(&member.session, FlashKind::Notice, ALREADY_DONE, &target).await;
+    }
     let written = queries::create_thread(
         &mut tx,
         domain.id,
@@ -151,8 +155,10 @@ async fn new_thread(
     )
     .await?;
     support::notify::post_written(&mut tx, &written).await?;
+    let target = format!("/t/{}", written.thread_id);
+    submission::complete(&mut tx, member.user.id, &form.key, &target).await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/t/{}", written.thread_id)).into_response())
+    Ok(Redirect::to(&target).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -295,11 +301,16 @@ async fn reply(
             .answer());
     };
     let mut tx = state.db.begin().await?;
+    if let Claim::Repeat { target } = submission::claim(&mut tx, member.user.id, &form.key).await? {
+        return flash_and_redirect(&member.session, FlashKind::Notice, ALREADY_DONE, &target).await;
+    }
     match queries::reply(&mut tx, thread.id, member.user.id, body.as_str()).await? {
         Some(written) => {
             support::notify::post_written(&mut tx, &written).await?;
+            let target = format!("/p/{}", written.post_id);
+            submission::complete(&mut tx, member.user.id, &form.key, &target).await?;
             tx.commit().await?;
-            Ok(Redirect::to(&format!("/p/{}", written.post_id)).into_response())
+            Ok(Redirect::to(&target).into_response())
         }
         None => {
             errors.add("body", "This thread was locked while you wrote; your reply was not posted. Copy it if you want to keep it.");

@@ -13,6 +13,7 @@ pub mod connections;
 pub mod page;
 pub mod page_cache;
 pub mod path;
+pub mod submission;
 
 pub use page::{
     ago, asset_url, iso, safe_next, url_encode, CurrentUser, Flash, FlashKind, PageContext,
@@ -64,6 +65,15 @@ pub async fn take_flash(session: &Session) -> Result<Vec<Flash>> {
         }
         None => Ok(Vec::new()),
     }
+}
+
+/// Queues again the messages a page took but does not show: a redirect passing a member on
+/// (the `/p/{id}` permalink) must not swallow the message meant for the page it leads to.
+pub async fn pass_flash_on(session: &Session, taken: Vec<Flash>) -> Result<()> {
+    if !taken.is_empty() {
+        session.insert(FLASH_KEY, taken).await?;
+    }
+    Ok(())
 }
 
 /// Problems with a submitted form, each next to its field.

@@ -303,6 +303,21 @@ async fn bad_events_are_refused_with_the_form_kept() {
             "time_zone-error",
             "That time zone is unknown",
         ),
+        // POSIX strings PostgreSQL would take with the sign inverted, and junk it would take too.
+        (
+            "2027-07-01T18:00",
+            "2027-07-01T20:00",
+            "UTC+3",
+            "time_zone-error",
+            "not an offset such as UTC+3",
+        ),
+        (
+            "2027-07-01T18:00",
+            "2027-07-01T20:00",
+            "XYZ5ABC",
+            "time_zone-error",
+            "That time zone is unknown",
+        ),
         (
             "tomorrow",
             "2027-07-01T20:00",

@@ -147,6 +147,20 @@ pub async fn fresh_database_with_url() -> (PgPool, String) {
 }
 
 /// A running server on its own database, and a browser talking to it.
+/// Runs every future at once, each on its own task; their outputs in order.
+pub async fn all_at_once<F>(futures: Vec<F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut outputs = Vec::with_capacity(handles.len());
+    for handle in handles {
+        outputs.push(handle.await.expect("the task ran"));
+    }
+    outputs
+}
+
 pub struct TestApp {
     pub address: SocketAddr,
     pub db: PgPool,
@@ -155,6 +169,7 @@ pub struct TestApp {
     client: reqwest::Client,
 }
 
+#[derive(Clone)]
 pub struct Page {
     pub status: StatusCode,
     pub location: Option<String>,
@@ -169,8 +184,13 @@ impl Page {
     }
 
     pub fn csrf_if_any(&self) -> Option<String> {
-        let marker = "name=\"csrf\" value=\"";
-        let start = self.body.find(marker)? + marker.len();
+        self.field("csrf")
+    }
+
+    /// The value of the first `name="…" value="…"` field on the page (hidden fields mostly).
+    pub fn field(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker)? + marker.len();
         let end = self.body[start..].find('"')? + start;
         Some(self.body[start..end].to_string())
     }
@@ -281,12 +301,22 @@ impl TestApp {
         self.send(request).await
     }
 
-    /// Fetches `form_page` for its CSRF token, then posts `fields` with it to `action`.
+    /// Fetches `form_page`, then posts `fields` to `action` with the hidden fields a browser
+    /// would send back: the CSRF token, and the submission key and version where the page has
+    /// them (unless `fields` gives them).
     pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
-        let token = self.get(form_page).await.csrf();
-        let mut with_token = vec![("csrf", token.as_str())];
-        with_token.extend_from_slice(fields);
-        self.post(action, &with_token).await
+        let form = self.get(form_page).await;
+        let token = form.csrf();
+        let mut hidden = vec![("csrf", token)];
+        for name in ["key", "version"] {
+            if let (Some(value), false) = (form.field(name), fields.iter().any(|(k, _)| *k == name))
+            {
+                hidden.push((name, value));
+            }
+        }
+        let mut all: Vec<(&str, &str)> = hidden.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        all.extend_from_slice(fields);
+        self.post(action, &all).await
     }
 
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Page {

@@ -6,6 +6,7 @@ mod helpers;
 mod access_matrix;
 mod accounts;
 mod command_line;
+mod concurrent_writes;
 mod cultivate;
 mod encourage;
 mod feeds;

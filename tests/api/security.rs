@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::helpers::{TestApp, PASSWORD};
+use crate::helpers::{all_at_once, TestApp, PASSWORD};
 use commonplace::Config;
 use reqwest::StatusCode;
 
@@ -44,7 +44,7 @@ async fn deeply_nested_markdown_cannot_stall_the_server() {
         (page.status, asked.elapsed())
     };
     let (pages, (health_status, health_time)) =
-        tokio::join!(futures_join_all(previews.collect()), health);
+        tokio::join!(all_at_once(previews.collect()), health);
     for page in pages {
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.contains("Preview"), "the preview is shown");
@@ -76,19 +76,6 @@ async fn deeply_nested_markdown_cannot_stall_the_server() {
 }
 
 /// Runs every future at once, each as its own task, and returns their outputs in order.
-async fn futures_join_all<F>(futures: Vec<F>) -> Vec<F::Output>
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
-    let mut outputs = Vec::with_capacity(handles.len());
-    for handle in handles {
-        outputs.push(handle.await.expect("the task ran"));
-    }
-    outputs
-}
-
 /// Sends every request at once; returns each answer's status and Retry-After header.
 async fn send_all(requests: Vec<reqwest::RequestBuilder>) -> Vec<(StatusCode, bool)> {
     let sends = requests.into_iter().map(|request| async move {
@@ -96,7 +83,7 @@ async fn send_all(requests: Vec<reqwest::RequestBuilder>) -> Vec<(StatusCode, bo
         let retry_after = response.headers().contains_key("retry-after");
         (response.status(), retry_after)
     });
-    futures_join_all(sends.collect()).await
+    all_at_once(sends.collect()).await
 }
 
 #[tokio::test]
@@ -171,7 +158,7 @@ async fn parallel_registrations_from_one_address_are_held_to_the_limit() {
         let browser = app.other_browser();
         async move { browser.register(&format!("newcomer{i}")).await.status }
     });
-    let statuses = futures_join_all(attempts.collect()).await;
+    let statuses = all_at_once(attempts.collect()).await;
     let created = app.count("SELECT count(*) FROM users").await;
     assert!(
         created <= 10,

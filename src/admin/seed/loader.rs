@@ -369,11 +369,10 @@ impl Checker<'_> {
             for event in &domain.events {
                 self.event_details(event)?;
                 self.author(&event.organiser, &in_domain, slug)?;
-                let known: bool = sqlx::query_scalar(
-                    "SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)",
+                let known = crate::cultivate::queries::is_known_time_zone(
+                    &mut **tx,
+                    event.time_zone.get_ref().trim(),
                 )
-                .bind(event.time_zone.get_ref())
-                .fetch_one(&mut **tx)
                 .await?;
                 if !known {
                     return Err(self.error(
