@@ -1,10 +1,11 @@
 //! Cross-site request forgery protection by synchronizer token: every session carries a random
-//! token, every form sends it back in a `csrf` field (scripts may use an `X-CSRF-Token` header),
-//! and this middleware refuses any state-changing request whose token does not match, before a
-//! handler runs. SameSite=Lax cookies are a second line, not the only one.
+//! token, every form sends it back in a `csrf` field (URL-encoded or multipart; scripts may use
+//! an `X-CSRF-Token` header; the query string is never read), and this middleware refuses any
+//! state-changing request whose token does not match, before a handler runs. SameSite=Lax cookies are a second line, not the only one.
 
-use axum::body::{to_bytes, Body};
-use axum::extract::Request;
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::request::Parts;
 use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -36,28 +37,34 @@ pub async fn verify(request: Request, next: Next) -> Response {
         Err(err) => return AppError::from(err).into_response(),
     };
     let (parts, body) = request.into_parts();
-    let sent_outside_body = parts
+    let header_token = parts
         .headers
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| {
-            parts
-                .uri
-                .query()
-                .and_then(|q| form_field(q.as_bytes(), "csrf"))
-        });
-    let is_form = parts
+        .map(str::to_string);
+    let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let (sent, body) = match sent_outside_body {
+        .unwrap_or_default();
+    // The token is never read from the query string: URLs end up in logs, history and Referer.
+    let (sent, body) = match header_token {
         Some(token) => (Some(token), body),
-        None if is_form => match to_bytes(body, MAX_FORM_BYTES).await {
-            Ok(bytes) => (form_field(&bytes, "csrf"), Body::from(bytes)),
-            Err(_) => return AppError::PayloadTooLarge.into_response(),
-        },
+        None if content_type.starts_with("application/x-www-form-urlencoded") => {
+            match to_bytes(body, MAX_FORM_BYTES).await {
+                Ok(bytes) => (form_field(&bytes, "csrf"), Body::from(bytes)),
+                Err(_) => return AppError::PayloadTooLarge.into_response(),
+            }
+        }
+        None if content_type.starts_with("multipart/form-data") => {
+            match to_bytes(body, MAX_FORM_BYTES).await {
+                Ok(bytes) => (
+                    multipart_field(&parts, bytes.clone()).await,
+                    Body::from(bytes),
+                ),
+                Err(_) => return AppError::PayloadTooLarge.into_response(),
+            }
+        }
         None => (None, body),
     };
     let valid = match (expected, sent) {
@@ -80,6 +87,19 @@ fn form_field(encoded: &[u8], name: &str) -> Option<String> {
         .into_iter()
         .find(|(key, _)| key == name)
         .map(|(_, value)| value)
+}
+
+/// The `csrf` field of a multipart body (an upload form carries it like any other form).
+async fn multipart_field(parts: &Parts, bytes: Bytes) -> Option<String> {
+    let mut request = Request::new(Body::from(bytes));
+    *request.headers_mut() = parts.headers.clone();
+    let mut multipart = Multipart::from_request(request, &()).await.ok()?;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("csrf") {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -5,7 +5,6 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -13,6 +12,7 @@ use super::fields::NewPassword;
 use super::session::ensure_csrf;
 use super::Visitor;
 use crate::error::{AppError, Result};
+use crate::web::Form;
 use crate::web::{flash_and_redirect, FlashKind, PageContext};
 use crate::AppState;
 

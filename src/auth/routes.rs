@@ -1,10 +1,10 @@
 //! /login, /register, /logout.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 
 use super::fields::{display_name, Email, NewPassword, Username};
 use super::queries::{self, Conflict};
@@ -13,6 +13,8 @@ use super::session::{ensure_csrf, log_in, log_out};
 use super::views::{LoginForm, LoginPage, PasswordForm, PasswordPage, RegisterForm, RegisterPage};
 use super::{Member, Visitor};
 use crate::error::{AppError, Result};
+use crate::web::Form;
+use crate::web::Query;
 use crate::web::{flash, flash_and_redirect, safe_next, FieldErrors, FlashKind};
 use crate::AppState;
 

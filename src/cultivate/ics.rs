@@ -52,14 +52,19 @@ pub fn ics(event: &Event, base_url: &str, agenda_text: &str) -> String {
         .join("")
 }
 
-/// Escapes TEXT values (RFC 5545 3.3.11).
+/// Escapes TEXT values (RFC 5545 3.3.11). Every line break (CRLF, LF or a bare CR) becomes
+/// `\n`; other control characters, which TEXT cannot carry, are dropped.
 fn ics_text(value: &str) -> String {
     value
         .replace('\\', "\\\\")
         .replace(';', "\\;")
         .replace(',', "\\,")
-        .replace("\r\n", "\\n")
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
         .replace('\n', "\\n")
+        .chars()
+        .filter(|c| *c == '\t' || !c.is_control())
+        .collect()
 }
 
 /// Folds a content line at 75 octets (RFC 5545 3.1), never inside a UTF-8 character, and ends it
@@ -86,6 +91,7 @@ mod tests {
     #[test]
     fn text_is_escaped_and_long_lines_folded() {
         assert_eq!(ics_text("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
+        assert_eq!(ics_text("a\rb\r\nc\u{7}d\te"), "a\\nb\\ncd\te");
         let folded = fold(&format!("SUMMARY:{}", "é".repeat(60)));
         assert!(
             folded.split("\r\n").all(|line| line.len() <= 75),

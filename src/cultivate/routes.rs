@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -22,6 +22,7 @@ use crate::forum::queries::Domain;
 use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::web::path::EventId;
 use crate::web::submission::{self, Claim, ALREADY_DONE};
+use crate::web::Form;
 use crate::web::Path;
 use crate::web::{flash_and_redirect, CurrentUser, FieldErrors, FlashKind};
 use crate::AppState;

@@ -1,10 +1,10 @@
 //! Educate's routes: the repertoire (`/d/{slug}/repertoire`, `/r/{id}`) and `/search`.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
+use axum::Router;
 use serde::Deserialize;
 
 use super::fields;
@@ -20,7 +20,9 @@ use crate::forum::views::EditConflict;
 use crate::integrate::queries as integrate;
 use crate::web::path::EntryId;
 use crate::web::submission::{self, Claim, ALREADY_DONE};
+use crate::web::Form;
 use crate::web::Path;
+use crate::web::Query;
 use crate::web::{flash_and_redirect, CurrentUser, FieldErrors, FlashKind, PageContext};
 use crate::AppState;
 

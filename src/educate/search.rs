@@ -9,11 +9,12 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 
 use crate::auth::Visitor;
 use crate::error::{AppError, Result};
+use crate::web::Query;
 use crate::web::{url_encode, PageContext};
 use crate::AppState;
 

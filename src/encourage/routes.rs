@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::fields::ReactionKind;
@@ -19,6 +19,7 @@ use crate::forum::fields::parse_id;
 use crate::forum::lookup::{readable_domain_by_id, readable_thread_of_post};
 use crate::forum::queries as forum;
 use crate::web::path::{PostId, SpotlightId};
+use crate::web::Form;
 use crate::web::Path;
 use crate::web::{flash_and_redirect, CurrentUser, FieldErrors, FlashKind};
 use crate::AppState;

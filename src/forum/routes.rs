@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 
 use super::fields::{Body, Title};
 use super::lookup;
@@ -19,6 +19,7 @@ use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::forum::fields::Slug;
 use crate::web::path::PostId;
+use crate::web::Form;
 use crate::web::Path;
 use crate::web::{flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, PageContext};
 use crate::AppState;

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
@@ -17,6 +17,7 @@ use crate::forum::access::Access;
 use crate::forum::lookup::{readable_domain_by_id, readable_thread};
 use crate::web::path::{EntryId, ReportId, ThreadId};
 use crate::web::submission::{self, Claim, ALREADY_DONE};
+use crate::web::Form;
 use crate::web::Path;
 use crate::web::{flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, PageContext};
 use crate::AppState;

@@ -1,11 +1,11 @@
 //! `/d/{slug}`, `/d/{slug}/new`, `/t/{id}` and `/t/{id}/reply`: the pages that show the core
 //! with the functions beside it, and the forms that write a post and then tell Support.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
+use axum::Router;
 use serde::Deserialize;
 
 use super::queries::PageMarks;
@@ -20,7 +20,9 @@ use crate::forum::views::{ComposeForm, ComposerPage, PostView, SuggestedMember};
 use crate::support::queries::suggest_experts;
 use crate::web::path::ThreadId;
 use crate::web::submission::{self, Claim, ALREADY_DONE};
+use crate::web::Form;
 use crate::web::Path;
+use crate::web::Query;
 use crate::web::{flash_and_redirect, Before, CurrentUser, FieldErrors, FlashKind};
 use crate::{integrate, support, AppState};
 

@@ -1,10 +1,10 @@
 //! Support's routes: accepting answers, the unanswered queue, notifications, following,
 //! bookmarks and the expertise directory.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use serde::Deserialize;
 
 use super::policy;
@@ -17,7 +17,9 @@ use crate::forum::fields::Slug;
 use crate::forum::lookup::{readable_domain, readable_thread, readable_thread_of_post};
 use crate::forum::queries as forum;
 use crate::web::path::{NotificationId, PostId, ThreadId};
+use crate::web::Form;
 use crate::web::Path;
+use crate::web::Query;
 use crate::web::{flash, flash_and_redirect, url_encode, Before, FlashKind};
 use crate::AppState;
 

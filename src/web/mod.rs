@@ -10,11 +10,13 @@ use crate::error::{AppError, Result};
 
 pub mod admission;
 pub mod connections;
+pub mod extract;
 pub mod page;
 pub mod page_cache;
 pub mod path;
 pub mod submission;
 
+pub use extract::{Form, Query};
 pub use page::{
     ago, asset_url, iso, safe_next, url_encode, CurrentUser, Flash, FlashKind, PageContext,
 };

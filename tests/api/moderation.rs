@@ -19,12 +19,66 @@ async fn garden() -> (TestApp, i64, i64, i64) {
     (app, domain, thread, post)
 }
 
+/// An established member (an account a month old) of `domain` who flags `post` as spam.
 async fn flagger(app: &TestApp, domain: i64, name: &str, post: i64) -> TestApp {
     let browser = app.other_browser();
-    browser.member(name, domain, "member").await;
+    let id = browser.member(name, domain, "member").await;
+    age_account(app, id, 30).await;
     let page = browser.flag(post, "spam").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     browser
+}
+
+async fn age_account(app: &TestApp, user: i64, days: i32) {
+    sqlx::query("UPDATE users SET created_at = now() - $2 * interval '1 day' WHERE id = $1")
+        .bind(user)
+        .bind(days)
+        .execute(&app.db)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn flags_from_new_accounts_weigh_less_and_never_hide_a_facilitators_post() {
+    let (app, domain, thread, post) = garden().await;
+    // Three accounts made today: their flags reach the queue but hide nothing.
+    for name in ["fresh1", "fresh2", "fresh3"] {
+        let browser = app.other_browser();
+        browser.member(name, domain, "member").await;
+        assert_eq!(
+            browser.flag(post, "spam").await.status,
+            StatusCode::SEE_OTHER
+        );
+    }
+    assert!(
+        !hidden(&app, post).await,
+        "three new accounts cannot hide a post"
+    );
+    assert!(app.get("/d/gardens/flags").await.contains("3 flags"));
+    // Two established members on top make it enough (2 full flags + 3 thirds).
+    flagger(&app, domain, "elder1", post).await;
+    assert!(!hidden(&app, post).await);
+    flagger(&app, domain, "elder2", post).await;
+    assert!(hidden(&app, post).await);
+
+    // The facilitator's own post stays up whoever flags it; the queue still lists it.
+    let fay: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'fay'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let facilitators_post: i64 = sqlx::query_scalar(
+        "INSERT INTO posts (thread_id, author_id, body_md, body_html) VALUES ($1, $2, 'Rules', '<p>Rules</p>') RETURNING id",
+    )
+    .bind(thread)
+    .bind(fay)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    for name in ["elder3", "elder4", "elder5", "elder6"] {
+        flagger(&app, domain, name, facilitators_post).await;
+    }
+    assert!(!hidden(&app, facilitators_post).await);
+    assert!(app.get("/d/gardens/flags").await.contains("4 flags"));
 }
 
 async fn hidden(app: &TestApp, post: i64) -> bool {
@@ -442,17 +496,47 @@ async fn an_archived_domain_disappears() {
     assert!(!app.get("/d").await.contains("Gardens"));
 }
 
+/// Uploads a community file as the seed form does: the CSRF token is a field of the multipart
+/// body, before the file.
 async fn upload(admin: &TestApp, name: &str, bytes: Vec<u8>) -> crate::helpers::Page {
     let token = admin.get("/admin/seed").await.csrf();
-    let form = reqwest::multipart::Form::new().part(
+    let form = reqwest::multipart::Form::new().text("csrf", token).part(
         "file",
         reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
     );
     let request = reqwest::Client::new()
-        .post(admin.url(&format!("/admin/seed?csrf={token}")))
+        .post(admin.url("/admin/seed"))
         .header("cookie", admin.session_cookie().unwrap())
         .multipart(form);
     admin.send(request).await
+}
+
+#[tokio::test]
+async fn a_csrf_token_in_the_query_string_is_refused() {
+    let app = TestApp::spawn().await;
+    let admin = admin_browser(&app).await;
+    let token = admin.get("/admin/seed").await.csrf();
+    let multipart = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(commonplace::admin::seed::DEMO.as_bytes().to_vec())
+            .file_name("demo.toml"),
+    );
+    let upload = reqwest::Client::new()
+        .post(admin.url(&format!("/admin/seed?csrf={token}")))
+        .header("cookie", admin.session_cookie().unwrap())
+        .multipart(multipart);
+    assert_eq!(admin.send(upload).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT count(*) FROM domains").await, 0);
+
+    // Nor for an ordinary form.
+    let form = admin
+        .post(
+            &format!("/admin/domains/new?csrf={token}"),
+            &[("name", "Bees"), ("slug", "bees")],
+        )
+        .await;
+    assert_eq!(form.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT count(*) FROM domains").await, 0);
 }
 
 #[tokio::test]
@@ -502,8 +586,12 @@ async fn bad_uploads_load_nothing_and_say_why() {
     .await;
     assert_eq!(latin1.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(latin1.contains("not UTF-8 text"));
+    let large = upload(&admin, "large.toml", vec![b'#'; 1536 * 1024]).await;
+    assert_eq!(large.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(large.contains("larger than 1 MB"));
+    // Past what any form may send, the request is refused before the token is even checked.
     let huge = upload(&admin, "huge.toml", vec![b'#'; 10 * 1024 * 1024]).await;
     assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(huge.contains("larger than 1 MB"));
+    assert!(huge.contains("larger than this site accepts"));
     assert_eq!(app.count("SELECT count(*) FROM domains").await, 0);
 }

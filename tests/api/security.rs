@@ -496,3 +496,48 @@ async fn a_ban_makes_the_domain_read_only_and_survives_removal() {
         0
     );
 }
+
+#[tokio::test]
+async fn forms_and_links_the_server_cannot_read_get_the_html_error_page() {
+    let app = TestApp::spawn().await;
+    let thread = member_with_thread(&app).await;
+    let post: i64 = sqlx::query_scalar("SELECT min(id) FROM posts")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let token = app.get(&format!("/p/{post}/edit")).await.csrf();
+    let html_error = |page: &crate::helpers::Page| {
+        page.status == StatusCode::BAD_REQUEST
+            && page
+                .headers
+                .get("content-type")
+                .is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/html"))
+            && page.contains("That request did not make sense")
+    };
+
+    // A field of the wrong shape: axum answered 422 in plain text.
+    let wrong_shape = app
+        .post(
+            &format!("/p/{post}/edit"),
+            &[("csrf", &token), ("version", "seven"), ("body", "Text")],
+        )
+        .await;
+    assert!(html_error(&wrong_shape), "{}", wrong_shape.body);
+
+    // A form sent as JSON with the token in the header: axum answered 415 in plain text.
+    let as_json = app
+        .send(
+            reqwest::Client::new()
+                .post(app.url(&format!("/t/{thread}/reply")))
+                .header("cookie", app.session_cookie().unwrap())
+                .header("x-csrf-token", &token)
+                .header("content-type", "application/json")
+                .body(r#"{"body":"Hello"}"#),
+        )
+        .await;
+    assert!(html_error(&as_json), "{}", as_json.body);
+
+    // A query string that does not fit (a field given twice): axum answered 400 in plain text.
+    let damaged = app.get("/search?q=a&q=b").await;
+    assert!(html_error(&damaged), "{}", damaged.body);
+}

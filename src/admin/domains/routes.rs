@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use serde::Deserialize;
 
 use super::fields::{DomainFields, DomainInput};
@@ -16,6 +16,7 @@ use crate::error::{AppError, Result};
 use crate::forum::fields::Slug;
 use crate::forum::fields::{domain_name, Visibility};
 use crate::moderation::log::queries::{record_in_domain, Action};
+use crate::web::Form;
 use crate::web::Path;
 use crate::web::{flash_and_redirect, FieldErrors, FlashKind, PageContext};
 use crate::AppState;

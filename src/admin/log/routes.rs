@@ -1,7 +1,7 @@
 //! `/admin/log`: the site-wide audit log, filtered by action, actor and domain. It reads the
 //! same query as a domain's moderation log.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 
@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::forum::fields::parse_id;
 use crate::moderation::log::queries::{self as log, LogFilter};
 use crate::web::url_encode;
+use crate::web::Query;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {

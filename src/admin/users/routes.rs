@@ -1,10 +1,10 @@
 //! `/admin/users`: finding accounts, suspending and un-suspending them, and handing out
 //! password-reset links.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use serde::Deserialize;
 
 use super::queries::{self, Account};
@@ -13,6 +13,8 @@ use crate::auth::Admin;
 use crate::error::{AppError, Result};
 use crate::moderation::fields::ban_end;
 use crate::moderation::log::queries::{record_site, Action};
+use crate::web::Form;
+use crate::web::Query;
 use crate::web::{flash_and_redirect, FlashKind};
 use crate::AppState;
 

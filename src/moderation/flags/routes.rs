@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use serde::Deserialize;
 
 use super::queries;
@@ -19,6 +19,7 @@ use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::moderation::lookup::moderated_post;
 use crate::moderation::posts::queries as posts;
 use crate::web::path::PostId;
+use crate::web::Form;
 use crate::web::Path;
 use crate::web::{flash_and_redirect, FlashKind};
 use crate::AppState;

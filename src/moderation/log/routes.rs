@@ -1,6 +1,6 @@
 //! `/d/{slug}/log`: a domain's moderation log, for its facilitators.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 
@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::forum::fields::parse_id;
 use crate::forum::fields::Slug;
 use crate::forum::lookup::moderated_domain;
+use crate::web::Query;
 use crate::web::{Before, Path};
 use crate::AppState;
 

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use serde::Deserialize;
 
 use super::queries;
@@ -15,6 +15,7 @@ use crate::forum::fields::Slug;
 use crate::forum::lookup::moderated_domain;
 use crate::moderation::fields::{ban_end, optional_reason, MemberAction};
 use crate::moderation::log::queries::{record_in_domain, Action};
+use crate::web::Form;
 use crate::web::Path;
 use crate::web::{flash_and_redirect, FlashKind};
 use crate::AppState;

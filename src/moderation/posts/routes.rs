@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::post;
-use axum::{Form, Router};
+use axum::Router;
 
 use super::queries;
 use crate::auth::Member;
@@ -12,6 +12,7 @@ use crate::moderation::fields::{reason_for_hiding, ModerateForm, ModerationActio
 use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::moderation::lookup::moderated_post;
 use crate::web::path::PostId;
+use crate::web::Form;
 use crate::web::Path;
 use crate::web::{flash_and_redirect, FlashKind};
 use crate::AppState;

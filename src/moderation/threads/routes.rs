@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
-use axum::{Form, Router};
+use axum::Router;
 use serde::Deserialize;
 
 use super::queries;
@@ -16,6 +16,7 @@ use crate::moderation::fields::{reason_for_hiding, ModerateForm, ModerationActio
 use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::moderation::lookup::moderated_thread;
 use crate::web::path::ThreadId;
+use crate::web::Form;
 use crate::web::Path;
 use crate::web::{flash_and_redirect, FlashKind};
 use crate::AppState;
