@@ -137,6 +137,8 @@ pub struct Entry {
     pub tags: Vec<String>,
     pub source_thread_id: Option<i64>,
     pub source_post_id: Option<i64>,
+    /// Whether the viewer may read the source thread; its title and author are empty if not.
+    pub source_readable: bool,
     pub source_title: Option<String>,
     pub source_author: Option<String>,
     pub curated_by: Option<i64>,
@@ -153,11 +155,16 @@ pub struct Entry {
     pub revision_count: i64,
 }
 
-pub async fn entry(db: &PgPool, id: i64) -> sqlx::Result<Option<Entry>> {
+/// An entry as `viewer` sees it: its provenance (the source thread's title and author) only
+/// while the viewer may read the thread's domain, which can change when a thread is moved.
+pub async fn entry(db: &PgPool, id: i64, viewer: Option<i64>) -> sqlx::Result<Option<Entry>> {
     sqlx::query_as(
         "SELECT e.id, e.domain_id, e.kind, e.title, e.summary, e.body_md, e.body_html, e.tags,
-                e.source_thread_id, e.source_post_id, t.title AS source_title,
-                su.display_name AS source_author, e.curated_by, cu.username AS curator_username,
+                e.source_thread_id, e.source_post_id,
+                coalesce(domain_readable(t.domain_id, $2), false) AS source_readable,
+                CASE WHEN domain_readable(t.domain_id, $2) THEN t.title END AS source_title,
+                CASE WHEN domain_readable(t.domain_id, $2) THEN su.display_name END AS source_author,
+                e.curated_by, cu.username AS curator_username,
                 cu.display_name AS curator_name, e.created_at, e.updated_at, e.reports_count,
                 e.worked_count, e.partly_count, e.did_not_count, e.version,
                 (SELECT count(*) FROM repertoire_revisions r WHERE r.entry_id = e.id) AS revision_count
@@ -169,6 +176,7 @@ pub async fn entry(db: &PgPool, id: i64) -> sqlx::Result<Option<Entry>> {
           WHERE e.id = $1",
     )
     .bind(id)
+    .bind(viewer)
     .fetch_optional(db)
     .await
 }

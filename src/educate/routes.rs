@@ -284,7 +284,7 @@ async fn readable_entry(
     id: EntryId,
     viewer: Option<&CurrentUser>,
 ) -> Result<(queries::Entry, Domain)> {
-    let entry = queries::entry(&state.db, id.0)
+    let entry = queries::entry(&state.db, id.0, viewer.map(|v| v.id))
         .await?
         .ok_or(AppError::NotFound)?;
     let domain = readable_domain_by_id(&state.db, entry.domain_id, viewer).await?;
@@ -423,7 +423,7 @@ async fn edit_conflict(
     id: EntryId,
     mut form: EntryForm,
 ) -> Result<Response> {
-    let saved = queries::entry(&state.db, id.0)
+    let saved = queries::entry(&state.db, id.0, page.user.as_ref().map(|u| u.id))
         .await?
         .ok_or(AppError::NotFound)?;
     form.version = saved.version;

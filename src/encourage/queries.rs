@@ -196,7 +196,9 @@ impl Featured {
 }
 
 /// The five newest featured contributions still visible in the domain whose id is the SQL
-/// expression `domain_id`, as a JSON array, for a page that loads them with the domain.
+/// expression `domain_id`, as a JSON array, for a page that loads them with the domain. A
+/// featured post whose thread has moved to another domain (perhaps a private one) is no longer
+/// shown here: the spotlight speaks only for its own domain.
 pub fn featured_as_json(domain_id: &str) -> String {
     format!(
         "(SELECT coalesce(json_agg(featured ORDER BY featured.created_at DESC), '[]') FROM (
@@ -207,7 +209,8 @@ pub fn featured_as_json(domain_id: &str) -> String {
                LEFT JOIN posts p ON p.id = s.post_id
                LEFT JOIN threads t ON t.id = p.thread_id
               WHERE s.domain_id = {domain_id}
-                AND (p.id IS NULL OR (p.deleted_at IS NULL AND NOT p.hidden AND NOT t.hidden))
+                AND (p.id IS NULL OR (p.deleted_at IS NULL AND NOT p.hidden AND NOT t.hidden
+                                      AND t.domain_id = s.domain_id))
               ORDER BY s.created_at DESC LIMIT 5) featured)"
     )
 }

@@ -183,9 +183,10 @@ async fn feature(
             .ok_or(AppError::NotFound)?;
         (thread.domain_id, Some(post_id), None)
     } else {
-        let entry = crate::educate::queries::entry(&state.db, parse_id(&form.entry)?)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let entry =
+            crate::educate::queries::entry(&state.db, parse_id(&form.entry)?, Some(member.user.id))
+                .await?
+                .ok_or(AppError::NotFound)?;
         (entry.domain_id, None, Some(entry.id))
     };
     if !facilitates(&state, domain_id, &member.user).await? {

@@ -44,7 +44,7 @@ struct Target {
 }
 
 async fn entry_target(state: &AppState, id: EntryId, user: &CurrentUser) -> Result<Target> {
-    let entry = crate::educate::queries::entry(&state.db, id.0)
+    let entry = crate::educate::queries::entry(&state.db, id.0, Some(user.id))
         .await?
         .ok_or(AppError::NotFound)?;
     let access = domain_access(state, entry.domain_id, user).await?;
@@ -299,7 +299,7 @@ async fn incorporate(
     let entry_id = report.entry_id.ok_or_else(|| {
         AppError::BadRequest("Only reports on repertoire entries can update an entry.".into())
     })?;
-    let entry = crate::educate::queries::entry(&state.db, entry_id)
+    let entry = crate::educate::queries::entry(&state.db, entry_id, Some(member.user.id))
         .await?
         .ok_or(AppError::NotFound)?;
     let access = domain_access(&state, entry.domain_id, &member.user).await?;

@@ -541,3 +541,61 @@ async fn forms_and_links_the_server_cannot_read_get_the_html_error_page() {
     let damaged = app.get("/search?q=a&q=b").await;
     assert!(html_error(&damaged), "{}", damaged.body);
 }
+
+#[tokio::test]
+async fn a_thread_moved_into_a_private_domain_is_no_longer_named_by_entries_or_the_spotlight() {
+    let app = TestApp::spawn().await;
+    let soil = app.create_domain("soil", "public").await;
+    let council = app.create_domain("council", "private").await;
+    let ana = app.create_user("ana").await;
+    app.add_member(soil, ana, "member").await;
+    app.add_member(council, ana, "member").await;
+    let thread = app
+        .insert_thread(soil, ana, "Buying the east field", 0)
+        .await;
+    let post: i64 = sqlx::query_scalar("SELECT id FROM posts WHERE thread_id = $1")
+        .bind(thread)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let entry: i64 = sqlx::query_scalar(
+        "INSERT INTO repertoire_entries (domain_id, kind, title, summary, source_thread_id, source_post_id)
+         VALUES ($1, 'story', 'Pooling money', 'How we did it', $2, $3) RETURNING id",
+    )
+    .bind(soil)
+    .bind(thread)
+    .bind(post)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO spotlights (domain_id, post_id, reason) VALUES ($1, $2, 'Brave')")
+        .bind(soil)
+        .bind(post)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert!(app
+        .get(&format!("/r/{entry}"))
+        .await
+        .contains("Buying the east field"));
+    assert!(app.get("/d/soil").await.contains("Buying the east field"));
+
+    sqlx::query("UPDATE threads SET domain_id = $2 WHERE id = $1")
+        .bind(thread)
+        .bind(council)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let entry_page = app.get(&format!("/r/{entry}")).await;
+    assert_eq!(entry_page.status, StatusCode::OK);
+    assert!(!entry_page.contains("Buying the east field"), "a visitor");
+    assert!(!entry_page.contains(&format!("/p/{post}")));
+    assert!(!app.get("/d/soil").await.contains("Buying the east field"));
+
+    // A member of the private domain still sees where the entry came from.
+    app.login("ana", PASSWORD).await;
+    assert!(app
+        .get(&format!("/r/{entry}"))
+        .await
+        .contains("Buying the east field"));
+}
