@@ -64,11 +64,44 @@ impl AppError {
     }
 }
 
+/// What the busy page says while PostgreSQL cannot be reached.
+pub const DATABASE_AWAY: &str = "The site cannot reach its database this moment. Nothing you \
+                                 sent was saved by this attempt; please try again in a few \
+                                 seconds.";
+
+impl AppError {
+    /// Whether the database could not be reached at all (stopped, restarting, the network
+    /// gone), as opposed to a query that failed: the first is a passing outage, the second a bug.
+    fn database_unreachable(&self) -> bool {
+        match self {
+            AppError::Database(err) => match err {
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed => true,
+                // connection_exception, operator_intervention (shutting down, starting up),
+                // too_many_connections
+                sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                    code.starts_with("08") || code.starts_with("57P") || code == "53300"
+                }),
+                _ => false,
+            },
+            // Sessions live in PostgreSQL too; the store reports its failures only as text.
+            AppError::Session(_) => true,
+            _ => false,
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         // Every database connection stayed busy for the pool's whole wait: an overload, not a fault.
         if matches!(self, AppError::Database(sqlx::Error::PoolTimedOut)) {
             return AppError::Busy(OVERLOADED).into_response();
+        }
+        if self.database_unreachable() {
+            tracing::warn!(error = %self, "the database is out of reach");
+            return AppError::Busy(DATABASE_AWAY).into_response();
         }
         let status = self.status();
         let (heading, message) = match &self {

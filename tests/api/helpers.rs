@@ -89,6 +89,8 @@ fn test_data_dir() -> PathBuf {
             let Some(pid) = name.strip_prefix("commonplace-test-") else {
                 continue;
             };
+            // `commonplace-test-{pid}`, or `…-{pid}-{what}` for a test's own cluster.
+            let pid = pid.split('-').next().unwrap_or_default();
             let alive = pid
                 .parse::<i32>()
                 .is_ok_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists());

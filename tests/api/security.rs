@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::helpers::{all_at_once, TestApp, PASSWORD};
+use commonplace::database::{self, Durability, EmbeddedPostgres};
 use commonplace::Config;
 use reqwest::StatusCode;
 
@@ -598,4 +599,71 @@ async fn a_thread_moved_into_a_private_domain_is_no_longer_named_by_entries_or_t
         .get(&format!("/r/{entry}"))
         .await
         .contains("Buying the east field"));
+}
+
+/// A server on a PostgreSQL cluster of its own, which the test stops and starts again.
+async fn app_on_own_cluster(dir: &std::path::Path) -> (TestApp, EmbeddedPostgres) {
+    let cluster = EmbeddedPostgres::start(dir, Durability::Throwaway)
+        .await
+        .expect("a private cluster starts");
+    database::create_database_if_missing(&cluster, "outage")
+        .await
+        .unwrap();
+    let pool = database::pool(cluster.connect_options("outage"))
+        .await
+        .unwrap();
+    database::migrate(&pool).await.unwrap();
+    let config = Config {
+        page_cache: false,
+        ..Config::defaults()
+    };
+    (TestApp::spawn_on(pool, config).await, cluster)
+}
+
+#[tokio::test]
+async fn while_the_database_is_away_pages_say_so_within_a_second_and_recover() {
+    let dir = std::env::temp_dir().join(format!("commonplace-test-{}-outage", std::process::id()));
+    let (app, cluster) = app_on_own_cluster(&dir).await;
+    let thread = member_with_thread(&app).await;
+    assert_eq!(
+        app.get(&format!("/t/{thread}")).await.status,
+        StatusCode::OK
+    );
+    cluster.stop();
+
+    for path in ["/", &format!("/t/{thread}"), "/d/soil", "/search?q=compost"] {
+        let started = Instant::now();
+        let page = app.get(path).await;
+        let took = started.elapsed();
+        assert_eq!(
+            page.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{path}: {}",
+            page.body
+        );
+        assert!(page.headers.contains_key("retry-after"), "{path}");
+        assert!(
+            page.contains("cannot reach its database"),
+            "{path}: {}",
+            page.body
+        );
+        assert!(took < Duration::from_secs(1), "{path} took {took:?}");
+    }
+
+    // PostgreSQL comes back; the server reconnects by itself, the member still signed in.
+    let cluster = EmbeddedPostgres::start(&dir, Durability::Throwaway)
+        .await
+        .expect("the cluster starts again");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let page = app.get(&format!("/t/{thread}")).await;
+        if page.status == StatusCode::OK {
+            assert!(page.contains("Compost") && page.contains("Log out"));
+            break;
+        }
+        assert!(Instant::now() < deadline, "not recovered: {}", page.status);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    cluster.stop();
+    let _ = std::fs::remove_dir_all(&dir);
 }
