@@ -7,6 +7,7 @@ mod access_matrix;
 mod accounts;
 mod command_line;
 mod concurrent_writes;
+mod csrf_every_route;
 mod cultivate;
 mod encourage;
 mod feeds;
