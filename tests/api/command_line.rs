@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::helpers::fresh_database_with_url;
+use crate::helpers::{fresh_database_with_url, TestApp, PASSWORD};
 
 fn commonplace(url: &str, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_commonplace"))
@@ -123,4 +123,203 @@ async fn seed_names_the_file_and_line_of_a_problem_and_loads_nothing() {
     );
     assert!(String::from_utf8_lossy(&twice.stdout).contains("nothing changed"));
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `commonplace serve` on `url`, listening on `address`; answers `/healthz` when this returns.
+async fn serve(url: &str, address: std::net::SocketAddr) -> std::process::Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_commonplace"))
+        .arg("serve")
+        .env("DATABASE_URL", url)
+        .env("COMMONPLACE_BIND", address.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let health = reqwest::get(format!("http://{address}/healthz")).await;
+        if health.is_ok_and(|r| r.status().is_success()) {
+            return child;
+        }
+        assert!(std::time::Instant::now() < deadline, "the server answers");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// What one member's writes the server acknowledged (answered with a redirect) before it died.
+#[derive(Default)]
+struct Acknowledged {
+    replies: Vec<String>,
+    threads: Vec<String>,
+    reports: Vec<String>,
+    reactions: Vec<i64>,
+}
+
+/// Writes as fast as the server answers: a reply each turn, a thread every third, a practice
+/// report every fourth, a reaction to one of the host's posts each turn; until the server dies.
+async fn write_until_killed(
+    app: TestApp,
+    name: String,
+    entry: i64,
+    thread: i64,
+    host_posts: Vec<i64>,
+) -> Acknowledged {
+    let mut done = Acknowledged::default();
+    let token = app.get("/").await.csrf();
+    for turn in 0.. {
+        let text = format!("{name} turn {turn}");
+        let reply = [
+            ("csrf", token.as_str()),
+            ("body", text.as_str()),
+            ("action", "post"),
+        ];
+        let Some(answer) = app.try_post(&format!("/t/{thread}/reply"), &reply).await else {
+            break;
+        };
+        if answer.status.is_redirection() {
+            done.replies.push(text.clone());
+        }
+        if turn % 3 == 0 {
+            let fields = [
+                ("csrf", token.as_str()),
+                ("title", text.as_str()),
+                ("kind", "discussion"),
+                ("body", "Body"),
+                ("action", "post"),
+            ];
+            match app.try_post("/d/soil/new", &fields).await {
+                Some(answer) if answer.status.is_redirection() => done.threads.push(text.clone()),
+                Some(_) => {}
+                None => break,
+            }
+        }
+        if turn % 4 == 0 {
+            let fields = [
+                ("csrf", token.as_str()),
+                ("context", text.as_str()),
+                ("tried", "Cardboard"),
+                ("outcome", "worked"),
+            ];
+            match app.try_post(&format!("/r/{entry}/report"), &fields).await {
+                Some(answer) if answer.status.is_redirection() => done.reports.push(text.clone()),
+                Some(_) => {}
+                None => break,
+            }
+        }
+        if let Some(&post) = host_posts.get(turn) {
+            let fields = [("csrf", token.as_str()), ("kind", "helpful")];
+            match app.try_post(&format!("/p/{post}/react"), &fields).await {
+                Some(answer) if answer.status.is_redirection() => done.reactions.push(post),
+                Some(_) => {}
+                None => break,
+            }
+        }
+    }
+    done
+}
+
+#[tokio::test]
+async fn every_acknowledged_write_survives_kill_9_of_the_server() {
+    let (db, url) = fresh_database_with_url().await;
+    let setup = TestApp::at("127.0.0.1:9".parse().unwrap(), db.clone());
+    let soil = setup.create_domain("soil", "public").await;
+    let host = setup.create_user("host").await;
+    setup.add_member(soil, host, "member").await;
+    let thread = setup.insert_thread(soil, host, "Busy thread", 200).await;
+    let host_posts: Vec<i64> = sqlx::query_scalar("SELECT id FROM posts ORDER BY id")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    let entry = setup.insert_entry(soil, "Sheet mulching").await;
+    let names: Vec<String> = (1..=4).map(|n| format!("writer{n}")).collect();
+    for name in &names {
+        let id = setup.create_user(name).await;
+        setup.add_member(soil, id, "member").await;
+    }
+
+    let address = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut server = serve(&url, address).await;
+    let mut writers = Vec::new();
+    for name in &names {
+        let app = TestApp::at(address, db.clone());
+        assert!(app.login(name, PASSWORD).await.done());
+        let (name, posts) = (name.clone(), host_posts.clone());
+        writers.push(tokio::spawn(write_until_killed(
+            app, name, entry, thread, posts,
+        )));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(server.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    server.wait().unwrap();
+    let mut acknowledged = Vec::new();
+    for writer in writers {
+        acknowledged.push(writer.await.unwrap());
+    }
+
+    let mut server = serve(&url, address).await;
+    let count = |sql: String| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(&sql)
+                .fetch_one(&db)
+                .await
+                .unwrap()
+        }
+    };
+    let mut total = 0;
+    for (name, done) in names.iter().zip(&acknowledged) {
+        for text in &done.replies {
+            let sql = format!("SELECT count(*) FROM posts WHERE body_md = '{text}'");
+            assert_eq!(count(sql).await, 1, "reply {text}");
+        }
+        for text in &done.threads {
+            let sql = format!("SELECT count(*) FROM threads WHERE title = '{text}'");
+            assert_eq!(count(sql).await, 1, "thread {text}");
+        }
+        for text in &done.reports {
+            let sql = format!("SELECT count(*) FROM practice_reports WHERE context = '{text}'");
+            assert_eq!(count(sql).await, 1, "report {text}");
+        }
+        for post in &done.reactions {
+            let sql = format!(
+                "SELECT count(*) FROM reactions r JOIN users u ON u.id = r.user_id
+                  WHERE r.post_id = {post} AND u.username = '{name}' AND r.kind = 'helpful'"
+            );
+            assert_eq!(count(sql).await, 1, "{name}'s reaction to {post}");
+        }
+        total +=
+            done.replies.len() + done.threads.len() + done.reports.len() + done.reactions.len();
+    }
+    assert!(
+        total > 40,
+        "the writers got going: {total} acknowledged writes"
+    );
+
+    // Every counter equals its rows.
+    let mismatched = [
+        "SELECT count(*) FROM threads t WHERE reply_count <> (SELECT count(*) - 1 FROM posts p WHERE p.thread_id = t.id)",
+        "SELECT count(*) FROM domains d WHERE thread_count <> (SELECT count(*) FROM threads t WHERE t.domain_id = d.id)",
+        "SELECT count(*) FROM posts p WHERE helpful_count <> (SELECT count(*) FROM reactions r WHERE r.post_id = p.id AND r.kind = 'helpful')",
+        "SELECT count(*) FROM repertoire_entries e WHERE reports_count <> (SELECT count(*) FROM practice_reports r WHERE r.entry_id = e.id)",
+        "SELECT count(*) FROM repertoire_entries e WHERE worked_count <> (SELECT count(*) FROM practice_reports r WHERE r.entry_id = e.id AND r.outcome = 'worked')",
+    ];
+    for sql in mismatched {
+        assert_eq!(count(sql.to_string()).await, 0, "{sql}");
+    }
+    let reader = TestApp::at(address, db.clone());
+    assert_eq!(
+        reader.get(&format!("/t/{thread}")).await.status,
+        reqwest::StatusCode::OK
+    );
+    println!("{total} acknowledged writes, all present after kill -9 and restart");
+    server.kill().unwrap();
+    server.wait().unwrap();
 }

@@ -261,6 +261,43 @@ impl TestApp {
         }
     }
 
+    /// A browser talking to a server running elsewhere (a `commonplace serve` process).
+    pub fn at(address: SocketAddr, db: PgPool) -> TestApp {
+        let jar = Arc::new(Jar::default());
+        TestApp {
+            address,
+            db,
+            config: Config::defaults(),
+            client: client_with(jar.clone()),
+            jar,
+        }
+    }
+
+    /// Posts a form like `post`, but a server that does not answer is `None`, not a panic.
+    pub async fn try_post(&self, path: &str, fields: &[(&str, &str)]) -> Option<Page> {
+        let body = serde_urlencoded::to_string(fields).expect("encodable form");
+        let response = self
+            .client
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .ok()?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let location = headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = response.text().await.ok()?;
+        Some(Page {
+            status,
+            location,
+            headers,
+            body,
+        })
+    }
+
     /// Another handle on this browser (the same cookie jar), for requests sent from a task.
     pub fn same_browser(&self) -> TestApp {
         TestApp {
