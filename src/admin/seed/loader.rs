@@ -29,9 +29,10 @@ use crate::forum::queries::{insert_post_at, render_with_mentions};
 pub const DEMO: &str = include_str!("../../../seeds/demo.toml");
 pub const DEMO_NAME: &str = "seeds/demo.toml";
 
+/// A community file as read, before it is checked.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CommunityFile {
+pub struct CommunityFile {
     #[serde(default)]
     users: Vec<UserSpec>,
     #[serde(default)]
@@ -241,6 +242,18 @@ pub async fn load(
     initial_password: Option<&str>,
 ) -> Result<SeedReport, SeedFailure> {
     let checker = Checker { file, source };
+    let community = parse(file, source)?;
+    let mut tx = db.begin().await?;
+    checker.validate(&community, &mut tx).await?;
+    let report = write(&mut tx, &community, initial_password).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// Reads `source` as a community file, without checking it against the database. Public for
+/// the fuzzing target (`fuzz/`): no input may make it panic.
+pub fn parse(file: &str, source: &str) -> Result<CommunityFile, SeedFailure> {
+    let checker = Checker { file, source };
     // TOML may spell a NUL as an escape; PostgreSQL text cannot hold one.
     if let Some(at) = source
         .find("\\u0000")
@@ -252,18 +265,13 @@ pub async fn load(
             message: "a NUL character (\\u0000) cannot be stored".into(),
         }));
     }
-    let community: CommunityFile = toml::from_str(source).map_err(|err| {
+    toml::from_str(source).map_err(|err| {
         SeedFailure::Invalid(SeedError {
             file: file.to_string(),
             line: err.span().map(|span| checker.line_of(span.start)),
             message: err.message().trim().to_string(),
         })
-    })?;
-    let mut tx = db.begin().await?;
-    checker.validate(&community, &mut tx).await?;
-    let report = write(&mut tx, &community, initial_password).await?;
-    tx.commit().await?;
-    Ok(report)
+    })
 }
 
 struct Checker<'a> {
