@@ -1,7 +1,8 @@
 //! Cross-site request forgery protection by synchronizer token: every session carries a random
 //! token, every form sends it back in a `csrf` field (URL-encoded or multipart; scripts may use
 //! an `X-CSRF-Token` header; the query string is never read), and this middleware refuses any
-//! state-changing request whose token does not match, before a handler runs. SameSite=Lax cookies are a second line, not the only one.
+//! state-changing request whose token does not match, before a handler runs. SameSite=Lax
+//! cookies are a second line, not the only one.
 
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{FromRequest, Multipart, Request};

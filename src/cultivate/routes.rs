@@ -21,7 +21,7 @@ use crate::forum::lookup::{moderated_domain, readable_domain, readable_domain_by
 use crate::forum::queries::Domain;
 use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::web::path::EventId;
-use crate::web::submission::{self, Claim, ALREADY_DONE};
+use crate::web::submission;
 use crate::web::Form;
 use crate::web::Path;
 use crate::web::{flash_and_redirect, CurrentUser, FieldErrors, FlashKind};
@@ -154,8 +154,9 @@ async fn new_event(
         }
     };
     let mut tx = state.db.begin().await?;
-    if let Claim::Repeat { target } = submission::claim(&mut tx, member.user.id, &form.key).await? {
-        return flash_and_redirect(&member.session, FlashKind::Notice, ALREADY_DONE, &target).await;
+    let repeat = submission::answer_repeat(&mut tx, &member.session, member.user.id, &form.key);
+    if let Some(answer) = repeat.await? {
+        return Ok(answer);
     }
     let scheduled = queries::create_event(&mut tx, domain.id, member.user.id, &details).await?;
     let mut errors = FieldErrors::default();

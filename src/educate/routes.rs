@@ -19,11 +19,11 @@ use crate::forum::queries::{self as forum, Domain, Saved};
 use crate::forum::views::EditConflict;
 use crate::integrate::queries as integrate;
 use crate::web::path::EntryId;
-use crate::web::submission::{self, Claim, ALREADY_DONE};
+use crate::web::submission;
 use crate::web::Form;
 use crate::web::Path;
 use crate::web::Query;
-use crate::web::{flash_and_redirect, CurrentUser, FieldErrors, FlashKind, PageContext};
+use crate::web::{CurrentUser, FieldErrors, PageContext};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -254,8 +254,9 @@ async fn new_entry(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let mut tx = state.db.begin().await?;
-    if let Claim::Repeat { target } = submission::claim(&mut tx, member.user.id, &form.key).await? {
-        return flash_and_redirect(&member.session, FlashKind::Notice, ALREADY_DONE, &target).await;
+    let repeat = submission::answer_repeat(&mut tx, &member.session, member.user.id, &form.key);
+    if let Some(answer) = repeat.await? {
+        return Ok(answer);
     }
     let id = queries::create(
         &mut tx,

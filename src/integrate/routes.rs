@@ -16,7 +16,7 @@ use crate::error::{AppError, Result};
 use crate::forum::access::Access;
 use crate::forum::lookup::{readable_domain_by_id, readable_thread};
 use crate::web::path::{EntryId, ReportId, ThreadId};
-use crate::web::submission::{self, Claim, ALREADY_DONE};
+use crate::web::submission;
 use crate::web::Form;
 use crate::web::Path;
 use crate::web::{flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, PageContext};
@@ -188,8 +188,9 @@ async fn file_report(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let mut tx = state.db.begin().await?;
-    if let Claim::Repeat { target } = submission::claim(&mut tx, member.user.id, &form.key).await? {
-        return flash_and_redirect(&member.session, FlashKind::Notice, ALREADY_DONE, &target).await;
+    let repeat = submission::answer_repeat(&mut tx, &member.session, member.user.id, &form.key);
+    if let Some(answer) = repeat.await? {
+        return Ok(answer);
     }
     let id = queries::file(
         &mut tx,

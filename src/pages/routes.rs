@@ -19,11 +19,11 @@ use crate::forum::queries::{self, Cursor, Post, Thread, POSTS_PER_PAGE, THREADS_
 use crate::forum::views::{ComposeForm, ComposerPage, PostView, SuggestedMember};
 use crate::support::queries::suggest_experts;
 use crate::web::path::ThreadId;
-use crate::web::submission::{self, Claim, ALREADY_DONE};
+use crate::web::submission;
 use crate::web::Form;
 use crate::web::Path;
 use crate::web::Query;
-use crate::web::{flash_and_redirect, Before, CurrentUser, FieldErrors, FlashKind};
+use crate::web::{Before, CurrentUser, FieldErrors};
 use crate::{integrate, support, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -144,8 +144,9 @@ async fn new_thread(
         return Ok(page.answer());
     };
     let mut tx = state.db.begin().await?;
-    if let Claim::Repeat { target } = submission::claim(&mut tx, member.user.id, &form.key).await? {
-        return flash_and_redirect(&member.session, FlashKind::Notice, ALREADY_DONE, &target).await;
+    let repeat = submission::answer_repeat(&mut tx, &member.session, member.user.id, &form.key);
+    if let Some(answer) = repeat.await? {
+        return Ok(answer);
     }
     let written = queries::create_thread(
         &mut tx,
@@ -303,8 +304,9 @@ async fn reply(
             .answer());
     };
     let mut tx = state.db.begin().await?;
-    if let Claim::Repeat { target } = submission::claim(&mut tx, member.user.id, &form.key).await? {
-        return flash_and_redirect(&member.session, FlashKind::Notice, ALREADY_DONE, &target).await;
+    let repeat = submission::answer_repeat(&mut tx, &member.session, member.user.id, &form.key);
+    if let Some(answer) = repeat.await? {
+        return Ok(answer);
     }
     match queries::reply(&mut tx, thread.id, member.user.id, body.as_str()).await? {
         Some(written) => {

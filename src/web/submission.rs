@@ -10,6 +10,10 @@ use rand::RngCore;
 use serde::{Deserialize, Deserializer};
 use sqlx::PgConnection;
 
+use axum::response::Response;
+use tower_sessions::Session;
+
+use super::{flash_and_redirect, FlashKind};
 use crate::error::Result;
 
 /// A create form's key. Forms get a fresh one when they are first shown and send it back; a
@@ -51,14 +55,31 @@ impl fmt::Display for SubmissionKey {
 }
 
 /// What the first request with a key made, if this request is a repeat.
-pub enum Claim {
+enum Claim {
     First,
     Repeat { target: String },
 }
 
-/// Claims `key` for `user` inside the transaction that will create the thing. A repeat gets the
-/// address the first request sent its member to; the caller must not create anything then.
-pub async fn claim(tx: &mut PgConnection, user: i64, key: &SubmissionKey) -> Result<Claim> {
+/// Claims `key` for `user` inside the transaction that will create the thing. `None`: this is
+/// the first request, go on and create. A repeat is answered here: sent to what the first
+/// request made, with a notice; the caller must create nothing then.
+pub async fn answer_repeat(
+    tx: &mut PgConnection,
+    session: &Session,
+    user: i64,
+    key: &SubmissionKey,
+) -> Result<Option<Response>> {
+    match claim(tx, user, key).await? {
+        Claim::First => Ok(None),
+        Claim::Repeat { target } => {
+            flash_and_redirect(session, FlashKind::Notice, ALREADY_DONE, &target)
+                .await
+                .map(Some)
+        }
+    }
+}
+
+async fn claim(tx: &mut PgConnection, user: i64, key: &SubmissionKey) -> Result<Claim> {
     let inserted = sqlx::query(
         "INSERT INTO submissions (user_id, key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
@@ -96,8 +117,7 @@ pub async fn complete(
 }
 
 /// The feedback a repeat gets on the page it is sent to.
-pub const ALREADY_DONE: &str =
-    "That was already sent; this is what it made. Nothing was posted twice.";
+const ALREADY_DONE: &str = "That was already sent; this is what it made. Nothing was posted twice.";
 
 /// Keys only need to outlive a double click or a resend; the server's housekeeping drops them
 /// after a day.
