@@ -34,6 +34,13 @@ pub struct Config {
     pub body_timeout: std::time::Duration,
     /// Open connections at most (512); past that the server accepts no more until one closes.
     pub max_connections: usize,
+    /// `COMMONPLACE_SMTP_URL`, e.g. `smtp://user:pass@host:587?tls=required` (lettre's URL
+    /// form: `smtps://` for TLS from the start, `?tls=required` or `?tls=opportunistic` for
+    /// STARTTLS). Without it no mail is sent; admins read what would have been at `/admin/outbox`.
+    pub smtp_url: Option<String>,
+    /// `COMMONPLACE_MAIL_FROM`, e.g. `Garden Commons <noreply@garden.example>`. Default
+    /// `Commonplace <noreply@host>`, the host from the base URL.
+    pub mail_from: String,
 }
 
 impl Config {
@@ -49,18 +56,21 @@ impl Config {
                     .context("COMMONPLACE_TRUSTED_PROXY must be an IP address")
             })
             .transpose()?;
+        let base_url = var("COMMONPLACE_BASE_URL")
+            .unwrap_or_else(|| format!("http://{bind}"))
+            .trim_end_matches('/')
+            .to_string();
         Ok(Config {
             database_url: var("DATABASE_URL"),
             bind,
             data_dir: var("COMMONPLACE_DATA_DIR")
                 .unwrap_or_else(|| "data".into())
                 .into(),
-            base_url: var("COMMONPLACE_BASE_URL")
-                .unwrap_or_else(|| format!("http://{bind}"))
-                .trim_end_matches('/')
-                .to_string(),
+            base_url: base_url.clone(),
             trusted_proxy,
             demo_password: var("COMMONPLACE_DEMO_PASSWORD"),
+            smtp_url: var("COMMONPLACE_SMTP_URL"),
+            mail_from: var("COMMONPLACE_MAIL_FROM").unwrap_or_else(|| default_from(&base_url)),
             page_cache: match var("COMMONPLACE_PAGE_CACHE").as_deref() {
                 None | Some("on") => true,
                 Some("off") => false,
@@ -85,10 +95,39 @@ impl Config {
             header_timeout: std::time::Duration::from_secs(10),
             body_timeout: std::time::Duration::from_secs(10),
             max_connections: 512,
+            smtp_url: None,
+            mail_from: default_from("http://127.0.0.1:3000"),
         }
+    }
+
+    /// The domain the site's mail comes from (the base URL's host; a local address has none,
+    /// so mail from it uses `localhost.localdomain`), for `Message-ID`s.
+    pub fn mail_domain(&self) -> &str {
+        mail_domain(&self.base_url)
     }
 
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
     }
+}
+
+fn host_of(base_url: &str) -> &str {
+    let after_scheme = base_url.split("://").nth(1).unwrap_or(base_url);
+    let authority = after_scheme.split('/').next().unwrap_or(after_scheme);
+    authority
+        .rsplit_once(':')
+        .map_or(authority, |(host, _)| host)
+}
+
+fn mail_domain(base_url: &str) -> &str {
+    match host_of(base_url) {
+        host if host.is_empty() || host == "localhost" || host.parse::<IpAddr>().is_ok() => {
+            "localhost.localdomain"
+        }
+        host => host,
+    }
+}
+
+fn default_from(base_url: &str) -> String {
+    format!("Commonplace <noreply@{}>", mail_domain(base_url))
 }

@@ -33,6 +33,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("could not listen on {} (set COMMONPLACE_BIND)", config.bind))?;
     let housekeeping = tokio::spawn(housekeeping(database.pool.clone()));
+    let sender = crate::mail::worker::spawn(database.pool.clone(), state.config.clone());
     tracing::info!(
         "Commonplace is serving {} (ready in {} ms)",
         config.base_url,
@@ -40,6 +41,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     );
     crate::web::connections::serve(listener, app::router(state), &config, shutdown_signal()).await;
     housekeeping.abort();
+    if let Some(sender) = sender {
+        sender.stop().await;
+    }
     tracing::info!("stopping");
     database.close().await;
     Ok(())

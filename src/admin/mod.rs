@@ -1,11 +1,13 @@
 //! Site administration, one folder per area: `domains` (creating, editing and archiving them,
 //! appointing facilitators), `users` (finding and suspending accounts, reset links), `log` (the
-//! site-wide audit log) and `seed` (loading a community file, from the browser or the command
-//! line); `accounts` creates accounts from the command line.
+//! site-wide audit log), `outbox` (the mail the site sent or would send) and `seed` (loading a
+//! community file, from the browser or the command line); `accounts` creates accounts from the
+//! command line.
 
 pub mod accounts;
 pub mod domains;
 pub mod log;
+pub mod outbox;
 pub mod seed;
 pub mod users;
 
@@ -19,4 +21,5 @@ pub fn router() -> Router<AppState> {
         .merge(users::routes::router())
         .merge(log::routes::router())
         .merge(seed::routes::router())
+        .merge(outbox::routes::router())
 }

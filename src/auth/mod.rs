@@ -4,6 +4,7 @@
 
 pub mod csrf;
 pub mod fields;
+pub mod forgot;
 pub mod password;
 pub mod queries;
 pub mod rate_limit;

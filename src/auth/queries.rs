@@ -1,6 +1,6 @@
 //! SQL for accounts.
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::web::CurrentUser;
 
@@ -116,6 +116,54 @@ pub async fn create_user<'e>(
         }
         Err(err) => Err(err),
     }
+}
+
+/// Stores a reset token's hash, valid `valid_hours`, made by an admin (`created_by`) or asked
+/// for by the member at `/forgot` (`None`). A new link replaces any the account still had: only
+/// the newest one works.
+pub async fn add_reset_link(
+    db: &mut PgConnection,
+    token_hash: &str,
+    user_id: i64,
+    created_by: Option<i64>,
+    valid_hours: i32,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "WITH replaced AS (
+             UPDATE password_resets SET used_at = now() WHERE user_id = $2 AND used_at IS NULL
+         )
+         INSERT INTO password_resets (token_hash, user_id, created_by, expires_at)
+         VALUES ($1, $2, $3, now() + $4 * interval '1 hour')",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(created_by)
+    .bind(valid_hours)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// The account a `/forgot` request names, by username or email: where to send the link.
+#[derive(sqlx::FromRow)]
+pub struct ForgotAccount {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+}
+
+/// The account `login` names, unless it is suspended (a suspended account gets no link).
+pub async fn forgot_account(db: &PgPool, login: &str) -> sqlx::Result<Option<ForgotAccount>> {
+    sqlx::query_as(
+        "SELECT id, username, display_name, email FROM users
+          WHERE (lower(username) = lower($1) OR lower(email) = lower($1))
+            AND (suspended_until IS NULL OR suspended_until < now())
+          LIMIT 1",
+    )
+    .bind(login.trim())
+    .fetch_optional(db)
+    .await
 }
 
 /// The account (id, username) a live reset token's hash belongs to.

@@ -56,6 +56,11 @@ pub enum Limit {
     Registration,
     /// Previews a member asks for (each renders a body of up to 100 000 characters).
     Preview,
+    /// Reset links asked for at `/forgot` from one address.
+    ResetAddress,
+    /// Reset links asked for one account (by the name or address typed): a few, so nobody can
+    /// fill a member's inbox.
+    ResetAccount,
 }
 
 impl Limit {
@@ -66,16 +71,20 @@ impl Limit {
             Limit::LoginAddress => "login-address",
             Limit::Registration => "registration",
             Limit::Preview => "preview",
+            Limit::ResetAddress => "reset-address",
+            Limit::ResetAccount => "reset-account",
         }
     }
 
     fn allowance(self, config: &Config) -> i32 {
         let base = i32::try_from(config.rate_limit).unwrap_or(i32::MAX);
         let times = match self {
-            Limit::LoginAccountFromAddress | Limit::Registration => 1,
+            Limit::LoginAccountFromAddress | Limit::Registration | Limit::ResetAddress => 1,
             Limit::LoginAddress => 3,
             Limit::LoginAccount => 10,
             Limit::Preview => 12,
+            // A third of the base: three links a window with the default of ten.
+            Limit::ResetAccount => return (base / 3).max(1),
         };
         base.saturating_mul(times)
     }

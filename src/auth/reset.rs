@@ -1,4 +1,5 @@
-//! `/reset/{token}`: setting a new password from a one-time link an admin made.
+//! `/reset/{token}`: setting a new password from a one-time link, sent by mail (`forgot`) or
+//! made by an admin.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -11,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::fields::NewPassword;
 use super::session::ensure_csrf;
 use super::Visitor;
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::web::Form;
 use crate::web::{flash_and_redirect, FlashKind, PageContext};
 use crate::AppState;
@@ -32,19 +33,30 @@ pub struct ResetPage {
     pub error: Option<String>,
 }
 
-/// The account a live token resets; 404 for anything else, expired and used links included.
-async fn account_for(state: &AppState, token: &str) -> Result<(i64, String)> {
-    super::queries::reset_account(&state.db, &hash_token(token))
-        .await?
-        .ok_or(AppError::NotFound)
+/// What an unknown, expired or used link shows: why, and where to get a new one.
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/link_gone.html")]
+pub struct LinkGonePage {
+    pub page: PageContext,
+}
+
+fn link_gone(page: PageContext) -> Response {
+    (StatusCode::NOT_FOUND, LinkGonePage { page }).into_response()
+}
+
+/// The account (id, username) a live token resets, if it is one.
+async fn account_for(state: &AppState, token: &str) -> Result<Option<(i64, String)>> {
+    Ok(super::queries::reset_account(&state.db, &hash_token(token)).await?)
 }
 
 pub async fn form(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(token): Path<String>,
-) -> Result<ResetPage> {
-    let (_, username) = account_for(&state, &token).await?;
+) -> Result<Response> {
+    let Some((_, username)) = account_for(&state, &token).await? else {
+        return Ok(link_gone(visitor.page));
+    };
     let mut page = visitor.page;
     page.csrf = ensure_csrf(&visitor.session).await?;
     Ok(ResetPage {
@@ -52,7 +64,8 @@ pub async fn form(
         token,
         username,
         error: None,
-    })
+    }
+    .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -67,7 +80,9 @@ pub async fn reset(
     Path(token): Path<String>,
     Form(form): Form<ResetForm>,
 ) -> Result<Response> {
-    let (user_id, username) = account_for(&state, &token).await?;
+    let Some((user_id, username)) = account_for(&state, &token).await? else {
+        return Ok(link_gone(visitor.page));
+    };
     let password = match NewPassword::parse(&form.password, &username) {
         Ok(password) => password,
         Err(problem) => {
@@ -82,7 +97,7 @@ pub async fn reset(
     };
     let hash = super::password::hash(password.expose().to_string()).await?;
     if !super::queries::use_reset(&state.db, &hash_token(&token), user_id, &hash).await? {
-        return Err(AppError::NotFound);
+        return Ok(link_gone(visitor.page));
     }
     flash_and_redirect(
         &visitor.session,

@@ -25,6 +25,10 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/me/password", get(password_form).post(change_password))
         .route(
+            "/forgot",
+            get(super::forgot::form).post(super::forgot::send),
+        )
+        .route(
             "/reset/{token}",
             get(super::reset::form).post(super::reset::reset),
         )

@@ -71,6 +71,8 @@ typed_ids! {
     NotificationId,
     /// `/spotlight/{id}`
     SpotlightId,
+    /// `/admin/outbox/{id}`
+    MessageId,
 }
 
 #[cfg(test)]

@@ -60,30 +60,69 @@ async fn dom_of(chromium: PathBuf, url: String, profile: PathBuf) -> (String, St
     (url, String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-/// What in a DOM shows that a hostile input got through, if anything.
+/// What in a DOM shows that a hostile input got through, if anything. Pages carry a strict
+/// Content-Security-Policy, which would stop most payloads from running even if the escaping
+/// failed; so the DOM itself is checked too: in Chromium's serialisation a text node's `<` is
+/// `&lt;` and an attribute value escapes `<`, `>` and `"`, so every raw `<` starts a real element.
 fn got_through(dom: &str) -> Option<String> {
     if dom.contains("data-fired=\"1\"") {
         return Some("a script ran".into());
     }
-    // In serialised HTML a text node's `<` is `&lt;` and an attribute's `"` is `&quot;`: a
-    // `name="javascript:` after a real `<` (with no `>` between) is an attribute of an element.
     let lower = dom.to_ascii_lowercase();
-    for attribute in ["href", "src", "data", "action", "formaction", "xlink:href"] {
-        let needle = format!(" {attribute}=\"");
-        let mut from = 0;
-        while let Some(found) = lower[from..].find(&needle) {
-            let at = from + found;
-            let value = lower[at + needle.len()..].trim_start();
-            let before = &lower[..at];
-            let in_a_tag = before.rfind('<') > before.rfind('>');
-            if in_a_tag && value.starts_with("javascript:") {
-                let start = before.rfind('<').unwrap_or(0);
-                return Some(format!("a javascript: URL: {:.120}", &dom[start..]));
+    for tag in lower.split('<').skip(1) {
+        let tag = tag.split('>').next().unwrap_or_default();
+        let name: String = tag
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let ours = tag.starts_with("script src=\"/static/");
+        let forbidden = [
+            "script", "iframe", "frame", "object", "embed", "base", "svg", "math", "style", "link",
+            "meta",
+        ];
+        // The site's own: its script, its stylesheet and icon links, its head's meta tags.
+        let in_head = matches!(name.as_str(), "link" | "meta") && !tag.contains("http-equiv");
+        if forbidden.contains(&name.as_str()) && !ours && !in_head {
+            return Some(format!("a <{name}> element: <{tag:.120}>"));
+        }
+        for (key, value) in attributes(&tag[name.len()..]) {
+            if key.starts_with("on") && key.len() > 2 {
+                return Some(format!("an event handler: <{tag:.120}>"));
             }
-            from = at + needle.len();
+            let url = ["href", "src", "data", "action", "formaction", "xlink:href"];
+            if url.contains(&key) && value.trim_start().starts_with("javascript:") {
+                return Some(format!("a javascript: URL: <{tag:.120}>"));
+            }
         }
     }
     None
+}
+
+/// The `name="value"` pairs of a serialised tag (values are always double-quoted, with `"`
+/// escaped inside them).
+fn attributes(mut rest: &str) -> Vec<(&str, &str)> {
+    let mut found = Vec::new();
+    loop {
+        rest = rest.trim_start();
+        let name_end = rest
+            .find(|c: char| c == '=' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        let (name, after) = rest.split_at(name_end);
+        if name.is_empty() || name == "/" {
+            return found;
+        }
+        match after.strip_prefix("=\"") {
+            Some(quoted) => {
+                let end = quoted.find('"').unwrap_or(quoted.len());
+                found.push((name, &quoted[..end]));
+                rest = quoted.get(end + 1..).unwrap_or_default();
+            }
+            None => {
+                found.push((name, ""));
+                rest = after;
+            }
+        }
+    }
 }
 
 #[tokio::test]
@@ -240,11 +279,22 @@ async fn no_hostile_input_runs_script_in_chromium() {
 }
 
 #[test]
-fn the_check_sees_a_script_that_ran_and_a_javascript_link() {
-    assert!(got_through("<html data-fired=\"1\"><body></body></html>").is_some());
-    assert!(got_through("<a href=\" JavaScript:alert(1)\">x</a>").is_some());
-    assert_eq!(
-        got_through("<p>&lt;a href=\"javascript:x\"&gt; dataset.fired=1</p><input value=\"&quot;javascript:\">"),
-        None
-    );
+fn the_check_sees_markup_that_got_through_and_nothing_else() {
+    let through = [
+        "<html data-fired=\"1\"><body></body></html>",
+        "<a href=\" JavaScript:alert(1)\">x</a>",
+        "<img src=\"x\" onerror=\"alert(1)\">",
+        "<details open=\"\" ontoggle=\"x\">",
+        "<p><script>alert(1)</script></p>",
+        "<iframe srcdoc=\"x\"></iframe>",
+        "<meta http-equiv=\"refresh\" content=\"0\">",
+    ];
+    for dom in through {
+        assert!(got_through(dom).is_some(), "{dom}");
+    }
+    let harmless = "<head><meta charset=\"utf-8\"><link rel=\"stylesheet\" href=\"/static/a.css\">\
+        <script src=\"/static/commonplace.js\" defer=\"\"></script></head>\
+        <p>&lt;a href=\"javascript:x\" onerror=alert(1)&gt; dataset.fired=1</p>\
+        <input value=\"&lt;iframe onload=x&gt; &quot;javascript:\">";
+    assert_eq!(got_through(harmless), None);
 }

@@ -169,6 +169,9 @@ pub struct TestApp {
     pub config: Config,
     jar: Arc<Jar>,
     client: reqwest::Client,
+    /// The mail sender of this server, when its config names an SMTP server; it stops when the
+    /// last handle on the server is dropped.
+    mail: Option<Arc<commonplace::mail::worker::Sender>>,
 }
 
 #[derive(Clone)]
@@ -251,6 +254,7 @@ impl TestApp {
             commonplace::web::connections::serve(listener, app, &limits, std::future::pending())
                 .await
         });
+        let mail = commonplace::mail::worker::spawn(db.clone(), Arc::new(config.clone()));
         let jar = Arc::new(Jar::default());
         TestApp {
             address,
@@ -258,6 +262,7 @@ impl TestApp {
             config,
             client: client_with(jar.clone()),
             jar,
+            mail: mail.map(Arc::new),
         }
     }
 
@@ -270,6 +275,7 @@ impl TestApp {
             config: Config::defaults(),
             client: client_with(jar.clone()),
             jar,
+            mail: None,
         }
     }
 
@@ -306,6 +312,7 @@ impl TestApp {
             config: self.config.clone(),
             client: self.client.clone(),
             jar: self.jar.clone(),
+            mail: self.mail.clone(),
         }
     }
 
@@ -318,6 +325,7 @@ impl TestApp {
             config: self.config.clone(),
             client: client_with(jar.clone()),
             jar,
+            mail: self.mail.clone(),
         }
     }
 

@@ -63,26 +63,3 @@ pub async fn set_suspension(
         .await
         .map(|_| ())
 }
-
-/// Stores a reset token's hash, valid three days.
-pub async fn add_reset_link(
-    db: &mut PgConnection,
-    token_hash: &str,
-    user_id: i64,
-    created_by: i64,
-) -> sqlx::Result<()> {
-    // A new link replaces any the account still had: only the newest one works.
-    sqlx::query(
-        "WITH replaced AS (
-             UPDATE password_resets SET used_at = now() WHERE user_id = $2 AND used_at IS NULL
-         )
-         INSERT INTO password_resets (token_hash, user_id, created_by, expires_at)
-         VALUES ($1, $2, $3, now() + interval '3 days')",
-    )
-    .bind(token_hash)
-    .bind(user_id)
-    .bind(created_by)
-    .execute(db)
-    .await
-    .map(|_| ())
-}

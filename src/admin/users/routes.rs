@@ -141,7 +141,8 @@ async fn reset_link(
     let token = crate::auth::csrf::new_token();
     let mut tx = state.db.begin().await?;
     let hash = crate::auth::reset::hash_token(&token);
-    queries::add_reset_link(&mut tx, &hash, account.id, admin.user.id).await?;
+    crate::auth::queries::add_reset_link(&mut tx, &hash, account.id, Some(admin.user.id), 72)
+        .await?;
     let target = ("user", Some(account.id));
     record_site(
         &mut *tx,

@@ -1,0 +1,393 @@
+//! Mail, delivered to a real SMTP server started by the test (Debian's aiosmtpd, saving what it
+//! receives in a Maildir) and read back as a mail client would: the reset journey, the outbox,
+//! the SMTP server going away, and two senders sharing one queue.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::helpers::{TestApp, PASSWORD};
+use commonplace::Config;
+use reqwest::StatusCode;
+
+/// The Python that Debian's `python3-aiosmtpd` installs into.
+const PYTHON: &str = "/usr/bin/python3";
+
+/// A real SMTP server on a port of its own, keeping each message it accepts as a file.
+struct SmtpListener {
+    address: SocketAddr,
+    maildir: PathBuf,
+    process: Child,
+}
+
+fn smtp_available() -> bool {
+    let found = Command::new(PYTHON)
+        .args(["-c", "import aiosmtpd"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !found {
+        eprintln!(
+            "SKIPPED a mail test: no aiosmtpd for {PYTHON} (install Debian's python3-aiosmtpd, \
+             as .ci/run does)"
+        );
+    }
+    found
+}
+
+fn free_address() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+}
+
+impl SmtpListener {
+    async fn start_on(address: SocketAddr, maildir: PathBuf) -> SmtpListener {
+        let process = Command::new(PYTHON)
+            .args(["-m", "aiosmtpd", "-n", "-l", &address.to_string()])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("aiosmtpd starts");
+        let listener = SmtpListener {
+            address,
+            maildir,
+            process,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while tokio::net::TcpStream::connect(address).await.is_err() {
+            assert!(Instant::now() < deadline, "aiosmtpd listens");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        listener
+    }
+
+    async fn start(name: &str) -> SmtpListener {
+        let maildir = std::env::temp_dir().join(format!(
+            "commonplace-test-{}-mail-{name}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&maildir);
+        SmtpListener::start_on(free_address(), maildir).await
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://{}", self.address)
+    }
+
+    /// The raw messages received so far.
+    fn received(&self) -> Vec<Vec<u8>> {
+        let Ok(files) = std::fs::read_dir(self.maildir.join("new")) else {
+            return Vec::new();
+        };
+        files
+            .flatten()
+            .filter_map(|file| std::fs::read(file.path()).ok())
+            .collect()
+    }
+
+    /// Waits until `count` messages have arrived (and a moment longer, to catch extra ones).
+    async fn wait_for(&self, count: usize) -> Vec<Vec<u8>> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while self.received().len() < count {
+            assert!(
+                Instant::now() < deadline,
+                "{count} messages arrive (got {})",
+                self.received().len()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        self.received()
+    }
+
+    fn stop(mut self) -> PathBuf {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+        self.maildir.clone()
+    }
+}
+
+impl Drop for SmtpListener {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+async fn app_sending_to(smtp: &SmtpListener) -> TestApp {
+    TestApp::spawn_with(Config {
+        page_cache: false,
+        smtp_url: Some(smtp.url()),
+        mail_from: "Commonplace <noreply@garden.example>".into(),
+        base_url: "http://garden.example".into(),
+        ..Config::defaults()
+    })
+    .await
+}
+
+/// Asks for a reset link at `/forgot` for `login`; returns the page.
+async fn forgot(app: &TestApp, login: &str) -> crate::helpers::Page {
+    app.submit("/forgot", "/forgot", &[("login", login)]).await
+}
+
+/// A received message, parsed: its headers and its plain-text and HTML parts.
+struct Received {
+    header: Vec<(String, String)>,
+    content_type: String,
+    text: String,
+    html: String,
+}
+
+fn parse(raw: &[u8]) -> Received {
+    let mail = mailparse::parse_mail(raw).expect("a well-formed message");
+    let header = mail
+        .headers
+        .iter()
+        .map(|h| (h.get_key().to_lowercase(), h.get_value()))
+        .collect();
+    let part = |mime: &str| {
+        mail.subparts
+            .iter()
+            .find(|p| p.ctype.mimetype == mime)
+            .and_then(|p| p.get_body().ok())
+            .unwrap_or_default()
+    };
+    Received {
+        header,
+        content_type: mail.ctype.mimetype.clone(),
+        text: part("text/plain"),
+        html: part("text/html"),
+    }
+}
+
+impl Received {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.header
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The path of the first link to this site in the plain-text part.
+    fn link_path(&self) -> String {
+        let start = self.text.find("http://garden.example/").expect("a link");
+        let link = self.text[start..].split_whitespace().next().unwrap();
+        link.trim_start_matches("http://garden.example").to_string()
+    }
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_from_a_link_sent_by_mail() {
+    if !smtp_available() {
+        return;
+    }
+    let smtp = SmtpListener::start("reset").await;
+    let app = app_sending_to(&smtp).await;
+    let ana = app.create_user("ana").await;
+    let elsewhere = app.other_browser();
+    assert!(elsewhere.login("ana", PASSWORD).await.done());
+
+    // The same answer whether or not the address has an account.
+    let known = forgot(&app, "ana@example.org").await;
+    let unknown = forgot(&app, "nobody@example.org").await;
+    assert_eq!(known.status, StatusCode::OK);
+    assert_eq!(unknown.status, StatusCode::OK);
+    let answer = "a link to choose a new password is on its way";
+    assert!(known.contains(answer) && unknown.contains(answer));
+    assert_eq!(
+        known.body.replace("ana@example.org", ""),
+        unknown.body.replace("nobody@example.org", ""),
+        "nothing tells the two apart"
+    );
+
+    let messages = smtp.wait_for(1).await;
+    assert_eq!(messages.len(), 1, "one message, to the account that exists");
+    let mail = parse(&messages[0]);
+    assert_eq!(mail.get("to"), Some("ana@example.org"));
+    assert_eq!(
+        mail.get("from"),
+        Some("Commonplace <noreply@garden.example>")
+    );
+    assert_eq!(
+        mail.get("subject"),
+        Some("Choose a new password for Commonplace")
+    );
+    assert!(mail.get("date").is_some());
+    assert!(mail
+        .get("message-id")
+        .is_some_and(|id| id.starts_with('<') && id.ends_with("@garden.example>")));
+    assert_eq!(mail.content_type, "multipart/alternative");
+    assert!(mail.text.contains("Hello ana,") && mail.text.contains("within an hour"));
+    assert!(mail.html.contains("Choose a new password</a>"));
+
+    // The link works once, and ends the account's other sessions.
+    let link = mail.link_path();
+    assert!(mail.html.contains(&format!("http://garden.example{link}")));
+    let stranger = app.other_browser();
+    let form = stranger.get(&link).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let set = stranger
+        .submit(
+            &link,
+            &link,
+            &[
+                ("password", "a brand new secret"),
+                ("confirm", "a brand new secret"),
+            ],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+    assert!(stranger.login("ana", "a brand new secret").await.done());
+    assert_eq!(
+        elsewhere.signed_in_as().await,
+        None,
+        "the other session ended"
+    );
+    let again = stranger.get(&link).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    assert!(
+        again.contains("/forgot"),
+        "the used link says where to get a new one"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM outbox WHERE user_id = {ana} AND sent_at IS NOT NULL"
+        ))
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn without_smtp_admins_read_what_would_have_been_sent() {
+    let app = TestApp::spawn().await;
+    app.create_user("ana").await;
+    let page = forgot(&app, "ana").await;
+    assert!(page.contains("is on its way"));
+
+    let admin = app.other_browser();
+    let root = admin.create_user("root").await;
+    sqlx::query("UPDATE users SET site_role = 'admin' WHERE id = $1")
+        .bind(root)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    admin.login("root", PASSWORD).await;
+    let outbox = admin.get("/admin/outbox").await;
+    assert!(outbox.contains("Choose a new password for Commonplace"));
+    assert!(outbox.contains("not sent: no SMTP server is configured"));
+    let id: i64 = sqlx::query_scalar("SELECT id FROM outbox")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let message = admin.get(&format!("/admin/outbox/{id}")).await;
+    assert!(message.contains("<iframe class=\"mail-preview\" sandbox srcdoc=\""));
+    assert!(message.contains("/reset/"), "the link is shown");
+
+    // Members do not read the outbox; a message that does not exist is a 404.
+    let member = app.other_browser();
+    member.login("ana", PASSWORD).await;
+    assert_eq!(
+        member.get("/admin/outbox").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        admin.get("/admin/outbox/999999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        admin.get("/admin/outbox/abc").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn asking_again_and_again_is_held_to_a_few_links() {
+    let app = TestApp::spawn().await;
+    app.create_user("ana").await;
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(forgot(&app, "ANA").await.status);
+    }
+    assert_eq!(&statuses[..3], &[StatusCode::OK; 3]);
+    assert_eq!(statuses[4], StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(app.count("SELECT count(*) FROM outbox").await, 3);
+    let empty = forgot(&app, "   ").await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.contains("Enter the username or email address"));
+}
+
+#[tokio::test]
+async fn mail_waits_while_the_smtp_server_is_away_and_is_sent_once_it_returns() {
+    if !smtp_available() {
+        return;
+    }
+    let smtp = SmtpListener::start("away").await;
+    let app = app_sending_to(&smtp).await;
+    let maildir = smtp.stop();
+    app.create_user("ana").await;
+    forgot(&app, "ana").await;
+
+    let failed_once = "SELECT count(*) FROM outbox
+                        WHERE sent_at IS NULL AND failed_at IS NULL AND attempts >= 1
+                          AND last_error IS NOT NULL";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.count(failed_once).await != 1 {
+        assert!(Instant::now() < deadline, "the first try fails and is kept");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The server comes back; the retry is due (the test moves the clock instead of waiting 30 s).
+    let smtp =
+        SmtpListener::start_on(url_address(&app.config.smtp_url.clone().unwrap()), maildir).await;
+    sqlx::query("UPDATE outbox SET next_attempt_at = now()")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let messages = smtp.wait_for(1).await;
+    assert_eq!(messages.len(), 1, "sent once, nothing lost, nothing twice");
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL")
+            .await,
+        1
+    );
+}
+
+fn url_address(url: &str) -> SocketAddr {
+    url.trim_start_matches("smtp://")
+        .parse()
+        .expect("host:port")
+}
+
+#[tokio::test]
+async fn two_servers_sharing_one_queue_send_each_message_once() {
+    if !smtp_available() {
+        return;
+    }
+    let smtp = SmtpListener::start("shared").await;
+    let first = app_sending_to(&smtp).await;
+    let second = TestApp::spawn_on(first.db.clone(), first.config.clone()).await;
+    sqlx::query(
+        "INSERT INTO outbox (to_address, subject, text_body, html_body, message_id)
+         SELECT 'member' || n || '@example.org', 'Message ' || n, 'Text', '<p>HTML</p>',
+                '<m' || n || '@garden.example>'
+           FROM generate_series(1, 40) n",
+    )
+    .execute(&first.db)
+    .await
+    .unwrap();
+    let messages = smtp.wait_for(40).await;
+    let mut ids: Vec<String> = messages
+        .iter()
+        .map(|raw| parse(raw).get("message-id").unwrap_or_default().to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(messages.len(), 40, "no message sent twice");
+    assert_eq!(ids.len(), 40, "every message sent");
+    drop(second);
+}
