@@ -106,8 +106,9 @@ pub async fn seed_demo_if_empty(db: &PgPool, config: &Config) -> anyhow::Result<
     Ok(())
 }
 
-/// Every ten minutes: drops expired sessions, stale rate-limit records and old submission keys,
-/// and reminds members whose commitments fell due.
+/// Every ten minutes: drops expired sessions, stale rate-limit records, old submission keys and
+/// week-old accounts whose address was never confirmed, and reminds members whose commitments
+/// fell due.
 async fn housekeeping(db: PgPool) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -123,6 +124,9 @@ async fn housekeeping(db: PgPool) {
         }
         if let Err(err) = crate::web::submission::forget_old(&db).await {
             tracing::warn!(%err, "could not drop old submission keys");
+        }
+        if let Err(err) = auth::queries::forget_unconfirmed(&db).await {
+            tracing::warn!(%err, "could not drop week-old unconfirmed accounts");
         }
         let today = time::OffsetDateTime::now_utc().date();
         match crate::integrate::send_due_reminders(&db, today).await {

@@ -31,6 +31,7 @@ pub async fn create(db: &PgPool, account: NewAccount) -> anyhow::Result<i64> {
         email.as_str(),
         &hash,
         account.admin,
+        true,
     )
     .await
     .context("creating the account")?

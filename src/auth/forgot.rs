@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::rate_limit::{self, ClientIp, Limit};
 use super::session::ensure_csrf;
-use super::views::ResetMail;
+use super::views::{AccountMail, AccountMessage};
 use super::{queries, Visitor};
 use crate::error::{AppError, Result};
 use crate::web::{Form, PageContext};
@@ -110,15 +110,14 @@ async fn send_link(state: &AppState, account: &queries::ForgotAccount) -> Result
         VALID_HOURS,
     )
     .await?;
-    let mail = ResetMail {
+    let mail = AccountMail {
         name: account.display_name.clone(),
         username: account.username.clone(),
         link: format!("{}/reset/{token}", state.config.base_url),
         site: state.config.base_url.clone(),
     };
-    let outgoing = mail.outgoing(account.id, &account.email)?;
-    let message_id = crate::mail::new_message_id(&state.config);
-    crate::mail::queries::enqueue(&mut tx, &outgoing, &message_id).await?;
+    let outgoing = mail.outgoing(AccountMessage::Reset, Some(account.id), &account.email)?;
+    crate::mail::send(&mut tx, &state.config, &outgoing).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -12,7 +12,7 @@ pub async fn current_user(db: &PgPool, id: i64, epoch: i32) -> sqlx::Result<Opti
         "SELECT u.id, u.username, u.display_name, u.site_role = 'admin',
                 (SELECT count(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL)
            FROM users u
-          WHERE u.id = $1 AND u.session_epoch = $2
+          WHERE u.id = $1 AND u.session_epoch = $2 AND u.email_confirmed_at IS NOT NULL
             AND (u.suspended_until IS NULL OR u.suspended_until <= now())",
     )
     .bind(id)
@@ -36,12 +36,19 @@ pub struct LoginCandidate {
     pub password_hash: String,
     pub suspended_until: Option<time::OffsetDateTime>,
     pub session_epoch: i32,
+    /// Registered through the site and the address not yet confirmed.
+    pub unconfirmed: bool,
+    pub display_name: String,
+    pub username: String,
+    pub email: String,
 }
 
 /// Finds an account by username or email, either in any letter case.
 pub async fn login_candidate(db: &PgPool, login: &str) -> sqlx::Result<Option<LoginCandidate>> {
     sqlx::query_as(
-        "SELECT id, password_hash, suspended_until, session_epoch FROM users
+        "SELECT id, password_hash, suspended_until, session_epoch,
+                email_confirmed_at IS NULL AS unconfirmed, display_name, username, email
+           FROM users
           WHERE lower(username) = lower($1) OR lower(email) = lower($1)
           LIMIT 1",
     )
@@ -93,10 +100,13 @@ pub async fn create_user<'e>(
     email: &str,
     password_hash: &str,
     is_admin: bool,
+    email_confirmed: bool,
 ) -> Result<Result<i64, Conflict>, sqlx::Error> {
     let inserted = sqlx::query_scalar(
-        "INSERT INTO users (username, display_name, email, password_hash, site_role)
-         VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN 'admin' ELSE 'member' END)
+        "INSERT INTO users (username, display_name, email, password_hash, site_role,
+                            email_confirmed_at)
+         VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN 'admin' ELSE 'member' END,
+                 CASE WHEN $6 THEN now() END)
          RETURNING id",
     )
     .bind(username)
@@ -104,6 +114,7 @@ pub async fn create_user<'e>(
     .bind(email)
     .bind(password_hash)
     .bind(is_admin)
+    .bind(email_confirmed)
     .fetch_one(db)
     .await;
     match inserted {
@@ -142,6 +153,52 @@ pub async fn add_reset_link(
     .execute(db)
     .await
     .map(|_| ())
+}
+
+/// Stores a confirmation token's hash for a new account's address, valid a day, replacing any
+/// earlier one.
+pub async fn add_confirmation(
+    db: &mut PgConnection,
+    token_hash: &str,
+    user_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "WITH replaced AS (DELETE FROM email_confirmations WHERE user_id = $2)
+         INSERT INTO email_confirmations (token_hash, user_id, expires_at)
+         VALUES ($1, $2, now() + interval '1 day')",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Uses a live confirmation token: confirms the address and returns the account (id, session
+/// epoch, display name) to sign in; `None` for an unknown, used or expired token.
+pub async fn confirm(db: &PgPool, token_hash: &str) -> sqlx::Result<Option<(i64, i32, String)>> {
+    sqlx::query_as(
+        "WITH used AS (
+             DELETE FROM email_confirmations WHERE token_hash = $1 AND expires_at > now()
+             RETURNING user_id
+         )
+         UPDATE users u SET email_confirmed_at = now() FROM used
+          WHERE u.id = used.user_id
+         RETURNING u.id, u.session_epoch, u.display_name",
+    )
+    .bind(token_hash)
+    .fetch_optional(db)
+    .await
+}
+
+/// Accounts registered a week ago whose address was never confirmed give their name back.
+pub async fn forget_unconfirmed(db: &PgPool) -> sqlx::Result<u64> {
+    sqlx::query(
+        "DELETE FROM users WHERE email_confirmed_at IS NULL AND created_at < now() - interval '7 days'",
+    )
+    .execute(db)
+    .await
+    .map(|done| done.rows_affected())
 }
 
 /// The account a `/forgot` request names, by username or email: where to send the link.
@@ -195,6 +252,13 @@ pub async fn use_reset(
         return Ok(false);
     }
     set_password(&mut *tx, user_id, password_hash).await?;
+    // The link reached the account's address (or came from an admin): that confirms it.
+    sqlx::query(
+        "UPDATE users SET email_confirmed_at = now() WHERE id = $1 AND email_confirmed_at IS NULL",
+    )
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -6,16 +6,19 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
+use super::confirm::{self, Recipient};
 use super::fields::{display_name, Email, NewPassword, Username};
 use super::queries::{self, Conflict};
 use super::rate_limit::{self, ClientIp, Limit};
 use super::session::{ensure_csrf, log_in, log_out};
-use super::views::{LoginForm, LoginPage, PasswordForm, PasswordPage, RegisterForm, RegisterPage};
+use super::views::{
+    CheckMailPage, LoginForm, LoginPage, PasswordForm, PasswordPage, RegisterForm, RegisterPage,
+};
 use super::{Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::web::Form;
 use crate::web::Query;
-use crate::web::{flash, flash_and_redirect, safe_next, FieldErrors, FlashKind};
+use crate::web::{flash_and_redirect, safe_next, FieldErrors, FlashKind};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -32,6 +35,7 @@ pub fn router() -> Router<AppState> {
             "/reset/{token}",
             get(super::reset::form).post(super::reset::reset),
         )
+        .route("/confirm/{token}", get(super::confirm::confirm))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -77,6 +81,7 @@ async fn login(
             Some(until) if until > time::OffsetDateTime::now_utc() => {
                 Some(suspension_notice(until))
             }
+            _ if user.unconfirmed => Some(resend_confirmation(&state, user).await?),
             _ => None,
         },
         _ => Some(LOGIN_FAILED.to_string()),
@@ -99,6 +104,24 @@ async fn login(
         &safe_next(Some(&form.next)),
     )
     .await
+}
+
+/// The right password for an account whose address is not confirmed yet: a fresh link goes to
+/// it (the password proved who is asking, and the login limits count each try).
+async fn resend_confirmation(state: &AppState, user: &queries::LoginCandidate) -> Result<String> {
+    let mut tx = state.db.begin().await?;
+    let to = Recipient {
+        id: user.id,
+        username: &user.username,
+        display_name: &user.display_name,
+        email: &user.email,
+    };
+    confirm::send_link(&mut tx, state, &to).await?;
+    tx.commit().await?;
+    Ok(format!(
+        "Confirm your address first: we have sent a new link to {}. It works for a day.",
+        user.email
+    ))
 }
 
 fn suspension_notice(until: time::OffsetDateTime) -> String {
@@ -131,7 +154,7 @@ async fn register(
     State(state): State<AppState>,
     ip: ClientIp,
     visitor: Visitor,
-    Form(mut form): Form<RegisterForm>,
+    Form(form): Form<RegisterForm>,
 ) -> Result<Response> {
     let mut errors = FieldErrors::default();
     let username = errors.check("username", Username::parse(&form.username));
@@ -155,43 +178,54 @@ async fn register(
     )
     .await?;
     let hash = super::password::hash(password.expose().to_string()).await?;
+    let mut tx = state.db.begin().await?;
     let created = queries::create_user(
-        &state.db,
+        &mut *tx,
         username.as_str(),
         &display,
         email.as_str(),
         &hash,
         false,
+        false,
     )
     .await?;
-    let user_id = match created {
-        Ok(id) => id,
+    match created {
+        Ok(id) => {
+            let to = Recipient {
+                id,
+                username: username.as_str(),
+                display_name: &display,
+                email: email.as_str(),
+            };
+            confirm::send_link(&mut tx, &state, &to).await?;
+            tx.commit().await?;
+        }
         Err(Conflict::Username) => {
             errors.add("username", "That username is taken. Try another.");
             return Ok(refill(visitor, form, errors));
         }
+        // The address has an account: its owner hears of it, and this page says what it says
+        // for a new address, so the form does not tell who is a member.
         Err(Conflict::Email) => {
-            errors.add(
-                "email",
-                "An account with that email already exists. Log in instead?",
-            );
-            return Ok(refill(visitor, form, errors));
+            drop(tx);
+            if let Some(owner) = queries::login_candidate(&state.db, email.as_str()).await? {
+                let mut tx = state.db.begin().await?;
+                let to = Recipient {
+                    id: owner.id,
+                    username: &owner.username,
+                    display_name: &owner.display_name,
+                    email: &owner.email,
+                };
+                confirm::send_already_registered(&mut tx, &state, &to).await?;
+                tx.commit().await?;
+            }
         }
+    }
+    let page = CheckMailPage {
+        page: visitor.page,
+        email: email.as_str().to_string(),
     };
-    log_in(&visitor.session, user_id, 0).await?;
-    flash(
-        &visitor.session,
-        FlashKind::Success,
-        format!("Welcome to Commonplace, {display}. Join a domain to start taking part."),
-    )
-    .await?;
-    form.next = safe_next(Some(&form.next));
-    let target = if form.next == "/" {
-        "/d"
-    } else {
-        form.next.as_str()
-    };
-    Ok(Redirect::to(target).into_response())
+    Ok(page.into_response())
 }
 
 /// The form again, with everything but the password kept and each problem beside its field.

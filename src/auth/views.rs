@@ -57,35 +57,100 @@ pub struct RegisterPage {
     pub errors: FieldErrors,
 }
 
-/// The message carrying a password reset link asked for at `/forgot`.
-pub struct ResetMail {
+/// After registering: the same page whether the address was new or already had an account.
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/check_mail.html")]
+pub struct CheckMailPage {
+    pub page: PageContext,
+    pub email: String,
+}
+
+/// What every account message says where it comes from and goes to.
+pub struct AccountMail {
     pub name: String,
     pub username: String,
+    /// The link the message is about (reset, confirm, or logging in).
     pub link: String,
     pub site: String,
 }
 
 #[derive(Template)]
 #[template(path = "auth/reset_mail.txt")]
-struct ResetMailText<'a> {
-    mail: &'a ResetMail,
+struct ResetText<'a> {
+    mail: &'a AccountMail,
 }
 
 #[derive(Template)]
 #[template(path = "auth/reset_mail.html")]
-struct ResetMailHtml<'a> {
-    mail: &'a ResetMail,
+struct ResetHtml<'a> {
+    mail: &'a AccountMail,
 }
 
-impl ResetMail {
-    pub fn outgoing(&self, user_id: i64, to_address: &str) -> crate::error::Result<Outgoing> {
+#[derive(Template)]
+#[template(path = "auth/confirm_mail.txt")]
+struct ConfirmText<'a> {
+    mail: &'a AccountMail,
+}
+
+#[derive(Template)]
+#[template(path = "auth/confirm_mail.html")]
+struct ConfirmHtml<'a> {
+    mail: &'a AccountMail,
+}
+
+#[derive(Template)]
+#[template(path = "auth/already_mail.txt")]
+struct AlreadyText<'a> {
+    mail: &'a AccountMail,
+}
+
+#[derive(Template)]
+#[template(path = "auth/already_mail.html")]
+struct AlreadyHtml<'a> {
+    mail: &'a AccountMail,
+}
+
+/// Which account message to write.
+pub enum AccountMessage {
+    /// A password reset link asked for at `/forgot`.
+    Reset,
+    /// The link that confirms a new account's address.
+    Confirm,
+    /// Someone registered with an address that already has an account.
+    AlreadyRegistered,
+}
+
+impl AccountMail {
+    pub fn outgoing(
+        &self,
+        message: AccountMessage,
+        user_id: Option<i64>,
+        to_address: &str,
+    ) -> crate::error::Result<Outgoing> {
         let render = |result: askama::Result<String>| result.map_err(anyhow::Error::from);
+        let (subject, text_body, html_body) = match message {
+            AccountMessage::Reset => (
+                "Choose a new password for Commonplace",
+                render(ResetText { mail: self }.render())?,
+                render(ResetHtml { mail: self }.render())?,
+            ),
+            AccountMessage::Confirm => (
+                "Confirm your address to finish joining Commonplace",
+                render(ConfirmText { mail: self }.render())?,
+                render(ConfirmHtml { mail: self }.render())?,
+            ),
+            AccountMessage::AlreadyRegistered => (
+                "You already have an account on Commonplace",
+                render(AlreadyText { mail: self }.render())?,
+                render(AlreadyHtml { mail: self }.render())?,
+            ),
+        };
         Ok(Outgoing {
-            user_id: Some(user_id),
+            user_id,
             to_address: to_address.to_string(),
-            subject: "Choose a new password for Commonplace".to_string(),
-            text_body: render(ResetMailText { mail: self }.render())?,
-            html_body: render(ResetMailHtml { mail: self }.render())?,
+            subject: subject.to_string(),
+            text_body,
+            html_body,
         })
     }
 }

@@ -21,10 +21,20 @@ pub struct Outgoing {
     pub html_body: String,
 }
 
-/// A fresh `Message-ID` on the site's host.
-pub fn new_message_id(config: &Config) -> String {
+/// A fresh `Message-ID` on the site's mail domain.
+fn new_message_id(config: &Config) -> String {
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let unique: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     format!("<{unique}@{}>", config.mail_domain())
+}
+
+/// Queues `message` in the caller's transaction, with a fresh `Message-ID`: it goes out only if
+/// the act that writes it commits.
+pub async fn send(
+    tx: &mut sqlx::PgConnection,
+    config: &Config,
+    message: &Outgoing,
+) -> sqlx::Result<i64> {
+    queries::enqueue(tx, message, &new_message_id(config)).await
 }

@@ -125,23 +125,62 @@ async fn a_username_taken_in_another_letter_case_is_refused() {
 }
 
 #[tokio::test]
-async fn an_email_taken_in_another_letter_case_is_refused() {
+async fn registering_answers_the_same_whether_or_not_the_address_has_an_account() {
     let app = TestApp::spawn().await;
     app.create_user("ana").await;
-    let page = app
-        .submit(
-            "/register",
-            "/register",
-            &[
-                ("username", "bea"),
-                ("email", "ANA@Example.org"),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("id=\"email-error\">An account with that email"));
-    assert_eq!(app.count("SELECT count(*) FROM users").await, 1);
+    let register = |username: &'static str, email: &'static str| {
+        let browser = app.other_browser();
+        async move {
+            browser
+                .submit(
+                    "/register",
+                    "/register",
+                    &[
+                        ("username", username),
+                        ("email", email),
+                        ("password", PASSWORD),
+                    ],
+                )
+                .await
+        }
+    };
+    // Ana's address in another letter case, and an address nobody uses.
+    let taken = register("bea", "ANA@Example.org").await;
+    let new = register("cai", "cai@example.org").await;
+    assert_eq!((taken.status, new.status), (StatusCode::OK, StatusCode::OK));
+    assert_eq!(
+        taken.body.replace("ANA@Example.org", "…"),
+        new.body.replace("cai@example.org", "…"),
+        "nothing tells the two apart"
+    );
+    assert!(new.contains("Check your mail"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE username = 'bea'")
+            .await,
+        0
+    );
+
+    // Ana hears someone tried; Cai gets a link, and is not signed in or able to log in before
+    // following it.
+    let to_ana = "SELECT count(*) FROM outbox
+                   WHERE to_address = 'ana@example.org'
+                     AND subject = 'You already have an account on Commonplace'";
+    assert_eq!(app.count(to_ana).await, 1);
+    let cai = app.other_browser();
+    let early = cai.login("cai", PASSWORD).await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(early.contains("Confirm your address first: we have sent a new link"));
+    assert_eq!(cai.signed_in_as().await, None);
+    let link = cai
+        .mailed_link("cai@example.org", "/confirm/")
+        .await
+        .expect("a confirmation link");
+    let confirmed = cai.get(&link).await;
+    assert_eq!(confirmed.location.as_deref(), Some("/d"));
+    assert_eq!(cai.signed_in_as().await.as_deref(), Some("cai"));
+    let again = app.other_browser().get(&link).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    assert!(again.contains("This link no longer works"));
 }
 
 #[tokio::test]

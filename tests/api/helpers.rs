@@ -384,18 +384,45 @@ impl TestApp {
     }
 
     /// Registers through the form; the new member is logged in afterwards.
+    /// Registers through the form and follows the confirmation link mailed to the new address,
+    /// as the new member would; returns the answer to the link (the new member is then logged
+    /// in), or the form's answer if it was refused.
     pub async fn register(&self, username: &str) -> Page {
         let email = format!("{username}@example.org");
-        self.submit(
-            "/register",
-            "/register",
-            &[
-                ("username", username),
-                ("email", &email),
-                ("password", PASSWORD),
-            ],
+        let answer = self
+            .submit(
+                "/register",
+                "/register",
+                &[
+                    ("username", username),
+                    ("email", &email),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        if !answer.contains("Check your mail") {
+            return answer;
+        }
+        match self.mailed_link(&email, "/confirm/").await {
+            Some(link) => self.get(&link).await,
+            None => answer,
+        }
+    }
+
+    /// The path of the newest link starting with `prefix` mailed to `address` (read from the
+    /// outbox, where every message is written before it is sent).
+    pub async fn mailed_link(&self, address: &str, prefix: &str) -> Option<String> {
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT text_body FROM outbox WHERE to_address = $1 ORDER BY id DESC LIMIT 1",
         )
+        .bind(address)
+        .fetch_optional(&self.db)
         .await
+        .expect("the outbox is readable");
+        let text = text?;
+        let start = text.find(prefix)?;
+        let link = text[start..].split_whitespace().next()?;
+        Some(link.to_string())
     }
 
     pub async fn login(&self, login: &str, password: &str) -> Page {

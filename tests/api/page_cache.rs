@@ -146,6 +146,7 @@ async fn every_table_that_shows_on_public_pages_announces_its_writes() {
         "audit_log",
         "submissions",
         "outbox",
+        "email_confirmations",
     ];
     let silent: Vec<String> = sqlx::query_scalar(
         "SELECT c.relname::text FROM pg_class c
