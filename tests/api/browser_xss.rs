@@ -13,6 +13,10 @@ use reqwest::StatusCode;
 /// What every payload runs when it gets to run: it marks the page.
 const FIRE: &str = "document.documentElement.dataset.fired=1";
 
+/// Payloads short enough for a tag or an area of expertise (40 characters, no commas).
+const SHORT: &str = "<img src=x onerror=alert(1)>, \"><svg onload=alert(1)>, \
+    </textarea><iframe src=x>, javascript:alert(1)";
+
 fn corpus() -> Vec<String> {
     include_str!("../hostile/xss.txt")
         .lines()
@@ -187,7 +191,7 @@ async fn no_hostile_input_runs_script_in_chromium() {
                 ("title", &payloads[1]),
                 ("summary", &payloads[5]),
                 ("body", &all),
-                ("tags", "compost"),
+                ("tags", SHORT),
             ],
         )
         .await;
@@ -222,6 +226,67 @@ async fn no_hostile_input_runs_script_in_chromium() {
         )
         .await;
     let event_page = event.location.clone().expect("the event is created");
+    // An intention holds 1000 characters: as many payloads as fit.
+    let intention: String = all.chars().take(1000).collect();
+    let committed = app
+        .act(
+            &format!("/r/{entry_id}/commit"),
+            &[("intention", &intention), ("due_on", "2030-01-01")],
+        )
+        .await;
+    assert!(committed.done(), "commitment: {}", committed.status);
+
+    // Another member replies (mentioning Ana, so she is notified) and flags her opening post
+    // with a hostile note; the facilitator features it with a hostile reason.
+    let bo = app.other_browser();
+    bo.member("bob", soil, "member").await;
+    assert!(bo.reply(threads[0], &format!("@ana {all}")).await.done());
+    let opening: i64 = sqlx::query_scalar("SELECT min(id) FROM posts WHERE thread_id = $1")
+        .bind(threads[0])
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let note: String = payloads[1].chars().take(1000).collect();
+    let flagged = bo
+        .act(
+            &format!("/p/{opening}/flag"),
+            &[("reason", "other"), ("note", &note)],
+        )
+        .await;
+    assert!(flagged.done(), "flag: {}", flagged.status);
+    let fay = app.other_browser();
+    fay.login("fay", PASSWORD).await;
+    let opening_id = opening.to_string();
+    let featured = fay
+        .act(
+            "/spotlight",
+            &[
+                ("post", &opening_id),
+                ("entry", ""),
+                ("reason", &payloads[5]),
+            ],
+        )
+        .await;
+    assert!(featured.done(), "spotlight: {}", featured.status);
+
+    // Pages only a signed-in member sees, as the server sent them, rendered from a file (where
+    // no Content-Security-Policy applies, so a payload that got through would run).
+    let mut private_pages = Vec::new();
+    for page in [
+        "/notifications".to_string(),
+        "/me/profile".to_string(),
+        "/me/commitments".to_string(),
+        format!("/p/{opening}/edit"),
+        format!("/r/{entry_id}/edit"),
+        format!("/t/{}/reply?quote={opening}", threads[0]),
+    ] {
+        let answer = app.get(&page).await;
+        assert_eq!(answer.status, StatusCode::OK, "{page}");
+        private_pages.push((page, answer.body));
+    }
+    let queue = fay.get("/d/soil/flags").await;
+    assert!(queue.contains("1 flag"), "the flag is queued");
+    private_pages.push(("/d/soil/flags".to_string(), queue.body));
     app.logout().await;
 
     let reflected =
@@ -265,6 +330,19 @@ async fn no_hostile_input_runs_script_in_chromium() {
             dom_of(chromium.clone(), app.url(page).to_string(), profile)
         });
         loaded.extend(all_at_once(runs.collect()).await);
+    }
+    std::fs::create_dir_all(&scratch).expect("a scratch directory");
+    for (n, (page, html)) in private_pages.iter().enumerate() {
+        let file = scratch.join(format!("signed-in-{n}.html"));
+        std::fs::write(&file, html).expect("the page is written");
+        let profile = scratch.join(format!("profile-signed-in-{n}"));
+        let (_, dom) = dom_of(
+            chromium.clone(),
+            format!("file://{}", file.display()),
+            profile,
+        )
+        .await;
+        loaded.push((format!("{page} (signed in)"), dom));
     }
     let _ = std::fs::remove_dir_all(&scratch);
     for (url, dom) in &loaded {
