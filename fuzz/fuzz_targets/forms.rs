@@ -1,7 +1,7 @@
 //! Form decoding and every field parser the forms use: no body a client sends panics.
 #![no_main]
 
-use commonplace::cultivate::fields::{EventDetails, EventInput};
+use commonplace::cultivate::fields::EventDetails;
 use commonplace::cultivate::views::EventForm;
 use commonplace::educate::fields::{self as entry, EntryKind};
 use commonplace::educate::views::EntryForm;
@@ -24,15 +24,7 @@ fuzz_target!(|body: &[u8]| {
         let _ = Outcome::parse(&form.outcome);
     }
     if let Ok(form) = serde_urlencoded::from_bytes::<EventForm>(body) {
-        let _ = EventDetails::parse(&EventInput {
-            title: &form.title,
-            starts: &form.starts,
-            ends: &form.ends,
-            time_zone: &form.time_zone,
-            place: &form.place,
-            link: &form.link,
-            agenda: &form.agenda,
-        });
+        let _ = EventDetails::parse(&form.input());
     }
     if let Ok(text) = std::str::from_utf8(body) {
         let _ = Slug::parse(text);

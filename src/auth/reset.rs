@@ -13,8 +13,7 @@ use super::fields::NewPassword;
 use super::session::ensure_csrf;
 use super::Visitor;
 use crate::error::Result;
-use crate::web::Form;
-use crate::web::{flash_and_redirect, FlashKind, PageContext};
+use crate::web::{flash_and_redirect, FlashKind, Form, PageContext};
 use crate::AppState;
 
 pub fn hash_token(token: &str) -> String {

@@ -16,9 +16,7 @@ use super::views::{
 };
 use super::{Member, Visitor};
 use crate::error::{AppError, Result};
-use crate::web::Form;
-use crate::web::Query;
-use crate::web::{flash_and_redirect, safe_next, FieldErrors, FlashKind};
+use crate::web::{flash_and_redirect, safe_next, FieldErrors, FlashKind, Form, Query};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {

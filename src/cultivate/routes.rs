@@ -9,7 +9,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::charts::Chart;
-use super::fields::{Charter, EventDetails, EventInput};
+use super::fields::{Charter, EventDetails};
 use super::queries::{self, Scheduled};
 use super::views::{
     CharterForm, CharterPage, EventForm, EventFormPage, EventPage, EventsPage, HealthPage,
@@ -22,9 +22,7 @@ use crate::forum::queries::Domain;
 use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::web::path::EventId;
 use crate::web::submission;
-use crate::web::Form;
-use crate::web::Path;
-use crate::web::{flash_and_redirect, CurrentUser, FieldErrors, FlashKind};
+use crate::web::{flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, Path};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -137,16 +135,7 @@ async fn new_event(
 ) -> Result<Response> {
     let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
     domain.access(Some(&member.user)).require_post()?;
-    let input = EventInput {
-        title: &form.title,
-        starts: &form.starts,
-        ends: &form.ends,
-        time_zone: &form.time_zone,
-        place: &form.place,
-        link: &form.link,
-        agenda: &form.agenda,
-    };
-    let details = match EventDetails::parse(&input) {
+    let details = match EventDetails::parse(&form.input()) {
         Ok(details) => details,
         Err(problems) => {
             let errors = FieldErrors::from_problems(&problems);

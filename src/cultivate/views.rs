@@ -5,6 +5,7 @@ use askama_web::WebTemplate;
 use serde::Deserialize;
 
 use super::charts::Chart;
+use super::fields::EventInput;
 use super::queries::Event;
 use super::queries::Health;
 use crate::forum::queries::Domain;
@@ -50,6 +51,21 @@ pub struct EventForm {
     pub agenda: String,
     /// An event is scheduled once, however often the form is sent.
     pub key: SubmissionKey,
+}
+
+impl EventForm {
+    /// What the form says, for the parser it shares with the community-file loader.
+    pub fn input(&self) -> EventInput<'_> {
+        EventInput {
+            title: &self.title,
+            starts: &self.starts,
+            ends: &self.ends,
+            time_zone: &self.time_zone,
+            place: &self.place,
+            link: &self.link,
+            agenda: &self.agenda,
+        }
+    }
 }
 
 impl Default for EventForm {

@@ -20,10 +20,7 @@ use crate::forum::views::EditConflict;
 use crate::integrate::queries as integrate;
 use crate::web::path::EntryId;
 use crate::web::submission;
-use crate::web::Form;
-use crate::web::Path;
-use crate::web::Query;
-use crate::web::{CurrentUser, FieldErrors, PageContext};
+use crate::web::{CurrentUser, FieldErrors, Form, PageContext, Path, Query};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {

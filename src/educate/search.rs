@@ -14,8 +14,7 @@ use serde::Deserialize;
 
 use crate::auth::Visitor;
 use crate::error::{AppError, Result};
-use crate::web::Query;
-use crate::web::{url_encode, PageContext};
+use crate::web::{url_encode, PageContext, Query};
 use crate::AppState;
 
 const PER_PAGE: i64 = 20;

@@ -19,9 +19,7 @@ use crate::forum::fields::parse_id;
 use crate::forum::lookup::{readable_domain_by_id, readable_thread_of_post};
 use crate::forum::queries as forum;
 use crate::web::path::{PostId, SpotlightId};
-use crate::web::Form;
-use crate::web::Path;
-use crate::web::{flash_and_redirect, CurrentUser, FieldErrors, FlashKind};
+use crate::web::{flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, Path};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -19,9 +19,9 @@ use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::forum::fields::Slug;
 use crate::web::path::PostId;
-use crate::web::Form;
-use crate::web::Path;
-use crate::web::{flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, PageContext};
+use crate::web::{
+    flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, PageContext, Path,
+};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -17,9 +17,9 @@ use crate::forum::access::Access;
 use crate::forum::lookup::{readable_domain_by_id, readable_thread};
 use crate::web::path::{EntryId, ReportId, ThreadId};
 use crate::web::submission;
-use crate::web::Form;
-use crate::web::Path;
-use crate::web::{flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, PageContext};
+use crate::web::{
+    flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, PageContext, Path,
+};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {

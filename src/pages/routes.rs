@@ -20,10 +20,7 @@ use crate::forum::views::{ComposeForm, ComposerPage, PostView, SuggestedMember};
 use crate::support::queries::suggest_experts;
 use crate::web::path::ThreadId;
 use crate::web::submission;
-use crate::web::Form;
-use crate::web::Path;
-use crate::web::Query;
-use crate::web::{Before, CurrentUser, FieldErrors};
+use crate::web::{Before, CurrentUser, FieldErrors, Form, Path, Query};
 use crate::{integrate, support, AppState};
 
 pub fn router() -> Router<AppState> {

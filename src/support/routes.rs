@@ -17,10 +17,7 @@ use crate::forum::fields::Slug;
 use crate::forum::lookup::{readable_domain, readable_thread, readable_thread_of_post};
 use crate::forum::queries as forum;
 use crate::web::path::{NotificationId, PostId, ThreadId};
-use crate::web::Form;
-use crate::web::Path;
-use crate::web::Query;
-use crate::web::{flash, flash_and_redirect, url_encode, Before, FlashKind};
+use crate::web::{flash, flash_and_redirect, url_encode, Before, FlashKind, Form, Path, Query};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -16,9 +16,7 @@ use crate::error::{AppError, Result};
 use crate::forum::fields::Slug;
 use crate::forum::fields::{domain_name, Visibility};
 use crate::moderation::log::queries::{record_in_domain, Action};
-use crate::web::Form;
-use crate::web::Path;
-use crate::web::{flash_and_redirect, FieldErrors, FlashKind, PageContext};
+use crate::web::{flash_and_redirect, FieldErrors, FlashKind, Form, PageContext, Path};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -13,9 +13,7 @@ use crate::auth::Admin;
 use crate::error::{AppError, Result};
 use crate::moderation::fields::ban_end;
 use crate::moderation::log::queries::{record_site, Action};
-use crate::web::Form;
-use crate::web::Query;
-use crate::web::{flash_and_redirect, FlashKind};
+use crate::web::{flash_and_redirect, FlashKind, Form, Query};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {

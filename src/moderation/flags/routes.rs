@@ -19,9 +19,7 @@ use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::moderation::lookup::moderated_post;
 use crate::moderation::posts::queries as posts;
 use crate::web::path::PostId;
-use crate::web::Form;
-use crate::web::Path;
-use crate::web::{flash_and_redirect, FlashKind};
+use crate::web::{flash_and_redirect, FlashKind, Form, Path};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {

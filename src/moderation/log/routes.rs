@@ -11,8 +11,7 @@ use crate::error::Result;
 use crate::forum::fields::parse_id;
 use crate::forum::fields::Slug;
 use crate::forum::lookup::moderated_domain;
-use crate::web::Query;
-use crate::web::{Before, Path};
+use crate::web::{Before, Path, Query};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {

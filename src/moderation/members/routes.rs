@@ -15,9 +15,7 @@ use crate::forum::fields::Slug;
 use crate::forum::lookup::moderated_domain;
 use crate::moderation::fields::{ban_end, optional_reason, MemberAction};
 use crate::moderation::log::queries::{record_in_domain, Action};
-use crate::web::Form;
-use crate::web::Path;
-use crate::web::{flash_and_redirect, FlashKind};
+use crate::web::{flash_and_redirect, FlashKind, Form, Path};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -16,9 +16,7 @@ use crate::moderation::fields::{reason_for_hiding, ModerateForm, ModerationActio
 use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::moderation::lookup::moderated_thread;
 use crate::web::path::ThreadId;
-use crate::web::Form;
-use crate::web::Path;
-use crate::web::{flash_and_redirect, FlashKind};
+use crate::web::{flash_and_redirect, FlashKind, Form, Path};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
