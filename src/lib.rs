@@ -16,6 +16,7 @@ pub mod encourage;
 pub mod error;
 pub mod forum;
 pub mod integrate;
+pub mod jobs;
 pub mod mail;
 pub mod markdown;
 pub mod moderation;

@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::admin::seed;
 use crate::database::{self, Database};
+use crate::jobs::{self, Job};
 use crate::{app, auth, AppState, Config};
 
 /// Makes freed large allocations go back to the system. Each password hash borrows 19 MiB;
@@ -32,7 +33,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("could not listen on {} (set COMMONPLACE_BIND)", config.bind))?;
-    let housekeeping = tokio::spawn(housekeeping(database.pool.clone()));
+    let scheduled = jobs::spawn(database.pool.clone(), &JOBS);
     let sender = crate::mail::worker::spawn(database.pool.clone(), state.config.clone());
     tracing::info!(
         "Commonplace is serving {} (ready in {} ms)",
@@ -40,7 +41,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         started.elapsed().as_millis()
     );
     crate::web::connections::serve(listener, app::router(state), &config, shutdown_signal()).await;
-    housekeeping.abort();
+    scheduled.abort();
     if let Some(sender) = sender {
         sender.stop().await;
     }
@@ -106,35 +107,67 @@ pub async fn seed_demo_if_empty(db: &PgPool, config: &Config) -> anyhow::Result<
     Ok(())
 }
 
-/// Every ten minutes: drops expired sessions, stale rate-limit records, old submission keys and
-/// week-old accounts whose address was never confirmed, and reminds members whose commitments
-/// fell due.
-async fn housekeeping(db: PgPool) {
-    let mut tick = tokio::time::interval(Duration::from_secs(600));
-    loop {
-        tick.tick().await;
-        let sessions = sqlx::query("DELETE FROM tower_sessions.session WHERE expiry_date < now()")
-            .execute(&db)
-            .await;
-        if let Err(err) = sessions {
-            tracing::warn!(%err, "could not drop expired sessions");
-        }
-        if let Err(err) = auth::rate_limit::forget_old(&db).await {
-            tracing::warn!(%err, "could not drop old login attempts");
-        }
-        if let Err(err) = crate::web::submission::forget_old(&db).await {
-            tracing::warn!(%err, "could not drop old submission keys");
-        }
-        if let Err(err) = auth::queries::forget_unconfirmed(&db).await {
-            tracing::warn!(%err, "could not drop week-old unconfirmed accounts");
-        }
-        let today = time::OffsetDateTime::now_utc().date();
-        match crate::integrate::send_due_reminders(&db, today).await {
-            Ok(0) => {}
-            Ok(sent) => tracing::info!(sent, "reminded members of commitments that fell due"),
-            Err(err) => tracing::warn!(%err, "could not send commitment reminders"),
-        }
-    }
+/// The scheduled work of every server process (see `jobs`): each runs once per due time
+/// however many processes there are. Admins see the last and next runs at `/admin/jobs`.
+pub static JOBS: [Job; 5] = [
+    Job {
+        name: "expired sessions",
+        every: Duration::from_secs(600),
+        run: |db| Box::pin(drop_expired_sessions(db)),
+    },
+    Job {
+        name: "old rate-limit counters",
+        every: Duration::from_secs(600),
+        run: |db| {
+            Box::pin(async move {
+                let dropped = auth::rate_limit::forget_old(&db).await?;
+                Ok(format!("{dropped} day-old counters dropped"))
+            })
+        },
+    },
+    Job {
+        name: "old submission keys",
+        every: Duration::from_secs(3600),
+        run: |db| {
+            Box::pin(async move {
+                let dropped = crate::web::submission::forget_old(&db).await?;
+                Ok(format!("{dropped} day-old keys dropped"))
+            })
+        },
+    },
+    Job {
+        name: "unconfirmed accounts",
+        every: Duration::from_secs(3600),
+        run: |db| {
+            Box::pin(async move {
+                let removed = auth::queries::forget_unconfirmed(&db).await?;
+                Ok(format!(
+                    "{removed} week-old accounts never confirmed, removed"
+                ))
+            })
+        },
+    },
+    Job {
+        name: "commitment reminders",
+        every: Duration::from_secs(600),
+        run: |db| {
+            Box::pin(async move {
+                let today = time::OffsetDateTime::now_utc().date();
+                let sent = crate::integrate::send_due_reminders(&db, today).await?;
+                Ok(format!(
+                    "{sent} members reminded of commitments that fell due"
+                ))
+            })
+        },
+    },
+];
+
+async fn drop_expired_sessions(db: PgPool) -> anyhow::Result<String> {
+    let dropped = sqlx::query("DELETE FROM tower_sessions.session WHERE expiry_date < now()")
+        .execute(&db)
+        .await?
+        .rows_affected();
+    Ok(format!("{dropped} expired sessions dropped"))
 }
 
 async fn shutdown_signal() {

@@ -1,11 +1,12 @@
 //! Site administration, one folder per area: `domains` (creating, editing and archiving them,
 //! appointing facilitators), `users` (finding and suspending accounts, reset links), `log` (the
-//! site-wide audit log), `outbox` (the mail the site sent or would send) and `seed` (loading a
-//! community file, from the browser or the command line); `accounts` creates accounts from the
-//! command line.
+//! site-wide audit log), `outbox` (the mail the site sent or would send), `jobs` (scheduled
+//! work: last and next runs) and `seed` (loading a community file, from the browser or the
+//! command line); `accounts` creates accounts from the command line.
 
 pub mod accounts;
 pub mod domains;
+pub mod jobs;
 pub mod log;
 pub mod outbox;
 pub mod seed;
@@ -22,4 +23,5 @@ pub fn router() -> Router<AppState> {
         .merge(log::routes::router())
         .merge(seed::routes::router())
         .merge(outbox::routes::router())
+        .merge(jobs::routes::router())
 }

@@ -160,9 +160,10 @@ pub async fn refund(db: &PgPool, spent: Spent) -> Result<()> {
 }
 
 /// Old windows say nothing about the current one; the server's housekeeping drops them.
-pub async fn forget_old(db: &PgPool) -> Result<()> {
-    sqlx::query("DELETE FROM rate_counters WHERE window_start < now() - interval '1 day'")
-        .execute(db)
-        .await?;
-    Ok(())
+pub async fn forget_old(db: &PgPool) -> Result<u64> {
+    let dropped =
+        sqlx::query("DELETE FROM rate_counters WHERE window_start < now() - interval '1 day'")
+            .execute(db)
+            .await?;
+    Ok(dropped.rows_affected())
 }

@@ -121,11 +121,12 @@ const ALREADY_DONE: &str = "That was already sent; this is what it made. Nothing
 
 /// Keys only need to outlive a double click or a resend; the server's housekeeping drops them
 /// after a day.
-pub async fn forget_old(db: &sqlx::PgPool) -> Result<()> {
-    sqlx::query("DELETE FROM submissions WHERE created_at < now() - interval '1 day'")
-        .execute(db)
-        .await?;
-    Ok(())
+pub async fn forget_old(db: &sqlx::PgPool) -> Result<u64> {
+    let dropped =
+        sqlx::query("DELETE FROM submissions WHERE created_at < now() - interval '1 day'")
+            .execute(db)
+            .await?;
+    Ok(dropped.rows_affected())
 }
 
 #[cfg(test)]

@@ -329,3 +329,73 @@ async fn every_acknowledged_write_survives_kill_9_of_the_server() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+#[tokio::test]
+async fn two_server_processes_run_each_scheduled_job_once() {
+    let (db, url) = fresh_database_with_url().await;
+    let setup = TestApp::at("127.0.0.1:9".parse().unwrap(), db.clone());
+    let root = setup.create_user("root").await;
+    sqlx::query("UPDATE users SET site_role = 'admin' WHERE id = $1")
+        .bind(root)
+        .execute(&db)
+        .await
+        .unwrap();
+    // A commitment that fell due yesterday: the reminder job has one member to remind.
+    let soil = setup.create_domain("soil", "public").await;
+    let entry = setup.insert_entry(soil, "Sheet mulching").await;
+    sqlx::query(
+        "INSERT INTO commitments (user_id, entry_id, intention, due_on)
+         VALUES ($1, $2, 'Try it', current_date - 1)",
+    )
+    .bind(root)
+    .bind(entry)
+    .execute(&db)
+    .await
+    .unwrap();
+
+    let addresses = [free_port(), free_port()];
+    let (first, second) = tokio::join!(serve(&url, addresses[0]), serve(&url, addresses[1]));
+    let mut processes = [first, second];
+    let all_ran = "SELECT count(*) FROM jobs WHERE last_finished_at IS NOT NULL";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while setup.count(all_ran).await < 5 {
+        assert!(std::time::Instant::now() < deadline, "every job runs");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // Both processes have looked again since (they look every 5 s).
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    let runs: Vec<(String, i64)> = sqlx::query_as("SELECT name, runs FROM jobs ORDER BY name")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 5);
+    assert!(
+        runs.iter().all(|(_, n)| *n == 1),
+        "each job ran once: {runs:?}"
+    );
+    let reminders = "SELECT count(*) FROM notifications WHERE kind = 'commitment_due'";
+    assert_eq!(
+        setup.count(reminders).await,
+        1,
+        "one reminder, not one per process"
+    );
+
+    // Admins see the runs, through either process.
+    let admin = TestApp::at(addresses[1], db.clone());
+    assert!(admin.login("root", PASSWORD).await.done());
+    let jobs = admin.get("/admin/jobs").await;
+    assert!(jobs.contains("commitment reminders"), "{}", jobs.body);
+    assert!(jobs.contains("ok: 1 members reminded of commitments that fell due"));
+    assert!(jobs.contains("every 10 minutes; 1 so far"));
+    for process in &mut processes {
+        process.kill().unwrap();
+        process.wait().unwrap();
+    }
+}
+
+fn free_port() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}

@@ -1,0 +1,26 @@
+//! The admins' view of scheduled work.
+
+use askama::Template;
+use askama_web::WebTemplate;
+
+use crate::jobs::queries::JobState;
+use crate::web::PageContext;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/jobs.html")]
+pub struct JobsPage {
+    pub page: PageContext,
+    pub jobs: Vec<JobState>,
+}
+
+impl JobState {
+    /// "every 10 minutes", "every hour".
+    pub fn cadence(&self) -> String {
+        match self.every_seconds {
+            s if s % 3600 == 0 && s > 3600 => format!("every {} hours", s / 3600),
+            3600 => "every hour".into(),
+            s if s % 60 == 0 => format!("every {} minutes", s / 60),
+            s => format!("every {s} seconds"),
+        }
+    }
+}
