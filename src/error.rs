@@ -86,8 +86,11 @@ impl AppError {
                 }),
                 _ => false,
             },
-            // Sessions live in PostgreSQL too; the store reports its failures only as text.
-            AppError::Session(_) => true,
+            // Sessions live in PostgreSQL too; the store reports its database failures as
+            // `Backend` text (a session that cannot be decoded is a bug, not an outage).
+            AppError::Session(tower_sessions::session::Error::Store(
+                tower_sessions::session_store::Error::Backend(_),
+            )) => true,
             _ => false,
         }
     }
