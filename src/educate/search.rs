@@ -137,7 +137,20 @@ pub async fn search(
         .parse::<i64>()
         .unwrap_or(1)
         .clamp(1, MAX_PAGE);
-    let mut domains = crate::forum::queries::visible_domains(&state.db, viewer).await?;
+    // The window's edge is looked up beside the domains, so the search costs no extra round
+    // trip in sequence.
+    let (mut domains, window_edge) = tokio::try_join!(
+        async {
+            Ok::<_, AppError>(crate::forum::queries::visible_domains(&state.db, viewer).await?)
+        },
+        async {
+            if q.is_empty() {
+                Ok(0)
+            } else {
+                recent_window_edge(&state).await
+            }
+        },
+    )?;
     domains.sort_by(|a, b| a.name.cmp(&b.name));
     // Only a domain the viewer can see may narrow the search; anything else searches them all.
     let domain = domains
@@ -148,7 +161,13 @@ pub async fn search(
     let mut hits = if q.is_empty() {
         Vec::new()
     } else {
-        find(&state, viewer.map(|u| u.id), &q, &domain, kind, page_number).await?
+        let scope = Scope {
+            viewer: viewer.map(|u| u.id),
+            domain: &domain,
+            kind,
+            window_edge,
+        };
+        find(&state, &q, scope, page_number).await?
     };
     let has_next = hits.len() as i64 > PER_PAGE && page_number < MAX_PAGE;
     hits.truncate(PER_PAGE as usize);
@@ -171,74 +190,121 @@ pub async fn search(
 /// the search (a domain, a kind, more words).
 const CANDIDATES: i64 = 300;
 
-/// One page of hits. Sent as an unnamed statement, with the tsquery written inline (not in a
-/// CTE) so PostgreSQL plans it for these very words: the GIN index for a rare word, a
-/// newest-first scan that stops after enough matches for a common one.
-async fn find(
-    state: &AppState,
-    viewer: Option<i64>,
-    q: &str,
-    domain: &str,
-    kind: Kind,
-    page_number: i64,
-) -> Result<Vec<Hit>> {
-    let found = sqlx::query_as(&format!(
-        "WITH scope AS (SELECT id FROM domains WHERE slug = $3),
-         thread_hits AS (
-             SELECT 'thread' AS kind, t.id, t.title, t.title AS text, t.search AS vector, t.domain_id
-               FROM listed_threads($2) t
-              WHERE $4 IN ('', 'threads') AND t.search @@ websearch_to_tsquery('english', $1)
-                AND ($3 = '' OR t.domain_id = (SELECT id FROM scope))
-              ORDER BY t.id DESC LIMIT {CANDIDATES}
-         ),
-         post_hits AS (
-             SELECT 'post' AS kind, p.id, t.title, p.body_md AS text, p.search AS vector, t.domain_id
-               FROM listed_posts($2) p JOIN threads t ON t.id = p.thread_id
-              WHERE $4 IN ('', 'replies') AND p.search @@ websearch_to_tsquery('english', $1)
-                AND ($3 = '' OR t.domain_id = (SELECT id FROM scope))
-              ORDER BY p.id DESC LIMIT {CANDIDATES}
-         ),
-         entry_hits AS (
-             SELECT 'entry' AS kind, e.id, e.title, e.title || ': ' || e.summary || ' ' || e.body_md AS text,
-                    e.search AS vector, e.domain_id
-               FROM repertoire_entries e
-              WHERE $4 IN ('', 'repertoire') AND e.search @@ websearch_to_tsquery('english', $1)
-                AND e.domain_id IN (SELECT id FROM readable_domains($2))
-                AND ($3 = '' OR e.domain_id = (SELECT id FROM scope))
-              ORDER BY e.id DESC LIMIT {CANDIDATES}
-         ),
-         ranked AS (
-             SELECT c.kind, c.id, c.title, c.text, c.domain_id, ts_rank(c.vector, websearch_to_tsquery('english', $1)) AS rank
-               FROM (SELECT * FROM thread_hits UNION ALL SELECT * FROM post_hits
-                     UNION ALL SELECT * FROM entry_hits) c
-              ORDER BY rank DESC, c.id DESC
-              LIMIT $5 OFFSET $6
-         )
-         SELECT r.kind, r.id, r.title,
-                ts_headline('english', r.text, websearch_to_tsquery('english', $1),
-                            'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || ', MaxWords=35, MinWords=15, ShortWord=0, MaxFragments=2')
-                    AS snippet,
-                d.slug AS domain_slug, d.name AS domain_name
-           FROM ranked r JOIN domains d ON d.id = r.domain_id
-          ORDER BY r.rank DESC, r.id DESC"
+/// Replies are searched newest window first: the newest this many posts, then (only if they
+/// hold fewer than `CANDIDATES` matches) all older ones. A word or phrase found in many posts
+/// is answered from the window (work bounded by its size, whatever the index says); one found
+/// in few is answered by the index over everything (work bounded by its matches).
+const RECENT_POSTS: i64 = 25_000;
+
+/// One page of hits. Sent as an unnamed statement, with the tsquery and the window's edge
+/// written inline (not in a CTE or a subquery) so PostgreSQL plans it for these very words and
+/// this window: the GIN index for a rare word, a newest-first scan that stops after enough
+/// matches for a common one, the index intersected with the window for a phrase (whose
+/// frequency the planner cannot estimate). Post candidates are found before the visibility
+/// join, so a rare word never makes the planner hash every visible thread; posts the viewer
+/// may not read are dropped after, so a page may rank fewer than `CANDIDATES` of them.
+async fn find(state: &AppState, q: &str, scope: Scope<'_>, page_number: i64) -> Result<Vec<Hit>> {
+    let Scope {
+        viewer,
+        domain,
+        kind,
+        window_edge,
+    } = scope;
+    sqlx::query_as(&format!(
+            "WITH scope AS (SELECT id FROM domains WHERE slug = $3),
+             thread_hits AS (
+                 SELECT 'thread' AS kind, t.id, t.title, t.title AS text, t.search AS vector, t.domain_id
+                   FROM listed_threads($2) t
+                  WHERE $4 IN ('', 'threads') AND t.search @@ websearch_to_tsquery('english', $1)
+                    AND ($3 = '' OR t.domain_id = (SELECT id FROM scope))
+                  ORDER BY t.id DESC LIMIT {CANDIDATES}
+             ),
+             post_candidates AS MATERIALIZED (
+                 (SELECT p.id FROM posts p
+                   WHERE $4 IN ('', 'replies') AND p.id > {window_edge}
+                     AND p.search @@ websearch_to_tsquery('english', $1)
+                     AND p.deleted_at IS NULL AND NOT p.hidden
+                     AND ($3 = '' OR EXISTS (SELECT 1 FROM threads t WHERE t.id = p.thread_id
+                                                AND t.domain_id = (SELECT id FROM scope)))
+                   ORDER BY p.id DESC LIMIT {CANDIDATES})
+                 UNION ALL
+                 -- `+ 0`: the window's edge filters the index's matches, never drives the scan.
+                 (SELECT p.id FROM posts p
+                   WHERE $4 IN ('', 'replies') AND p.id + 0 <= {window_edge}
+                     AND p.search @@ websearch_to_tsquery('english', $1)
+                     AND p.deleted_at IS NULL AND NOT p.hidden
+                     AND ($3 = '' OR EXISTS (SELECT 1 FROM threads t WHERE t.id = p.thread_id
+                                                AND t.domain_id = (SELECT id FROM scope)))
+                   ORDER BY p.id DESC LIMIT {CANDIDATES})
+                 LIMIT {CANDIDATES}
+             ),
+             post_hits AS (
+                 SELECT 'post' AS kind, p.id, t.title, p.body_md AS text, p.search AS vector, t.domain_id
+                   FROM post_candidates c JOIN listed_posts($2) p ON p.id = c.id
+                   JOIN threads t ON t.id = p.thread_id
+             ),
+             entry_hits AS (
+                 SELECT 'entry' AS kind, e.id, e.title, e.title || ': ' || e.summary || ' ' || e.body_md AS text,
+                        e.search AS vector, e.domain_id
+                   FROM repertoire_entries e
+                  WHERE $4 IN ('', 'repertoire') AND e.search @@ websearch_to_tsquery('english', $1)
+                    AND e.domain_id IN (SELECT id FROM readable_domains($2))
+                    AND ($3 = '' OR e.domain_id = (SELECT id FROM scope))
+                  ORDER BY e.id DESC LIMIT {CANDIDATES}
+             ),
+             ranked AS (
+                 SELECT c.kind, c.id, c.title, c.text, c.domain_id, ts_rank(c.vector, websearch_to_tsquery('english', $1)) AS rank
+                   FROM (SELECT * FROM thread_hits UNION ALL SELECT * FROM post_hits
+                         UNION ALL SELECT * FROM entry_hits) c
+                  ORDER BY rank DESC, c.id DESC
+                  LIMIT $5 OFFSET $6
+             )
+             SELECT r.kind, r.id, r.title,
+                    ts_headline('english', r.text, websearch_to_tsquery('english', $1),
+                                'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || ', MaxWords=35, MinWords=15, ShortWord=0, MaxFragments=2')
+                        AS snippet,
+                    d.slug AS domain_slug, d.name AS domain_name
+               FROM ranked r JOIN domains d ON d.id = r.domain_id
+              ORDER BY r.rank DESC, r.id DESC"
     ))
-    .bind(q)
-    .bind(viewer)
-    .bind(domain)
-    .bind(kind.as_str())
-    .bind(PER_PAGE + 1)
-    .bind((page_number - 1) * PER_PAGE)
-    .persistent(false)
-    .fetch_all(&state.search_db)
-    .await;
-    match found {
-        Ok(hits) => Ok(hits),
+        .bind(q)
+        .bind(viewer)
+        .bind(domain)
+        .bind(kind.as_str())
+        .bind(PER_PAGE + 1)
+        .bind((page_number - 1) * PER_PAGE)
+        .persistent(false)
+        .fetch_all(&state.search_db)
+        .await
+        .map_err(search_failed)
+}
+
+/// What a search looks in: the viewer's domains (or one of them), one kind or all, and the
+/// edge of the recent window of posts.
+struct Scope<'a> {
+    viewer: Option<i64>,
+    domain: &'a str,
+    kind: Kind,
+    window_edge: i64,
+}
+
+/// The id below which a post is older than the newest `RECENT_POSTS`.
+async fn recent_window_edge(state: &AppState) -> Result<i64> {
+    let newest: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM posts")
+        .fetch_one(&state.search_db)
+        .await
+        .map_err(search_failed)?;
+    Ok(newest.unwrap_or(0) - RECENT_POSTS)
+}
+
+fn search_failed(err: sqlx::Error) -> AppError {
+    match err {
         // query_canceled (the statement timeout) or no search connection free in time.
-        Err(sqlx::Error::PoolTimedOut) => Err(AppError::Busy(TOO_BUSY)),
-        Err(sqlx::Error::Database(err)) if err.code().as_deref() == Some("57014") => {
-            Err(AppError::Busy(TOO_BUSY))
+        sqlx::Error::PoolTimedOut => AppError::Busy(TOO_BUSY),
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("57014") => {
+            AppError::Busy(TOO_BUSY)
         }
-        Err(err) => Err(err.into()),
+        err => err.into(),
     }
 }
 

@@ -160,3 +160,59 @@ async fn any_input_is_answered_without_an_error() {
         );
     }
 }
+
+/// Replies are searched in the newest 25 000 posts first and then in all older ones; a match on
+/// either side of that edge is found, and only once.
+#[tokio::test]
+async fn replies_are_found_on_both_sides_of_the_recent_window() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    let old = app.insert_thread(domain, ana, "An old question", 0).await;
+    let insert_reply = |body: &'static str| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query("INSERT INTO posts (thread_id, author_id, body_md, body_html) VALUES ($1, $2, $3, '')")
+                .bind(old)
+                .bind(ana)
+                .bind(body)
+                .execute(&db)
+                .await
+                .unwrap();
+        }
+    };
+    insert_reply("Zymurgy notes from long ago").await;
+    // Jump the post ids 30 000 ahead: what follows is "recent", what came before is not.
+    sqlx::query("SELECT setval('posts_id_seq', (SELECT max(id) FROM posts) + 30000)")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let recent = app.insert_thread(domain, ana, "A recent question", 0).await;
+    sqlx::query("INSERT INTO posts (thread_id, author_id, body_md, body_html) VALUES ($1, $2, 'Zymurgy notes from this week', '')")
+        .bind(recent)
+        .bind(ana)
+        .execute(&app.db)
+        .await
+        .unwrap();
+
+    let page = app.get("/search?q=zymurgy&kind=replies").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("notes from long ago"), "{}", page.body);
+    assert!(page.contains("notes from this week"), "{}", page.body);
+    assert_eq!(page.body.matches("class=\"search-hit\"").count(), 2);
+    let phrase = app.get("/search?q=%22notes+from+long%22").await;
+    assert!(phrase.contains("An old question"), "{}", phrase.body);
+    assert!(!phrase.contains("A recent question"));
+
+    sqlx::query("UPDATE threads SET hidden = true WHERE id = $1")
+        .bind(old)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let page = app.get("/search?q=zymurgy&kind=replies").await;
+    assert!(
+        !page.contains("notes from long ago"),
+        "a hidden thread's reply is not found"
+    );
+    assert!(page.contains("notes from this week"));
+}
