@@ -89,23 +89,28 @@ pub async fn entries(
     .await
 }
 
-/// How many entries a domain has of each kind, and under each tag.
+/// How many entries a domain has of each kind, and under each tag (kept on write in
+/// `repertoire_facets`).
 pub async fn counts(
     db: &PgPool,
     domain_id: i64,
 ) -> sqlx::Result<(Vec<(String, i64)>, Vec<(String, i64)>)> {
-    let kinds = sqlx::query_as("SELECT kind, count(*) FROM repertoire_entries WHERE domain_id = $1 GROUP BY kind ORDER BY kind")
-        .bind(domain_id)
-        .fetch_all(db)
-        .await?;
-    let tags = sqlx::query_as(
-        "SELECT tag, count(*) FROM repertoire_entries, unnest(tags) AS tag
-          WHERE domain_id = $1 GROUP BY tag ORDER BY count(*) DESC, tag LIMIT 100",
+    let facets: Vec<(String, String, i64)> = sqlx::query_as(
+        "(SELECT facet, name, entries::bigint FROM repertoire_facets
+           WHERE domain_id = $1 AND facet = 'kind' ORDER BY name)
+         UNION ALL
+         (SELECT facet, name, entries::bigint FROM repertoire_facets
+           WHERE domain_id = $1 AND facet = 'tag' ORDER BY entries DESC, name LIMIT 100)",
     )
     .bind(domain_id)
     .fetch_all(db)
     .await?;
-    Ok((kinds, tags))
+    let (kinds, tags): (Vec<_>, Vec<_>) =
+        facets.into_iter().partition(|(facet, ..)| facet == "kind");
+    let counted = |facets: Vec<(String, String, i64)>| {
+        facets.into_iter().map(|(_, name, n)| (name, n)).collect()
+    };
+    Ok((counted(kinds), counted(tags)))
 }
 
 /// The domain page's repertoire sidebar for the domain whose id is the SQL expression

@@ -99,9 +99,7 @@ pub async fn tally(db: &PgPool, user_id: i64, viewer: Option<i64>) -> sqlx::Resu
                 (SELECT coalesce(sum(accepted_answers), 0)::bigint FROM stats) AS accepted_answers,
                 (SELECT count(*) FROM repertoire_entries e WHERE e.curated_by = $1 AND e.domain_id IN (SELECT id FROM readable)) AS entries_curated,
                 (SELECT coalesce(sum(reactions_received), 0)::bigint FROM stats) AS reactions_received,
-                (SELECT count(*) FROM practice_reports r
-                   LEFT JOIN repertoire_entries e ON e.id = r.entry_id LEFT JOIN threads t ON t.id = r.thread_id
-                  WHERE r.author_id = $1 AND coalesce(e.domain_id, t.domain_id) IN (SELECT id FROM readable)) AS practice_reports",
+                (SELECT coalesce(sum(practice_reports), 0)::bigint FROM stats) AS practice_reports",
     )
     .bind(user_id)
     .bind(viewer)

@@ -253,14 +253,19 @@ impl Expert {
     }
 }
 
-/// Members who list `tag` (the first 100 by name, found through the GIN index on expertise),
+/// Experts shown per page of the directory.
+pub const EXPERTS_PER_PAGE: i64 = 30;
+
+/// Members who list `tag`, a page of `EXPERTS_PER_PAGE` (and one more, to tell whether there is
+/// a next page) by name after the member `after`, found through the GIN index on expertise;
 /// each with up to three recent threads they wrote in about it, from domains the viewer can
-/// read. The per-member subquery runs only for those 100, and looks at each one's newest 200
+/// read. The per-member subquery runs only for that page, and looks at each one's newest 50
 /// posts (walking `posts_author_idx`), so a member with thousands of posts costs no more.
 pub async fn experts(
     db: &PgPool,
     viewer: Option<&CurrentUser>,
     tag: &str,
+    after: Option<&str>,
 ) -> sqlx::Result<Vec<Expert>> {
     sqlx::query_as(
         "SELECT u.username, u.display_name, u.expertise,
@@ -268,13 +273,15 @@ pub async fn experts(
                 coalesce(recent.titles, '{}') AS recent_titles
            FROM (SELECT id, username, display_name, expertise FROM users
                   WHERE expertise @> ARRAY[$1]::text[] AND (suspended_until IS NULL OR suspended_until <= now())
-                  ORDER BY display_name LIMIT 100) u
+                    AND (NOT EXISTS (SELECT 1 FROM users WHERE username = $3)
+                         OR (display_name, username) > (SELECT display_name, username FROM users WHERE username = $3))
+                  ORDER BY display_name, username LIMIT $4) u
            LEFT JOIN LATERAL (
                SELECT array_agg(c.id ORDER BY c.at DESC) AS ids, array_agg(c.title ORDER BY c.at DESC) AS titles
                  FROM (
                      SELECT t.id, t.title, max(p.created_at) AS at
                        FROM (SELECT * FROM listed_posts($2) p WHERE p.author_id = u.id
-                              ORDER BY p.created_at DESC LIMIT 200) p
+                              ORDER BY p.created_at DESC LIMIT 50) p
                        JOIN threads t ON t.id = p.thread_id
                       WHERE (p.search @@ plainto_tsquery('english', $1) OR t.search @@ plainto_tsquery('english', $1))
                       GROUP BY t.id, t.title
@@ -282,20 +289,21 @@ pub async fn experts(
                       LIMIT 3
                  ) c
            ) recent ON true
-          ORDER BY cardinality(recent.ids) DESC NULLS LAST, u.display_name",
+          ORDER BY u.display_name, u.username",
     )
     .bind(tag)
     .bind(viewer.map(|u| u.id))
+    .bind(after)
+    .bind(EXPERTS_PER_PAGE + 1)
     .fetch_all(db)
     .await
 }
 
-/// Every expertise tag members list, with how many list it.
+/// The areas of expertise members list most, with how many list each (kept on write in
+/// `expertise_counts`).
 pub async fn expertise_tags(db: &PgPool) -> sqlx::Result<Vec<(String, i64)>> {
     sqlx::query_as(
-        "SELECT tag, count(*) FROM users, unnest(expertise) AS tag
-          WHERE suspended_until IS NULL OR suspended_until <= now()
-          GROUP BY tag ORDER BY count(*) DESC, tag LIMIT 300",
+        "SELECT tag, members::bigint FROM expertise_counts ORDER BY members DESC, tag LIMIT 300",
     )
     .fetch_all(db)
     .await

@@ -224,6 +224,8 @@ async fn bookmarks(State(state): State<AppState>, member: Member) -> Result<Book
 #[serde(default)]
 struct MembersQuery {
     expertise: String,
+    /// The username the previous page ended with.
+    after: String,
 }
 
 async fn members(
@@ -238,16 +240,25 @@ async fn members(
         .chars()
         .take(60)
         .collect::<String>();
-    let experts = if expertise.is_empty() {
+    let after = Some(query.after.trim()).filter(|a| !a.is_empty());
+    let mut experts = if expertise.is_empty() {
         Vec::new()
     } else {
-        queries::experts(&state.db, visitor.page.user.as_ref(), &expertise).await?
+        queries::experts(&state.db, visitor.page.user.as_ref(), &expertise, after).await?
+    };
+    let next_after = if experts.len() as i64 > queries::EXPERTS_PER_PAGE {
+        experts.truncate(queries::EXPERTS_PER_PAGE as usize);
+        experts.last().map(|e| e.username.clone())
+    } else {
+        None
     };
     let tags = queries::expertise_tags(&state.db).await?;
     Ok(MembersPage {
         page: visitor.page,
         expertise,
         experts,
+        next_after,
+        continued: after.is_some(),
         tags,
     })
 }

@@ -38,7 +38,21 @@ pub struct MembersPage {
     pub page: PageContext,
     pub expertise: String,
     pub experts: Vec<Expert>,
+    /// Where the next page starts, when there is one.
+    pub next_after: Option<String>,
+    /// This is not the first page.
+    pub continued: bool,
     pub tags: Vec<(String, i64)>,
+}
+
+impl MembersPage {
+    pub fn next_href(&self, after: &str) -> String {
+        format!(
+            "{}&after={}",
+            crate::support::routes::expertise_href(&self.expertise),
+            crate::web::url_encode(after)
+        )
+    }
 }
 
 impl Bookmark {

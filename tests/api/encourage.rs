@@ -247,6 +247,24 @@ async fn assert_counters_match_rows(app: &TestApp, after: &str) {
         mismatches.is_empty(),
         "after {after}: {mismatches:?} differ"
     );
+    let report_mismatches: Vec<(i64, i64)> = sqlx::query_as(
+        "WITH direct AS (
+             SELECT r.author_id AS user_id, coalesce(e.domain_id, t.domain_id) AS domain_id, count(*) AS n
+               FROM practice_reports r
+               LEFT JOIN repertoire_entries e ON e.id = r.entry_id LEFT JOIN threads t ON t.id = r.thread_id
+              GROUP BY 1, 2)
+         SELECT coalesce(d.user_id, s.user_id), coalesce(d.domain_id, s.domain_id)
+           FROM direct d FULL JOIN (SELECT * FROM member_stats WHERE practice_reports <> 0) s
+             ON s.user_id = d.user_id AND s.domain_id = d.domain_id
+          WHERE d.n IS DISTINCT FROM s.practice_reports::bigint",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert!(
+        report_mismatches.is_empty(),
+        "after {after}: practice reports of {report_mismatches:?} differ"
+    );
 }
 
 #[tokio::test]
@@ -270,6 +288,29 @@ async fn profile_counters_follow_every_change_to_what_is_listed() {
     assert_counters_match_rows(&app, "a reaction").await;
     assert!(ana.accept(thread, answer).await.done());
     assert_counters_match_rows(&app, "accepting").await;
+    let on_thread = bea
+        .act(
+            &format!("/t/{thread}/report"),
+            &[
+                ("context", "My plot"),
+                ("tried", "Turning it"),
+                ("outcome", "worked"),
+                ("reflection", "Warm again"),
+            ],
+        )
+        .await;
+    assert!(on_thread.done(), "{}", on_thread.body);
+    let entry: i64 = sqlx::query_scalar("INSERT INTO repertoire_entries (domain_id, kind, title) VALUES ($1, 'tool', 'Fork') RETURNING id")
+        .bind(gardens)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(bea.report(entry, "partly").await.done());
+    assert_counters_match_rows(&app, "two practice reports").await;
+    assert!(app
+        .get("/u/bea")
+        .await
+        .contains("<strong>2</strong> practice reports"));
     app.hide_post(extra).await;
     app.delete_post(answer).await;
     assert_counters_match_rows(&app, "hiding and deleting").await;
@@ -290,10 +331,12 @@ async fn profile_counters_follow_every_change_to_what_is_listed() {
         .await
         .contains("<strong>1</strong> replies"));
     let visitor = app.other_browser();
-    assert!(visitor
-        .get("/u/bea")
-        .await
-        .contains("<strong>0</strong> replies"));
+    let seen_by_visitor = visitor.get("/u/bea").await;
+    assert!(seen_by_visitor.contains("<strong>0</strong> replies"));
+    assert!(
+        seen_by_visitor.contains("<strong>1</strong> practice reports"),
+        "the report on the moved thread went with it"
+    );
     let hidden = ana
         .act(
             &format!("/t/{thread}/moderate"),

@@ -42,8 +42,23 @@ async fn the_repertoire_lists_entries_by_kind_and_tag_with_counts() {
         page.contains("no-dig (2)") && page.contains("compost (1)"),
         "tag counts"
     );
+    // The counts follow an entry changing kind and tags, and the last of a tag takes it away.
+    sqlx::query("UPDATE repertoire_entries SET kind = 'story', tags = '{beds}' WHERE title = 'Make leaf mould'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let changed = app.get("/d/gardens/repertoire").await;
+    assert!(
+        changed.contains(">how-to</a> (1)") && changed.contains(">story</a> (2)"),
+        "kind counts after an edit"
+    );
+    assert!(
+        changed.contains("beds (2)") && !changed.contains("compost ("),
+        "tag counts after an edit: {}",
+        changed.body
+    );
     let howtos = app.get("/d/gardens/repertoire?kind=how-to").await;
-    assert!(howtos.contains("Make leaf mould") && !howtos.contains("The wet summer"));
+    assert!(howtos.contains("Start a no-dig bed") && !howtos.contains("The wet summer"));
     let tagged = app.get("/d/gardens/repertoire?tag=no-dig").await;
     assert!(tagged.contains("<h1>Tagged “no-dig”</h1>"), "the tag page");
     assert!(

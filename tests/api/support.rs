@@ -217,6 +217,25 @@ async fn members_list_expertise_and_are_found_with_their_contributions() {
         .contains("Nobody lists “knitting” yet"));
     let profile = app.get("/u/ana").await;
     assert!(profile.contains(">composting</a>") && profile.contains(">soil</a>"));
+    let directory = app.get("/members").await;
+    assert!(directory.contains(">composting (1)</a>") && directory.contains(">soil (1)</a>"));
+    let saved = app
+        .submit(
+            "/me/profile",
+            "/me/profile",
+            &[
+                ("display_name", "Ana Ruiz"),
+                ("bio", "Grower"),
+                ("expertise", "soil"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let directory = app.get("/members").await;
+    assert!(
+        !directory.contains(">composting (") && directory.contains(">soil (1)</a>"),
+        "an area nobody lists any more leaves the directory"
+    );
 }
 
 #[tokio::test]
@@ -449,4 +468,29 @@ async fn a_notification_stops_naming_a_thread_its_reader_can_no_longer_see() {
         list.body
     );
     assert!(!list.contains("Secret budget") && !list.contains("Budget for the plot"));
+}
+
+#[tokio::test]
+async fn the_expertise_directory_comes_in_pages() {
+    let app = TestApp::spawn().await;
+    for i in 0..31 {
+        let id = app.create_user(&format!("grower{i:02}")).await;
+        sqlx::query("UPDATE users SET expertise = '{soil}' WHERE id = $1")
+            .bind(id)
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
+    let first = app.get("/members?expertise=soil").await;
+    assert_eq!(first.body.matches("class=\"domain-card\"").count(), 30);
+    assert!(first.contains(">soil (31)</a>"));
+    let next = first.body.split("rel=\"next\" href=\"").nth(1).unwrap();
+    let next = next[..next.find('"').unwrap()].replace("&#38;", "&");
+    let second = app.get(&next).await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert_eq!(second.body.matches("class=\"domain-card\"").count(), 1);
+    assert!(second.contains("@grower30") && !second.contains("rel=\"next\""));
+    assert!(second.contains(">First page</a>"));
+    let past_the_end = app.get("/members?expertise=soil&after=grower30").await;
+    assert!(past_the_end.contains("No more members list"));
 }
