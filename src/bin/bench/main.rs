@@ -179,8 +179,8 @@ async fn main() -> anyhow::Result<()> {
     }
     slow_statements(&db).await?;
     println!("\nmemory after the scenarios: {}", memory());
-    login_burst(app_port, 150).await?;
-    println!("memory after 150 logins at once: {}", memory());
+    let answers = login_burst(app_port, 150).await?;
+    println!("memory after 150 logins at once ({answers}): {}", memory());
     db.close().await;
     cluster.stop();
     Ok(())
@@ -215,14 +215,34 @@ fn memory() -> String {
 }
 
 /// Many members logging in at the same moment (each login hashes with 19 MiB of argon2).
-async fn login_burst(port: u16, count: usize) -> anyhow::Result<()> {
+/// Every login is either checked, told to come back (503: the hashing turns are taken) or
+/// refused by the per-address limit (429: they all come from 127.0.0.1); says how many of each.
+async fn login_burst(port: u16, count: usize) -> anyhow::Result<String> {
     let logins: Vec<_> = (0..count)
-        .map(|i| tokio::spawn(async move { sign_in(port, &format!("member{i}")).await }))
+        .map(|i| tokio::spawn(async move { login_status(port, &format!("member{i}")).await }))
         .collect();
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
     for login in logins {
-        login.await??;
+        *statuses.entry(login.await??).or_default() += 1;
     }
-    Ok(())
+    let tally: Vec<String> = statuses.iter().map(|(s, n)| format!("{n} × {s}")).collect();
+    Ok(tally.join(", "))
+}
+
+async fn login_status(port: u16, username: &str) -> anyhow::Result<u16> {
+    let (_, cookies, page) = load::request(port, "GET", "/login", None, None).await?;
+    let cookie = cookies
+        .first()
+        .cloned()
+        .context("a session cookie on /login")?;
+    let token = load::csrf_of(&page).context("a CSRF token on /login")?;
+    let form = format!("csrf={token}&login={username}&password={PASSWORD}");
+    let (status, _, _) = load::request(port, "POST", "/login", Some(&cookie), Some(&form)).await?;
+    anyhow::ensure!(
+        matches!(status, 303 | 429 | 503),
+        "logging {username} in answered {status}"
+    );
+    Ok(status)
 }
 
 /// Logs a member in through the real form; returns the session cookie.
