@@ -708,6 +708,8 @@ async fn recount(conn: &mut PgConnection) -> anyhow::Result<()> {
                    FROM practice_reports WHERE entry_id IS NOT NULL GROUP BY entry_id) s
           WHERE s.entry_id = e.id",
         "SELECT member_stats_rebuild()",
+        "SELECT repertoire_facets_rebuild()",
+        "SELECT expertise_counts_rebuild()",
     ] {
         sqlx::query(statement).execute(&mut *conn).await?;
     }
