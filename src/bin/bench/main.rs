@@ -83,6 +83,10 @@ async fn main() -> anyhow::Result<()> {
     sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         .execute(&db)
         .await?;
+    // The last run's login burst spent this address's login allowance; a new run starts afresh.
+    sqlx::query("DELETE FROM rate_counters")
+        .execute(&db)
+        .await?;
     let config = Config::defaults();
     commonplace::server::seed_demo_if_empty(
         &db,
@@ -230,14 +234,7 @@ async fn login_burst(port: u16, count: usize) -> anyhow::Result<String> {
 }
 
 async fn login_status(port: u16, username: &str) -> anyhow::Result<u16> {
-    let (_, cookies, page) = load::request(port, "GET", "/login", None, None).await?;
-    let cookie = cookies
-        .first()
-        .cloned()
-        .context("a session cookie on /login")?;
-    let token = load::csrf_of(&page).context("a CSRF token on /login")?;
-    let form = format!("csrf={token}&login={username}&password={PASSWORD}");
-    let (status, _, _) = load::request(port, "POST", "/login", Some(&cookie), Some(&form)).await?;
+    let (status, _) = submit_login(port, username).await?;
     anyhow::ensure!(
         matches!(status, 303 | 429 | 503),
         "logging {username} in answered {status}"
@@ -247,6 +244,16 @@ async fn login_status(port: u16, username: &str) -> anyhow::Result<u16> {
 
 /// Logs a member in through the real form; returns the session cookie.
 async fn sign_in(port: u16, username: &str) -> anyhow::Result<String> {
+    let (status, cookies) = submit_login(port, username).await?;
+    anyhow::ensure!(status == 303, "logging {username} in answered {status}");
+    cookies
+        .first()
+        .cloned()
+        .context("a new session cookie after login")
+}
+
+/// Opens the login form and sends it back filled in: the answer's status and cookies.
+async fn submit_login(port: u16, username: &str) -> anyhow::Result<(u16, Vec<String>)> {
     let (_, cookies, page) = load::request(port, "GET", "/login", None, None).await?;
     let cookie = cookies
         .first()
@@ -256,11 +263,7 @@ async fn sign_in(port: u16, username: &str) -> anyhow::Result<String> {
     let form = format!("csrf={token}&login={username}&password={PASSWORD}");
     let (status, cookies, _) =
         load::request(port, "POST", "/login", Some(&cookie), Some(&form)).await?;
-    anyhow::ensure!(status == 303, "logging {username} in answered {status}");
-    cookies
-        .first()
-        .cloned()
-        .context("a new session cookie after login")
+    Ok((status, cookies))
 }
 
 async fn scenarios(
