@@ -224,8 +224,7 @@ async fn find(state: &AppState, q: &str, scope: Scope<'_>, page_number: i64) -> 
                    WHERE $4 IN ('', 'replies') AND p.id > {window_edge}
                      AND p.search @@ websearch_to_tsquery('english', $1)
                      AND p.deleted_at IS NULL AND NOT p.hidden
-                     AND ($3 = '' OR EXISTS (SELECT 1 FROM threads t WHERE t.id = p.thread_id
-                                                AND t.domain_id = (SELECT id FROM scope)))
+                     AND ($3 = '' OR p.domain_id = (SELECT id FROM scope))
                    ORDER BY p.id DESC LIMIT {CANDIDATES})
                  UNION ALL
                  -- `+ 0`: the window's edge filters the index's matches, never drives the scan.
@@ -233,8 +232,7 @@ async fn find(state: &AppState, q: &str, scope: Scope<'_>, page_number: i64) -> 
                    WHERE $4 IN ('', 'replies') AND p.id + 0 <= {window_edge}
                      AND p.search @@ websearch_to_tsquery('english', $1)
                      AND p.deleted_at IS NULL AND NOT p.hidden
-                     AND ($3 = '' OR EXISTS (SELECT 1 FROM threads t WHERE t.id = p.thread_id
-                                                AND t.domain_id = (SELECT id FROM scope)))
+                     AND ($3 = '' OR p.domain_id = (SELECT id FROM scope))
                    ORDER BY p.id DESC LIMIT {CANDIDATES})
                  LIMIT {CANDIDATES}
              ),

@@ -216,3 +216,36 @@ async fn replies_are_found_on_both_sides_of_the_recent_window() {
     );
     assert!(page.contains("notes from this week"));
 }
+
+/// A reply is found under its thread's domain, and under the new one once the thread moves.
+#[tokio::test]
+async fn a_moved_threads_replies_are_found_in_its_new_domain() {
+    let app = searchable().await;
+    let thread: i64 =
+        sqlx::query_scalar("SELECT id FROM threads WHERE title = 'Compost heaps that stay hot'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let found_in = |domain: &'static str| {
+        let app = &app;
+        async move {
+            app.get(&format!("/search?q=weekly&kind=replies&domain={domain}"))
+                .await
+                .contains("<mark>weekly</mark>")
+        }
+    };
+    assert!(found_in("gardens").await);
+    assert!(!found_in("kitchens").await);
+    let kitchens: i64 = sqlx::query_scalar("SELECT id FROM domains WHERE slug = 'kitchens'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE threads SET domain_id = $2 WHERE id = $1")
+        .bind(thread)
+        .bind(kitchens)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert!(found_in("kitchens").await);
+    assert!(!found_in("gardens").await);
+}
