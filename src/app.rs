@@ -54,9 +54,13 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes::router())
         .route("/healthz", get(healthz))
         .route("/static/{name}", get(web::static_asset))
+        .merge(support::mailing::routes::router())
         .fallback(not_found)
         // Innermost first: CSRF needs the session, so the session layer wraps it.
         .layer(middleware::from_fn(auth::csrf::verify))
+        // One-click unsubscribe is posted by mail clients without a session or token (RFC
+        // 8058); the secret in its link is the credential. Every other layer applies.
+        .merge(support::mailing::routes::one_click_router())
         .layer(sessions)
         .layer(middleware::from_fn(web::refuse_nul))
         .layer(header_layer(

@@ -33,7 +33,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("could not listen on {} (set COMMONPLACE_BIND)", config.bind))?;
-    let scheduled = jobs::spawn(database.pool.clone(), &JOBS);
+    let scheduled = jobs::spawn(database.pool.clone(), state.config.clone(), &JOBS);
     let sender = crate::mail::worker::spawn(database.pool.clone(), state.config.clone());
     tracing::info!(
         "Commonplace is serving {} (ready in {} ms)",
@@ -109,16 +109,16 @@ pub async fn seed_demo_if_empty(db: &PgPool, config: &Config) -> anyhow::Result<
 
 /// The scheduled work of every server process (see `jobs`): each runs once per due time
 /// however many processes there are. Admins see the last and next runs at `/admin/jobs`.
-pub static JOBS: [Job; 5] = [
+pub static JOBS: [Job; 7] = [
     Job {
         name: "expired sessions",
         every: Duration::from_secs(600),
-        run: |db| Box::pin(drop_expired_sessions(db)),
+        run: |db, _| Box::pin(drop_expired_sessions(db)),
     },
     Job {
         name: "old rate-limit counters",
         every: Duration::from_secs(600),
-        run: |db| {
+        run: |db, _| {
             Box::pin(async move {
                 let dropped = auth::rate_limit::forget_old(&db).await?;
                 Ok(format!("{dropped} day-old counters dropped"))
@@ -128,7 +128,7 @@ pub static JOBS: [Job; 5] = [
     Job {
         name: "old submission keys",
         every: Duration::from_secs(3600),
-        run: |db| {
+        run: |db, _| {
             Box::pin(async move {
                 let dropped = crate::web::submission::forget_old(&db).await?;
                 Ok(format!("{dropped} day-old keys dropped"))
@@ -138,7 +138,7 @@ pub static JOBS: [Job; 5] = [
     Job {
         name: "unconfirmed accounts",
         every: Duration::from_secs(3600),
-        run: |db| {
+        run: |db, _| {
             Box::pin(async move {
                 let removed = auth::queries::forget_unconfirmed(&db).await?;
                 Ok(format!(
@@ -150,13 +150,34 @@ pub static JOBS: [Job; 5] = [
     Job {
         name: "commitment reminders",
         every: Duration::from_secs(600),
-        run: |db| {
+        run: |db, _| {
             Box::pin(async move {
                 let today = time::OffsetDateTime::now_utc().date();
                 let sent = crate::integrate::send_due_reminders(&db, today).await?;
                 Ok(format!(
                     "{sent} members reminded of commitments that fell due"
                 ))
+            })
+        },
+    },
+    Job {
+        name: "notification mail",
+        every: Duration::from_secs(60),
+        run: |db, config| {
+            Box::pin(async move {
+                let wait = crate::support::mailing::MAIL_AFTER;
+                let mailed = crate::support::mailing::mail_due(&db, &config, wait).await?;
+                Ok(format!("{mailed} notifications mailed"))
+            })
+        },
+    },
+    Job {
+        name: "daily summaries",
+        every: Duration::from_secs(24 * 3600),
+        run: |db, config| {
+            Box::pin(async move {
+                let mailed = crate::support::mailing::mail_daily_summaries(&db, &config).await?;
+                Ok(format!("{mailed} members sent their daily summary"))
             })
         },
     },

@@ -6,10 +6,16 @@ use crate::web::CurrentUser;
 
 /// The signed-in member for the header and permission checks: one query per request, with the
 /// unread notification count from its partial index. Suspended accounts, and sessions from
-/// before the account's last password change (`epoch`), are not returned.
+/// before the account's last password change (`epoch`), are not returned. The same statement
+/// notes that the member is on the site (at most once a minute), so notification mail goes
+/// only to members who are away.
 pub async fn current_user(db: &PgPool, id: i64, epoch: i32) -> sqlx::Result<Option<CurrentUser>> {
     let row: Option<(i64, String, String, bool, i64)> = sqlx::query_as(
-        "SELECT u.id, u.username, u.display_name, u.site_role = 'admin',
+        "WITH seen AS (
+             UPDATE member_presence SET seen_at = now()
+              WHERE user_id = $1 AND seen_at < now() - interval '1 minute'
+         )
+         SELECT u.id, u.username, u.display_name, u.site_role = 'admin',
                 (SELECT count(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL)
            FROM users u
           WHERE u.id = $1 AND u.session_epoch = $2 AND u.email_confirmed_at IS NOT NULL

@@ -151,6 +151,7 @@ impl AccountMail {
             subject: subject.to_string(),
             text_body,
             html_body,
+            list: None,
         })
     }
 }

@@ -8,9 +8,12 @@ pub mod queries;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
+
+use crate::Config;
 
 /// What a job reports: how much it did, in its own words ("12 sessions").
 pub type Outcome = Pin<Box<dyn Future<Output = anyhow::Result<String>> + Send>>;
@@ -19,12 +22,12 @@ pub type Outcome = Pin<Box<dyn Future<Output = anyhow::Result<String>> + Send>>;
 pub struct Job {
     pub name: &'static str,
     pub every: Duration,
-    pub run: fn(PgPool) -> Outcome,
+    pub run: fn(PgPool, Arc<Config>) -> Outcome,
 }
 
 /// Registers `jobs` (new ones are due at once) and runs them as they fall due, until the task is
 /// aborted.
-pub fn spawn(db: PgPool, jobs: &'static [Job]) -> tokio::task::JoinHandle<()> {
+pub fn spawn(db: PgPool, config: Arc<Config>, jobs: &'static [Job]) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         for job in jobs {
             if let Err(err) = queries::register(&db, job.name, job.every).await {
@@ -35,7 +38,7 @@ pub fn spawn(db: PgPool, jobs: &'static [Job]) -> tokio::task::JoinHandle<()> {
         loop {
             tick.tick().await;
             for job in jobs {
-                run_if_due(&db, job).await;
+                run_if_due(&db, &config, job).await;
             }
         }
     })
@@ -44,12 +47,12 @@ pub fn spawn(db: PgPool, jobs: &'static [Job]) -> tokio::task::JoinHandle<()> {
 /// How often each process looks for due jobs.
 const LOOK_EVERY: Duration = Duration::from_secs(5);
 
-async fn run_if_due(db: &PgPool, job: &Job) {
+async fn run_if_due(db: &PgPool, config: &Arc<Config>, job: &Job) {
     match queries::claim(db, job.name).await {
         Ok(false) => {}
         Ok(true) => {
             let started = Instant::now();
-            let outcome = match (job.run)(db.clone()).await {
+            let outcome = match (job.run)(db.clone(), config.clone()).await {
                 Ok(done) => format!("ok: {done}"),
                 Err(err) => {
                     tracing::warn!(%err, job = job.name, "a scheduled job failed");

@@ -19,6 +19,40 @@ pub struct Outgoing {
     pub subject: String,
     pub text_body: String,
     pub html_body: String,
+    /// For messages from a domain's discussions; account messages have none.
+    pub list: Option<ListHeaders>,
+}
+
+/// What a message from a domain carries so that mail clients file and thread it: `List-Id`
+/// (RFC 2919), `In-Reply-To` and `References` naming the thread's own message id (RFC 5322),
+/// and `List-Unsubscribe` with `List-Unsubscribe-Post` for one click (RFC 8058).
+pub struct ListHeaders {
+    /// `"Name" <slug.mail-domain>`.
+    pub list_id: String,
+    /// `<thread-12@mail-domain>`: every message about one thread refers to it.
+    pub thread_key: Option<String>,
+    pub unsubscribe_url: String,
+}
+
+impl ListHeaders {
+    pub fn new(
+        config: &Config,
+        domain_name: &str,
+        domain_slug: &str,
+        thread: Option<i64>,
+        unsubscribe_url: String,
+    ) -> ListHeaders {
+        // A phrase in a header: no quotes, backslashes or line breaks inside it.
+        let name: String = domain_name
+            .chars()
+            .filter(|c| !matches!(c, '"' | '\\') && !c.is_control())
+            .collect();
+        ListHeaders {
+            list_id: format!("\"{name}\" <{domain_slug}.{}>", config.mail_domain()),
+            thread_key: thread.map(|id| format!("<thread-{id}@{}>", config.mail_domain())),
+            unsubscribe_url,
+        }
+    }
 }
 
 /// A fresh `Message-ID` on the site's mail domain.

@@ -12,8 +12,9 @@ pub async fn enqueue(
     message_id: &str,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO outbox (user_id, to_address, subject, text_body, html_body, message_id)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO outbox (user_id, to_address, subject, text_body, html_body, message_id,
+                             list_id, thread_key, unsubscribe_url)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(message.user_id)
     .bind(&message.to_address)
@@ -21,6 +22,9 @@ pub async fn enqueue(
     .bind(&message.text_body)
     .bind(&message.html_body)
     .bind(message_id)
+    .bind(message.list.as_ref().map(|l| &l.list_id))
+    .bind(message.list.as_ref().and_then(|l| l.thread_key.as_ref()))
+    .bind(message.list.as_ref().map(|l| &l.unsubscribe_url))
     .fetch_one(tx)
     .await
 }
@@ -40,6 +44,9 @@ pub struct Queued {
     pub sent_at: Option<OffsetDateTime>,
     pub failed_at: Option<OffsetDateTime>,
     pub last_error: Option<String>,
+    pub list_id: Option<String>,
+    pub thread_key: Option<String>,
+    pub unsubscribe_url: Option<String>,
 }
 
 impl Queued {
@@ -57,7 +64,7 @@ impl Queued {
 
 const QUEUED: &str = "SELECT id, user_id, to_address, subject, text_body, html_body, message_id,
                              created_at, attempts, next_attempt_at, sent_at,
-                             failed_at, last_error
+                             failed_at, last_error, list_id, thread_key, unsubscribe_url
                         FROM outbox";
 
 /// Claims up to `limit` due messages for this process for a minute. `SKIP LOCKED` lets several
@@ -72,7 +79,7 @@ pub async fn claim_due(db: &PgPool, limit: i64) -> sqlx::Result<Vec<Queued>> {
                         FOR UPDATE SKIP LOCKED)
           RETURNING id, user_id, to_address, subject, text_body, html_body, message_id,
                     created_at, attempts, next_attempt_at, sent_at,
-                    failed_at, last_error",
+                    failed_at, last_error, list_id, thread_key, unsubscribe_url",
     )
     .bind(limit)
     .fetch_all(db)

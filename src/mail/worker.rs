@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::PgPool;
@@ -117,6 +118,10 @@ async fn deliver(
     }
 }
 
+fn raw_header(name: &'static str, value: String) -> HeaderValue {
+    HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
+}
+
 /// 30 s after the first failure, doubling each time, at most an hour.
 fn backoff_seconds(attempts: i32) -> i64 {
     (30_i64 << attempts.clamp(1, 8).saturating_sub(1)).min(3600)
@@ -133,12 +138,29 @@ fn build(config: &Config, queued: &Queued) -> Result<Message, String> {
         .to_address
         .parse()
         .map_err(|err| format!("not a deliverable address: {err}"))?;
-    Message::builder()
+    let mut builder = Message::builder()
         .from(from)
         .to(to)
         .subject(queued.subject.clone())
         .message_id(Some(queued.message_id.clone()))
-        .date(SystemTime::from(queued.created_at))
+        .date(SystemTime::from(queued.created_at));
+    if let Some(thread) = &queued.thread_key {
+        builder = builder
+            .in_reply_to(thread.clone())
+            .references(thread.clone());
+    }
+    if let Some(list_id) = &queued.list_id {
+        builder = builder.raw_header(raw_header("List-Id", list_id.clone()));
+    }
+    if let Some(url) = &queued.unsubscribe_url {
+        builder = builder
+            .raw_header(raw_header("List-Unsubscribe", format!("<{url}>")))
+            .raw_header(raw_header(
+                "List-Unsubscribe-Post",
+                "List-Unsubscribe=One-Click".into(),
+            ));
+    }
+    builder
         .multipart(MultiPart::alternative_plain_html(
             queued.text_body.clone(),
             queued.html_body.clone(),

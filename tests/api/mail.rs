@@ -391,3 +391,238 @@ async fn two_servers_sharing_one_queue_send_each_message_once() {
     assert_eq!(ids.len(), 40, "every message sent");
     drop(second);
 }
+
+/// Lets `user_id` have been away for an hour (a new account counts as just seen).
+async fn away(app: &TestApp, user_id: i64) {
+    sqlx::query(
+        "UPDATE member_presence SET seen_at = now() - interval '1 hour' WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .execute(&app.db)
+    .await
+    .unwrap();
+}
+
+/// What the notification-mail job does, run now, with no wait.
+async fn mail_due(app: &TestApp) -> usize {
+    commonplace::support::mailing::mail_due(&app.db, &app.config, Duration::ZERO)
+        .await
+        .unwrap()
+}
+
+/// Posts to a one-click unsubscribe link as a mail client does: no session, no CSRF token.
+async fn one_click(app: &TestApp, url: &str) -> (StatusCode, String) {
+    let path = url
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim_start_matches("http://garden.example");
+    let response = reqwest::Client::new()
+        .post(format!("http://{}{path}", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn replies_are_mailed_to_an_away_member_threaded_once_and_stop_in_one_click() {
+    if !smtp_available() {
+        return;
+    }
+    let smtp = SmtpListener::start("notify").await;
+    let app = app_sending_to(&smtp).await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let ana_browser = app.other_browser();
+    let ana = ana_browser.member("ana", gardens, "member").await;
+    let thread = ana_browser
+        .start_thread("gardens", "Cold compost", "Why is my heap cold?")
+        .await;
+    let bea = app.other_browser();
+    bea.member("bea", gardens, "member").await;
+    away(&app, ana).await;
+
+    bea.answer(thread, "Turn it and add **greens**: grass clippings work.")
+        .await;
+    assert_eq!(mail_due(&app).await, 1);
+    assert_eq!(mail_due(&app).await, 0, "each notification is mailed once");
+    let first = parse(&smtp.wait_for(1).await[0]);
+    assert_eq!(first.get("to"), Some("ana@example.org"));
+    assert_eq!(first.get("subject"), Some("[Gardens] Cold compost"));
+    let thread_key = format!("<thread-{thread}@garden.example>");
+    assert_eq!(first.get("in-reply-to"), Some(thread_key.as_str()));
+    assert_eq!(first.get("references"), Some(thread_key.as_str()));
+    assert_eq!(
+        first.get("list-id"),
+        Some("\"Gardens\" <gardens.garden.example>")
+    );
+    assert_eq!(
+        first.get("list-unsubscribe-post"),
+        Some("List-Unsubscribe=One-Click")
+    );
+    assert!(
+        first.text.contains("bea replied in “Cold compost”"),
+        "{}",
+        first.text
+    );
+    assert!(first.text.contains("grass clippings work"));
+    assert!(first.html.contains("grass clippings work") && !first.html.contains("<strong>"));
+    // The link opens the notification for its member, marking it read.
+    let opened = ana_browser.get(&first.link_path()).await;
+    assert_eq!(
+        opened.location.as_deref().map(|l| l.starts_with("/p/")),
+        Some(true)
+    );
+
+    // A member on the site when the reply arrives sees it there and is not mailed.
+    ana_browser.get("/").await;
+    bea.answer(thread, "Or cover it.").await;
+    assert_eq!(mail_due(&app).await, 0, "Ana is on the site");
+
+    // She reads it there, then goes away: the next reply is a second message in the thread.
+    assert!(ana_browser.act("/notifications/read", &[]).await.done());
+    away(&app, ana).await;
+    bea.answer(thread, "And keep it damp.").await;
+    assert_eq!(mail_due(&app).await, 1);
+    let received = smtp.wait_for(2).await;
+    let second = received
+        .iter()
+        .map(|raw| parse(raw))
+        .find(|m| m.text.contains("keep it damp"))
+        .expect("the second message");
+    assert_eq!(second.get("in-reply-to"), Some(thread_key.as_str()));
+    assert_ne!(second.get("message-id"), first.get("message-id"));
+
+    // One click, with no session and no token, stops reply mail; nothing else changes.
+    let unsubscribe = first.get("list-unsubscribe").unwrap().to_string();
+    assert!(unsubscribe.contains("/reply>"), "{unsubscribe}");
+    let (status, page) = one_click(&app, &unsubscribe).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("you will no longer get email when"));
+    bea.answer(thread, "One more thing.").await;
+    assert_eq!(mail_due(&app).await, 0, "reply mail is off");
+    let settings = ana_browser.get("/me/settings").await;
+    assert!(settings.contains("name=\"reply\" value=\"never\" checked"));
+    assert!(settings.contains("name=\"mention\" value=\"immediately\" checked"));
+    let (status, _) = one_click(&app, "http://garden.example/unsubscribe/not-a-token/reply").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn mail_never_names_what_the_member_may_no_longer_read() {
+    if !smtp_available() {
+        return;
+    }
+    let smtp = SmtpListener::start("private").await;
+    let app = app_sending_to(&smtp).await;
+    let gardens = app.create_domain("gardens", "public").await;
+    app.create_domain("council", "private").await;
+    let ana_browser = app.other_browser();
+    let ana = ana_browser.member("ana", gardens, "member").await;
+    let thread = ana_browser
+        .start_thread("gardens", "Budget talk", "Opening")
+        .await;
+    let bea = app.other_browser();
+    bea.member("bea", gardens, "facilitator").await;
+    away(&app, ana).await;
+    bea.answer(thread, "The secret figure is 42.").await;
+    let council: i64 = sqlx::query_scalar("SELECT id FROM domains WHERE slug = 'council'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE threads SET domain_id = $2 WHERE id = $1")
+        .bind(thread)
+        .bind(council)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        mail_due(&app).await,
+        0,
+        "the thread moved where Ana cannot read"
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(smtp.received().is_empty());
+}
+
+#[tokio::test]
+async fn a_daily_summary_gathers_what_the_member_chose_to_have_daily() {
+    if !smtp_available() {
+        return;
+    }
+    let smtp = SmtpListener::start("summary").await;
+    let app = app_sending_to(&smtp).await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let ana_browser = app.other_browser();
+    let ana = ana_browser.member("ana", gardens, "member").await;
+    let thread = ana_browser
+        .start_thread("gardens", "Leaf mould", "How long?")
+        .await;
+
+    // A choice that is not offered comes back with the problem named and the rest kept.
+    let refused = ana_browser
+        .act(
+            "/me/settings",
+            &[
+                ("mention", "never"),
+                ("reply", "hourly"),
+                ("accepted", "immediately"),
+                ("commitment_due", "immediately"),
+                ("flag_outcome", "daily"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("id=\"reply-error\""));
+    assert!(refused.contains("name=\"mention\" value=\"never\" checked"));
+    let saved = ana_browser
+        .act(
+            "/me/settings",
+            &[
+                ("mention", "immediately"),
+                ("reply", "daily"),
+                ("accepted", "immediately"),
+                ("commitment_due", "immediately"),
+                ("flag_outcome", "daily"),
+            ],
+        )
+        .await;
+    assert!(saved.done(), "{}", saved.body);
+    assert!(ana_browser
+        .get("/me/settings")
+        .await
+        .contains("Your email settings are saved."));
+
+    let bea = app.other_browser();
+    bea.member("bea", gardens, "member").await;
+    away(&app, ana).await;
+    bea.answer(thread, "A year.").await;
+    bea.answer(thread, "Two for fine mould.").await;
+    assert_eq!(mail_due(&app).await, 0, "replies wait for the summary");
+    let summaries = commonplace::support::mailing::mail_daily_summaries(&app.db, &app.config)
+        .await
+        .unwrap();
+    assert_eq!(summaries, 1);
+    let summary = parse(&smtp.wait_for(1).await[0]);
+    assert_eq!(
+        summary.get("subject"),
+        Some("Your Commonplace summary: 2 notifications")
+    );
+    assert_eq!(
+        summary.text.matches("bea replied in “Leaf mould”").count(),
+        2
+    );
+    let again = commonplace::support::mailing::mail_daily_summaries(&app.db, &app.config)
+        .await
+        .unwrap();
+    assert_eq!(again, 0, "nothing is summarised twice");
+
+    let unsubscribe = summary.get("list-unsubscribe").unwrap().to_string();
+    let (status, page) = one_click(&app, &unsubscribe).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let settings = ana_browser.get("/me/settings").await;
+    assert!(settings.contains("name=\"reply\" value=\"never\" checked"));
+    assert!(settings.contains("name=\"flag_outcome\" value=\"never\" checked"));
+    assert!(settings.contains("name=\"mention\" value=\"immediately\" checked"));
+}

@@ -148,6 +148,8 @@ async fn every_table_that_shows_on_public_pages_announces_its_writes() {
         "outbox",
         "email_confirmations",
         "jobs",
+        "member_presence",
+        "mail_preferences",
     ];
     let silent: Vec<String> = sqlx::query_scalar(
         "SELECT c.relname::text FROM pg_class c
