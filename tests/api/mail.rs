@@ -499,7 +499,7 @@ async fn replies_are_mailed_to_an_away_member_threaded_once_and_stop_in_one_clic
     assert!(unsubscribe.contains("/reply>"), "{unsubscribe}");
     let (status, page) = one_click(&app, &unsubscribe).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    assert!(page.contains("you will no longer get email when"));
+    assert!(page.contains("you will no longer get the emails for “<strong>Replies to your threads"));
     bea.answer(thread, "One more thing.").await;
     assert_eq!(mail_due(&app).await, 0, "reply mail is off");
     let settings = ana_browser.get("/me/settings").await;

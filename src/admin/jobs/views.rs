@@ -19,6 +19,7 @@ impl JobState {
         match self.every_seconds {
             s if s % 3600 == 0 && s > 3600 => format!("every {} hours", s / 3600),
             3600 => "every hour".into(),
+            60 => "every minute".into(),
             s if s % 60 == 0 => format!("every {} minutes", s / 60),
             s => format!("every {s} seconds"),
         }

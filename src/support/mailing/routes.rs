@@ -101,7 +101,7 @@ impl Stops {
     fn describe(&self) -> String {
         match self {
             Stops::Kind(kind) => kind.label().to_string(),
-            Stops::Summary => "the daily summary is due".to_string(),
+            Stops::Summary => "The daily summary".to_string(),
         }
     }
 }
