@@ -6,6 +6,7 @@ pub mod confirm;
 pub mod csrf;
 pub mod fields;
 pub mod forgot;
+pub mod invitation;
 pub mod password;
 pub mod queries;
 pub mod rate_limit;

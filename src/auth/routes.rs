@@ -34,6 +34,10 @@ pub fn router() -> Router<AppState> {
             get(super::reset::form).post(super::reset::reset),
         )
         .route("/confirm/{token}", get(super::confirm::confirm))
+        .route(
+            "/invite/{token}",
+            get(super::invitation::invitation).post(super::invitation::accept),
+        )
 }
 
 #[derive(serde::Deserialize, Default)]

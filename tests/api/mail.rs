@@ -626,3 +626,117 @@ async fn a_daily_summary_gathers_what_the_member_chose_to_have_daily() {
     assert!(settings.contains("name=\"flag_outcome\" value=\"never\" checked"));
     assert!(settings.contains("name=\"mention\" value=\"immediately\" checked"));
 }
+
+#[tokio::test]
+async fn an_invitation_by_email_lands_a_new_member_in_the_domain() {
+    if !smtp_available() {
+        return;
+    }
+    let smtp = SmtpListener::start("invite").await;
+    let app = app_sending_to(&smtp).await;
+    app.create_domain("gardens", "public").await;
+    let root = app.create_user("root").await;
+    sqlx::query("UPDATE users SET site_role = 'admin' WHERE id = $1")
+        .bind(root)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert!(app.login("root", PASSWORD).await.done());
+    let bea = app.create_user("bea").await;
+
+    // A list with a malformed address comes back with the list kept and the culprit named.
+    let refused = app
+        .act(
+            "/admin/domains/gardens/invite",
+            &[("addresses", "new@example.org\nnot-an-address")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("These are not email addresses: not-an-address."));
+    assert!(refused.contains("new@example.org\nnot-an-address</textarea>"));
+    let sent = app
+        .act(
+            "/admin/domains/gardens/invite",
+            &[("addresses", "new@example.org, bea@example.org")],
+        )
+        .await;
+    assert!(sent.done(), "{}", sent.body);
+    let received = smtp.wait_for(2).await;
+    let messages: Vec<Received> = received.iter().map(|raw| parse(raw)).collect();
+    let to_new = messages
+        .iter()
+        .find(|m| m.get("to") == Some("new@example.org"))
+        .expect("the new address is invited");
+    assert_eq!(
+        to_new.get("subject"),
+        Some("root invites you to Gardens on Commonplace")
+    );
+    assert!(to_new.html.contains("Join Gardens"));
+
+    // Someone new chooses a name and password and lands in the domain, signed in.
+    let newcomer = app.other_browser();
+    let link = to_new.link_path();
+    let form = newcomer.get(&link).await;
+    assert!(form.contains("You were invited to Gardens at new@example.org"));
+    let weak = newcomer
+        .submit(&link, &link, &[("username", "nia"), ("password", "short")])
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.contains("id=\"password-error\"") && weak.contains("value=\"nia\""));
+    let joined = newcomer
+        .submit(
+            &link,
+            &link,
+            &[
+                ("username", "nia"),
+                ("display_name", "Nia Okafor"),
+                ("password", "a long enough password"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        joined.location.as_deref(),
+        Some("/d/gardens"),
+        "{}",
+        joined.body
+    );
+    let landed = newcomer.get("/d/gardens").await;
+    assert!(landed.contains("Welcome to Gardens, Nia Okafor"));
+    assert!(
+        landed.contains("action=\"/d/gardens/leave\"")
+            && !landed.contains("action=\"/d/gardens/join\""),
+        "a member now"
+    );
+    let member: i64 = app
+        .count("SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id JOIN domains d ON d.id = m.domain_id WHERE u.username = 'nia' AND d.slug = 'gardens' AND u.email_confirmed_at IS NOT NULL")
+        .await;
+    assert_eq!(member, 1, "a confirmed member of the domain");
+    let again = app.other_browser().get(&link).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "the link works once");
+    assert!(again.contains("This link no longer works"));
+
+    // Someone who has an account joins with one click, then logs in as usual.
+    let to_bea = messages
+        .iter()
+        .find(|m| m.get("to") == Some("bea@example.org"))
+        .expect("the member is invited");
+    let bea_browser = app.other_browser();
+    let bea_link = to_bea.link_path();
+    assert!(bea_browser
+        .get(&bea_link)
+        .await
+        .contains("already has an account"));
+    let joined = bea_browser.submit(&bea_link, &bea_link, &[]).await;
+    assert_eq!(
+        joined.location.as_deref(),
+        Some("/login?next=%2Fd%2Fgardens")
+    );
+    let is_member: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM memberships m JOIN domains d ON d.id = m.domain_id WHERE m.user_id = $1 AND d.slug = 'gardens'",
+    )
+    .bind(bea)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(is_member, 1);
+}

@@ -150,6 +150,7 @@ async fn every_table_that_shows_on_public_pages_announces_its_writes() {
         "jobs",
         "member_presence",
         "mail_preferences",
+        "invitations",
     ];
     let silent: Vec<String> = sqlx::query_scalar(
         "SELECT c.relname::text FROM pg_class c

@@ -11,6 +11,8 @@ use serde::Deserialize;
 use super::fields::{DomainFields, DomainInput};
 use super::queries::{self, DomainRow, NewDomain};
 use super::views::{AdminDomainPage, DashboardPage, DomainForm, NewDomainPage};
+use crate::auth::fields::Email;
+use crate::auth::invitation::{self, InvitedTo};
 use crate::auth::Admin;
 use crate::error::{AppError, Result};
 use crate::forum::fields::Slug;
@@ -25,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/domains/new", get(new_domain_form).post(new_domain))
         .route("/admin/domains/{slug}", get(domain))
         .route("/admin/domains/{slug}/facilitators", post(appoint))
+        .route("/admin/domains/{slug}/invite", post(invite))
         .route(
             "/admin/domains/{slug}/facilitators/{username}/remove",
             post(dismiss),
@@ -139,6 +142,8 @@ async fn domain(
         page: admin.page,
         domain,
         error: None,
+        invite_addresses: String::new(),
+        invite_error: None,
     })
 }
 
@@ -147,6 +152,8 @@ fn domain_again(page: PageContext, domain: DomainRow, error: String) -> Response
         page,
         domain,
         error: Some(error),
+        invite_addresses: String::new(),
+        invite_error: None,
     };
     (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
@@ -288,4 +295,129 @@ async fn archive_domain(
     tx.commit().await?;
     let message = format!("{} is archived.", domain.name);
     flash_and_redirect(&admin.session, FlashKind::Notice, message, "/admin").await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct InviteForm {
+    addresses: String,
+}
+
+/// At most this many addresses in one go.
+const MOST_INVITATIONS: usize = 50;
+
+/// The addresses in the invitation form (one a line, or separated by commas or spaces), each
+/// checked; the problem names every one that is not an address.
+fn invitation_addresses(raw: &str) -> std::result::Result<Vec<Email>, String> {
+    let words: Vec<&str> = raw
+        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() {
+        return Err("Write at least one email address.".into());
+    }
+    if words.len() > MOST_INVITATIONS {
+        return Err(format!("At most {MOST_INVITATIONS} addresses at a time."));
+    }
+    let bad: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| Email::parse(w).is_err())
+        .collect();
+    if !bad.is_empty() {
+        return Err(format!(
+            "These are not email addresses: {}.",
+            bad.join(", ")
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    Ok(words
+        .iter()
+        .filter_map(|w| Email::parse(w).ok())
+        .filter(|e| seen.insert(e.as_str().to_lowercase()))
+        .collect())
+}
+
+/// Invites each address to the domain by email.
+async fn invite(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(slug): Path<Slug>,
+    Form(form): Form<InviteForm>,
+) -> Result<Response> {
+    let domain = load_domain(&state, &slug).await?;
+    let emails = match invitation_addresses(&form.addresses) {
+        Ok(emails) => emails,
+        Err(problem) => {
+            let page = AdminDomainPage {
+                page: admin.page,
+                domain,
+                error: None,
+                invite_addresses: form.addresses,
+                invite_error: Some(problem),
+            };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let to = InvitedTo {
+        id: domain.id,
+        slug: &domain.slug,
+        name: &domain.name,
+    };
+    let mut tx = state.db.begin().await?;
+    for email in &emails {
+        invitation::invite(
+            &mut tx,
+            &state,
+            &to,
+            email,
+            (admin.user.id, &admin.user.display_name),
+        )
+        .await?;
+    }
+    let count = emails.len();
+    let reason = format!("{count} addresses");
+    record_in_domain(
+        &mut *tx,
+        admin.user.id,
+        domain.id,
+        Action::Invite,
+        ("domain", domain.id),
+        &reason,
+    )
+    .await?;
+    tx.commit().await?;
+    let message = match count {
+        1 => format!("An invitation to {} is on its way.", domain.name),
+        n => format!("{n} invitations to {} are on their way.", domain.name),
+    };
+    flash_and_redirect(
+        &admin.session,
+        FlashKind::Success,
+        message,
+        &format!("/admin/domains/{}", domain.slug),
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::invitation_addresses;
+
+    #[test]
+    fn invitation_addresses_are_read_and_checked() {
+        let found =
+            invitation_addresses("ana@example.org,\n Bea@Example.org ana@example.org").unwrap();
+        let found: Vec<&str> = found.iter().map(|e| e.as_str()).collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(
+            invitation_addresses("ana@example.org\nnot-an-address\n@x").unwrap_err(),
+            "These are not email addresses: not-an-address, @x."
+        );
+        assert!(invitation_addresses("  \n ").is_err());
+        let many = "a@example.org ".repeat(51);
+        assert!(invitation_addresses(&many)
+            .unwrap_err()
+            .contains("At most 50"));
+    }
 }

@@ -50,4 +50,7 @@ pub struct AdminDomainPage {
     pub page: PageContext,
     pub domain: DomainRow,
     pub error: Option<String>,
+    /// The invitation form's addresses, kept when they come back with a problem.
+    pub invite_addresses: String,
+    pub invite_error: Option<String>,
 }

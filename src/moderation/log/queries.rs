@@ -26,6 +26,7 @@ pub enum Action {
     LiftSuspension,
     PasswordResetLink,
     SeedCommunity,
+    Invite,
 }
 
 impl Action {
@@ -47,6 +48,7 @@ impl Action {
             Action::LiftSuspension => "lift suspension".into(),
             Action::PasswordResetLink => "password reset link".into(),
             Action::SeedCommunity => "seed community".into(),
+            Action::Invite => "invite by email".into(),
         }
     }
 }
