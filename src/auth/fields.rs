@@ -112,6 +112,35 @@ pub fn display_name(raw: &str, username: &Username) -> Result<String, &'static s
     Ok(name.to_string())
 }
 
+/// What a new account is made of, parsed from the register and invitation forms: the
+/// username, the display name (the username when left empty) and the password, each problem
+/// noted against its field.
+pub struct AccountFields {
+    pub username: Username,
+    pub display_name: String,
+    pub password: NewPassword,
+}
+
+impl AccountFields {
+    pub fn parse(
+        errors: &mut crate::web::FieldErrors,
+        username: &str,
+        display: &str,
+        password: &str,
+    ) -> Option<AccountFields> {
+        let parsed_username = errors.check("username", Username::parse(username));
+        let password = errors.check("password", NewPassword::parse(password, username));
+        let display = parsed_username
+            .as_ref()
+            .and_then(|u| errors.check("display_name", display_name(display, u)));
+        Some(AccountFields {
+            username: parsed_username?,
+            display_name: display?,
+            password: password?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

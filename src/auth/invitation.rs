@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sqlx::PgConnection;
 
-use super::fields::{display_name, Email, NewPassword, Username};
+use super::fields::{AccountFields, Email};
 use super::queries::{self, Conflict};
 use super::reset::{hash_token, LinkGonePage};
 use super::session::{ensure_csrf, log_in};
@@ -204,16 +204,20 @@ pub async fn accept(
     }
 
     let mut errors = FieldErrors::default();
-    let username = errors.check("username", Username::parse(&form.username));
-    let password = errors.check(
-        "password",
-        NewPassword::parse(&form.password, &form.username),
+    let account = AccountFields::parse(
+        &mut errors,
+        &form.username,
+        &form.display_name,
+        &form.password,
     );
-    let display = username
-        .as_ref()
-        .and_then(|u| errors.check("display_name", display_name(&form.display_name, u)));
-    let (Some(username), Some(password), Some(display), true) =
-        (username, password, display, errors.is_empty())
+    let (
+        Some(AccountFields {
+            username,
+            display_name: display,
+            password,
+        }),
+        true,
+    ) = (account, errors.is_empty())
     else {
         return Ok(refill(visitor, invitation, token, form, errors));
     };

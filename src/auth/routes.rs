@@ -7,7 +7,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::confirm::{self, Recipient};
-use super::fields::{display_name, Email, NewPassword, Username};
+use super::fields::{AccountFields, Email, NewPassword};
 use super::queries::{self, Conflict};
 use super::rate_limit::{self, ClientIp, Limit};
 use super::session::{ensure_csrf, log_in, log_out};
@@ -159,17 +159,22 @@ async fn register(
     Form(form): Form<RegisterForm>,
 ) -> Result<Response> {
     let mut errors = FieldErrors::default();
-    let username = errors.check("username", Username::parse(&form.username));
     let email = errors.check("email", Email::parse(&form.email));
-    let password = errors.check(
-        "password",
-        NewPassword::parse(&form.password, &form.username),
+    let account = AccountFields::parse(
+        &mut errors,
+        &form.username,
+        &form.display_name,
+        &form.password,
     );
-    let display = username
-        .as_ref()
-        .and_then(|u| errors.check("display_name", display_name(&form.display_name, u)));
-    let (Some(username), Some(email), Some(password), Some(display), true) =
-        (username, email, password, display, errors.is_empty())
+    let (
+        Some(email),
+        Some(AccountFields {
+            username,
+            display_name: display,
+            password,
+        }),
+        true,
+    ) = (email, account, errors.is_empty())
     else {
         return Ok(refill(visitor, form, errors));
     };

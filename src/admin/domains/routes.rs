@@ -138,22 +138,13 @@ async fn domain(
     Path(slug): Path<Slug>,
 ) -> Result<AdminDomainPage> {
     let domain = load_domain(&state, &slug).await?;
-    Ok(AdminDomainPage {
-        page: admin.page,
-        domain,
-        error: None,
-        invite_addresses: String::new(),
-        invite_error: None,
-    })
+    Ok(AdminDomainPage::new(admin.page, domain))
 }
 
 fn domain_again(page: PageContext, domain: DomainRow, error: String) -> Response {
     let page = AdminDomainPage {
-        page,
-        domain,
         error: Some(error),
-        invite_addresses: String::new(),
-        invite_error: None,
+        ..AdminDomainPage::new(page, domain)
     };
     (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
@@ -350,11 +341,9 @@ async fn invite(
         Ok(emails) => emails,
         Err(problem) => {
             let page = AdminDomainPage {
-                page: admin.page,
-                domain,
-                error: None,
                 invite_addresses: form.addresses,
                 invite_error: Some(problem),
+                ..AdminDomainPage::new(admin.page, domain)
             };
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }

@@ -54,3 +54,16 @@ pub struct AdminDomainPage {
     pub invite_addresses: String,
     pub invite_error: Option<String>,
 }
+
+impl AdminDomainPage {
+    /// The page with both forms empty.
+    pub fn new(page: PageContext, domain: DomainRow) -> AdminDomainPage {
+        AdminDomainPage {
+            page,
+            domain,
+            error: None,
+            invite_addresses: String::new(),
+            invite_error: None,
+        }
+    }
+}
