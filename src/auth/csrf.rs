@@ -10,7 +10,6 @@ use axum::http::request::Parts;
 use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use rand::RngCore;
 use tower_sessions::Session;
 
 use super::session::CSRF;
@@ -18,9 +17,7 @@ use crate::error::AppError;
 use crate::web::MAX_FORM_BYTES;
 
 pub fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::web::random_hex(32)
 }
 
 pub async fn verify(request: Request, next: Next) -> Response {

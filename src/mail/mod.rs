@@ -8,8 +8,6 @@
 pub mod queries;
 pub mod worker;
 
-use rand::RngCore;
-
 use crate::Config;
 
 /// A message to send: what the templates rendered, and who it is for.
@@ -57,10 +55,7 @@ impl ListHeaders {
 
 /// A fresh `Message-ID` on the site's mail domain.
 fn new_message_id(config: &Config) -> String {
-    let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let unique: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("<{unique}@{}>", config.mail_domain())
+    format!("<{}@{}>", crate::web::random_hex(16), config.mail_domain())
 }
 
 /// Queues `message` in the caller's transaction, with a fresh `Message-ID`: it goes out only if

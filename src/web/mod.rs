@@ -29,6 +29,15 @@ pub const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
 const FLASH_KEY: &str = "flash";
 
 /// Queues a message for the next page this member sees (after a POST/redirect).
+/// `bytes` random bytes from the operating system, as lowercase hex: the secret in a link, a
+/// token or a key.
+pub fn random_hex(bytes: usize) -> String {
+    use rand::RngCore;
+    let mut buffer = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buffer);
+    buffer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 pub async fn flash(session: &Session, kind: FlashKind, message: impl Into<String>) -> Result<()> {
     let mut queued: Vec<Flash> = session.get(FLASH_KEY).await?.unwrap_or_default();
     queued.push(Flash {

@@ -6,7 +6,6 @@
 
 use std::fmt;
 
-use rand::RngCore;
 use serde::{Deserialize, Deserializer};
 use sqlx::PgConnection;
 
@@ -25,9 +24,7 @@ const KEY_BYTES: usize = 16;
 
 impl Default for SubmissionKey {
     fn default() -> Self {
-        let mut bytes = [0u8; KEY_BYTES];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        SubmissionKey(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        SubmissionKey(super::random_hex(KEY_BYTES))
     }
 }
 

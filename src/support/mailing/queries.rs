@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use rand::RngCore;
 use sqlx::{PgConnection, PgPool};
 
 use super::{Delivery, MailKind};
@@ -107,16 +106,21 @@ pub async fn mark_mailed(tx: &mut PgConnection, ids: &[i64]) -> sqlx::Result<()>
         .map(|_| ())
 }
 
-/// The secret in the member's unsubscribe links, made the first time it is needed.
+/// The secret in the member's unsubscribe links, made the first time it is needed. Once made
+/// it is only read: rewriting the member's row for every message would also empty the
+/// anonymous page cache each time (`users` announces its writes).
 pub async fn mail_token(tx: &mut PgConnection, user_id: i64) -> sqlx::Result<String> {
-    let mut bytes = [0u8; 24];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let fresh: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     sqlx::query_scalar(
-        "UPDATE users SET mail_token = coalesce(mail_token, $2) WHERE id = $1 RETURNING mail_token",
+        "WITH made AS (
+             UPDATE users SET mail_token = $2 WHERE id = $1 AND mail_token IS NULL
+             RETURNING mail_token
+         )
+         SELECT mail_token FROM made
+         UNION ALL
+         SELECT mail_token FROM users WHERE id = $1 AND mail_token IS NOT NULL",
     )
     .bind(user_id)
-    .bind(fresh)
+    .bind(crate::web::random_hex(24))
     .fetch_one(tx)
     .await
 }
