@@ -11,6 +11,7 @@ pub mod auth;
 pub mod config;
 pub mod cultivate;
 pub mod database;
+pub mod digest;
 pub mod educate;
 pub mod encourage;
 pub mod error;

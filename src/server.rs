@@ -109,7 +109,7 @@ pub async fn seed_demo_if_empty(db: &PgPool, config: &Config) -> anyhow::Result<
 
 /// The scheduled work of every server process (see `jobs`): each runs once per due time
 /// however many processes there are. Admins see the last and next runs at `/admin/jobs`.
-pub static JOBS: [Job; 7] = [
+pub static JOBS: [Job; 8] = [
     Job {
         name: "expired sessions",
         every: Duration::from_secs(600),
@@ -178,6 +178,16 @@ pub static JOBS: [Job; 7] = [
             Box::pin(async move {
                 let mailed = crate::support::mailing::mail_daily_summaries(&db, &config).await?;
                 Ok(format!("{mailed} members sent their daily summary"))
+            })
+        },
+    },
+    Job {
+        name: "weekly digests",
+        every: Duration::from_secs(7 * 24 * 3600),
+        run: |db, config| {
+            Box::pin(async move {
+                let mailed = crate::digest::mail_weekly_digests(&db, &config).await?;
+                Ok(format!("{mailed} weekly digests mailed"))
             })
         },
     },

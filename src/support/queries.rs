@@ -11,7 +11,8 @@ use crate::web::CurrentUser;
 pub async fn accept(db: &PgPool, thread_id: i64, post_id: i64, actor_id: i64) -> sqlx::Result<()> {
     let mut tx = db.begin().await?;
     let changed = sqlx::query(
-        "UPDATE threads SET accepted_post_id = $2 WHERE id = $1 AND accepted_post_id IS DISTINCT FROM $2",
+        "UPDATE threads SET accepted_post_id = $2, accepted_at = now()
+          WHERE id = $1 AND accepted_post_id IS DISTINCT FROM $2",
     )
     .bind(thread_id)
     .bind(post_id)
@@ -24,7 +25,7 @@ pub async fn accept(db: &PgPool, thread_id: i64, post_id: i64, actor_id: i64) ->
 }
 
 pub async fn clear_accepted(db: &PgPool, thread_id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE threads SET accepted_post_id = NULL WHERE id = $1")
+    sqlx::query("UPDATE threads SET accepted_post_id = NULL, accepted_at = NULL WHERE id = $1")
         .bind(thread_id)
         .execute(db)
         .await

@@ -570,10 +570,12 @@ async fn a_daily_summary_gathers_what_the_member_chose_to_have_daily() {
                 ("accepted", "immediately"),
                 ("commitment_due", "immediately"),
                 ("flag_outcome", "daily"),
+                ("digest", "never"),
             ],
         )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("name=\"digest\" value=\"never\" checked"));
     assert!(refused.contains("id=\"reply-error\""));
     assert!(refused.contains("name=\"mention\" value=\"never\" checked"));
     let saved = ana_browser
@@ -585,6 +587,7 @@ async fn a_daily_summary_gathers_what_the_member_chose_to_have_daily() {
                 ("accepted", "immediately"),
                 ("commitment_due", "immediately"),
                 ("flag_outcome", "daily"),
+                ("digest", "weekly"),
             ],
         )
         .await;
@@ -739,4 +742,175 @@ async fn an_invitation_by_email_lands_a_new_member_in_the_domain() {
     .await
     .unwrap();
     assert_eq!(is_member, 1);
+}
+
+/// Lets `user_id` have been away for more than the digest's week.
+async fn away_all_week(app: &TestApp, user_id: i64) {
+    sqlx::query(
+        "UPDATE member_presence SET seen_at = now() - interval '8 days' WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .execute(&app.db)
+    .await
+    .unwrap();
+}
+
+async fn weekly_digests(app: &TestApp) -> usize {
+    commonplace::digest::mail_weekly_digests(&app.db, &app.config)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_weekly_digest_tells_a_domain_s_week_by_the_five_functions() {
+    if !smtp_available() {
+        return;
+    }
+    let smtp = SmtpListener::start("digest").await;
+    let app = app_sending_to(&smtp).await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let quiet = app.create_domain("quiet", "public").await;
+    let council = app.create_domain("council", "private").await;
+    let ana_browser = app.other_browser();
+    let ana = ana_browser.member("ana", gardens, "member").await;
+    app.add_member(quiet, ana, "member").await;
+    sqlx::query(
+        "UPDATE memberships SET joined_at = now() - interval '1 year' WHERE domain_id = $1",
+    )
+    .bind(quiet)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let fay = app.other_browser();
+    let fay_id = fay.member("fay", gardens, "facilitator").await;
+    app.add_member(council, fay_id, "facilitator").await;
+    let bea = app.other_browser();
+    bea.member("bea", gardens, "member").await;
+    let dan = app.create_user("dan").await;
+    app.add_member(council, dan, "member").await;
+
+    // A week in the gardens: a question solved and one waiting (Support), an entry added and
+    // tried (Educate, Integrate), an answer featured and found helpful (Encourage), an event
+    // coming (Cultivate), and a commitment falling due.
+    let slimy = bea
+        .ask("gardens", "Why is my compost slimy?", "It smells.")
+        .await;
+    let answer = fay.answer(slimy, "Too much green: add browns.").await;
+    assert!(bea.accept(slimy, answer).await.done());
+    bea.ask("gardens", "When to sow broad beans?", "Autumn or spring?")
+        .await;
+    let entry = app
+        .insert_entry(gardens, "Balancing greens and browns")
+        .await;
+    assert!(bea.report(entry, "worked").await.done());
+    let soon = (time::OffsetDateTime::now_utc() + time::Duration::days(3)).date();
+    assert!(bea.commit(entry, &soon.to_string()).await.done());
+    let featured = fay
+        .act(
+            "/spotlight",
+            &[("post", &answer.to_string()), ("reason", "A model answer")],
+        )
+        .await;
+    assert!(featured.done(), "{}", featured.body);
+    assert!(bea.react(answer, "helpful").await.done());
+    let starts = time::OffsetDateTime::now_utc() + time::Duration::days(4);
+    let day = starts.date();
+    let event = fay
+        .act(
+            "/d/gardens/events/new",
+            &[
+                ("title", "Seed swap"),
+                ("starts", &format!("{day}T18:00")),
+                ("ends", &format!("{day}T20:00")),
+                ("time_zone", "UTC"),
+                ("place", "The hut"),
+                ("agenda", ""),
+            ],
+        )
+        .await;
+    assert!(event.done(), "{}", event.body);
+    // What a member may not see stays out: a hidden post's praise, the private council's work.
+    let traps = fay
+        .start_thread("gardens", "Beer traps for slugs", "They work.")
+        .await;
+    let opening: i64 = sqlx::query_scalar("SELECT min(id) FROM posts WHERE thread_id = $1")
+        .bind(traps)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(bea.react(opening, "helpful").await.done());
+    app.hide_post(opening).await;
+    app.insert_entry(council, "Council budget").await;
+
+    // Ana and Dan were away all week; Bea and Fay were here and see it all on the site.
+    away_all_week(&app, ana).await;
+    away_all_week(&app, dan).await;
+    assert_eq!(
+        weekly_digests(&app).await,
+        2,
+        "ana for gardens, dan for council"
+    );
+    let messages: Vec<Received> = smtp.wait_for(2).await.iter().map(|m| parse(m)).collect();
+    let to = |who: &str| {
+        messages
+            .iter()
+            .find(|m| m.get("to").is_some_and(|to| to.contains(who)))
+            .unwrap_or_else(|| panic!("a digest for {who}"))
+    };
+    let digest = to("ana@example.org");
+    assert_eq!(digest.get("subject"), Some("[Gardens] Your weekly digest"));
+    assert!(digest.get("list-id").unwrap().contains("<gardens."));
+    assert_eq!(
+        digest.get("list-unsubscribe-post"),
+        Some("List-Unsubscribe=One-Click")
+    );
+    for part in [&digest.text, &digest.html] {
+        for heading in [
+            "What we learned",
+            "Who was helped",
+            "What is growing",
+            "Whose work was recognised",
+            "What was put into practice",
+        ] {
+            assert!(part.contains(heading), "{heading} in {part}");
+        }
+    }
+    let text = &digest.text.replace("\r\n", "\n");
+    for line in [
+        "New how-to: Balancing greens and browns",
+        "Questions solved:\n- Why is my compost slimy?",
+        "When to sow broad beans? (no replies yet)",
+        "New members:",
+        "- fay",
+        "Seed swap,",
+        "Why is my compost slimy?: A model answer",
+        "fay in “Why is my compost slimy?” (1 member found it helpful)",
+        "bea tried “Balancing greens and browns”: it worked",
+        "Balancing greens and browns: 1 member plans to report back by",
+    ] {
+        assert!(text.contains(line), "{line:?} in {text}");
+    }
+    assert!(!text.contains("Beer traps"), "a hidden post is not praised");
+    assert!(
+        !text.contains("Council budget"),
+        "nothing from another domain"
+    );
+    assert!(to("dan@example.org").text.contains("Council budget"));
+
+    // Its links open the pages they name.
+    let entry_link = format!("http://garden.example/r/{entry}");
+    assert!(text.contains(&entry_link));
+    let opened = ana_browser.get(&format!("/r/{entry}")).await;
+    assert!(opened.contains("Balancing greens and browns"));
+
+    // One click stops it; the next week ana gets nothing, and the quiet domain never sends.
+    let unsubscribe = digest.get("list-unsubscribe").unwrap().to_string();
+    assert!(unsubscribe.ends_with("/digest>"), "{unsubscribe}");
+    let (status, page) = one_click(&app, &unsubscribe).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("weekly digest"));
+    away_all_week(&app, ana).await;
+    assert_eq!(weekly_digests(&app).await, 1, "only dan's");
+    let settings = ana_browser.get("/me/settings").await;
+    assert!(settings.contains("name=\"digest\" value=\"never\" checked"));
 }

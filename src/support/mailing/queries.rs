@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use sqlx::{PgConnection, PgPool};
 
+use super::views::DIGEST;
 use super::{Delivery, MailKind};
 use crate::support::queries::Notification;
 
@@ -160,6 +161,31 @@ pub async fn save_preferences(
     .bind(user_id)
     .bind(kinds)
     .bind(deliveries)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Whether the member wants the weekly digest (the default) rather than none.
+pub async fn wants_digest(db: &PgPool, user_id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT NOT EXISTS (SELECT 1 FROM mail_preferences
+                             WHERE user_id = $1 AND kind = $2 AND delivery = 'never')",
+    )
+    .bind(user_id)
+    .bind(DIGEST)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn save_digest(db: &PgPool, user_id: i64, wanted: bool) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO mail_preferences (user_id, kind, delivery) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, kind) DO UPDATE SET delivery = EXCLUDED.delivery",
+    )
+    .bind(user_id)
+    .bind(DIGEST)
+    .bind(if wanted { "weekly" } else { "never" })
     .execute(db)
     .await
     .map(|_| ())

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use super::views::{SettingsPage, UnsubscribePage, SUMMARY};
+use super::views::{SettingsPage, UnsubscribePage, DIGEST, SUMMARY};
 use super::{queries, Delivery, MailKind};
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
@@ -33,6 +33,7 @@ pub fn one_click_router() -> Router<AppState> {
 async fn settings(State(state): State<AppState>, member: Member) -> Result<SettingsPage> {
     Ok(SettingsPage {
         choices: queries::preferences(&state.db, member.user.id).await?,
+        digest: queries::wants_digest(&state.db, member.user.id).await?,
         page: member.page,
         errors: FieldErrors::default(),
     })
@@ -65,16 +66,26 @@ async fn save_settings(
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response> {
     let current = queries::preferences(&state.db, member.user.id).await?;
-    let (choices, errors) = parse_choices(&form, &current);
-    if !errors.is_empty() {
+    let (choices, mut errors) = parse_choices(&form, &current);
+    let digest = match form.get(DIGEST).map(String::as_str) {
+        Some("weekly") => Some(true),
+        Some("never") => Some(false),
+        _ => None,
+    };
+    if digest.is_none() {
+        errors.add(DIGEST, "Choose one of these.");
+    }
+    let Some(digest) = digest.filter(|_| errors.is_empty()) else {
         let page = SettingsPage {
             page: member.page,
             choices,
+            digest: digest.unwrap_or(true),
             errors,
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
+    };
     queries::save_preferences(&state.db, member.user.id, &choices).await?;
+    queries::save_digest(&state.db, member.user.id, digest).await?;
     flash_and_redirect(
         &member.session,
         FlashKind::Success,
@@ -84,16 +95,19 @@ async fn save_settings(
     .await
 }
 
-/// What an unsubscribe link stops: one kind, or the daily summary (every kind gathered in it).
+/// What an unsubscribe link stops: one kind, the daily summary (every kind gathered in it), or
+/// the weekly digest.
 enum Stops {
     Kind(MailKind),
     Summary,
+    Digest,
 }
 
 impl Stops {
     fn parse(raw: &str) -> Option<Stops> {
         match raw {
             SUMMARY => Some(Stops::Summary),
+            DIGEST => Some(Stops::Digest),
             _ => MailKind::parse(raw).map(Stops::Kind),
         }
     }
@@ -102,6 +116,7 @@ impl Stops {
         match self {
             Stops::Kind(kind) => kind.label().to_string(),
             Stops::Summary => "The daily summary".to_string(),
+            Stops::Digest => "The weekly digest of your domains".to_string(),
         }
     }
 }
@@ -128,22 +143,28 @@ async fn unsubscribe_page(
     })
 }
 
+/// Turns off what the link stops: one kind, every kind gathered daily, or the digest.
+async fn stop(state: &AppState, user_id: i64, stops: &Stops) -> Result<()> {
+    let stopped: Vec<(MailKind, Delivery)> = match stops {
+        Stops::Digest => return Ok(queries::save_digest(&state.db, user_id, false).await?),
+        Stops::Kind(kind) => vec![(*kind, Delivery::Never)],
+        Stops::Summary => queries::preferences(&state.db, user_id)
+            .await?
+            .into_iter()
+            .filter(|&(_, delivery)| delivery == Delivery::Daily)
+            .map(|(kind, _)| (kind, Delivery::Never))
+            .collect(),
+    };
+    Ok(queries::save_preferences(&state.db, user_id, &stopped).await?)
+}
+
 async fn unsubscribe(
     State(state): State<AppState>,
     visitor: Visitor,
     Path((token, what)): Path<(String, String)>,
 ) -> Result<UnsubscribePage> {
     let ((user_id, name), stops) = holder(&state, &token, &what).await?;
-    let current = queries::preferences(&state.db, user_id).await?;
-    let stopped: Vec<(MailKind, Delivery)> = current
-        .into_iter()
-        .filter(|&(kind, delivery)| match stops {
-            Stops::Kind(stopped) => kind == stopped,
-            Stops::Summary => delivery == Delivery::Daily,
-        })
-        .map(|(kind, _)| (kind, Delivery::Never))
-        .collect();
-    queries::save_preferences(&state.db, user_id, &stopped).await?;
+    stop(&state, user_id, &stops).await?;
     Ok(UnsubscribePage {
         page: visitor.page,
         name,

@@ -39,7 +39,7 @@ fn notification_link(config: &Config, id: i64) -> String {
     format!("{}/notifications/{id}", config.base_url)
 }
 
-fn unsubscribe_link(config: &Config, token: &str, what: &str) -> String {
+pub fn unsubscribe_link(config: &Config, token: &str, what: &str) -> String {
     format!("{}/unsubscribe/{token}/{what}", config.base_url)
 }
 
@@ -104,6 +104,9 @@ struct SummaryHtml<'a> {
 /// `SUMMARY` in an unsubscribe link stops the daily summary (every kind gathered in it).
 pub const SUMMARY: &str = "summary";
 
+/// `DIGEST` in an unsubscribe link stops the weekly digest of every domain (`digest`).
+pub const DIGEST: &str = "digest";
+
 pub fn summary_mail(
     config: &Config,
     due: &[DueNotification],
@@ -152,6 +155,8 @@ pub struct SettingsPage {
     pub page: PageContext,
     /// Each kind with the delivery chosen (or sent back with the form).
     pub choices: Vec<(MailKind, Delivery)>,
+    /// Whether the weekly digest is wanted (or was sent back with the form).
+    pub digest: bool,
     pub errors: FieldErrors,
 }
 
