@@ -18,8 +18,8 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::error::{error_page, AppError};
 use crate::{
-    admin, auth, cultivate, educate, encourage, forum, integrate, moderation, pages, support, web,
-    AppState,
+    admin, auth, cultivate, educate, encourage, forum, integrate, live, moderation, pages, support,
+    web, AppState,
 };
 
 pub const SESSION_COOKIE: &str = "commonplace_session";
@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/{name}", get(web::static_asset))
         .merge(support::mailing::routes::router())
+        .merge(live::routes::router())
         .fallback(not_found)
         // Innermost first: CSRF needs the session, so the session layer wraps it.
         .layer(middleware::from_fn(auth::csrf::verify))

@@ -34,6 +34,12 @@ pub struct Config {
     pub body_timeout: std::time::Duration,
     /// Open connections at most (512); past that the server accepts no more until one closes.
     pub max_connections: usize,
+    /// Live update streams open at once (256, half the connections, so pages always have room);
+    /// past that a page is told "busy" and keeps working without them.
+    pub live_streams: usize,
+    /// How often an idle live stream sends a comment line (15 s), so proxies keep it open and a
+    /// dead connection is noticed.
+    pub live_heartbeat: std::time::Duration,
     /// `COMMONPLACE_SMTP_URL`, e.g. `smtp://user:pass@host:587?tls=required` (lettre's URL
     /// form: `smtps://` for TLS from the start, `?tls=required` or `?tls=opportunistic` for
     /// STARTTLS). Without it no mail is sent; admins read what would have been at `/admin/outbox`.
@@ -95,6 +101,8 @@ impl Config {
             header_timeout: std::time::Duration::from_secs(10),
             body_timeout: std::time::Duration::from_secs(10),
             max_connections: 512,
+            live_streams: 256,
+            live_heartbeat: std::time::Duration::from_secs(15),
             smtp_url: None,
             mail_from: default_from("http://127.0.0.1:3000"),
         }

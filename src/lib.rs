@@ -18,6 +18,7 @@ pub mod error;
 pub mod forum;
 pub mod integrate;
 pub mod jobs;
+pub mod live;
 pub mod mail;
 pub mod markdown;
 pub mod moderation;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub pages: Arc<web::page_cache::PageCache>,
     /// The bounded queue in front of every page that needs work.
     pub admission: Arc<web::admission::Admission>,
+    /// Open live streams and what they are told.
+    pub live: Arc<live::Hub>,
 }
 
 /// How long one search statement may run, and how many run at once.
@@ -52,7 +55,7 @@ pub const SEARCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2
 const SEARCH_CONNECTIONS: u32 = 3;
 
 impl AppState {
-    /// Must be called inside the Tokio runtime: the page cache starts its listener here.
+    /// Must be called inside the Tokio runtime: the process's listener starts here.
     pub fn new(db: PgPool, config: Config) -> AppState {
         let options = (*db.connect_options()).clone().options([(
             "statement_timeout",
@@ -63,15 +66,16 @@ impl AppState {
             .acquire_timeout(SEARCH_TIMEOUT)
             .connect_lazy_with(options);
         let pages = Arc::new(web::page_cache::PageCache::new());
-        if config.page_cache {
-            pages.listen(db.clone());
-        }
+        let live = Arc::new(live::Hub::new(config.live_streams, config.live_heartbeat));
+        let cached = config.page_cache.then(|| pages.clone());
+        live::listen(db.clone(), cached, live.clone());
         AppState {
             db,
             search_db,
             config: Arc::new(config),
             pages,
             admission: Arc::new(web::admission::Admission::for_server()),
+            live,
         }
     }
 }

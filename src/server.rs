@@ -40,7 +40,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         config.base_url,
         started.elapsed().as_millis()
     );
-    crate::web::connections::serve(listener, app::router(state), &config, shutdown_signal()).await;
+    let live = state.live.clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        // Live streams never end by themselves; closing them lets the connections drain.
+        live.close();
+    };
+    crate::web::connections::serve(listener, app::router(state), &config, shutdown).await;
     scheduled.abort();
     if let Some(sender) = sender {
         sender.stop().await;

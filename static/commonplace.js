@@ -39,3 +39,86 @@ document.addEventListener("submit", async (event) => {
     postWithoutScript();
   }
 });
+
+// Live updates (server-sent events from /live): on a thread's last page, a bar says how many
+// new replies arrived and shows them in place when asked, rather than moving the page under
+// the reader; the header's notification count follows the member's notifications. Without
+// this the page is the same, only static.
+const liveSource = document.querySelector('meta[name="commonplace-live"]');
+if (liveSource && window.EventSource) {
+  const source = new EventSource(liveSource.content);
+  const thread = new URL(liveSource.content, location.href).searchParams.get("thread");
+  const fresh = [];
+  let bar = null;
+
+  const showReplies = async () => {
+    const first = fresh[0];
+    const posts = document.querySelector("ol.posts");
+    try {
+      const response = await fetch(`/t/${thread}?from=${first}`);
+      if (!response.ok || !posts) {
+        throw new Error(String(response.status));
+      }
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const added = [...page.querySelectorAll("ol.posts > li.post")]
+        .filter((post) => !document.getElementById(post.id))
+        .map((post) => posts.appendChild(document.adoptNode(post)));
+      fresh.length = 0;
+      bar.remove();
+      bar = null;
+      if (added.length > 0) {
+        added[0].setAttribute("tabindex", "-1");
+        added[0].focus();
+      }
+    } catch (_) {
+      location.href = `/p/${first}`;
+    }
+  };
+
+  const announce = () => {
+    if (!bar) {
+      bar = document.createElement("div");
+      bar.className = "live-bar";
+      bar.setAttribute("role", "status");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "button primary";
+      button.addEventListener("click", showReplies);
+      bar.appendChild(button);
+      (document.querySelector("ol.posts") || document.querySelector("main")).after(bar);
+    }
+    const count = fresh.length;
+    bar.querySelector("button").textContent =
+      count === 1 ? "1 new reply — show it" : `${count} new replies — show them`;
+  };
+
+  source.addEventListener("reply", (event) => {
+    const id = Number(event.data);
+    if (!document.getElementById(`p${id}`) && !fresh.includes(id)) {
+      fresh.push(id);
+      announce();
+    }
+  });
+
+  source.addEventListener("notifications", (event) => {
+    const link = document.querySelector('.account a[href="/notifications"]');
+    if (!link) {
+      return;
+    }
+    const count = Number(event.data);
+    let badge = link.querySelector(".badge");
+    if (count > 0) {
+      if (!badge) {
+        badge = document.createElement("span");
+        badge.className = "badge";
+        link.append(" ", badge);
+      }
+      badge.textContent = String(count);
+      badge.setAttribute("aria-label", `${count} unread`);
+    } else if (badge) {
+      badge.remove();
+    }
+  });
+
+  source.addEventListener("gone", () => source.close());
+}

@@ -4,6 +4,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use sqlx::PgPool;
 use tower_sessions::Session;
 
 use crate::error::{AppError, Result};
@@ -36,19 +37,7 @@ impl FromRequestParts<AppState> for Visitor {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let session = session_of(parts)?;
-        let user = match session.get::<i64>(USER_ID).await? {
-            Some(id) => {
-                let epoch = session.get::<i32>(EPOCH).await?.unwrap_or(0);
-                let user = super::queries::current_user(&state.db, id, epoch).await?;
-                if user.is_none() {
-                    // Suspended, deleted or password changed since logging in: the session
-                    // ends now.
-                    session.flush().await?;
-                }
-                user
-            }
-            None => None,
-        };
+        let user = signed_in(&session, &state.db).await?;
         let csrf = session.get::<String>(CSRF).await?.unwrap_or_default();
         let flash = take_flash(&session).await?;
         Ok(Visitor {
@@ -91,6 +80,20 @@ impl FromRequestParts<AppState> for Admin {
             Err(AppError::Forbidden("Only site admins can do that."))
         }
     }
+}
+
+/// The member this session is signed in as, if the account may still be used. A session
+/// whose account was suspended, removed or had its password changed since ends here.
+pub async fn signed_in(session: &Session, db: &PgPool) -> Result<Option<CurrentUser>> {
+    let Some(id) = session.get::<i64>(USER_ID).await? else {
+        return Ok(None);
+    };
+    let epoch = session.get::<i32>(EPOCH).await?.unwrap_or(0);
+    let user = super::queries::current_user(db, id, epoch).await?;
+    if user.is_none() {
+        session.flush().await?;
+    }
+    Ok(user)
 }
 
 fn session_of(parts: &Parts) -> Result<Session> {

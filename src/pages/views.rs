@@ -60,6 +60,15 @@ pub struct ThreadPage {
 }
 
 impl ThreadPage {
+    /// On the thread's last page, the last post shown: the live stream announces replies
+    /// after it. Earlier pages are not followed; their new replies are on a later page.
+    pub fn live_after(&self) -> Option<i64> {
+        match self.next {
+            None => self.posts.last().map(|view| view.post.id),
+            Some(_) => None,
+        }
+    }
+
     /// Whether the viewer chooses this question's accepted answer (Support's rule).
     pub fn can_choose_answer(&self) -> bool {
         crate::support::policy::may_choose_answer(self.page.user.as_ref(), &self.thread).is_ok()

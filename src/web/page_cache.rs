@@ -4,7 +4,8 @@
 //!
 //! It stays correct across several processes because PostgreSQL tells each of them about every
 //! write: a trigger on each table that shows on public pages notifies `commonplace_pages`
-//! (migration `page_changes.sql`), and the listener here empties the cache when it hears it.
+//! (migration `page_changes.sql`), and the process's one listener (`live::listen`) empties the
+//! cache when it hears it.
 //! While the listener is not connected, nothing is served from or stored in the cache. Entries
 //! also expire after a minute, so "3 minutes ago" never reads that way for an hour.
 
@@ -19,8 +20,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
-use sqlx::postgres::PgListener;
-use sqlx::PgPool;
 
 use crate::error::AppError;
 
@@ -70,7 +69,7 @@ impl Weighter<Key, Arc<Cached>> for ByWeight {
 }
 
 impl PageCache {
-    /// A cache that serves nothing until `listen` connects it to the database's writes.
+    /// A cache that serves nothing until the listener says it hears the database's writes.
     pub fn new() -> PageCache {
         PageCache {
             pages: Cache::with_weighter(4096, CAPACITY_BYTES, ByWeight),
@@ -79,32 +78,16 @@ impl PageCache {
         }
     }
 
-    /// Keeps this cache in step with the database's writes for as long as the process runs.
-    pub fn listen(self: &Arc<Self>, db: PgPool) {
-        let cache = Arc::clone(self);
-        tokio::spawn(async move {
-            loop {
-                if let Err(err) = cache.follow_writes(&db).await {
-                    tracing::warn!(%err, "page cache: not listening for writes; retrying in 1 s");
-                }
-                cache.listening.store(false, Ordering::SeqCst);
-                cache.invalidate();
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        });
+    /// Whether the process is listening for writes (`live::listen`). Either way the cache
+    /// starts empty: writes made while nobody listened were not heard.
+    pub fn set_listening(&self, listening: bool) {
+        self.invalidate();
+        self.listening.store(listening, Ordering::SeqCst);
     }
 
-    async fn follow_writes(&self, db: &PgPool) -> sqlx::Result<()> {
-        let mut listener = PgListener::connect_with(db).await?;
-        listener.listen(CHANNEL).await?;
-        // Writes made before LISTEN took effect were not heard: start from an empty cache.
+    /// A write was announced: every kept page may be stale.
+    pub fn heard_write(&self) {
         self.invalidate();
-        self.listening.store(true, Ordering::SeqCst);
-        // `None` means the connection dropped and notifications may have been missed.
-        while listener.try_recv().await?.is_some() {
-            self.invalidate();
-        }
-        Ok(())
     }
 
     fn invalidate(&self) {
@@ -157,7 +140,8 @@ fn key_for(request: &Request) -> Option<Key> {
         return None;
     }
     let path = request.uri().path();
-    if path.starts_with("/static/") || path == "/healthz" {
+    // A live stream never ends: there is no whole response to keep.
+    if path.starts_with("/static/") || path == "/healthz" || path == crate::live::routes::PATH {
         return None;
     }
     if super::carries_session(request.headers()) {

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use crate::helpers::{fresh_database_with_url, TestApp, PASSWORD};
+use crate::live::LiveStream;
 
 fn commonplace(url: &str, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_commonplace"))
@@ -399,4 +400,47 @@ fn free_port() -> std::net::SocketAddr {
         .unwrap()
         .local_addr()
         .unwrap()
+}
+
+#[tokio::test]
+async fn a_reply_through_one_process_reaches_a_live_page_on_the_other_within_a_second() {
+    let (db, url) = fresh_database_with_url().await;
+    let setup = TestApp::at("127.0.0.1:9".parse().unwrap(), db.clone());
+    let gardens = setup.create_domain("gardens", "public").await;
+    let ana = setup.create_user("ana").await;
+    setup.add_member(gardens, ana, "member").await;
+    let thread = setup.insert_thread(gardens, ana, "Frost cloth", 0).await;
+
+    let addresses = [free_port(), free_port()];
+    let (first, second) = tokio::join!(serve(&url, addresses[0]), serve(&url, addresses[1]));
+    let mut processes = [first, second];
+    let writer = TestApp::at(addresses[0], db.clone());
+    assert!(writer.login("ana", PASSWORD).await.done());
+    let reader = TestApp::at(addresses[1], db.clone());
+    let mut page = LiveStream::open(&reader, &format!("/live?thread={thread}"), None).await;
+
+    let posted = std::time::Instant::now();
+    let reply = writer.answer(thread, "From the other process.").await;
+    let heard = page.next_of("reply").await;
+    let took = posted.elapsed();
+    assert_eq!(heard.data, reply.to_string());
+    assert!(took < std::time::Duration::from_secs(1), "took {took:?}");
+    println!("posted through one process, heard on the other after {took:?}");
+
+    // SIGTERM: the open stream is closed and the process stops, without waiting out the drain.
+    let stopping = std::time::Instant::now();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(processes[1].id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert!(page.ends_within(std::time::Duration::from_secs(5)).await);
+    let deadline = stopping + std::time::Duration::from_secs(8);
+    while processes[1].try_wait().unwrap().is_none() {
+        assert!(std::time::Instant::now() < deadline, "the process stops");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(processes[1].wait().unwrap().success());
+    processes[0].kill().unwrap();
+    processes[0].wait().unwrap();
 }

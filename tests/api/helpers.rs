@@ -329,6 +329,15 @@ impl TestApp {
         }
     }
 
+    /// Opens a response without reading it, for streams (`/live`), as this browser.
+    pub async fn open(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self.client.get(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("the server answers")
+    }
+
     pub fn url(&self, path: &str) -> Url {
         Url::parse(&format!("http://{}{}", self.address, path)).expect("a valid test URL")
     }

@@ -14,6 +14,7 @@ mod encourage;
 mod feeds;
 mod forum;
 mod integrate;
+mod live;
 mod mail;
 mod moderation;
 mod page_cache;
