@@ -96,7 +96,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .clone()
                 .unwrap_or_else(auth::password::random_secret);
             let name = file.display().to_string();
-            let outcome = seed::load(&database.pool, &name, &source, Some(&password)).await;
+            let loading = seed::Loading {
+                config: &config,
+                initial_password: Some(&password),
+                admin: None,
+            };
+            let outcome = seed::load(&database.pool, &name, &source, &loading).await;
             database.close().await;
             let report = outcome?;
             if report.is_empty() {

@@ -80,7 +80,12 @@ pub async fn seed_demo_if_empty(db: &PgPool, config: &Config) -> anyhow::Result<
         .demo_password
         .clone()
         .unwrap_or_else(auth::password::random_secret);
-    let report = seed::load(db, seed::DEMO_NAME, seed::DEMO, Some(&password)).await?;
+    let loading = seed::Loading {
+        config,
+        initial_password: Some(&password),
+        admin: None,
+    };
+    let report = seed::load(db, seed::DEMO_NAME, seed::DEMO, &loading).await?;
     let accounts: Vec<(String, String)> = sqlx::query_as(
         "SELECT DISTINCT ON (role) role, username FROM (
              SELECT 'admin' AS role, username, id FROM users WHERE site_role = 'admin'

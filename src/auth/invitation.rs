@@ -20,7 +20,7 @@ use super::Visitor;
 use crate::error::Result;
 use crate::mail::Outgoing;
 use crate::web::{flash_and_redirect, url_encode, FieldErrors, FlashKind, Form, PageContext, Path};
-use crate::AppState;
+use crate::{AppState, Config};
 
 /// How long an invitation link works.
 const VALID_DAYS: i32 = 14;
@@ -29,6 +29,14 @@ const VALID_DAYS: i32 = 14;
 pub struct InvitedTo<'a> {
     pub id: i64,
     pub slug: &'a str,
+    pub name: &'a str,
+}
+
+/// Who the invitation comes from, as the message names them: an admin or facilitator, or
+/// the site itself (a community file loaded from the command line).
+#[derive(Clone, Copy)]
+pub struct Inviter<'a> {
+    pub id: Option<i64>,
     pub name: &'a str,
 }
 
@@ -56,10 +64,10 @@ struct InviteHtml<'a> {
 /// transaction. A newer invitation of the same address to the same domain replaces the older.
 pub async fn invite(
     tx: &mut PgConnection,
-    state: &AppState,
+    config: &Config,
     domain: &InvitedTo<'_>,
     email: &Email,
-    inviter: (i64, &str),
+    inviter: Inviter<'_>,
 ) -> Result<()> {
     let token = super::csrf::new_token();
     sqlx::query(
@@ -71,15 +79,15 @@ pub async fn invite(
     .bind(hash_token(&token))
     .bind(email.as_str())
     .bind(domain.id)
-    .bind(inviter.0)
+    .bind(inviter.id)
     .bind(VALID_DAYS)
     .execute(&mut *tx)
     .await?;
     let mail = InviteMail {
-        inviter: inviter.1.to_string(),
+        inviter: inviter.name.to_string(),
         domain: domain.name.to_string(),
-        link: format!("{}/invite/{token}", state.config.base_url),
-        site: state.config.base_url.clone(),
+        link: format!("{}/invite/{token}", config.base_url),
+        site: config.base_url.clone(),
     };
     let outgoing = Outgoing {
         user_id: None,
@@ -96,8 +104,28 @@ pub async fn invite(
             .map_err(anyhow::Error::from)?,
         list: None,
     };
-    crate::mail::send(tx, &state.config, &outgoing).await?;
+    crate::mail::send(tx, config, &outgoing).await?;
     Ok(())
+}
+
+/// Whether `email` need not be invited to the domain again: an invitation to it is still
+/// waiting, or the address's account is already a member.
+pub async fn already_invited(
+    tx: &mut PgConnection,
+    domain_id: i64,
+    email: &Email,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM invitations
+                         WHERE domain_id = $1 AND lower(email) = lower($2)
+                           AND accepted_at IS NULL AND expires_at > now())
+             OR EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+                         WHERE m.domain_id = $1 AND lower(u.email) = lower($2))",
+    )
+    .bind(domain_id)
+    .bind(email.as_str())
+    .fetch_one(tx)
+    .await
 }
 
 /// A live invitation: its id, the address, and the domain's id, slug and name.

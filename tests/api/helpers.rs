@@ -163,6 +163,22 @@ where
     outputs
 }
 
+/// Loads a community file as the command line does (no admin; invitations from the site).
+pub async fn load_community(
+    db: &PgPool,
+    file: &str,
+    source: &str,
+    initial_password: Option<&str>,
+) -> Result<commonplace::admin::seed::SeedReport, commonplace::admin::seed::SeedFailure> {
+    let config = Config::defaults();
+    let loading = commonplace::admin::seed::Loading {
+        config: &config,
+        initial_password,
+        admin: None,
+    };
+    commonplace::admin::seed::load(db, file, source, &loading).await
+}
+
 pub struct TestApp {
     pub address: SocketAddr,
     pub db: PgPool,

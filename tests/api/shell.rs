@@ -1,12 +1,12 @@
 //! The web shell: pages every visitor sees, error pages, static assets, health.
 
-use crate::helpers::TestApp;
+use crate::helpers::{load_community, TestApp};
 use commonplace::admin::seed;
 use reqwest::StatusCode;
 
 async fn seeded() -> TestApp {
     let app = TestApp::spawn().await;
-    seed::load(
+    load_community(
         &app.db,
         seed::DEMO_NAME,
         seed::DEMO,

@@ -355,14 +355,11 @@ async fn invite(
     };
     let mut tx = state.db.begin().await?;
     for email in &emails {
-        invitation::invite(
-            &mut tx,
-            &state,
-            &to,
-            email,
-            (admin.user.id, &admin.user.display_name),
-        )
-        .await?;
+        let inviter = invitation::Inviter {
+            id: Some(admin.user.id),
+            name: &admin.user.display_name,
+        };
+        invitation::invite(&mut tx, &state.config, &to, email, inviter).await?;
     }
     let count = emails.len();
     let reason = format!("{count} addresses");

@@ -1,11 +1,13 @@
 //! Seeding a whole community from one TOML file: users, domains with charters, facilitators and
-//! members, starter threads with replies, and repertoire entries.
+//! members, invitations by email to people who have no account yet, starter threads with
+//! replies, and repertoire entries.
 //!
 //! Three promises: the whole file is checked before anything is written, and every problem names
 //! the file, the line and the field; everything is written in one transaction, so an invalid file
 //! loads nothing; and seeding is idempotent — users are matched by username, domains by slug,
-//! threads by (domain, author, title), entries by (domain, title), and what exists is left alone,
-//! so a second run changes nothing. `seeds/demo.toml` is the documented example.
+//! threads by (domain, author, title), entries by (domain, title), and what exists is left alone;
+//! an address is invited again only once its invitation has run out or been used, so a second
+//! run changes nothing. `seeds/demo.toml` is the documented example.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -18,12 +20,14 @@ use toml::Spanned;
 use super::super::domains::fields::{DomainFields, DomainInput};
 use super::super::domains::queries::{self as domains, NewDomain};
 use crate::auth::fields::{Email, Username};
+use crate::auth::invitation::{self, InvitedTo, Inviter};
 use crate::auth::password;
 use crate::cultivate::fields::{EventDetails, EventInput, Problem};
 use crate::cultivate::queries::ensure_introductions;
 use crate::educate::fields::{self as entry_fields, normalise_all};
 use crate::forum::fields::{Body, ThreadKind, Title};
 use crate::forum::queries::{insert_post_at, render_with_mentions};
+use crate::Config;
 
 /// The demo community that `serve` loads into an empty database.
 pub const DEMO: &str = include_str!("../../../seeds/demo.toml");
@@ -70,6 +74,9 @@ struct DomainSpec {
     facilitators: Vec<Spanned<String>>,
     #[serde(default)]
     members: Vec<Spanned<String>>,
+    /// Addresses invited to the domain by email (`auth::invitation`).
+    #[serde(default)]
+    invite: Vec<Spanned<String>>,
     #[serde(default)]
     threads: Vec<ThreadSpec>,
     #[serde(default)]
@@ -181,6 +188,7 @@ pub struct SeedReport {
     pub posts: usize,
     pub entries: usize,
     pub events: usize,
+    pub invitations: usize,
 }
 
 impl SeedReport {
@@ -193,8 +201,8 @@ impl fmt::Display for SeedReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} users, {} domains, {} memberships, {} threads, {} posts, {} repertoire entries, {} events",
-            self.users, self.domains, self.memberships, self.threads, self.posts, self.entries, self.events
+            "{} users, {} domains, {} memberships, {} threads, {} posts, {} repertoire entries, {} events, {} invitations",
+            self.users, self.domains, self.memberships, self.threads, self.posts, self.entries, self.events, self.invitations
         )
     }
 }
@@ -233,19 +241,30 @@ impl fmt::Debug for SeedFailure {
 
 impl std::error::Error for SeedFailure {}
 
-/// Checks and loads `source` (named `file` in messages). New accounts get `initial_password`,
-/// or, without one, a random password nobody knows (they must be reset before use).
+/// Who loads a file, and for what site.
+pub struct Loading<'a> {
+    /// The site's address and mail settings, for the invitations' links.
+    pub config: &'a Config,
+    /// New accounts get it; without one, a random password nobody knows (they must be reset
+    /// before use).
+    pub initial_password: Option<&'a str>,
+    /// The admin who uploads the file; invitations come from them (or else from the domain's
+    /// first facilitator, or from the site).
+    pub admin: Option<Inviter<'a>>,
+}
+
+/// Checks and loads `source` (named `file` in messages).
 pub async fn load(
     db: &PgPool,
     file: &str,
     source: &str,
-    initial_password: Option<&str>,
+    loading: &Loading<'_>,
 ) -> Result<SeedReport, SeedFailure> {
     let checker = Checker { file, source };
     let community = parse(file, source)?;
     let mut tx = db.begin().await?;
     checker.validate(&community, &mut tx).await?;
-    let report = write(&mut tx, &community, initial_password).await?;
+    let report = write(&mut tx, &community, loading).await?;
     tx.commit().await?;
     Ok(report)
 }
@@ -362,6 +381,9 @@ impl Checker<'_> {
                     }
                     in_domain.insert(person.get_ref().to_lowercase());
                 }
+            }
+            for address in &domain.invite {
+                self.check(address, "invite", Email::parse(address.get_ref()))?;
             }
             for thread in &domain.threads {
                 self.check(&thread.title, "title", Title::parse(thread.title.get_ref()))?;
@@ -492,10 +514,10 @@ impl Checker<'_> {
 async fn write(
     tx: &mut Transaction<'_, Postgres>,
     community: &CommunityFile,
-    initial_password: Option<&str>,
+    loading: &Loading<'_>,
 ) -> Result<SeedReport, SeedFailure> {
     let mut report = SeedReport::default();
-    let ids = write_users(tx, &community.users, initial_password, &mut report).await?;
+    let ids = write_users(tx, &community.users, loading.initial_password, &mut report).await?;
     let id_of = |name: &Spanned<String>| ids.get(&name.get_ref().to_lowercase()).copied();
     // Starter content is spread over the past weeks, oldest first, so lists look lived in.
     let total_threads: usize = community.domains.iter().map(|d| d.threads.len()).sum();
@@ -525,6 +547,7 @@ async fn write(
                 report.memberships += added.rows_affected() as usize;
             }
         }
+        write_invitations(tx, domain, domain_id, creator, loading, &mut report).await?;
         for thread in &domain.threads {
             at += Duration::days(2);
             write_thread(tx, domain_id, thread, &id_of, at, &mut report).await?;
@@ -640,6 +663,52 @@ async fn write_users(
         .fetch_all(&mut **tx)
         .await?;
     Ok(rows.into_iter().collect())
+}
+
+/// Invites the domain's listed addresses that have no invitation waiting and no membership.
+async fn write_invitations(
+    tx: &mut Transaction<'_, Postgres>,
+    domain: &DomainSpec,
+    domain_id: i64,
+    host: Option<i64>,
+    loading: &Loading<'_>,
+    report: &mut SeedReport,
+) -> Result<(), SeedFailure> {
+    if domain.invite.is_empty() {
+        return Ok(());
+    }
+    let host_name: Option<String> = match host {
+        Some(id) => {
+            sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?
+        }
+        None => None,
+    };
+    let inviter = match (loading.admin, &host_name) {
+        (Some(admin), _) => admin,
+        (None, Some(name)) => Inviter { id: host, name },
+        (None, None) => Inviter {
+            id: None,
+            name: "The site's admins",
+        },
+    };
+    let to = InvitedTo {
+        id: domain_id,
+        slug: domain.slug.get_ref().trim(),
+        name: domain.name.get_ref().trim(),
+    };
+    for address in &domain.invite {
+        let email = Email::parse(address.get_ref())
+            .map_err(|why| SeedFailure::Database(anyhow::anyhow!("checked invite fails: {why}")))?;
+        if invitation::already_invited(tx, domain_id, &email).await? {
+            continue;
+        }
+        invitation::invite(tx, loading.config, &to, &email, inviter).await?;
+        report.invitations += 1;
+    }
+    Ok(())
 }
 
 async fn write_domain(

@@ -4,4 +4,4 @@ pub mod loader;
 pub mod routes;
 pub mod views;
 
-pub use loader::{load, SeedError, SeedFailure, SeedReport, DEMO, DEMO_NAME};
+pub use loader::{load, Loading, SeedError, SeedFailure, SeedReport, DEMO, DEMO_NAME};

@@ -9,6 +9,7 @@ use axum::Router;
 
 use super::loader::{self, SeedFailure};
 use super::views::SeedPage;
+use crate::auth::invitation::Inviter;
 use crate::auth::Admin;
 use crate::error::Result;
 use crate::moderation::log::queries::{record_site, Action};
@@ -99,7 +100,15 @@ async fn upload(
             format!("{name}: this is not UTF-8 text. Save the file as UTF-8 and try again."),
         ));
     };
-    match loader::load(&state.db, &name, source, None).await {
+    let loading = loader::Loading {
+        config: &state.config,
+        initial_password: None,
+        admin: Some(Inviter {
+            id: Some(admin.user.id),
+            name: &admin.user.display_name,
+        }),
+    };
+    match loader::load(&state.db, &name, source, &loading).await {
         Ok(report) => {
             let reason = format!("{name}: {report}");
             record_site(
@@ -113,7 +122,7 @@ async fn upload(
             let outcome = if report.is_empty() {
                 format!("{name}: everything in it is already here; nothing changed.")
             } else {
-                format!("{name}: added {report}. New accounts need a password reset link before they can log in.")
+                format!("{name}: added {report}. New accounts need a password reset link before they can log in; invited people choose their own from the link they are mailed.")
             };
             Ok(SeedPage {
                 page: admin.page,
