@@ -392,15 +392,14 @@ async fn two_servers_sharing_one_queue_send_each_message_once() {
     drop(second);
 }
 
-/// Lets `user_id` have been away for an hour (a new account counts as just seen).
-async fn away(app: &TestApp, user_id: i64) {
-    sqlx::query(
-        "UPDATE member_presence SET seen_at = now() - interval '1 hour' WHERE user_id = $1",
-    )
-    .bind(user_id)
-    .execute(&app.db)
-    .await
-    .unwrap();
+/// Lets `user_id` have last been on the site `how_long` ago (a new account counts as just seen).
+async fn away(app: &TestApp, user_id: i64, how_long: &str) {
+    sqlx::query("UPDATE member_presence SET seen_at = now() - $2::interval WHERE user_id = $1")
+        .bind(user_id)
+        .bind(how_long)
+        .execute(&app.db)
+        .await
+        .unwrap();
 }
 
 /// What the notification-mail job does, run now, with no wait.
@@ -441,7 +440,7 @@ async fn replies_are_mailed_to_an_away_member_threaded_once_and_stop_in_one_clic
         .await;
     let bea = app.other_browser();
     bea.member("bea", gardens, "member").await;
-    away(&app, ana).await;
+    away(&app, ana, "1 hour").await;
 
     bea.answer(thread, "Turn it and add **greens**: grass clippings work.")
         .await;
@@ -482,7 +481,7 @@ async fn replies_are_mailed_to_an_away_member_threaded_once_and_stop_in_one_clic
 
     // She reads it there, then goes away: the next reply is a second message in the thread.
     assert!(ana_browser.act("/notifications/read", &[]).await.done());
-    away(&app, ana).await;
+    away(&app, ana, "1 hour").await;
     bea.answer(thread, "And keep it damp.").await;
     assert_eq!(mail_due(&app).await, 1);
     let received = smtp.wait_for(2).await;
@@ -525,7 +524,7 @@ async fn mail_never_names_what_the_member_may_no_longer_read() {
         .await;
     let bea = app.other_browser();
     bea.member("bea", gardens, "facilitator").await;
-    away(&app, ana).await;
+    away(&app, ana, "1 hour").await;
     bea.answer(thread, "The secret figure is 42.").await;
     let council: i64 = sqlx::query_scalar("SELECT id FROM domains WHERE slug = 'council'")
         .fetch_one(&app.db)
@@ -599,7 +598,7 @@ async fn a_daily_summary_gathers_what_the_member_chose_to_have_daily() {
 
     let bea = app.other_browser();
     bea.member("bea", gardens, "member").await;
-    away(&app, ana).await;
+    away(&app, ana, "1 hour").await;
     bea.answer(thread, "A year.").await;
     bea.answer(thread, "Two for fine mould.").await;
     assert_eq!(mail_due(&app).await, 0, "replies wait for the summary");
@@ -744,17 +743,6 @@ async fn an_invitation_by_email_lands_a_new_member_in_the_domain() {
     assert_eq!(is_member, 1);
 }
 
-/// Lets `user_id` have been away for more than the digest's week.
-async fn away_all_week(app: &TestApp, user_id: i64) {
-    sqlx::query(
-        "UPDATE member_presence SET seen_at = now() - interval '8 days' WHERE user_id = $1",
-    )
-    .bind(user_id)
-    .execute(&app.db)
-    .await
-    .unwrap();
-}
-
 async fn weekly_digests(app: &TestApp) -> usize {
     commonplace::digest::mail_weekly_digests(&app.db, &app.config)
         .await
@@ -843,8 +831,8 @@ async fn the_weekly_digest_tells_a_domain_s_week_by_the_five_functions() {
     app.insert_entry(council, "Council budget").await;
 
     // Ana and Dan were away all week; Bea and Fay were here and see it all on the site.
-    away_all_week(&app, ana).await;
-    away_all_week(&app, dan).await;
+    away(&app, ana, "8 days").await;
+    away(&app, dan, "8 days").await;
     assert_eq!(
         weekly_digests(&app).await,
         2,
@@ -909,7 +897,7 @@ async fn the_weekly_digest_tells_a_domain_s_week_by_the_five_functions() {
     let (status, page) = one_click(&app, &unsubscribe).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("weekly digest"));
-    away_all_week(&app, ana).await;
+    away(&app, ana, "8 days").await;
     assert_eq!(weekly_digests(&app).await, 1, "only dan's");
     let settings = ana_browser.get("/me/settings").await;
     assert!(settings.contains("name=\"digest\" value=\"never\" checked"));
