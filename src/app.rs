@@ -11,7 +11,6 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
-use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
@@ -53,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(auth::routes::router())
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/static/{name}", get(web::static_asset))
         .merge(support::mailing::routes::router())
         .merge(live::routes::router())
@@ -94,8 +94,8 @@ pub fn router(state: AppState) -> Router {
             state.pages.clone(),
             web::page_cache::serve,
         ))
-        .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(panic_page))
+        .layer(middleware::from_fn(web::request_log::log))
         .with_state(state)
 }
 
@@ -107,14 +107,31 @@ async fn not_found() -> AppError {
     AppError::NotFound
 }
 
-/// Liveness: the process answers and can reach its database.
-async fn healthz(State(state): State<AppState>) -> Response {
-    match sqlx::query("SELECT 1").execute(&state.db).await {
-        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
-        Err(err) => {
-            tracing::error!(%err, "health check cannot reach the database");
+/// Liveness: the process answers. Whether it can serve is `/readyz`.
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// How long readiness waits for the database before saying it is not ready.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Readiness, for a load balancer: the database answers within `READY_WITHIN` and has every
+/// migration this build expects.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let pending =
+        tokio::time::timeout(READY_WITHIN, crate::database::pending_migrations(&state.db)).await;
+    match pending {
+        Ok(Ok(0)) => (StatusCode::OK, "ready\n").into_response(),
+        Ok(Ok(missing)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("migrations not applied: {missing}\n"),
+        )
+            .into_response(),
+        Ok(Err(err)) => {
+            tracing::error!(%err, "readiness check cannot read the database");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
         }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database too slow\n").into_response(),
     }
 }
 

@@ -141,7 +141,11 @@ fn key_for(request: &Request) -> Option<Key> {
     }
     let path = request.uri().path();
     // A live stream never ends: there is no whole response to keep.
-    if path.starts_with("/static/") || path == "/healthz" || path == crate::live::routes::PATH {
+    if path.starts_with("/static/")
+        || path == "/healthz"
+        || path == "/readyz"
+        || path == crate::live::routes::PATH
+    {
         return None;
     }
     if super::carries_session(request.headers()) {

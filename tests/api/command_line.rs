@@ -127,15 +127,25 @@ async fn seed_names_the_file_and_line_of_a_problem_and_loads_nothing() {
 }
 
 /// `commonplace serve` on `url`, listening on `address`; answers `/healthz` when this returns.
-/// The caller owns the process and waits for it (clippy cannot follow it out of here).
-#[allow(clippy::zombie_processes)]
 async fn serve(url: &str, address: std::net::SocketAddr) -> std::process::Child {
+    serve_with(url, address, &[("RUST_LOG", "warn")], Stdio::null()).await
+}
+
+/// `serve` with more environment, its log (standard output) going to `log`. The caller owns the
+/// process and waits for it (clippy cannot follow it out of here).
+#[allow(clippy::zombie_processes)]
+async fn serve_with(
+    url: &str,
+    address: std::net::SocketAddr,
+    env: &[(&str, &str)],
+    log: Stdio,
+) -> std::process::Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_commonplace"))
         .arg("serve")
         .env("DATABASE_URL", url)
         .env("COMMONPLACE_BIND", address.to_string())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
+        .envs(env.iter().copied())
+        .stdout(log)
         .stderr(Stdio::null())
         .spawn()
         .expect("the server starts");
@@ -443,4 +453,74 @@ async fn a_reply_through_one_process_reaches_a_live_page_on_the_other_within_a_s
     assert!(processes[1].wait().unwrap().success());
     processes[0].kill().unwrap();
     processes[0].wait().unwrap();
+}
+
+#[tokio::test]
+async fn each_request_is_logged_once_with_its_id_and_never_a_secret() {
+    let (db, url) = fresh_database_with_url().await;
+    let setup = TestApp::at("127.0.0.1:9".parse().unwrap(), db.clone());
+    setup.create_user("ana").await;
+    let address = free_port();
+    let log_path = std::env::temp_dir().join(format!("commonplace-log-{}.json", address.port()));
+    let log = std::fs::File::create(&log_path).unwrap();
+    let env = [("COMMONPLACE_LOG_FORMAT", "json"), ("RUST_LOG", "info")];
+    let mut server = serve_with(&url, address, &env, Stdio::from(log)).await;
+
+    // A password in a form, a session cookie, a reset token in a path and one in a query.
+    let browser = TestApp::at(address, db.clone());
+    let login = browser.login("ana", PASSWORD).await;
+    assert!(login.done());
+    let request_id = login.headers["x-request-id"].to_str().unwrap().to_string();
+    let session = browser.session_cookie().expect("a session");
+    browser.logout().await;
+    let forgot = browser
+        .submit("/forgot", "/forgot", &[("login", "ana")])
+        .await;
+    assert!(forgot.done() || forgot.status.is_success());
+    let site = format!("http://{address}");
+    let link = browser
+        .mailed_link("ana@example.org", &format!("{site}/reset/"))
+        .await
+        .expect("a reset link");
+    let path = link.trim_start_matches(&site).to_string();
+    let token = path.rsplit('/').next().unwrap().to_string();
+    assert_eq!(browser.get(&path).await.status, reqwest::StatusCode::OK);
+    browser.get(&format!("/search?q={token}")).await;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(server.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    server.wait().unwrap();
+
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    let _ = std::fs::remove_file(&log_path);
+    let session_id = session.split_once('=').map_or(session.as_str(), |(_, v)| v);
+    for secret in [PASSWORD, &token, session_id] {
+        assert!(!text.contains(secret), "a secret in the log:\n{text}");
+    }
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is one JSON object"))
+        .collect();
+    let requests: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["target"] == "commonplace::request")
+        .collect();
+    let login_lines: Vec<_> = requests
+        .iter()
+        .filter(|l| l["span"]["request_id"] == request_id.as_str())
+        .collect();
+    assert_eq!(login_lines.len(), 1, "the login is logged once:\n{text}");
+    let fields = &login_lines[0]["fields"];
+    assert_eq!(fields["method"], "POST");
+    assert_eq!(fields["route"], "/login");
+    assert_eq!(fields["status"], 303);
+    assert!(fields["ms"].as_f64().is_some());
+    assert!(
+        requests
+            .iter()
+            .any(|l| l["fields"]["route"] == "/reset/{token}"),
+        "the reset page is logged by its route"
+    );
 }

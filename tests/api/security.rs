@@ -41,7 +41,7 @@ async fn deeply_nested_markdown_cannot_stall_the_server() {
     let health = async {
         tokio::time::sleep(Duration::from_millis(50)).await;
         let asked = Instant::now();
-        let page = app.other_browser().get("/healthz").await;
+        let page = app.other_browser().get("/readyz").await;
         (page.status, asked.elapsed())
     };
     let (pages, (health_status, health_time)) =

@@ -190,11 +190,27 @@ async fn pages_carry_security_headers() {
 }
 
 #[tokio::test]
-async fn healthz_answers_when_the_database_does() {
+async fn the_process_is_live_and_ready_only_with_its_whole_schema() {
     let app = TestApp::spawn().await;
-    let page = app.get("/healthz").await;
-    assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(page.body, "ok\n");
+    let live = app.get("/healthz").await;
+    assert_eq!((live.status, live.body.as_str()), (StatusCode::OK, "ok\n"));
+    let ready = app.get("/readyz").await;
+    assert_eq!(
+        (ready.status, ready.body.as_str()),
+        (StatusCode::OK, "ready\n")
+    );
+
+    // A database a migration behind this build (an upgrade not yet run): not ready, still live.
+    sqlx::query(
+        "DELETE FROM _sqlx_migrations WHERE version = (SELECT max(version) FROM _sqlx_migrations)",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let behind = app.get("/readyz").await;
+    assert_eq!(behind.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(behind.body, "migrations not applied: 1\n");
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
 }
 
 #[tokio::test]

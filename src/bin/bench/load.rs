@@ -163,14 +163,14 @@ pub async fn request(
     Ok((status, cookies, body.to_string()))
 }
 
-/// Waits until the server answers `/healthz` (which needs a pool connection) within a second,
+/// Waits until the server answers `/readyz` (which needs a pool connection) within a second,
 /// so one scenario's backlog does not spill into the next one's figures.
 pub async fn wait_until_idle(port: u16) -> anyhow::Result<()> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
     while std::time::Instant::now() < deadline {
         let probe = tokio::time::timeout(
             std::time::Duration::from_secs(1),
-            request(port, "GET", "/healthz", None, None),
+            request(port, "GET", "/readyz", None, None),
         )
         .await;
         if let Ok(Ok((200, _, _))) = probe {
