@@ -524,3 +524,50 @@ async fn each_request_is_logged_once_with_its_id_and_never_a_secret() {
         "the reset page is logged by its route"
     );
 }
+
+#[tokio::test]
+async fn on_sigterm_a_request_in_flight_is_answered_and_the_process_stops() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (db, url) = fresh_database_with_url().await;
+    TestApp::at("127.0.0.1:9".parse().unwrap(), db.clone())
+        .create_user("ana")
+        .await;
+    let address = free_port();
+    let mut server = serve(&url, address).await;
+
+    // A login whose body is still arriving when the signal comes.
+    let body = format!("login=ana&password={PASSWORD}");
+    let (first, rest) = body.split_at(8);
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /login HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{first}",
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(server.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    // No new connection is taken once stopping has begun.
+    let late = reqwest::get(format!("http://{address}/healthz")).await;
+    assert!(late.is_err(), "a new request after SIGTERM: {late:?}");
+
+    socket.write_all(rest.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    socket.read_to_string(&mut answer).await.unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 403"),
+        "the request in flight is answered (no CSRF token, so 403): {answer}"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
+    while server.try_wait().unwrap().is_none() {
+        assert!(std::time::Instant::now() < deadline, "the process stops");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(server.wait().unwrap().success(), "a clean exit");
+}
