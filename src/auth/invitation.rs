@@ -19,7 +19,9 @@ use super::session::{ensure_csrf, log_in};
 use super::Visitor;
 use crate::error::Result;
 use crate::mail::Outgoing;
-use crate::web::{flash_and_redirect, url_encode, FieldErrors, FlashKind, Form, PageContext, Path};
+use crate::web::{
+    flash_and_redirect, url_encode, CurrentUser, FieldErrors, FlashKind, Form, PageContext, Path,
+};
 use crate::{AppState, Config};
 
 /// How long an invitation link works.
@@ -38,6 +40,16 @@ pub struct InvitedTo<'a> {
 pub struct Inviter<'a> {
     pub id: Option<i64>,
     pub name: &'a str,
+}
+
+impl<'a> Inviter<'a> {
+    /// A signed-in person (an admin) inviting in their own name.
+    pub fn member(user: &'a CurrentUser) -> Inviter<'a> {
+        Inviter {
+            id: Some(user.id),
+            name: &user.display_name,
+        }
+    }
 }
 
 /// What the invitation message says.

@@ -355,10 +355,7 @@ async fn invite(
     };
     let mut tx = state.db.begin().await?;
     for email in &emails {
-        let inviter = invitation::Inviter {
-            id: Some(admin.user.id),
-            name: &admin.user.display_name,
-        };
+        let inviter = invitation::Inviter::member(&admin.user);
         invitation::invite(&mut tx, &state.config, &to, email, inviter).await?;
     }
     let count = emails.len();

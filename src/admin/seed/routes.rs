@@ -103,10 +103,7 @@ async fn upload(
     let loading = loader::Loading {
         config: &state.config,
         initial_password: None,
-        admin: Some(Inviter {
-            id: Some(admin.user.id),
-            name: &admin.user.display_name,
-        }),
+        admin: Some(Inviter::member(&admin.user)),
     };
     match loader::load(&state.db, &name, source, &loading).await {
         Ok(report) => {
