@@ -5,6 +5,7 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 
 use super::{Item, Week};
+use crate::support::mailing::queries::WEEKLY;
 use crate::support::mailing::views::DIGEST;
 
 /// How many items each list of the digest shows.
@@ -51,12 +52,13 @@ pub async fn recipients(
             AND u.email_confirmed_at IS NOT NULL
             AND (u.suspended_until IS NULL OR u.suspended_until <= now())
             AND p.seen_at < $2
-            AND coalesce(mp.delivery, 'weekly') = 'weekly'
+            AND coalesce(mp.delivery, $4) = $4
           ORDER BY u.id",
     )
     .bind(domain_id)
     .bind(since)
     .bind(DIGEST)
+    .bind(WEEKLY)
     .fetch_all(db)
     .await
 }

@@ -166,14 +166,20 @@ pub async fn save_preferences(
     .map(|_| ())
 }
 
+/// The digest's two choices as stored (a `mail_preferences` row of kind `DIGEST`; no row is
+/// `WEEKLY`).
+pub const WEEKLY: &str = "weekly";
+pub const NEVER: &str = "never";
+
 /// Whether the member wants the weekly digest (the default) rather than none.
 pub async fn wants_digest(db: &PgPool, user_id: i64) -> sqlx::Result<bool> {
     sqlx::query_scalar(
         "SELECT NOT EXISTS (SELECT 1 FROM mail_preferences
-                             WHERE user_id = $1 AND kind = $2 AND delivery = 'never')",
+                             WHERE user_id = $1 AND kind = $2 AND delivery = $3)",
     )
     .bind(user_id)
     .bind(DIGEST)
+    .bind(NEVER)
     .fetch_one(db)
     .await
 }
@@ -185,7 +191,7 @@ pub async fn save_digest(db: &PgPool, user_id: i64, wanted: bool) -> sqlx::Resul
     )
     .bind(user_id)
     .bind(DIGEST)
-    .bind(if wanted { "weekly" } else { "never" })
+    .bind(if wanted { WEEKLY } else { NEVER })
     .execute(db)
     .await
     .map(|_| ())

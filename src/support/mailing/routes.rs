@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
+use super::queries::{NEVER, WEEKLY};
 use super::views::{SettingsPage, UnsubscribePage, DIGEST, SUMMARY};
 use super::{queries, Delivery, MailKind};
 use crate::auth::{Member, Visitor};
@@ -39,11 +40,12 @@ async fn settings(State(state): State<AppState>, member: Member) -> Result<Setti
     })
 }
 
-/// One choice per kind, each named by the kind; every kind must have a known choice.
-fn parse_choices(
+/// The settings form: one choice per kind, each named by the kind, and the digest's; every one
+/// must be a known choice. A kind without one keeps what it had, the digest its default.
+fn parse_settings(
     form: &HashMap<String, String>,
     current: &[(MailKind, Delivery)],
-) -> (Vec<(MailKind, Delivery)>, FieldErrors) {
+) -> (Vec<(MailKind, Delivery)>, bool, FieldErrors) {
     let mut errors = FieldErrors::default();
     let choices = current
         .iter()
@@ -57,7 +59,15 @@ fn parse_choices(
             },
         )
         .collect();
-    (choices, errors)
+    let digest = match form.get(DIGEST).map(String::as_str) {
+        Some(WEEKLY) => true,
+        Some(NEVER) => false,
+        _ => {
+            errors.add(DIGEST, "Choose one of these.");
+            true
+        }
+    };
+    (choices, digest, errors)
 }
 
 async fn save_settings(
@@ -66,24 +76,16 @@ async fn save_settings(
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response> {
     let current = queries::preferences(&state.db, member.user.id).await?;
-    let (choices, mut errors) = parse_choices(&form, &current);
-    let digest = match form.get(DIGEST).map(String::as_str) {
-        Some("weekly") => Some(true),
-        Some("never") => Some(false),
-        _ => None,
-    };
-    if digest.is_none() {
-        errors.add(DIGEST, "Choose one of these.");
-    }
-    let Some(digest) = digest.filter(|_| errors.is_empty()) else {
+    let (choices, digest, errors) = parse_settings(&form, &current);
+    if !errors.is_empty() {
         let page = SettingsPage {
             page: member.page,
             choices,
-            digest: digest.unwrap_or(true),
+            digest,
             errors,
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    };
+    }
     queries::save_preferences(&state.db, member.user.id, &choices).await?;
     queries::save_digest(&state.db, member.user.id, digest).await?;
     flash_and_redirect(
@@ -187,13 +189,20 @@ mod tests {
             .into_iter()
             .map(|k| (k.as_str().to_string(), "never".to_string()))
             .collect();
-        let (choices, errors) = parse_choices(&form, &current);
+        form.insert(DIGEST.into(), NEVER.into());
+        let (choices, digest, errors) = parse_settings(&form, &current);
         assert!(errors.is_empty());
         assert!(choices.iter().all(|&(_, d)| d == Delivery::Never));
+        assert!(!digest);
         form.insert("reply".into(), "hourly".into());
         form.remove("mention");
-        let (choices, errors) = parse_choices(&form, &current);
+        form.remove(DIGEST);
+        let (choices, digest, errors) = parse_settings(&form, &current);
         assert!(errors.get("reply").is_some() && errors.get("mention").is_some());
+        assert!(
+            errors.get(DIGEST).is_some() && digest,
+            "the digest falls back to its default"
+        );
         assert_eq!(
             choices[0],
             (MailKind::Mention, Delivery::Immediately),
