@@ -17,8 +17,8 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::error::{error_page, AppError};
 use crate::{
-    admin, auth, cultivate, educate, encourage, forum, integrate, live, moderation, pages, support,
-    web, AppState,
+    admin, auth, cultivate, educate, encourage, forum, integrate, live, metrics, moderation, pages,
+    support, web, AppState,
 };
 
 pub const SESSION_COOKIE: &str = "commonplace_session";
@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{name}", get(web::static_asset))
         .merge(support::mailing::routes::router())
         .merge(live::routes::router())
+        .merge(metrics::routes::router())
         .fallback(not_found)
         // Innermost first: CSRF needs the session, so the session layer wraps it.
         .layer(middleware::from_fn(auth::csrf::verify))
@@ -95,7 +96,10 @@ pub fn router(state: AppState) -> Router {
             web::page_cache::serve,
         ))
         .layer(CatchPanicLayer::custom(panic_page))
-        .layer(middleware::from_fn(web::request_log::log))
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            web::request_log::log,
+        ))
         .with_state(state)
 }
 

@@ -47,6 +47,9 @@ pub struct Config {
     /// `COMMONPLACE_MAIL_FROM`, e.g. `Garden Commons <noreply@garden.example>`. Default
     /// `Commonplace <noreply@host>`, the host from the base URL.
     pub mail_from: String,
+    /// `COMMONPLACE_METRICS_TOKEN`: the bearer token a Prometheus scraper sends to `/metrics`.
+    /// Without it `/metrics` answers only direct requests from this machine.
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -77,6 +80,7 @@ impl Config {
             demo_password: var("COMMONPLACE_DEMO_PASSWORD"),
             smtp_url: var("COMMONPLACE_SMTP_URL"),
             mail_from: var("COMMONPLACE_MAIL_FROM").unwrap_or_else(|| default_from(&base_url)),
+            metrics_token: var("COMMONPLACE_METRICS_TOKEN"),
             page_cache: match var("COMMONPLACE_PAGE_CACHE").as_deref() {
                 None | Some("on") => true,
                 Some("off") => false,
@@ -105,6 +109,7 @@ impl Config {
             live_heartbeat: std::time::Duration::from_secs(15),
             smtp_url: None,
             mail_from: default_from("http://127.0.0.1:3000"),
+            metrics_token: None,
         }
     }
 

@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod live;
 pub mod mail;
 pub mod markdown;
+pub mod metrics;
 pub mod moderation;
 pub mod pages;
 pub mod server;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub admission: Arc<web::admission::Admission>,
     /// Open live streams and what they are told.
     pub live: Arc<live::Hub>,
+    /// What `/metrics` reports for this server.
+    pub metrics: Arc<self::metrics::Metrics>,
 }
 
 /// How long one search statement may run, and how many run at once.
@@ -76,6 +79,7 @@ impl AppState {
             pages,
             admission: Arc::new(web::admission::Admission::for_server()),
             live,
+            metrics: self::metrics::Metrics::new(),
         }
     }
 }

@@ -33,8 +33,17 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("could not listen on {} (set COMMONPLACE_BIND)", config.bind))?;
-    let scheduled = jobs::spawn(database.pool.clone(), state.config.clone(), &JOBS);
-    let sender = crate::mail::worker::spawn(database.pool.clone(), state.config.clone());
+    let scheduled = jobs::spawn(
+        database.pool.clone(),
+        state.config.clone(),
+        state.metrics.clone(),
+        &JOBS,
+    );
+    let sender = crate::mail::worker::spawn(
+        database.pool.clone(),
+        state.config.clone(),
+        state.metrics.clone(),
+    );
     tracing::info!(
         "Commonplace is serving {} (ready in {} ms)",
         config.base_url,

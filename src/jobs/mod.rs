@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 
+use crate::metrics::Metrics;
 use crate::Config;
 
 /// What a job reports: how much it did, in its own words ("12 sessions").
@@ -27,7 +28,12 @@ pub struct Job {
 
 /// Registers `jobs` (new ones are due at once) and runs them as they fall due, until the task is
 /// aborted.
-pub fn spawn(db: PgPool, config: Arc<Config>, jobs: &'static [Job]) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    db: PgPool,
+    config: Arc<Config>,
+    metrics: Arc<Metrics>,
+    jobs: &'static [Job],
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         for job in jobs {
             if let Err(err) = queries::register(&db, job.name, job.every).await {
@@ -38,7 +44,7 @@ pub fn spawn(db: PgPool, config: Arc<Config>, jobs: &'static [Job]) -> tokio::ta
         loop {
             tick.tick().await;
             for job in jobs {
-                run_if_due(&db, &config, job).await;
+                run_if_due(&db, &config, &metrics, job).await;
             }
         }
     })
@@ -47,19 +53,21 @@ pub fn spawn(db: PgPool, config: Arc<Config>, jobs: &'static [Job]) -> tokio::ta
 /// How often each process looks for due jobs.
 const LOOK_EVERY: Duration = Duration::from_secs(5);
 
-async fn run_if_due(db: &PgPool, config: &Arc<Config>, job: &Job) {
+async fn run_if_due(db: &PgPool, config: &Arc<Config>, metrics: &Metrics, job: &Job) {
     match queries::claim(db, job.name).await {
         Ok(false) => {}
         Ok(true) => {
             let started = Instant::now();
-            let outcome = match (job.run)(db.clone(), config.clone()).await {
+            let result = (job.run)(db.clone(), config.clone()).await;
+            let took = started.elapsed();
+            metrics.job(job.name, result.is_ok(), took);
+            let outcome = match result {
                 Ok(done) => format!("ok: {done}"),
                 Err(err) => {
                     tracing::warn!(%err, job = job.name, "a scheduled job failed");
                     format!("failed: {err}")
                 }
             };
-            let took = started.elapsed();
             if let Err(err) = queries::finish(db, job.name, took, &outcome).await {
                 tracing::warn!(%err, job = job.name, "could not record a job's run");
             }

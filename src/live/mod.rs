@@ -66,6 +66,7 @@ pub struct Hub {
     changes: broadcast::Sender<Arc<Change>>,
     /// One per open stream; a stream that finds none left is answered "busy".
     slots: Arc<Semaphore>,
+    max_streams: usize,
     closing: watch::Sender<bool>,
     heartbeat: Duration,
 }
@@ -75,6 +76,7 @@ impl Hub {
         Hub {
             changes: broadcast::channel(1024).0,
             slots: Arc::new(Semaphore::new(max_streams)),
+            max_streams,
             closing: watch::channel(false).0,
             heartbeat,
         }
@@ -83,6 +85,12 @@ impl Hub {
     fn publish(&self, change: Change) {
         // No receivers means no open streams: nothing to do.
         let _ = self.changes.send(Arc::new(change));
+    }
+
+    /// Streams open now, and how many may be.
+    pub fn streams(&self) -> (usize, usize) {
+        let open = self.max_streams - self.slots.available_permits();
+        (open, self.max_streams)
     }
 
     /// Ends every open stream, for shutdown: the server can then finish its connections.

@@ -157,3 +157,21 @@ pub async fn message(db: &PgPool, id: i64) -> sqlx::Result<Option<Queued>> {
         .fetch_optional(db)
         .await
 }
+
+/// The messages waiting to be sent, for `/metrics`.
+#[derive(sqlx::FromRow)]
+pub struct QueueDepth {
+    pub waiting: i64,
+    /// How long the oldest of them has waited (0 when none waits).
+    pub oldest_seconds: f64,
+}
+
+pub async fn queue_depth(db: &PgPool) -> sqlx::Result<QueueDepth> {
+    sqlx::query_as(
+        "SELECT count(*) AS waiting,
+                coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest_seconds
+           FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL",
+    )
+    .fetch_one(db)
+    .await
+}

@@ -14,6 +14,7 @@ use sqlx::PgPool;
 use tokio::sync::watch;
 
 use super::queries::{self, Queued};
+use crate::metrics::{MailOutcome, Metrics};
 use crate::Config;
 
 /// After this many tries a message is given up (about two hours of retrying).
@@ -40,7 +41,7 @@ impl Sender {
 }
 
 /// Starts the sender if SMTP is configured; `None` (mail stays in the outbox) if not.
-pub fn spawn(db: PgPool, config: Arc<Config>) -> Option<Sender> {
+pub fn spawn(db: PgPool, config: Arc<Config>, metrics: Arc<Metrics>) -> Option<Sender> {
     let url = config.smtp_url.clone()?;
     let transport = match AsyncSmtpTransport::<Tokio1Executor>::from_url(&url) {
         Ok(builder) => builder.timeout(Some(Duration::from_secs(30))).build(),
@@ -50,13 +51,14 @@ pub fn spawn(db: PgPool, config: Arc<Config>) -> Option<Sender> {
         }
     };
     let (stop, stopping) = watch::channel(false);
-    let task = tokio::spawn(run(db, config, transport, stopping));
+    let task = tokio::spawn(run(db, config, metrics, transport, stopping));
     Some(Sender { stop, task })
 }
 
 async fn run(
     db: PgPool,
     config: Arc<Config>,
+    metrics: Arc<Metrics>,
     transport: AsyncSmtpTransport<Tokio1Executor>,
     mut stopping: watch::Receiver<bool>,
 ) {
@@ -82,7 +84,7 @@ async fn run(
                 }
                 return;
             }
-            if let Err(err) = deliver(&db, &config, &transport, message).await {
+            if let Err(err) = deliver(&db, &config, &metrics, &transport, message).await {
                 tracing::warn!(%err, id = message.id, "could not record what became of a message");
             }
         }
@@ -92,21 +94,30 @@ async fn run(
 async fn deliver(
     db: &PgPool,
     config: &Config,
+    metrics: &Metrics,
     transport: &AsyncSmtpTransport<Tokio1Executor>,
     queued: &Queued,
 ) -> sqlx::Result<()> {
     let message = match build(config, queued) {
         Ok(message) => message,
-        Err(problem) => return queries::give_up(db, queued.id, &problem).await,
+        Err(problem) => {
+            metrics.mail(MailOutcome::GivenUp);
+            return queries::give_up(db, queued.id, &problem).await;
+        }
     };
     match transport.send(message).await {
-        Ok(_) => queries::mark_sent(db, queued.id).await,
+        Ok(_) => {
+            metrics.mail(MailOutcome::Sent);
+            queries::mark_sent(db, queued.id).await
+        }
         Err(err) if err.is_permanent() || queued.attempts >= MAX_ATTEMPTS => {
             tracing::warn!(%err, id = queued.id, "a message could not be delivered; giving up");
+            metrics.mail(MailOutcome::GivenUp);
             queries::give_up(db, queued.id, &err.to_string()).await
         }
         Err(err) => {
             tracing::info!(%err, id = queued.id, "a message could not be sent yet; will retry");
+            metrics.mail(MailOutcome::Retrying);
             queries::retry_later(
                 db,
                 queued.id,

@@ -19,6 +19,7 @@ use crate::error::{AppError, OVERLOADED};
 
 pub struct Admission {
     running: Semaphore,
+    max_running: usize,
     waiting: AtomicUsize,
     max_waiting: usize,
     patience: Duration,
@@ -28,6 +29,7 @@ impl Admission {
     pub fn new(running: usize, max_waiting: usize, patience: Duration) -> Admission {
         Admission {
             running: Semaphore::new(running),
+            max_running: running,
             waiting: AtomicUsize::new(0),
             max_waiting,
             patience,
@@ -38,6 +40,12 @@ impl Admission {
     /// connections and the CPU busy, and a queue about as long again as a second of work.
     pub fn for_server() -> Admission {
         Admission::new(32, 256, Duration::from_secs(2))
+    }
+
+    /// Requests being worked on and requests waiting for a turn, now.
+    pub fn load(&self) -> (usize, usize) {
+        let running = self.max_running - self.running.available_permits();
+        (running, self.waiting.load(Ordering::SeqCst))
     }
 }
 

@@ -90,6 +90,11 @@ impl PageCache {
         self.invalidate();
     }
 
+    /// Pages kept now, and their weight in bytes.
+    pub fn size(&self) -> (usize, u64) {
+        (self.pages.len(), self.pages.weight())
+    }
+
     fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.pages.clear();
@@ -162,9 +167,15 @@ fn key_for(request: &Request) -> Option<Key> {
     })
 }
 
-/// Only a plain success that starts no session is the same for every anonymous visitor.
+/// Only a plain success that starts no session is the same for every anonymous visitor, and
+/// only if it does not forbid keeping it (`/metrics` answers some visitors and not others).
 fn is_shareable(response: &Response) -> bool {
-    response.status() == StatusCode::OK && !response.headers().contains_key(header::SET_COOKIE)
+    let headers = response.headers();
+    let no_store = headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store"));
+    response.status() == StatusCode::OK && !headers.contains_key(header::SET_COOKIE) && !no_store
 }
 
 /// The middleware: answer from the cache, or render and keep the result.

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::helpers::{fresh_database_with_url, TestApp, PASSWORD};
+use crate::helpers::{fresh_database_with_url, metric_in, TestApp, PASSWORD};
 use crate::live::LiveStream;
 
 fn commonplace(url: &str, args: &[&str], stdin: &str) -> std::process::Output {
@@ -463,7 +463,12 @@ async fn each_request_is_logged_once_with_its_id_and_never_a_secret() {
     let address = free_port();
     let log_path = std::env::temp_dir().join(format!("commonplace-log-{}.json", address.port()));
     let log = std::fs::File::create(&log_path).unwrap();
-    let env = [("COMMONPLACE_LOG_FORMAT", "json"), ("RUST_LOG", "info")];
+    let metrics_token = "metrics-token-5c1e";
+    let env = [
+        ("COMMONPLACE_LOG_FORMAT", "json"),
+        ("RUST_LOG", "info"),
+        ("COMMONPLACE_METRICS_TOKEN", metrics_token),
+    ];
     let mut server = serve_with(&url, address, &env, Stdio::from(log)).await;
 
     // A password in a form, a session cookie, a reset token in a path and one in a query.
@@ -486,6 +491,48 @@ async fn each_request_is_logged_once_with_its_id_and_never_a_secret() {
     let token = path.rsplit('/').next().unwrap().to_string();
     assert_eq!(browser.get(&path).await.status, reqwest::StatusCode::OK);
     browser.get(&format!("/search?q={token}")).await;
+
+    // The process's own figures, scraped as Prometheus would: the scheduled jobs it ran at
+    // start, the login, and no secret among them.
+    let scrape = || async {
+        let response = browser
+            .open(
+                "/metrics",
+                &[("authorization", &format!("Bearer {metrics_token}"))],
+            )
+            .await;
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+        response.text().await.unwrap()
+    };
+    let ran = [("job", "expired sessions"), ("outcome", "ok")];
+    let started = std::time::Instant::now();
+    let mut metrics = scrape().await;
+    while metric_in(&metrics, "commonplace_jobs_runs_total", &ran) != Some(1.0) {
+        assert!(
+            started.elapsed().as_secs() < 15,
+            "the jobs ran at start:\n{metrics}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        metrics = scrape().await;
+    }
+    let timed = [("job", "expired sessions")];
+    assert_eq!(
+        metric_in(&metrics, "commonplace_job_duration_seconds_count", &timed),
+        Some(1.0)
+    );
+    let logged_in = [("method", "POST"), ("route", "/login"), ("status", "303")];
+    assert_eq!(
+        metric_in(&metrics, "commonplace_http_requests_total", &logged_in),
+        Some(1.0)
+    );
+    let session_id = session.split_once('=').map_or(session.as_str(), |(_, v)| v);
+    for secret in [PASSWORD, &token, session_id, metrics_token] {
+        assert!(
+            !metrics.contains(secret),
+            "a secret in the metrics:\n{metrics}"
+        );
+    }
+
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(server.id() as i32),
         nix::sys::signal::Signal::SIGTERM,
@@ -495,8 +542,7 @@ async fn each_request_is_logged_once_with_its_id_and_never_a_secret() {
 
     let text = std::fs::read_to_string(&log_path).unwrap();
     let _ = std::fs::remove_file(&log_path);
-    let session_id = session.split_once('=').map_or(session.as_str(), |(_, v)| v);
-    for secret in [PASSWORD, &token, session_id] {
+    for secret in [PASSWORD, &token, session_id, metrics_token] {
         assert!(!text.contains(secret), "a secret in the log:\n{text}");
     }
     let lines: Vec<serde_json::Value> = text

@@ -264,13 +264,14 @@ impl TestApp {
             .expect("bind");
         let address = listener.local_addr().expect("local address");
         let state = AppState::new(db.clone(), config.clone());
+        let metrics = state.metrics.clone();
         let limits = config.clone();
         tokio::spawn(async move {
             let app = app::router(state);
             commonplace::web::connections::serve(listener, app, &limits, std::future::pending())
                 .await
         });
-        let mail = commonplace::mail::worker::spawn(db.clone(), Arc::new(config.clone()));
+        let mail = commonplace::mail::worker::spawn(db.clone(), Arc::new(config.clone()), metrics);
         let jar = Arc::new(Jar::default());
         TestApp {
             address,
@@ -786,12 +787,43 @@ impl TestApp {
         self.statements().await - before - 1
     }
 
+    /// One series from `/metrics` (read as this machine's scraper does), by name and labels;
+    /// `None` when the server does not report it.
+    pub async fn metric(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+        let scrape = self.open("/metrics", &[]).await;
+        assert_eq!(scrape.status(), StatusCode::OK, "/metrics answers loopback");
+        let text = scrape.text().await.expect("the metrics");
+        metric_in(&text, name, labels)
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)
             .fetch_one(&self.db)
             .await
             .expect("a count query")
     }
+}
+
+/// The value of the series `name` with exactly `labels` in Prometheus text.
+pub fn metric_in(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    let mut wanted: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+    wanted.sort();
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .find_map(|line| {
+            let (series, value) = line.rsplit_once(' ')?;
+            let (series_name, series_labels) = match series.split_once('{') {
+                Some((n, rest)) => (n, rest.trim_end_matches('}')),
+                None => (series, ""),
+            };
+            let mut have: Vec<String> = series_labels
+                .split(',')
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect();
+            have.sort();
+            (series_name == name && have == wanted).then(|| value.parse().ok())?
+        })
 }
 
 /// The id at the end of a redirect such as `/t/12` or `/p/40`.

@@ -340,6 +340,17 @@ async fn mail_waits_while_the_smtp_server_is_away_and_is_sent_once_it_returns() 
         assert!(Instant::now() < deadline, "the first try fails and is kept");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let retried = [("then", "retry")];
+    assert_eq!(
+        app.metric("commonplace_mail_failures_total", &retried)
+            .await,
+        Some(1.0)
+    );
+    assert_eq!(
+        app.metric("commonplace_mail_queue_depth", &[]).await,
+        Some(1.0)
+    );
+    assert_eq!(app.metric("commonplace_mail_sent_total", &[]).await, None);
 
     // The server comes back; the retry is due (the test moves the clock instead of waiting 30 s).
     let smtp =
@@ -354,6 +365,14 @@ async fn mail_waits_while_the_smtp_server_is_away_and_is_sent_once_it_returns() 
         app.count("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL")
             .await,
         1
+    );
+    assert_eq!(
+        app.metric("commonplace_mail_sent_total", &[]).await,
+        Some(1.0)
+    );
+    assert_eq!(
+        app.metric("commonplace_mail_queue_depth", &[]).await,
+        Some(0.0)
     );
 }
 

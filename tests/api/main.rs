@@ -17,6 +17,7 @@ mod integrate;
 mod live;
 mod mail;
 mod moderation;
+mod operations;
 mod page_cache;
 mod policies;
 mod query_counts;
