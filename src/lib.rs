@@ -60,14 +60,19 @@ const SEARCH_CONNECTIONS: u32 = 3;
 impl AppState {
     /// Must be called inside the Tokio runtime: the process's listener starts here.
     pub fn new(db: PgPool, config: Config) -> AppState {
-        let options = (*db.connect_options()).clone().options([(
-            "statement_timeout",
-            format!("{}", SEARCH_TIMEOUT.as_millis()),
-        )]);
+        // Set after connecting rather than as a startup option, which PgBouncer refuses.
+        let set_timeout = format!("SET statement_timeout = {}", SEARCH_TIMEOUT.as_millis());
         let search_db = sqlx::postgres::PgPoolOptions::new()
             .max_connections(SEARCH_CONNECTIONS)
             .acquire_timeout(SEARCH_TIMEOUT)
-            .connect_lazy_with(options);
+            .after_connect(move |conn, _| {
+                let set_timeout = set_timeout.clone();
+                Box::pin(async move {
+                    sqlx::Executor::execute(conn, set_timeout.as_str()).await?;
+                    Ok(())
+                })
+            })
+            .connect_lazy_with((*db.connect_options()).clone());
         let pages = Arc::new(web::page_cache::PageCache::new());
         let live = Arc::new(live::Hub::new(config.live_streams, config.live_heartbeat));
         let cached = config.page_cache.then(|| pages.clone());

@@ -134,7 +134,7 @@ async fn serve(url: &str, address: std::net::SocketAddr) -> std::process::Child 
 /// `serve` with more environment, its log (standard output) going to `log`. The caller owns the
 /// process and waits for it (clippy cannot follow it out of here).
 #[allow(clippy::zombie_processes)]
-async fn serve_with(
+pub(crate) async fn serve_with(
     url: &str,
     address: std::net::SocketAddr,
     env: &[(&str, &str)],
@@ -405,7 +405,7 @@ async fn two_server_processes_run_each_scheduled_job_once() {
     }
 }
 
-fn free_port() -> std::net::SocketAddr {
+pub(crate) fn free_port() -> std::net::SocketAddr {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
