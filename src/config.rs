@@ -50,6 +50,9 @@ pub struct Config {
     /// `COMMONPLACE_METRICS_TOKEN`: the bearer token a Prometheus scraper sends to `/metrics`.
     /// Without it `/metrics` answers only direct requests from this machine.
     pub metrics_token: Option<String>,
+    /// `COMMONPLACE_DEMO=off`: an empty database stays empty, for a real community (the first
+    /// admin is made with `commonplace admin create-user --admin`). On by default.
+    pub seed_demo: bool,
 }
 
 impl Config {
@@ -81,6 +84,11 @@ impl Config {
             smtp_url: var("COMMONPLACE_SMTP_URL"),
             mail_from: var("COMMONPLACE_MAIL_FROM").unwrap_or_else(|| default_from(&base_url)),
             metrics_token: var("COMMONPLACE_METRICS_TOKEN"),
+            seed_demo: match var("COMMONPLACE_DEMO").as_deref() {
+                None | Some("on") => true,
+                Some("off") => false,
+                Some(_) => anyhow::bail!("COMMONPLACE_DEMO must be on or off"),
+            },
             page_cache: match var("COMMONPLACE_PAGE_CACHE").as_deref() {
                 None | Some("on") => true,
                 Some("off") => false,
@@ -110,6 +118,7 @@ impl Config {
             smtp_url: None,
             mail_from: default_from("http://127.0.0.1:3000"),
             metrics_token: None,
+            seed_demo: true,
         }
     }
 

@@ -28,7 +28,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     return_large_allocations();
     let started = Instant::now();
     let database = open(&config).await?;
-    seed_demo_if_empty(&database.pool, &config).await?;
+    if config.seed_demo {
+        seed_demo_if_empty(&database.pool, &config).await?;
+    }
     let state = AppState::new(database.pool.clone(), config.clone());
     let listener = TcpListener::bind(config.bind)
         .await

@@ -617,3 +617,39 @@ async fn on_sigterm_a_request_in_flight_is_answered_and_the_process_stops() {
     }
     assert!(server.wait().unwrap().success(), "a clean exit");
 }
+
+#[tokio::test]
+async fn with_the_demo_off_a_new_site_starts_empty_and_its_first_admin_signs_in() {
+    let (db, url) = fresh_database_with_url().await;
+    let address = free_port();
+    let env = [("RUST_LOG", "warn"), ("COMMONPLACE_DEMO", "off")];
+    let mut server =
+        crate::load_balancer::Process(serve_with(&url, address, &env, Stdio::null()).await);
+    let visitor = TestApp::at(address, db.clone());
+    assert_eq!(
+        visitor.count("SELECT count(*) FROM users").await,
+        0,
+        "no demo accounts"
+    );
+    assert_eq!(visitor.count("SELECT count(*) FROM domains").await, 0);
+    assert_eq!(visitor.get("/d").await.status, reqwest::StatusCode::OK);
+
+    let args = ["admin", "create-user", "--admin", "--username", "founder"];
+    let args = [
+        &args[..],
+        &["--email", "founder@example.org", "--password-stdin"],
+    ]
+    .concat();
+    let made = commonplace(&url, &args, "a long enough password\n");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(visitor
+        .login("founder", "a long enough password")
+        .await
+        .done());
+    assert_eq!(visitor.get("/admin").await.status, reqwest::StatusCode::OK);
+    server.stop();
+}
