@@ -79,6 +79,9 @@ async fn search_runs_the_same_statements_for_1_or_60_hits() {
         app.insert_thread(domain, ana, &format!("Common mulch {i}"), 0)
             .await;
     }
+    // The search pool sets its statement timeout once per new connection: open them first.
+    app.get("/search?q=zymurgy").await;
+    app.get("/search?q=mulch").await;
     let one = app.statements_for("/search?q=zymurgy").await;
     let sixty = app.statements_for("/search?q=mulch").await;
     println!("search: {one} statements for 1 hit, {sixty} for 60");
