@@ -104,7 +104,7 @@ impl Metrics {
         cache: Option<CacheUse>,
     ) {
         self.record(|| {
-            let method = method.as_str().to_owned();
+            let method = method_label(method).to_owned();
             let route = route.to_owned();
             counter!(
                 "commonplace_http_requests_total",
@@ -155,6 +155,21 @@ impl Metrics {
 
     fn render(&self) -> String {
         self.handle.render()
+    }
+}
+
+/// The method as a label. A client may send any token as a method; each would be a new series,
+/// so anything unusual is counted as one.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        _ => "other",
     }
 }
 

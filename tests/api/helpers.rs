@@ -804,6 +804,31 @@ impl TestApp {
     }
 }
 
+/// Whether the distribution's `program` is installed; if not, says which test is skipped and
+/// which package `.ci/run` installs for it.
+pub fn installed(program: &str, test: &str, package: &str) -> bool {
+    let found = std::path::Path::new(program).exists();
+    if !found {
+        eprintln!("SKIPPED {test}: no {program} (install Debian's {package}, as .ci/run does)");
+    }
+    found
+}
+
+/// A program a test started, and its scratch directory: both are gone when the test ends,
+/// however it ends.
+pub struct Started {
+    pub process: std::process::Child,
+    pub dir: std::path::PathBuf,
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// The value of the series `name` with exactly `labels` in Prometheus text.
 pub fn metric_in(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     let mut wanted: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();

@@ -5,14 +5,13 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
 use crate::command_line::{free_port, serve_with};
-use crate::helpers::{fresh_database_with_url, metric_in, TestApp, PASSWORD};
+use crate::helpers::{fresh_database_with_url, installed, metric_in, Started, TestApp, PASSWORD};
 use crate::live::LiveStream;
 
 const NGINX: &str = "/usr/sbin/nginx";
@@ -20,17 +19,12 @@ const NGINX: &str = "/usr/sbin/nginx";
 /// nginx in front of `upstreams`, with its files in a directory of its own.
 struct Nginx {
     address: SocketAddr,
-    dir: PathBuf,
-    process: Child,
+    started: Started,
 }
 
 impl Nginx {
     fn available() -> bool {
-        let found = std::path::Path::new(NGINX).exists();
-        if !found {
-            eprintln!("SKIPPED the load-balancer test: no {NGINX} (install Debian's nginx-light, as .ci/run does)");
-        }
-        found
+        installed(NGINX, "the load-balancer test", "nginx-light")
     }
 
     async fn start(upstreams: &[SocketAddr]) -> Nginx {
@@ -87,8 +81,7 @@ http {{
             .expect("nginx starts");
         let nginx = Nginx {
             address,
-            dir,
-            process,
+            started: Started { process, dir },
         };
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
@@ -96,18 +89,11 @@ http {{
             if ready.is_ok_and(|r| r.status() == StatusCode::OK) {
                 return nginx;
             }
-            let log = std::fs::read_to_string(nginx.dir.join("error.log")).unwrap_or_default();
+            let log =
+                std::fs::read_to_string(nginx.started.dir.join("error.log")).unwrap_or_default();
             assert!(Instant::now() < deadline, "nginx answers /readyz:\n{log}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

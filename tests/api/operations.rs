@@ -42,6 +42,19 @@ async fn metrics_count_each_route_s_requests_by_status_time_them_and_follow_the_
         );
     }
     assert_eq!(visitor.get("/t/987654").await.status, StatusCode::NOT_FOUND);
+    // Any token is a method to HTTP; made-up ones are counted together, not one series each.
+    let client = reqwest::Client::new();
+    let mut made_up_statuses = Vec::new();
+    for made_up in ["FROB1", "FROB2"] {
+        let method = reqwest::Method::from_bytes(made_up.as_bytes()).unwrap();
+        let answer = client.request(method, app.url(&path)).send().await.unwrap();
+        made_up_statuses.push(answer.status().as_str().to_owned());
+    }
+    assert_eq!(made_up_statuses[0], made_up_statuses[1]);
+    assert!(
+        made_up_statuses[0].starts_with('4'),
+        "refused: {made_up_statuses:?}"
+    );
 
     let scrape = app.open("/metrics", &[]).await;
     assert_eq!(scrape.status(), StatusCode::OK);
@@ -105,6 +118,17 @@ async fn metrics_count_each_route_s_requests_by_status_time_them_and_follow_the_
     );
     assert_eq!(series("commonplace_requests_waiting", &[]), Some(0.0));
     assert_eq!(series("commonplace_mail_queue_depth", &[]), Some(0.0));
+
+    let made_up = [
+        ("method", "other"),
+        ("route", "/t/{id}"),
+        ("status", made_up_statuses[0].as_str()),
+    ];
+    assert_eq!(
+        series("commonplace_http_requests_total", &made_up),
+        Some(2.0)
+    );
+    assert!(!text.contains("FROB"));
 
     // Routes are templates: no path, with its ids or tokens, becomes a label.
     assert!(!text.contains(&path), "{text}");

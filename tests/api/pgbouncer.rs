@@ -6,32 +6,24 @@
 //! 1.18, whose transaction pooling breaks at the first query ("prepared statement sqlx_s_1
 //! already exists"), so this test runs session pooling (see docs/operations.md).
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use sqlx::postgres::PgConnectOptions;
 
 use crate::command_line::{free_port, serve_with};
-use crate::helpers::{all_at_once, fresh_database_with_url, TestApp, PASSWORD};
+use crate::helpers::{all_at_once, fresh_database_with_url, installed, Started, TestApp, PASSWORD};
 use crate::live::LiveStream;
 use crate::load_balancer::Process;
 
 const PGBOUNCER: &str = "/usr/sbin/pgbouncer";
 
-struct PgBouncer {
-    dir: PathBuf,
-    process: Child,
-}
+struct PgBouncer(Started);
 
 impl PgBouncer {
     fn available() -> bool {
-        let found = std::path::Path::new(PGBOUNCER).exists();
-        if !found {
-            eprintln!("SKIPPED the PgBouncer test: no {PGBOUNCER} (install Debian's pgbouncer, as .ci/run does)");
-        }
-        found
+        installed(PGBOUNCER, "the PgBouncer test", "pgbouncer")
     }
 
     /// PgBouncer in front of the database `url` names, in session pooling mode.
@@ -87,24 +79,16 @@ logfile = {d}/pgbouncer.log
             .stderr(Stdio::null())
             .spawn()
             .expect("pgbouncer starts");
-        let bouncer = PgBouncer { dir, process };
+        let bouncer = PgBouncer(Started { process, dir });
         let deadline = Instant::now() + Duration::from_secs(10);
         while tokio::net::TcpStream::connect(address).await.is_err() {
             let log =
-                std::fs::read_to_string(bouncer.dir.join("pgbouncer.log")).unwrap_or_default();
+                std::fs::read_to_string(bouncer.0.dir.join("pgbouncer.log")).unwrap_or_default();
             assert!(Instant::now() < deadline, "pgbouncer listens:\n{log}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let through = format!("postgres://{user}@{address}/{database}");
         (bouncer, through)
-    }
-}
-
-impl Drop for PgBouncer {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
