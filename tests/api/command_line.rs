@@ -3,7 +3,9 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::helpers::{fresh_database_with_url, metric_in, TestApp, PASSWORD};
+use crate::helpers::{
+    free_port, fresh_database_with_url, gardens_with_a_thread, metric_in, TestApp, PASSWORD,
+};
 use crate::live::LiveStream;
 
 fn commonplace(url: &str, args: &[&str], stdin: &str) -> std::process::Output {
@@ -255,10 +257,7 @@ async fn every_acknowledged_write_survives_kill_9_of_the_server() {
         setup.add_member(soil, id, "member").await;
     }
 
-    let address = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let address = free_port();
     let mut server = serve(&url, address).await;
     let mut writers = Vec::new();
     for name in &names {
@@ -405,21 +404,9 @@ async fn two_server_processes_run_each_scheduled_job_once() {
     }
 }
 
-pub(crate) fn free_port() -> std::net::SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_reply_through_one_process_reaches_a_live_page_on_the_other_within_a_second() {
-    let (db, url) = fresh_database_with_url().await;
-    let setup = TestApp::at("127.0.0.1:9".parse().unwrap(), db.clone());
-    let gardens = setup.create_domain("gardens", "public").await;
-    let ana = setup.create_user("ana").await;
-    setup.add_member(gardens, ana, "member").await;
-    let thread = setup.insert_thread(gardens, ana, "Frost cloth", 0).await;
+    let (db, url, thread) = gardens_with_a_thread("Frost cloth", 0).await;
 
     let addresses = [free_port(), free_port()];
     let (first, second) = tokio::join!(serve(&url, addresses[0]), serve(&url, addresses[1]));

@@ -148,6 +148,26 @@ pub async fn fresh_database_with_url() -> (PgPool, String) {
     (pool, url)
 }
 
+/// A loopback address with a port nobody is listening on, for a server or program a test starts.
+pub fn free_port() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+}
+
+/// A database of its own (with its URL, for `commonplace serve` processes) holding the public
+/// domain `gardens`, where the member `ana` started the thread `title` with `replies` replies;
+/// returns the thread's id too.
+pub async fn gardens_with_a_thread(title: &str, replies: i64) -> (PgPool, String, i64) {
+    let (db, url) = fresh_database_with_url().await;
+    let setup = TestApp::at("127.0.0.1:9".parse().unwrap(), db.clone());
+    let gardens = setup.create_domain("gardens", "public").await;
+    let ana = setup.create_user("ana").await;
+    setup.add_member(gardens, ana, "member").await;
+    let thread = setup.insert_thread(gardens, ana, title, replies).await;
+    (db, url, thread)
+}
+
 /// A running server on its own database, and a browser talking to it.
 /// Runs every future at once, each on its own task; their outputs in order.
 pub async fn all_at_once<F>(futures: Vec<F>) -> Vec<F::Output>

@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-use crate::command_line::{free_port, serve_with};
-use crate::helpers::{fresh_database_with_url, installed, metric_in, Started, TestApp, PASSWORD};
+use crate::command_line::serve_with;
+use crate::helpers::{
+    free_port, gardens_with_a_thread, installed, metric_in, Started, TestApp, PASSWORD,
+};
 use crate::live::LiveStream;
 
 const NGINX: &str = "/usr/sbin/nginx";
@@ -125,12 +127,7 @@ async fn two_processes_behind_nginx_serve_one_site_as_one_process_would() {
     if !Nginx::available() {
         return;
     }
-    let (db, url) = fresh_database_with_url().await;
-    let setup = TestApp::at("127.0.0.1:9".parse().unwrap(), db.clone());
-    let gardens = setup.create_domain("gardens", "public").await;
-    let ana = setup.create_user("ana").await;
-    setup.add_member(gardens, ana, "member").await;
-    let thread = setup.insert_thread(gardens, ana, "Mulch depth", 1).await;
+    let (db, url, thread) = gardens_with_a_thread("Mulch depth", 1).await;
 
     let (first, second) = (free_port(), free_port());
     // With the proxy on this machine, loopback proves nothing: metrics need the token.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{TestApp, PASSWORD};
+use crate::helpers::{free_port, TestApp, PASSWORD};
 use commonplace::Config;
 use reqwest::StatusCode;
 
@@ -34,12 +34,6 @@ fn smtp_available() -> bool {
         );
     }
     found
-}
-
-fn free_address() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
 }
 
 impl SmtpListener {
@@ -71,7 +65,7 @@ impl SmtpListener {
             std::process::id()
         ));
         let _ = std::fs::remove_dir_all(&maildir);
-        SmtpListener::start_on(free_address(), maildir).await
+        SmtpListener::start_on(free_port(), maildir).await
     }
 
     fn url(&self) -> String {

@@ -12,8 +12,10 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use sqlx::postgres::PgConnectOptions;
 
-use crate::command_line::{free_port, serve_with};
-use crate::helpers::{all_at_once, fresh_database_with_url, installed, Started, TestApp, PASSWORD};
+use crate::command_line::serve_with;
+use crate::helpers::{
+    all_at_once, free_port, gardens_with_a_thread, installed, Started, TestApp, PASSWORD,
+};
 use crate::live::LiveStream;
 use crate::load_balancer::Process;
 
@@ -97,12 +99,7 @@ async fn a_server_runs_its_journeys_through_pgbouncer() {
     if !PgBouncer::available() {
         return;
     }
-    let (db, url) = fresh_database_with_url().await;
-    let setup = TestApp::at("127.0.0.1:9".parse().unwrap(), db.clone());
-    let gardens = setup.create_domain("gardens", "public").await;
-    let ana = setup.create_user("ana").await;
-    setup.add_member(gardens, ana, "member").await;
-    let thread = setup.insert_thread(gardens, ana, "Mulch depth", 3).await;
+    let (db, url, thread) = gardens_with_a_thread("Mulch depth", 3).await;
     let (_bouncer, through) = PgBouncer::start(&url).await;
 
     // The search pool's statement timeout survives the pooler.
@@ -125,7 +122,7 @@ async fn a_server_runs_its_journeys_through_pgbouncer() {
     // Sign in, post, read back, search, and hear a reply live: all through PgBouncer.
     let browser = TestApp::at(address, db.clone());
     assert!(browser.login("ana", PASSWORD).await.done());
-    let last = setup
+    let last = browser
         .count(&format!(
             "SELECT max(id) FROM posts WHERE thread_id = {thread}"
         ))
