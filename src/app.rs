@@ -32,8 +32,26 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' https:
 /// No page needs the camera, microphone, location, payments or USB.
 const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
 
+/// Every route; with a read replica, every route twice, and `web::read_split` in front to
+/// choose which copy serves each request.
 pub fn router(state: AppState) -> Router {
-    let sessions = SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
+    let Some(replica) = state.replica.clone() else {
+        return routes(state);
+    };
+    web::read_split::router(web::read_split::ReadSplit {
+        reading: routes(state.reading_from(&replica)),
+        replica,
+        primary: state.primary.clone(),
+        pages: state.pages.clone(),
+        metrics: state.metrics.clone(),
+        secure_cookies: state.config.secure_cookies(),
+        writing: routes(state),
+    })
+}
+
+fn routes(state: AppState) -> Router {
+    // Always on the primary: a session made by one request must be found by the next.
+    let sessions = SessionManagerLayer::new(PostgresStore::new(state.primary.clone()))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -122,8 +140,11 @@ const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
 /// Readiness, for a load balancer: the database answers within `READY_WITHIN` and has every
 /// migration this build expects.
 async fn readyz(State(state): State<AppState>) -> Response {
-    let pending =
-        tokio::time::timeout(READY_WITHIN, crate::database::pending_migrations(&state.db)).await;
+    let pending = tokio::time::timeout(
+        READY_WITHIN,
+        crate::database::pending_migrations(&state.primary),
+    )
+    .await;
     match pending {
         Ok(Ok(0)) => (StatusCode::OK, "ready\n").into_response(),
         Ok(Ok(missing)) => (

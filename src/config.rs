@@ -9,6 +9,10 @@ use anyhow::Context;
 pub struct Config {
     /// `DATABASE_URL`; without it the server runs a private cluster in `data_dir/postgres`.
     pub database_url: Option<String>,
+    /// `COMMONPLACE_READ_DATABASE_URL`: a streaming replica of that database. Pages that only
+    /// read are served from it, except to a member whose latest write it has not replayed yet
+    /// (see `database::replica`).
+    pub read_database_url: Option<String>,
     /// `COMMONPLACE_BIND`, default 127.0.0.1:3000.
     pub bind: SocketAddr,
     /// `COMMONPLACE_DATA_DIR`, default ./data.
@@ -74,6 +78,13 @@ impl Config {
             .to_string();
         Ok(Config {
             database_url: var("DATABASE_URL"),
+            read_database_url: var("COMMONPLACE_READ_DATABASE_URL")
+                .map(|url| {
+                    url.parse::<sqlx::postgres::PgConnectOptions>()
+                        .map(|_| url)
+                        .context("COMMONPLACE_READ_DATABASE_URL is not a valid PostgreSQL URL")
+                })
+                .transpose()?,
             bind,
             data_dir: var("COMMONPLACE_DATA_DIR")
                 .unwrap_or_else(|| "data".into())
@@ -102,6 +113,7 @@ impl Config {
     pub fn defaults() -> Self {
         Config {
             database_url: None,
+            read_database_url: None,
             bind: SocketAddr::from(([127, 0, 0, 1], 3000)),
             data_dir: "data".into(),
             base_url: "http://127.0.0.1:3000".into(),

@@ -1,6 +1,7 @@
 //! The connection pool, migrations, and where the database comes from.
 
 pub mod embedded;
+pub mod replica;
 
 use std::path::Path;
 use std::time::Duration;
@@ -61,12 +62,15 @@ impl Database {
 }
 
 pub async fn pool(options: PgConnectOptions) -> anyhow::Result<PgPool> {
-    Ok(PgPoolOptions::new()
+    Ok(pool_options().connect_with(options).await?)
+}
+
+/// The pages' pool, on the primary or on a replica.
+fn pool_options() -> PgPoolOptions {
+    PgPoolOptions::new()
         .max_connections(10)
         // Admission control keeps the queue short; a wait this long means overload (503).
         .acquire_timeout(Duration::from_secs(5))
-        .connect_with(options)
-        .await?)
 }
 
 pub async fn create_database_if_missing(

@@ -38,10 +38,16 @@ pub use error::AppError;
 /// What every handler can reach. Cheap to clone: pool handles and a shared config.
 #[derive(Clone)]
 pub struct AppState {
+    /// Where this request reads and writes: the primary, or for a request that only reads,
+    /// the read replica when there is one (`web::read_split`).
     pub db: PgPool,
     /// Search's own few connections, each with a statement timeout, so slow searches queue
     /// among themselves and never take the connections pages need.
     pub search_db: PgPool,
+    /// Always the primary: the session store, whose rows a member's next request must find.
+    pub primary: PgPool,
+    /// `COMMONPLACE_READ_DATABASE_URL`'s replica and how far it has caught up.
+    pub replica: Option<Arc<database::replica::ReadReplica>>,
     pub config: Arc<Config>,
     /// Pages for visitors without a session; empty and bypassed unless the config enables it.
     pub pages: Arc<web::page_cache::PageCache>,
@@ -58,28 +64,24 @@ pub const SEARCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2
 const SEARCH_CONNECTIONS: u32 = 3;
 
 impl AppState {
-    /// Must be called inside the Tokio runtime: the process's listener starts here.
+    /// Must be called inside the Tokio runtime: the process's listener (and the replica's
+    /// watcher, if the config names a replica) starts here.
     pub fn new(db: PgPool, config: Config) -> AppState {
-        // Set after connecting rather than as a startup option, which PgBouncer refuses.
-        let set_timeout = format!("SET statement_timeout = {}", SEARCH_TIMEOUT.as_millis());
-        let search_db = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(SEARCH_CONNECTIONS)
-            .acquire_timeout(SEARCH_TIMEOUT)
-            .after_connect(move |conn, _| {
-                let set_timeout = set_timeout.clone();
-                Box::pin(async move {
-                    sqlx::Executor::execute(conn, set_timeout.as_str()).await?;
-                    Ok(())
-                })
-            })
-            .connect_lazy_with((*db.connect_options()).clone());
+        let search_db = search_pool((*db.connect_options()).clone());
         let pages = Arc::new(web::page_cache::PageCache::new());
         let live = Arc::new(live::Hub::new(config.live_streams, config.live_heartbeat));
         let cached = config.page_cache.then(|| pages.clone());
         live::listen(db.clone(), cached, live.clone());
+        let replica = config.read_database_url.as_deref().and_then(|url| {
+            database::replica::ReadReplica::connect(url, db.clone(), pages.clone())
+                .inspect_err(|err| tracing::error!(%err, "the read replica is not used"))
+                .ok()
+        });
         AppState {
+            primary: db.clone(),
             db,
             search_db,
+            replica,
             config: Arc::new(config),
             pages,
             admission: Arc::new(web::admission::Admission::for_server()),
@@ -87,4 +89,30 @@ impl AppState {
             metrics: self::metrics::Metrics::new(),
         }
     }
+
+    /// The same server, reading from its replica: what a request that only reads is given.
+    pub fn reading_from(&self, replica: &database::replica::ReadReplica) -> AppState {
+        AppState {
+            db: replica.db.clone(),
+            search_db: replica.search_db.clone(),
+            ..self.clone()
+        }
+    }
+}
+
+/// Search's pool on a server: a few connections, each with `SEARCH_TIMEOUT` as its statement
+/// timeout (set after connecting rather than as a startup option, which PgBouncer refuses).
+pub fn search_pool(options: sqlx::postgres::PgConnectOptions) -> PgPool {
+    let set_timeout = format!("SET statement_timeout = {}", SEARCH_TIMEOUT.as_millis());
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(SEARCH_CONNECTIONS)
+        .acquire_timeout(SEARCH_TIMEOUT)
+        .after_connect(move |conn, _| {
+            let set_timeout = set_timeout.clone();
+            Box::pin(async move {
+                sqlx::Executor::execute(conn, set_timeout.as_str()).await?;
+                Ok(())
+            })
+        })
+        .connect_lazy_with(options)
 }

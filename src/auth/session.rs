@@ -37,7 +37,9 @@ impl FromRequestParts<AppState> for Visitor {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let session = session_of(parts)?;
-        let user = signed_in(&session, &state.db).await?;
+        // On the primary even when the page reads from a replica: a suspension or a changed
+        // password ends the session at once, and presence is recorded here.
+        let user = signed_in(&session, &state.primary).await?;
         let csrf = session.get::<String>(CSRF).await?.unwrap_or_default();
         let flash = take_flash(&session).await?;
         Ok(Visitor {

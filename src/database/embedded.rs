@@ -103,6 +103,28 @@ impl EmbeddedPostgres {
         Ok(cluster)
     }
 
+    /// Starts (building it on first use with `pg_basebackup`) a hot standby of this cluster in
+    /// `data_dir`, streaming from it and answering read-only queries: a read replica for the
+    /// tests, and the replica the operations guide builds by hand.
+    pub async fn start_standby(
+        &self,
+        data_dir: &Path,
+        durability: Durability,
+    ) -> anyhow::Result<Self> {
+        let install = Installation::find()?;
+        fs::create_dir_all(data_dir)
+            .with_context(|| format!("could not create {}", data_dir.display()))?;
+        let data_dir = data_dir
+            .canonicalize()
+            .with_context(|| format!("could not resolve {}", data_dir.display()))?;
+        install.hand_over(&data_dir)?;
+        if !data_dir.join("PG_VERSION").exists() {
+            install.base_backup(&self.socket_dir, &data_dir)?;
+        }
+        let socket_dir = socket_dir_for(&data_dir, &install)?;
+        EmbeddedPostgres::spawned(install, data_dir, socket_dir, durability).await
+    }
+
     /// Connection options for `database` on this cluster.
     pub fn connect_options(&self, database: &str) -> PgConnectOptions {
         PgConnectOptions::new()
@@ -240,6 +262,36 @@ impl Installation {
         Ok(())
     }
 
+    /// A copy of the cluster at `primary_socket` in `data_dir`, set up (`-R`) to follow it.
+    fn base_backup(&self, primary_socket: &Path, data_dir: &Path) -> anyhow::Result<()> {
+        let output = self
+            .command("pg_basebackup")
+            .arg("--pgdata")
+            .arg(data_dir)
+            .arg("--host")
+            .arg(primary_socket)
+            .args(["--username", SUPERUSER, "--write-recovery-conf"])
+            .args(["--wal-method", "stream", "--checkpoint", "fast"])
+            .stdin(Stdio::null())
+            .output()
+            .context("could not run pg_basebackup")?;
+        if !output.status.success() {
+            bail!(
+                "pg_basebackup into {} failed:\n{}{}",
+                data_dir.display(),
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        // The primary's socket lives in its data directory, and its lock file came along.
+        for entry in fs::read_dir(data_dir)?.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(".s.PGSQL.") {
+                fs::remove_file(entry.path())?;
+            }
+        }
+        Ok(())
+    }
+
     fn spawn_postmaster(
         &self,
         data_dir: &Path,
@@ -277,6 +329,9 @@ impl Installation {
             command.args(["-c", "shared_buffers=2GB", "-c", "maintenance_work_mem=1GB"]);
             command.args(["-c", "max_wal_size=4GB", "-c", "max_connections=300"]);
         }
+        // A standby applies the primary's cleanup only once its own queries are done with
+        // the rows, instead of cancelling them (ignored by a primary).
+        command.args(["-c", "hot_standby_feedback=on"]);
         if durability != Durability::Durable {
             // Tests and the benchmark count the statements a page runs, per database.
             command.args(["-c", "shared_preload_libraries=pg_stat_statements"]);
@@ -360,7 +415,13 @@ fn find_bin_dir() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {
             if has_server(&dir) {
-                return Some(dir);
+                // The installation's own directory, which has every other program too
+                // (`pg_basebackup`), when PATH holds only links to a few.
+                let real = fs::canonicalize(dir.join("postgres")).ok();
+                return Some(
+                    real.and_then(|p| p.parent().map(Path::to_path_buf))
+                        .unwrap_or(dir),
+                );
             }
         }
     }

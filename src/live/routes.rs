@@ -82,7 +82,7 @@ async fn stream(
     headers: HeaderMap,
     Query(query): Query<LiveQuery>,
 ) -> Result<Response> {
-    let viewer = crate::auth::session::signed_in(&session, &state.db).await?;
+    let viewer = crate::auth::session::signed_in(&session, &state.primary).await?;
     let thread = match query.thread.as_deref() {
         Some(raw) => {
             // The same rule as the thread page: a stream for a thread the viewer may not read

@@ -68,6 +68,10 @@ impl Metrics {
                 "Anonymous pages answered from the page cache (hit) or rendered and kept (miss)."
             );
             describe_counter!(
+                "commonplace_read_split_requests_total",
+                "With a read replica: requests served from it, and from the primary."
+            );
+            describe_counter!(
                 "commonplace_jobs_runs_total",
                 "Scheduled job runs in this process, by job and outcome."
             );
@@ -126,6 +130,14 @@ impl Metrics {
                 };
                 counter!("commonplace_page_cache_requests_total", "result" => result).increment(1);
             }
+        });
+    }
+
+    /// With a read replica, which server a request was sent to (`web::read_split`).
+    pub fn read_routed(&self, to_replica: bool) {
+        let database = if to_replica { "replica" } else { "primary" };
+        self.record(|| {
+            counter!("commonplace_read_split_requests_total", "database" => database).increment(1);
         });
     }
 

@@ -104,6 +104,16 @@ pub(super) fn describe_gauges(metrics: &Metrics) {
             "The most connections each pool opens."
         );
         describe_gauge!(
+            "commonplace_replica_up",
+            "With a read replica: 1 when it answered the last check (every 100 ms)."
+        );
+        describe_gauge!(
+            "commonplace_replica_lag_seconds",
+            Unit::Seconds,
+            "How long ago the primary wrote the oldest change the replica has not replayed; \
+             past 10 s it serves nothing."
+        );
+        describe_gauge!(
             "commonplace_requests_running",
             "Requests being worked on (admission control)."
         );
@@ -140,11 +150,14 @@ pub(super) fn describe_gauges(metrics: &Metrics) {
 /// The figures that are states rather than events, read now.
 async fn read_gauges(state: &AppState) {
     // Read before the recorder is entered: the closure cannot wait.
-    let queue = crate::mail::queries::queue_depth(&state.db).await;
+    let queue = crate::mail::queries::queue_depth(&state.primary).await;
     let (running, waiting) = state.admission.load();
     let (pages, page_bytes) = state.pages.size();
     state.metrics.record(|| {
-        for (name, pool) in [("main", &state.db), ("search", &state.search_db)] {
+        let replica = state.replica.as_deref();
+        let replica_pools = replica.map(|r| [("replica", &r.db), ("replica_search", &r.search_db)]);
+        let pools = [("main", &state.primary), ("search", &state.search_db)];
+        for (name, pool) in pools.into_iter().chain(replica_pools.into_iter().flatten()) {
             let idle = pool.num_idle() as f64;
             let open = f64::from(pool.size());
             gauge!("commonplace_db_pool_connections", "pool" => name, "state" => "idle").set(idle);
@@ -152,6 +165,11 @@ async fn read_gauges(state: &AppState) {
                 .set(open - idle);
             gauge!("commonplace_db_pool_max_connections", "pool" => name)
                 .set(f64::from(pool.options().get_max_connections()));
+        }
+        if let Some(replica) = replica {
+            let progress = replica.progress();
+            gauge!("commonplace_replica_up").set(if progress.up { 1.0 } else { 0.0 });
+            gauge!("commonplace_replica_lag_seconds").set(progress.lag.as_secs_f64());
         }
         gauge!("commonplace_requests_running").set(running as f64);
         gauge!("commonplace_requests_waiting").set(waiting as f64);

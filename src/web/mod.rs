@@ -14,6 +14,7 @@ pub mod extract;
 pub mod page;
 pub mod page_cache;
 pub mod path;
+pub mod read_split;
 pub mod request_log;
 pub mod submission;
 

@@ -95,6 +95,17 @@ impl PageCache {
         (self.pages.len(), self.pages.weight())
     }
 
+    /// Bumped by every write heard; a page read from the replica may be kept only if the
+    /// replica had replayed the primary as it was at this generation (`database::replica`).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Whether a response to this request would be kept for other visitors.
+    pub fn would_keep(&self, request: &Request) -> bool {
+        self.current_generation().is_some() && key_for(request).is_some()
+    }
+
     fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.pages.clear();

@@ -27,7 +27,14 @@ struct Harness {
     _cluster: Option<EmbeddedPostgres>,
     server: PgConnectOptions,
     template: String,
+    /// With `COMMONPLACE_TEST_READ_REPLICA=on`: a hot standby of the cluster, applying every
+    /// commit before it returns (`remote_apply`), which every test's server reads from.
+    standby: Option<(EmbeddedPostgres, PgConnectOptions)>,
 }
+
+/// Runs the whole suite with every server reading from a streaming replica (`.ci/run` does
+/// this once more after the plain run).
+const READ_REPLICA: &str = "COMMONPLACE_TEST_READ_REPLICA";
 
 static HARNESS: OnceCell<Harness> = OnceCell::const_new();
 static NEXT_DATABASE: AtomicUsize = AtomicUsize::new(0);
@@ -48,6 +55,10 @@ async fn harness() -> &'static Harness {
                     let options = cluster.connect_options("postgres");
                     (Some(cluster), options)
                 }
+            };
+            let standby = match (&cluster, std::env::var(READ_REPLICA).as_deref()) {
+                (Some(cluster), Ok("on")) => Some(replicate(cluster, &server).await),
+                _ => None,
             };
             let template = format!("cp_template_{}", std::process::id());
             let mut conn = server.connect().await.expect("connect to the test server");
@@ -75,9 +86,38 @@ async fn harness() -> &'static Harness {
                 _cluster: cluster,
                 server,
                 template,
+                standby,
             }
         })
         .await
+}
+
+/// Starts a standby of `cluster` and makes every commit wait until the standby has applied
+/// it, so a test may write and read back at once, whichever server it reads.
+async fn replicate(
+    cluster: &EmbeddedPostgres,
+    server: &PgConnectOptions,
+) -> (EmbeddedPostgres, PgConnectOptions) {
+    let dir = std::env::temp_dir().join(format!("commonplace-test-{}-standby", std::process::id()));
+    let standby = cluster
+        .start_standby(&dir, Durability::Throwaway)
+        .await
+        .expect("pg_basebackup builds the test cluster's standby, and it starts");
+    let mut conn = server.connect().await.expect("connect to the test server");
+    for setting in [
+        "ALTER SYSTEM SET synchronous_standby_names = '*'",
+        "ALTER ROLE CURRENT_USER SET synchronous_commit = 'remote_apply'",
+        "SELECT pg_reload_conf()",
+    ] {
+        sqlx::query(setting)
+            .execute(&mut conn)
+            .await
+            .expect("make the standby synchronous");
+    }
+    conn.close().await.ok();
+    eprintln!("every test server reads from a streaming replica ({READ_REPLICA}=on)");
+    let options = standby.connect_options("postgres");
+    (standby, options)
 }
 
 /// A fresh directory for this run's cluster; clusters of runs that died are cleaned up.
@@ -129,7 +169,17 @@ pub async fn fresh_database_with_url() -> (PgPool, String) {
     .expect("clone the template");
     conn.close().await.ok();
     let options = harness.server.clone().database(&name);
-    let url = match options.get_socket() {
+    let url = url_of(&options);
+    let pool = database::pool(options)
+        .await
+        .expect("connect to the test database");
+    (pool, url)
+}
+
+/// The `DATABASE_URL` for a database of the test cluster (or its standby).
+fn url_of(options: &PgConnectOptions) -> String {
+    let name = options.get_database().unwrap_or_default();
+    match options.get_socket() {
         Some(socket) => format!(
             "postgres:///{name}?host={}&user={}",
             socket.display(),
@@ -141,11 +191,7 @@ pub async fn fresh_database_with_url() -> (PgPool, String) {
             options.get_host(),
             options.get_port()
         ),
-    };
-    let pool = database::pool(options)
-        .await
-        .expect("connect to the test database");
-    (pool, url)
+    }
 }
 
 /// A loopback address with a port nobody is listening on, for a server or program a test starts.
@@ -208,6 +254,8 @@ pub struct TestApp {
     /// The mail sender of this server, when its config names an SMTP server; it stops when the
     /// last handle on the server is dropped.
     mail: Option<Arc<commonplace::mail::worker::Sender>>,
+    /// The replica the server reads from, if any, for counting the statements it runs there.
+    replica: Option<PgPool>,
 }
 
 #[derive(Clone)]
@@ -273,8 +321,19 @@ impl TestApp {
         .await
     }
 
-    pub async fn spawn_with(config: Config) -> TestApp {
-        TestApp::spawn_on(fresh_database().await, config).await
+    /// On a database of its own; with `COMMONPLACE_TEST_READ_REPLICA=on`, reading from the
+    /// standby's copy of it.
+    pub async fn spawn_with(mut config: Config) -> TestApp {
+        let db = fresh_database().await;
+        if let Some((_, standby)) = &harness().await.standby {
+            let database = db
+                .connect_options()
+                .get_database()
+                .unwrap_or_default()
+                .to_string();
+            config.read_database_url = Some(url_of(&standby.clone().database(&database)));
+        }
+        TestApp::spawn_on(db, config).await
     }
 
     /// A server on an existing database: a second process of the same site.
@@ -292,6 +351,12 @@ impl TestApp {
                 .await
         });
         let mail = commonplace::mail::worker::spawn(db.clone(), Arc::new(config.clone()), metrics);
+        let replica = config.read_database_url.as_deref().map(|url| {
+            let options: PgConnectOptions = url.parse().expect("the replica's URL parses");
+            sqlx::postgres::PgPoolOptions::new()
+                .max_connections(1)
+                .connect_lazy_with(options)
+        });
         let jar = Arc::new(Jar::default());
         TestApp {
             address,
@@ -300,6 +365,7 @@ impl TestApp {
             client: client_with(jar.clone()),
             jar,
             mail: mail.map(Arc::new),
+            replica,
         }
     }
 
@@ -313,6 +379,7 @@ impl TestApp {
             client: client_with(jar.clone()),
             jar,
             mail: None,
+            replica: None,
         }
     }
 
@@ -350,6 +417,7 @@ impl TestApp {
             client: self.client.clone(),
             jar: self.jar.clone(),
             mail: self.mail.clone(),
+            replica: self.replica.clone(),
         }
     }
 
@@ -363,6 +431,7 @@ impl TestApp {
             client: client_with(jar.clone()),
             jar,
             mail: self.mail.clone(),
+            replica: self.replica.clone(),
         }
     }
 
@@ -526,12 +595,17 @@ impl TestApp {
 
     /// The session cookie this browser holds, if any.
     pub fn session_cookie(&self) -> Option<String> {
+        self.cookie(app::SESSION_COOKIE)
+    }
+
+    /// The cookie `name` this browser holds (as `name=value`), if any.
+    pub fn cookie(&self, name: &str) -> Option<String> {
         let cookies = self.jar.cookies(&self.url("/"))?;
         cookies
             .to_str()
             .ok()?
             .split("; ")
-            .find(|c| c.starts_with(app::SESSION_COOKIE))
+            .find(|c| c.split_once('=').is_some_and(|(n, _)| n == name))
             .map(str::to_string)
     }
 
@@ -788,14 +862,21 @@ impl TestApp {
     }
 
     /// How many statements this test's database has run so far.
+    /// Statements the server has run on this test's database, on the primary and, when the
+    /// server reads from one, on the replica (leaving out the replica watcher's own checks).
     pub async fn statements(&self) -> i64 {
-        sqlx::query_scalar(
-            "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements
-              WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
-        )
-        .fetch_one(&self.db)
-        .await
-        .expect("read pg_stat_statements")
+        let mut total = 0;
+        for db in self.databases() {
+            total += sqlx::query_scalar::<_, i64>(
+                "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements
+                  WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    AND query NOT LIKE '%_wal_%lsn()%'",
+            )
+            .fetch_one(&db)
+            .await
+            .expect("read pg_stat_statements");
+        }
+        total
     }
 
     /// Statements run by the server to answer one GET.
@@ -803,8 +884,16 @@ impl TestApp {
         let before = self.statements().await;
         let page = self.get(path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
-        // The two reads of the counter run one statement each.
-        self.statements().await - before - 1
+        // Each read of the counter runs one statement on each server.
+        let reads = self.databases().len() as i64;
+        self.statements().await - before - reads
+    }
+
+    /// This test's database, and its replica when the server reads from one.
+    fn databases(&self) -> Vec<PgPool> {
+        std::iter::once(self.db.clone())
+            .chain(self.replica.clone())
+            .collect()
     }
 
     /// One series from `/metrics` (read as this machine's scraper does), by name and labels;

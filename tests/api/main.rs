@@ -23,6 +23,7 @@ mod page_cache;
 mod pgbouncer;
 mod policies;
 mod query_counts;
+mod read_replica;
 mod repertoire;
 mod sanitiser;
 mod search;

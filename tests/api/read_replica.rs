@@ -1,0 +1,230 @@
+//! A server with a streaming read replica (`COMMONPLACE_READ_DATABASE_URL`), on a primary
+//! cluster of the test's own and a hot standby built from it with `pg_basebackup`. Pausing the
+//! standby's replay makes its lag as long as the test needs, so what each reader is shown says
+//! which server answered.
+
+use std::time::{Duration, Instant};
+
+use commonplace::database::replica::Lsn;
+use commonplace::database::{self, Durability, EmbeddedPostgres};
+use commonplace::Config;
+use reqwest::StatusCode;
+use sqlx::PgPool;
+
+use crate::helpers::{TestApp, PASSWORD};
+use crate::live::LiveStream;
+
+/// A primary cluster and its standby, removed with their directory when the test ends.
+struct Replicated {
+    primary: Option<EmbeddedPostgres>,
+    standby: Option<EmbeddedPostgres>,
+    dir: std::path::PathBuf,
+}
+
+impl Replicated {
+    async fn start() -> Replicated {
+        let dir =
+            std::env::temp_dir().join(format!("commonplace-test-{}-replica", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let primary = EmbeddedPostgres::start(&dir.join("primary"), Durability::Throwaway)
+            .await
+            .expect("the primary starts");
+        let standby = primary
+            .start_standby(&dir.join("standby"), Durability::Throwaway)
+            .await
+            .expect("pg_basebackup builds a standby, and it starts");
+        Replicated {
+            primary: Some(primary),
+            standby: Some(standby),
+            dir,
+        }
+    }
+
+    fn standby(&self) -> &EmbeddedPostgres {
+        self.standby.as_ref().expect("the standby runs")
+    }
+
+    /// Waits until the standby has replayed everything the primary has written.
+    async fn caught_up(&self, primary: &PgPool, standby: &PgPool) {
+        let position = |db: &PgPool, sql: &'static str| {
+            let db = db.clone();
+            async move {
+                let lsn: i64 = sqlx::query_scalar(sql).fetch_one(&db).await.unwrap();
+                Lsn::new(lsn as u64)
+            }
+        };
+        let written = position(
+            primary,
+            "SELECT (pg_current_wal_insert_lsn() - '0/0')::bigint",
+        )
+        .await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let replay = "SELECT (pg_last_wal_replay_lsn() - '0/0')::bigint";
+        while !position(standby, replay).await.has_reached(written) {
+            assert!(Instant::now() < deadline, "the standby catches up");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for Replicated {
+    fn drop(&mut self) {
+        drop(self.standby.take());
+        drop(self.primary.take());
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Polls `page` of `reader` until it contains `text`.
+async fn eventually_shows(reader: &TestApp, page: &str, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !reader.get(page).await.contains(text) {
+        assert!(Instant::now() < deadline, "{page} shows {text:?} in time");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn pages_read_from_the_replica_but_a_member_always_sees_their_own_post() {
+    let mut clusters = Replicated::start().await;
+    let primary_options = clusters
+        .primary
+        .as_ref()
+        .unwrap()
+        .connect_options("postgres");
+    let mut admin = sqlx::ConnectOptions::connect(&primary_options)
+        .await
+        .unwrap();
+    sqlx::query("CREATE DATABASE commonplace")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let db = database::pool(primary_options.database("commonplace"))
+        .await
+        .unwrap();
+    database::migrate(&db).await.unwrap();
+    let standby_socket = clusters.standby().connect_options("commonplace");
+    let standby = database::pool(standby_socket.clone()).await.unwrap();
+    let read_url = format!(
+        "postgres:///commonplace?host={}&user={}",
+        standby_socket.get_socket().unwrap().display(),
+        standby_socket.get_username()
+    );
+
+    let app = TestApp::spawn_on(
+        db.clone(),
+        Config {
+            read_database_url: Some(read_url),
+            ..Config::defaults()
+        },
+    )
+    .await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let ana = app.member("ana", gardens, "member").await;
+    let bob_id = app.create_user("bob").await;
+    app.add_member(gardens, bob_id, "member").await;
+    let thread = app.insert_thread(gardens, ana, "Mulch depth", 2).await;
+    let page = format!("/t/{thread}");
+    let bob = app.other_browser();
+    assert!(bob.login("bob", PASSWORD).await.done());
+    clusters.caught_up(&db, &standby).await;
+    eventually_shows(&bob, &page, "Mulch depth").await;
+
+    // From here the replica replays nothing: it is as far behind as it will ever be.
+    sqlx::query("SELECT pg_wal_replay_pause()")
+        .execute(&standby)
+        .await
+        .unwrap();
+    // The live stream is told of the reply by the listener that also tells the page cache.
+    let last = app
+        .count(&format!(
+            "SELECT max(id) FROM posts WHERE thread_id = {thread}"
+        ))
+        .await;
+    let mut stream =
+        LiveStream::open(&bob, &format!("/live?thread={thread}&after={last}"), None).await;
+    let reply = app.reply(thread, "Wood chips, five centimetres deep").await;
+    assert!(reply.done(), "{} {}", reply.status, reply.body);
+    stream.next_of("reply").await;
+    for _ in 0..3 {
+        let own = app.get(&page).await;
+        assert!(
+            own.contains("Wood chips, five centimetres deep"),
+            "the member who posted sees the post at once"
+        );
+    }
+    let other = bob.get(&page).await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert!(other.contains("Mulch depth"));
+    assert!(
+        !other.contains("Wood chips"),
+        "another member is served by the replica, which has not replayed the reply yet"
+    );
+    // A visitor's page may be kept for every visitor: it is read from the primary while the
+    // replica lacks a write the page cache has heard of.
+    let visitor = app.other_browser().open(&page, &[]).await;
+    assert_eq!(visitor.status(), StatusCode::OK);
+    assert!(visitor.text().await.unwrap().contains("Wood chips"));
+    assert!(app
+        .metric(
+            "commonplace_read_split_requests_total",
+            &[("database", "replica")]
+        )
+        .await
+        .is_some_and(|served| served >= 1.0));
+
+    sqlx::query("SELECT pg_wal_replay_resume()")
+        .execute(&standby)
+        .await
+        .unwrap();
+    eventually_shows(&bob, &page, "Wood chips, five centimetres deep").await;
+    // Once the replica has the member's write, their pages are read from it again, and the
+    // cookie that held them to the primary is gone.
+    let before = app
+        .metric(
+            "commonplace_read_split_requests_total",
+            &[("database", "replica")],
+        )
+        .await
+        .unwrap_or_default();
+    let wrote_cookie = |app: &TestApp| app.cookie("commonplace_wrote").is_some();
+    assert!(
+        wrote_cookie(&app),
+        "the reply gave ana the primary's position"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while wrote_cookie(&app) {
+        assert!(
+            Instant::now() < deadline,
+            "the replica's progress is noticed"
+        );
+        assert!(app.get(&page).await.contains("Wood chips"));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let after = app
+        .metric(
+            "commonplace_read_split_requests_total",
+            &[("database", "replica")],
+        )
+        .await
+        .unwrap();
+    assert!(
+        after > before,
+        "ana's pages are read from the replica again"
+    );
+    assert_eq!(app.metric("commonplace_replica_up", &[]).await, Some(1.0));
+
+    // A replica that stops is not read; every page still answers, from the primary.
+    drop(standby);
+    drop(clusters.standby.take());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.metric("commonplace_replica_up", &[]).await != Some(0.0) {
+        assert!(Instant::now() < deadline, "the stopped replica is noticed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for reader in [&app, &bob] {
+        let page = reader.get(&page).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.contains("Wood chips"));
+    }
+}
