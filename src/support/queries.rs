@@ -78,6 +78,7 @@ pub async fn unanswered(
     sqlx::query_as(&format!(
         "{THREAD_SUMMARY}
           WHERE t.domain_id = $1 AND t.kind = 'question' AND t.accepted_post_id IS NULL AND NOT t.hidden
+            AND NOT t.locked
             AND ($2::boolean IS NULL OR (t.reply_count > 0, t.created_at, t.id) > ($2, $3, $4))
           ORDER BY t.reply_count > 0, t.created_at, t.id
           LIMIT {QUEUE_PAGE}"

@@ -145,7 +145,8 @@ async fn an_answer_from_another_thread_or_the_question_itself_is_refused() {
 }
 
 #[tokio::test]
-async fn the_unanswered_queue_puts_unreplied_questions_first_oldest_first() {
+async fn the_unanswered_queue_puts_unreplied_questions_first_oldest_first_and_leaves_out_locked_ones(
+) {
     let app = TestApp::spawn().await;
     let domain = app.create_domain("gardens", "public").await;
     let ana = app.create_user("ana").await;
@@ -155,6 +156,7 @@ async fn the_unanswered_queue_puts_unreplied_questions_first_oldest_first() {
         ("Unreplied new", 0, 1),
         ("Unreplied old", 0, 5),
         ("Solved one", 1, 7),
+        ("Locked old", 0, 8),
     ] {
         let id = app.insert_thread(domain, ana, title, replies).await;
         sqlx::query("UPDATE threads SET kind = 'question', created_at = now() - make_interval(days => $2) WHERE id = $1")
@@ -170,12 +172,19 @@ async fn the_unanswered_queue_puts_unreplied_questions_first_oldest_first() {
         .execute(&app.db)
         .await
         .unwrap();
+    // Nobody can answer a locked question.
+    sqlx::query("UPDATE threads SET locked = true WHERE id = $1")
+        .bind(ids[4])
+        .execute(&app.db)
+        .await
+        .unwrap();
     app.insert_thread(domain, ana, "A discussion", 0).await;
     let page = app.get("/d/gardens/unanswered").await;
     let position = |title: &str| page.body.find(title);
     assert!(position("Unreplied old").unwrap() < position("Unreplied new").unwrap());
     assert!(position("Unreplied new").unwrap() < position("Replied old").unwrap());
     assert!(position("Solved one").is_none() && position("A discussion").is_none());
+    assert!(position("Locked old").is_none());
     assert_eq!(
         app.get("/d/gardens/unanswered?after=junk").await.status,
         StatusCode::BAD_REQUEST
