@@ -176,9 +176,8 @@ pub static JOBS: [Job; 8] = [
             Box::pin(async move {
                 let today = time::OffsetDateTime::now_utc().date();
                 let sent = crate::integrate::send_due_reminders(&db, today).await?;
-                Ok(format!(
-                    "{sent} members reminded of commitments that fell due"
-                ))
+                let members = crate::web::count(sent as i64, "member", "members");
+                Ok(format!("{members} reminded of commitments that fell due"))
             })
         },
     },
@@ -189,7 +188,8 @@ pub static JOBS: [Job; 8] = [
             Box::pin(async move {
                 let wait = crate::support::mailing::MAIL_AFTER;
                 let mailed = crate::support::mailing::mail_due(&db, &config, wait).await?;
-                Ok(format!("{mailed} notifications mailed"))
+                let mailed = crate::web::count(mailed as i64, "notification", "notifications");
+                Ok(format!("{mailed} mailed"))
             })
         },
     },
@@ -199,7 +199,8 @@ pub static JOBS: [Job; 8] = [
         run: |db, config| {
             Box::pin(async move {
                 let mailed = crate::support::mailing::mail_daily_summaries(&db, &config).await?;
-                Ok(format!("{mailed} members sent their daily summary"))
+                let members = crate::web::count(mailed as i64, "member", "members");
+                Ok(format!("{members} sent their daily summary"))
             })
         },
     },
@@ -209,7 +210,8 @@ pub static JOBS: [Job; 8] = [
         run: |db, config| {
             Box::pin(async move {
                 let mailed = crate::digest::mail_weekly_digests(&db, &config).await?;
-                Ok(format!("{mailed} weekly digests mailed"))
+                let mailed = crate::web::count(mailed as i64, "weekly digest", "weekly digests");
+                Ok(format!("{mailed} mailed"))
             })
         },
     },

@@ -140,10 +140,14 @@ pub fn ago(at: &OffsetDateTime) -> String {
 }
 
 fn plural(n: i64, unit: &str) -> String {
-    if n == 1 {
-        format!("1 {unit} ago")
-    } else {
-        format!("{n} {unit}s ago")
+    format!("{} ago", count(n, unit, &format!("{unit}s")))
+}
+
+/// "1 domain", "3 domains": a number and the noun that agrees with it.
+pub fn count(n: i64, one: &str, many: &str) -> String {
+    match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
     }
 }
 

@@ -396,7 +396,7 @@ async fn two_server_processes_run_each_scheduled_job_once() {
     assert!(admin.login("root", PASSWORD).await.done());
     let jobs = admin.get("/admin/jobs").await;
     assert!(jobs.contains("commitment reminders"), "{}", jobs.body);
-    assert!(jobs.contains("ok: 1 members reminded of commitments that fell due"));
+    assert!(jobs.contains("ok: 1 member reminded of commitments that fell due"));
     assert!(jobs.contains("every 10 minutes; 1 so far"));
     for process in &mut processes {
         process.kill().unwrap();

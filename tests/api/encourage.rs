@@ -208,14 +208,14 @@ async fn a_profile_shows_a_members_contribution_at_a_glance() {
     sqlx::query("INSERT INTO repertoire_entries (domain_id, kind, title, curated_by) VALUES ($1, 'tool', 'Straw', $2)").bind(domain).bind(bea).execute(&app.db).await.unwrap();
     let profile = app.get("/u/bea").await;
     assert!(
-        profile.contains("<strong>1</strong> replies")
-            && profile.contains("<strong>1</strong> accepted answers")
+        profile.contains("<strong>1</strong> reply<")
+            && profile.contains("<strong>1</strong> accepted answer<")
     );
-    assert!(profile.contains("<strong>1</strong> repertoire entries"));
+    assert!(profile.contains("<strong>1</strong> repertoire entry<"));
     let ana = app.get("/u/ana").await;
     assert!(
-        ana.contains("<strong>1</strong> threads")
-            && ana.contains("<strong>1</strong> reactions received")
+        ana.contains("<strong>1</strong> thread<")
+            && ana.contains("<strong>1</strong> reaction received")
     );
     assert_eq!(app.get("/u/nobody").await.status, StatusCode::NOT_FOUND);
 }
@@ -329,12 +329,12 @@ async fn profile_counters_follow_every_change_to_what_is_listed() {
     assert!(ana
         .get("/u/bea")
         .await
-        .contains("<strong>1</strong> replies"));
+        .contains("<strong>1</strong> reply<"));
     let visitor = app.other_browser();
     let seen_by_visitor = visitor.get("/u/bea").await;
     assert!(seen_by_visitor.contains("<strong>0</strong> replies"));
     assert!(
-        seen_by_visitor.contains("<strong>1</strong> practice reports"),
+        seen_by_visitor.contains("<strong>1</strong> practice report<"),
         "the report on the moved thread went with it"
     );
     let hidden = ana

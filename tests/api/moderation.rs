@@ -564,6 +564,15 @@ async fn admins_seed_a_community_by_upload_idempotently() {
     .await;
     assert!(second.contains("nothing changed"));
     assert_eq!(app.count("SELECT count(*) FROM domains").await, domains);
+
+    // One of a kind is said in the singular, and what there is none of is not listed.
+    let one = "[[domains]]\nslug = \"orchards\"\nname = \"Orchards\"\ncharter = \"Fruit trees.\"\n";
+    let third = upload(&admin, "one.toml", one.as_bytes().to_vec()).await;
+    assert!(
+        third.contains("one.toml: added 1 domain."),
+        "{}",
+        third.body
+    );
 }
 
 #[tokio::test]

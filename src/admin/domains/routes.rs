@@ -359,7 +359,7 @@ async fn invite(
         invitation::invite(&mut tx, &state.config, &to, email, inviter).await?;
     }
     let count = emails.len();
-    let reason = format!("{count} addresses");
+    let reason = crate::web::count(count as i64, "address", "addresses");
     record_in_domain(
         &mut *tx,
         admin.user.id,

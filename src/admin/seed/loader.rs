@@ -197,13 +197,28 @@ impl SeedReport {
     }
 }
 
+/// What was added, e.g. "1 domain, 3 events"; only what there is of.
 impl fmt::Display for SeedReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} users, {} domains, {} memberships, {} threads, {} posts, {} repertoire entries, {} events, {} invitations",
-            self.users, self.domains, self.memberships, self.threads, self.posts, self.entries, self.events, self.invitations
-        )
+        let parts = [
+            (self.users, "user", "users"),
+            (self.domains, "domain", "domains"),
+            (self.memberships, "membership", "memberships"),
+            (self.threads, "thread", "threads"),
+            (self.posts, "post", "posts"),
+            (self.entries, "repertoire entry", "repertoire entries"),
+            (self.events, "event", "events"),
+            (self.invitations, "invitation", "invitations"),
+        ];
+        let added: Vec<String> = parts
+            .into_iter()
+            .filter(|(n, _, _)| *n > 0)
+            .map(|(n, one, many)| crate::web::count(n as i64, one, many))
+            .collect();
+        if added.is_empty() {
+            return f.write_str("nothing");
+        }
+        f.write_str(&added.join(", "))
     }
 }
 
