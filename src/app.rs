@@ -81,6 +81,10 @@ fn routes(state: AppState) -> Router {
         // One-click unsubscribe is posted by mail clients without a session or token (RFC
         // 8058); the secret in its link is the credential. Every other layer applies.
         .merge(support::mailing::routes::one_click_router())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::error::with_account,
+        ))
         .layer(sessions)
         .layer(middleware::from_fn(web::refuse_nul))
         .layer(header_layer(

@@ -2,8 +2,14 @@
 //! logged once, here, and never shown to the member.
 
 use askama::Template;
+use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+
+use crate::web::page::PageContext;
+use crate::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -41,7 +47,7 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
-    page: crate::web::page::PageContext,
+    page: PageContext,
     status: u16,
     heading: &'static str,
     message: String,
@@ -152,15 +158,62 @@ impl IntoResponse for AppError {
 }
 
 /// Renders the error page. Also used by the panic handler, so it must not fail.
+///
+/// It is made where the session is out of reach, so it is drawn for a visitor and says what it
+/// said on the response; `with_account` draws it again for a signed-in member.
 pub fn error_page(status: StatusCode, heading: &'static str, message: String) -> Response {
-    let page = ErrorPage {
-        page: crate::web::page::PageContext::default(),
-        status: status.as_u16(),
+    let shown = ErrorShown {
+        status,
         heading,
         message,
     };
-    match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(_) => (status, [(header::CONTENT_TYPE, "text/plain")], heading).into_response(),
+    let mut response = shown.render(PageContext::default());
+    response.extensions_mut().insert(shown);
+    response
+}
+
+/// What an error page says.
+#[derive(Clone)]
+struct ErrorShown {
+    status: StatusCode,
+    heading: &'static str,
+    message: String,
+}
+
+impl ErrorShown {
+    fn render(&self, page: PageContext) -> Response {
+        let html = ErrorPage {
+            page,
+            status: self.status.as_u16(),
+            heading: self.heading,
+            message: self.message.clone(),
+        }
+        .render();
+        match html {
+            Ok(html) => (self.status, Html(html)).into_response(),
+            Err(_) => {
+                let text = [(header::CONTENT_TYPE, "text/plain")];
+                (self.status, text, self.heading).into_response()
+            }
+        }
     }
+}
+
+/// Draws an error page again with the account header when a member is signed in, so a 403 or
+/// a 404 does not make them look signed out. Runs inside the session layer.
+pub async fn with_account(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let session = request.extensions().get::<Session>().cloned();
+    let response = next.run(request).await;
+    let shown = response.extensions().get::<ErrorShown>().cloned();
+    let (Some(shown), Some(session)) = (shown, session) else {
+        return response;
+    };
+    let Ok(Some(page)) = crate::auth::session::account_header(&session, &state.primary).await
+    else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    let (_, body) = shown.render(page).into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, body)
 }

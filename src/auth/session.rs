@@ -98,6 +98,20 @@ pub async fn signed_in(session: &Session, db: &PgPool) -> Result<Option<CurrentU
     Ok(user)
 }
 
+/// The header's account part for a signed-in member (nothing for a visitor), without taking
+/// the flash message a page after this one should show.
+pub async fn account_header(session: &Session, db: &PgPool) -> Result<Option<PageContext>> {
+    let Some(user) = signed_in(session, db).await? else {
+        return Ok(None);
+    };
+    let csrf = session.get::<String>(CSRF).await?.unwrap_or_default();
+    Ok(Some(PageContext {
+        user: Some(user),
+        csrf,
+        flash: Vec::new(),
+    }))
+}
+
 fn session_of(parts: &Parts) -> Result<Session> {
     parts
         .extensions

@@ -97,6 +97,41 @@ async fn an_unknown_url_gets_the_404_page() {
 }
 
 #[tokio::test]
+async fn error_pages_keep_a_signed_in_members_header() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    app.member("ana", gardens, "member").await;
+    // A visitor's error page offers to log in.
+    let visitor = app.other_browser().get("/no/such/page").await;
+    assert!(visitor.contains("href=\"/login") && !visitor.contains("Log out"));
+    for (path, status, heading) in [
+        ("/no/such/page", StatusCode::NOT_FOUND, "Page not found"),
+        ("/t/999999", StatusCode::NOT_FOUND, "Page not found"),
+        ("/admin", StatusCode::FORBIDDEN, "Not allowed"),
+        (
+            "/d/gardens/unanswered?after=junk",
+            StatusCode::BAD_REQUEST,
+            "That request did not make sense",
+        ),
+    ] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, status, "{path}");
+        assert!(page.contains(heading), "{path}");
+        assert!(
+            page.contains("href=\"/u/ana\"") && page.contains("Log out"),
+            "{path}: the member still looks signed in"
+        );
+        // The header's log-out form works from the error page.
+        assert!(!page.csrf().is_empty(), "{path}");
+    }
+    let out = app
+        .post("/logout", &[("csrf", &app.get("/admin").await.csrf())])
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.signed_in_as().await, None);
+}
+
+#[tokio::test]
 async fn a_damaged_page_link_is_a_400_not_a_500() {
     let app = seeded().await;
     for cursor in ["garbage", "1_x", "999999999999999999999999999_1", ""] {
