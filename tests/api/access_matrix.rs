@@ -370,11 +370,27 @@ fn routes(thread: i64, post: i64) -> Vec<Route> {
             admin_only,
         ),
         route(
+            "archive domain, asked first",
+            "GET",
+            "/admin/domains/old-domain/archive".into(),
+            vec![],
+            "",
+            admin_only,
+        ),
+        route(
             "archive domain",
             "POST",
             "/admin/domains/old-domain/archive".into(),
             vec![],
             "",
+            admin_only,
+        ),
+        route(
+            "restore domain",
+            "POST",
+            "/admin/domains/old-domain/restore".into(),
+            vec![],
+            "UPDATE domains SET archived_at = now() WHERE slug = 'old-domain'",
             admin_only,
         ),
         route(

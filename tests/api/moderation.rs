@@ -478,22 +478,65 @@ async fn a_reset_link_sets_a_new_password_once() {
 }
 
 #[tokio::test]
-async fn an_archived_domain_disappears() {
+async fn archiving_a_domain_asks_first_hides_it_and_can_be_undone() {
     let (app, _, thread, _) = garden().await;
     let admin = admin_browser(&app).await;
-    admin
+    // The domain page links to a confirmation; nothing there archives in one click.
+    let domain_page = admin.get("/admin/domains/gardens").await;
+    assert!(domain_page.contains("href=\"/admin/domains/gardens/archive\""));
+    assert!(!domain_page.contains("action=\"/admin/domains/gardens/archive\""));
+    let ask = admin.get("/admin/domains/gardens/archive").await;
+    assert_eq!(ask.status, StatusCode::OK);
+    assert!(ask.contains("<h1>Archive Gardens?</h1>"));
+    assert!(ask.contains("1 thread,"), "{}", ask.body);
+    assert!(ask.contains("href=\"/admin/domains/gardens\">Cancel</a>"));
+    assert_eq!(app.get("/d/gardens").await.status, StatusCode::OK);
+
+    let archived = admin
         .submit(
-            "/admin/domains/gardens",
+            "/admin/domains/gardens/archive",
             "/admin/domains/gardens/archive",
             &[],
         )
         .await;
+    assert_eq!(archived.location.as_deref(), Some("/admin"));
     assert_eq!(app.get("/d/gardens").await.status, StatusCode::NOT_FOUND);
     assert_eq!(
         app.get(&format!("/t/{thread}")).await.status,
         StatusCode::NOT_FOUND
     );
     assert!(!app.get("/d").await.contains("Gardens"));
+    let dashboard = admin.get("/admin").await;
+    assert!(dashboard.contains("Gardens is archived."));
+    assert!(dashboard.contains("Archived domains") && dashboard.contains("Restore Gardens"));
+    // An archived domain has no confirmation page of its own; restoring one that is not
+    // archived finds nothing.
+    assert_eq!(
+        admin.get("/admin/domains/gardens/archive").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let restored = admin
+        .submit("/admin", "/admin/domains/gardens/restore", &[])
+        .await;
+    assert_eq!(restored.location.as_deref(), Some("/admin/domains/gardens"));
+    assert!(admin
+        .get("/admin/domains/gardens")
+        .await
+        .contains("Gardens is restored."));
+    assert_eq!(
+        app.get(&format!("/t/{thread}")).await.status,
+        StatusCode::OK
+    );
+    assert!(app.get("/d").await.contains("Gardens"));
+    assert!(admin.get("/admin/log").await.contains("restore domain"));
+    let again = admin
+        .post(
+            "/admin/domains/gardens/restore",
+            &[("csrf", &admin.get("/admin").await.csrf())],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
 }
 
 /// Uploads a community file as the seed form does: the CSRF token is a field of the multipart

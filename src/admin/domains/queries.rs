@@ -86,6 +86,54 @@ pub async fn archive(db: &mut PgConnection, domain_id: i64) -> sqlx::Result<()> 
         .map(|_| ())
 }
 
+/// An archived domain, for the list it can be restored from.
+#[derive(sqlx::FromRow)]
+pub struct ArchivedDomain {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub archived_at: time::OffsetDateTime,
+}
+
+pub async fn archived_domains(db: &PgPool) -> sqlx::Result<Vec<ArchivedDomain>> {
+    sqlx::query_as(
+        "SELECT id, slug, name, archived_at FROM domains
+          WHERE archived_at IS NOT NULL ORDER BY archived_at DESC",
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn archived_domain(db: &PgPool, slug: &str) -> sqlx::Result<Option<ArchivedDomain>> {
+    sqlx::query_as(
+        "SELECT id, slug, name, archived_at FROM domains
+          WHERE archived_at IS NOT NULL AND slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(db)
+    .await
+}
+
+/// Brings an archived domain back as it was.
+pub async fn restore(db: &mut PgConnection, domain_id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE domains SET archived_at = NULL WHERE id = $1")
+        .bind(domain_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// How much an archive hides: the domain's threads and repertoire entries.
+pub async fn content_counts(db: &PgPool, domain_id: i64) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        "SELECT (SELECT count(*) FROM threads WHERE domain_id = $1),
+                (SELECT count(*) FROM repertoire_entries WHERE domain_id = $1)",
+    )
+    .bind(domain_id)
+    .fetch_one(db)
+    .await
+}
+
 pub async fn user_id(db: &PgPool, username: &str) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar("SELECT id FROM users WHERE lower(username) = lower($1)")
         .bind(username)

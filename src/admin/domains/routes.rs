@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::fields::{DomainFields, DomainInput};
 use super::queries::{self, DomainRow, NewDomain};
-use super::views::{AdminDomainPage, DashboardPage, DomainForm, NewDomainPage};
+use super::views::{AdminDomainPage, ArchivePage, DashboardPage, DomainForm, NewDomainPage};
 use crate::auth::fields::Email;
 use crate::auth::invitation::{self, InvitedTo};
 use crate::auth::Admin;
@@ -33,14 +33,22 @@ pub fn router() -> Router<AppState> {
             post(dismiss),
         )
         .route("/admin/domains/{slug}/edit", post(edit_domain))
-        .route("/admin/domains/{slug}/archive", post(archive_domain))
+        .route(
+            "/admin/domains/{slug}/archive",
+            get(archive_form).post(archive_domain),
+        )
+        .route("/admin/domains/{slug}/restore", post(restore_domain))
 }
 
 async fn dashboard(State(state): State<AppState>, Admin(admin): Admin) -> Result<DashboardPage> {
-    let domains = queries::domains(&state.db).await?;
+    let (domains, archived) = tokio::try_join!(
+        queries::domains(&state.db),
+        queries::archived_domains(&state.db)
+    )?;
     Ok(DashboardPage {
         page: admin.page,
         domains,
+        archived,
     })
 }
 
@@ -264,6 +272,23 @@ async fn edit_domain(
     .await
 }
 
+/// Archiving asks first, on a page of its own, so it never happens in one click (with or
+/// without JavaScript).
+async fn archive_form(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(slug): Path<Slug>,
+) -> Result<ArchivePage> {
+    let domain = load_domain(&state, &slug).await?;
+    let (threads, entries) = queries::content_counts(&state.db, domain.id).await?;
+    Ok(ArchivePage {
+        page: admin.page,
+        domain,
+        threads,
+        entries,
+    })
+}
+
 /// Archiving hides a domain everywhere; its content is kept.
 async fn archive_domain(
     State(state): State<AppState>,
@@ -284,8 +309,38 @@ async fn archive_domain(
     )
     .await?;
     tx.commit().await?;
-    let message = format!("{} is archived.", domain.name);
+    let message = format!(
+        "{} is archived. It is listed under “Archived domains” below, where it can be restored.",
+        domain.name
+    );
     flash_and_redirect(&admin.session, FlashKind::Notice, message, "/admin").await
+}
+
+/// Brings an archived domain back, with everything it had.
+async fn restore_domain(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(slug): Path<Slug>,
+) -> Result<Response> {
+    let domain = queries::archived_domain(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut tx = state.db.begin().await?;
+    queries::restore(&mut tx, domain.id).await?;
+    let target = ("domain", domain.id);
+    record_in_domain(
+        &mut *tx,
+        admin.user.id,
+        domain.id,
+        Action::RestoreDomain,
+        target,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    let message = format!("{} is restored.", domain.name);
+    let to = format!("/admin/domains/{}", domain.slug);
+    flash_and_redirect(&admin.session, FlashKind::Success, message, &to).await
 }
 
 #[derive(Deserialize, Default)]

@@ -2,7 +2,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
 
-use super::queries::DomainRow;
+use super::queries::{ArchivedDomain, DomainRow};
 use crate::web::{FieldErrors, PageContext};
 
 #[derive(Template, WebTemplate)]
@@ -10,6 +10,18 @@ use crate::web::{FieldErrors, PageContext};
 pub struct DashboardPage {
     pub page: PageContext,
     pub domains: Vec<DomainRow>,
+    /// Archived domains, newest first, each with a restore button.
+    pub archived: Vec<ArchivedDomain>,
+}
+
+/// "Archive this domain?": what it hides, a button that does it, and a way back.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/archive.html")]
+pub struct ArchivePage {
+    pub page: PageContext,
+    pub domain: DomainRow,
+    pub threads: i64,
+    pub entries: i64,
 }
 
 #[derive(Debug, Deserialize)]
