@@ -20,6 +20,8 @@ pub struct PageMarks {
     pub promoted_entries: Vec<i64>,
     /// The viewer's own reactions on these posts, as `post id:kind`.
     pub reacted: Vec<String>,
+    /// Posts the viewer has flagged and the facilitators have not yet reviewed.
+    pub flagged: Vec<i64>,
 }
 
 impl PageMarks {
@@ -111,6 +113,8 @@ pub struct MarkedPost {
     pub bookmarked: bool,
     /// The kinds of reaction the viewer gave it (Encourage).
     pub reacted: Vec<String>,
+    /// Flagged by the viewer, not yet reviewed (moderation).
+    pub flagged: bool,
 }
 
 /// One page of posts from `from` on (one more than a page, to tell whether another follows;
@@ -132,7 +136,11 @@ pub async fn marked_posts(
                 ) AS bookmarked,
                 CASE WHEN $3::bigint IS NULL THEN '{{}}'::text[] ELSE array(
                     SELECT r.kind FROM reactions r WHERE r.post_id = page.id AND r.user_id = $3
-                ) END AS reacted
+                ) END AS reacted,
+                $3::bigint IS NOT NULL AND EXISTS (
+                    SELECT 1 FROM flags f
+                     WHERE f.post_id = page.id AND f.flagger_id = $3 AND f.resolved_at IS NULL
+                ) AS flagged
            FROM ({} WHERE p.thread_id = $1 AND p.id >= $2 ORDER BY p.id LIMIT {}) page
           ORDER BY page.id",
         forum::queries::POST,
@@ -160,6 +168,9 @@ impl PageMarks {
             }
             if marked.bookmarked {
                 marks.bookmarked.push(id);
+            }
+            if marked.flagged {
+                marks.flagged.push(id);
             }
             marks
                 .reacted

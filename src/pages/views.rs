@@ -113,6 +113,12 @@ impl ThreadPage {
         .is_ok()
     }
 
+    /// The viewer flagged this post and it waits for review: say so instead of offering a
+    /// second flag.
+    pub fn has_flagged(&self, view: &PostView) -> bool {
+        self.marks.flagged.contains(&view.post.id)
+    }
+
     pub fn is_bookmarked(&self, view: &PostView) -> bool {
         self.marks.bookmarked.contains(&view.post.id)
     }

@@ -111,6 +111,14 @@ impl Notification {
             "reply" => format!("{actor} replied in “{thread}”"),
             "accepted" => format!("{actor} accepted your answer in “{thread}”"),
             "flag_outcome" => format!("{} (“{thread}”)", self.message),
+            "flagged" => format!(
+                "A post in “{thread}” was flagged ({}); it waits in the flag queue",
+                self.message
+            ),
+            "post_hidden" => format!(
+                "Your post in “{thread}” was hidden after several members flagged it; \
+                 a facilitator will review it"
+            ),
             "commitment_due" => {
                 format!("You planned to try “{thread}” by now. How did it go? Report back.")
             }
@@ -146,21 +154,28 @@ pub async fn notifications(
     .await
 }
 
-/// Marks one of the member's notifications read and returns where it points.
+/// Where a notification points: the flag queue's domain (for `flagged`), post, thread, entry.
+type NotificationTarget = (Option<String>, Option<i64>, Option<i64>, Option<i64>);
+
+/// Marks one of the member's notifications read and returns where it points: a flagged post's
+/// facilitators go to the domain's flag queue, everyone else to the post, thread or entry.
 pub async fn open_notification(db: &PgPool, user_id: i64, id: i64) -> sqlx::Result<Option<String>> {
-    let target: Option<(Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(
-        "UPDATE notifications SET read_at = coalesce(read_at, now())
-          WHERE id = $1 AND user_id = $2
-          RETURNING post_id, thread_id, entry_id",
+    let target: Option<NotificationTarget> = sqlx::query_as(
+        "UPDATE notifications n SET read_at = coalesce(n.read_at, now())
+          WHERE n.id = $1 AND n.user_id = $2
+          RETURNING (SELECT d.slug FROM threads t JOIN domains d ON d.id = t.domain_id
+                      WHERE n.kind = 'flagged' AND t.id = n.thread_id),
+                    n.post_id, n.thread_id, n.entry_id",
     )
     .bind(id)
     .bind(user_id)
     .fetch_optional(db)
     .await?;
     Ok(target.map(|target| match target {
-        (Some(post), _, _) => format!("/p/{post}"),
-        (None, Some(thread), _) => format!("/t/{thread}"),
-        (None, None, Some(entry)) => format!("/r/{entry}/report"),
+        (Some(queue), _, _, _) => format!("/d/{queue}/flags"),
+        (None, Some(post), _, _) => format!("/p/{post}"),
+        (None, None, Some(thread), _) => format!("/t/{thread}"),
+        (None, None, None, Some(entry)) => format!("/r/{entry}/report"),
         _ => "/notifications".to_string(),
     }))
 }

@@ -599,6 +599,8 @@ async fn a_daily_summary_gathers_what_the_member_chose_to_have_daily() {
                 ("accepted", "immediately"),
                 ("commitment_due", "immediately"),
                 ("flag_outcome", "daily"),
+                ("flagged", "immediately"),
+                ("post_hidden", "immediately"),
                 ("digest", "weekly"),
             ],
         )

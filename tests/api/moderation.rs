@@ -91,8 +91,12 @@ async fn hidden(app: &TestApp, post: i64) -> bool {
 
 #[tokio::test]
 async fn three_flags_hide_a_post_until_a_facilitator_agrees_and_flaggers_hear_of_it() {
-    let (app, domain, _, post) = garden().await;
+    let (app, domain, thread, post) = garden().await;
     let first = flagger(&app, domain, "flagger1", post).await;
+    // The flagger is told it was received, and is not offered the flag again.
+    let thread_page = first.get(&format!("/t/{thread}")).await;
+    assert!(thread_page.contains("You flagged this post; the facilitators will review it."));
+    assert!(!thread_page.contains(&format!("action=\"/p/{post}/flag\"")));
     flagger(&app, domain, "flagger2", post).await;
     assert!(!hidden(&app, post).await, "two flags are not enough");
     // The same member flagging twice counts once.
@@ -100,6 +104,32 @@ async fn three_flags_hide_a_post_until_a_facilitator_agrees_and_flaggers_hear_of
     assert!(!hidden(&app, post).await);
     flagger(&app, domain, "flagger3", post).await;
     assert!(hidden(&app, post).await, "three different members hide it");
+
+    // The facilitator (fay, signed in as `app`) hears of the post once, however many flag it,
+    // and the notification leads to the queue.
+    let fay_notes = app.get("/notifications").await;
+    assert!(
+        fay_notes
+            .contains("A post in “Compost talk” was flagged (spam); it waits in the flag queue"),
+        "{}",
+        fay_notes.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM notifications WHERE kind = 'flagged'")
+            .await,
+        1
+    );
+    let id = app
+        .count("SELECT id FROM notifications WHERE kind = 'flagged'")
+        .await;
+    let opened = app.get(&format!("/notifications/{id}")).await;
+    assert_eq!(opened.location.as_deref(), Some("/d/gardens/flags"));
+    // Ana, whose post it is, is told it was hidden and why.
+    let ana = app.other_browser();
+    assert!(ana.login("ana", PASSWORD).await.done());
+    assert!(ana.get("/notifications").await.contains(
+        "Your post in “Compost talk” was hidden after several members flagged it; a facilitator will review it"
+    ));
 
     let queue = app.get("/d/gardens/flags").await;
     assert!(queue.contains("3 flags: spam, spam, spam"));

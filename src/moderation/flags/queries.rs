@@ -43,6 +43,43 @@ pub async fn resolve(
     .await
 }
 
+/// Tells the domain's facilitators (but not the one who flagged) that a post has its first open
+/// flag; later flags on it join the same review, so they are not announced again.
+pub async fn tell_facilitators(
+    db: &mut PgConnection,
+    post_id: i64,
+    flagger_id: i64,
+    reason: FlagReason,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO notifications (user_id, kind, thread_id, post_id, message)
+         SELECT m.user_id, 'flagged', t.id, p.id, $3
+           FROM posts p
+           JOIN threads t ON t.id = p.thread_id
+           JOIN memberships m ON m.domain_id = t.domain_id AND m.role = 'facilitator'
+          WHERE p.id = $1 AND m.user_id <> $2
+            AND (SELECT count(*) FROM flags f WHERE f.post_id = $1 AND f.resolved_at IS NULL) = 1",
+    )
+    .bind(post_id)
+    .bind(flagger_id)
+    .bind(reason.as_str())
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Tells a post's author that flags from several members hid it until a facilitator reviews it.
+pub async fn tell_author_hidden(db: &mut PgConnection, post_id: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO notifications (user_id, kind, thread_id, post_id)
+         SELECT p.author_id, 'post_hidden', p.thread_id, p.id FROM posts p WHERE p.id = $1",
+    )
+    .bind(post_id)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
 /// Tells each flagger what the facilitators decided.
 pub async fn tell_flaggers(
     db: &mut PgConnection,

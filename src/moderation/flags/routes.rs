@@ -63,8 +63,13 @@ async fn flag(
     }
     let mut tx = state.db.begin().await?;
     let added = queries::add(&mut tx, post.id, member.user.id, reason, note).await?;
+    if added {
+        queries::tell_facilitators(&mut tx, post.id, member.user.id, reason).await?;
+    }
     // Enough members agree something is wrong: hide it now, a facilitator decides later.
-    posts::hide_if_flagged_by(&mut tx, post.id, AUTO_HIDE_FLAGS).await?;
+    if posts::hide_if_flagged_by(&mut tx, post.id, AUTO_HIDE_FLAGS).await? {
+        queries::tell_author_hidden(&mut tx, post.id).await?;
+    }
     tx.commit().await?;
     let message = if added {
         "Thank you. The domain's facilitators will review the post; you will hear what they decide."

@@ -35,7 +35,7 @@ pub async fn hide_if_flagged_by(
     db: &mut PgConnection,
     post_id: i64,
     threshold: i64,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<bool> {
     sqlx::query(
         "UPDATE posts p SET hidden = true, hidden_by = NULL,
                 hidden_reason = 'Hidden after flags from several members; waiting for a facilitator''s review'
@@ -56,7 +56,7 @@ pub async fn hide_if_flagged_by(
     .bind(NEW_ACCOUNT_FLAGS_PER_FLAG)
     .execute(db)
     .await
-    .map(|_| ())
+    .map(|done| done.rows_affected() == 1)
 }
 
 /// An account this many days old flags with full weight.

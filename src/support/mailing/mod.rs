@@ -26,15 +26,19 @@ pub enum MailKind {
     Accepted,
     CommitmentDue,
     FlagOutcome,
+    Flagged,
+    PostHidden,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 5] = [
+    pub const ALL: [MailKind; 7] = [
         MailKind::Mention,
         MailKind::Reply,
         MailKind::Accepted,
         MailKind::CommitmentDue,
         MailKind::FlagOutcome,
+        MailKind::Flagged,
+        MailKind::PostHidden,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +48,8 @@ impl MailKind {
             MailKind::Accepted => "accepted",
             MailKind::CommitmentDue => "commitment_due",
             MailKind::FlagOutcome => "flag_outcome",
+            MailKind::Flagged => "flagged",
+            MailKind::PostHidden => "post_hidden",
         }
     }
 
@@ -59,6 +65,8 @@ impl MailKind {
             MailKind::Accepted => "Your answer is accepted",
             MailKind::CommitmentDue => "A practice you committed to try falls due",
             MailKind::FlagOutcome => "A facilitator acts on your flag",
+            MailKind::Flagged => "A post is flagged in a domain you facilitate",
+            MailKind::PostHidden => "Your post is hidden after members flag it",
         }
     }
 
