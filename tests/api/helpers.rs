@@ -269,7 +269,18 @@ pub struct Page {
 impl Page {
     /// The CSRF token of the first form on the page.
     pub fn csrf(&self) -> String {
-        self.csrf_if_any().expect("the page has a CSRF field")
+        self.csrf_if_any().unwrap_or_else(|| {
+            let main = self
+                .body
+                .find("<main")
+                .map_or(&self.body[..], |at| &self.body[at..]);
+            panic!(
+                "the page has a CSRF field; it was {} (location {:?}): {}",
+                self.status,
+                self.location,
+                &main[..main.len().min(600)]
+            )
+        })
     }
 
     pub fn csrf_if_any(&self) -> Option<String> {
