@@ -70,6 +70,8 @@ pub struct Hit {
     pub snippet: String,
     pub domain_slug: String,
     pub domain_name: String,
+    /// A post that opens its thread, not a reply.
+    pub opening: bool,
 }
 
 impl Hit {
@@ -84,14 +86,15 @@ impl Hit {
     pub fn label(&self) -> &'static str {
         match self.kind.as_str() {
             "thread" => "Thread",
+            "post" if self.opening => "Opening post",
             "post" => "Reply",
             _ => "Repertoire",
         }
     }
 
-    /// The snippet, escaped, with matches in `<mark>`.
+    /// The snippet as plain text (it is cut from Markdown), escaped, with matches in `<mark>`.
     pub fn snippet_html(&self) -> String {
-        highlight(&self.snippet)
+        highlight(&crate::markdown::plain_excerpt(&self.snippet, usize::MAX))
     }
 }
 
@@ -213,7 +216,8 @@ async fn find(state: &AppState, q: &str, scope: Scope<'_>, page_number: i64) -> 
     sqlx::query_as(&format!(
             "WITH scope AS (SELECT id FROM domains WHERE slug = $3),
              thread_hits AS (
-                 SELECT 'thread' AS kind, t.id, t.title, t.title AS text, t.search AS vector, t.domain_id
+                 SELECT 'thread' AS kind, t.id, t.title, t.title AS text, t.search AS vector, t.domain_id,
+                        t.id AS thread_id
                    FROM listed_threads($2) t
                   WHERE $4 IN ('', 'threads') AND t.search @@ websearch_to_tsquery('english', $1)
                     AND ($3 = '' OR t.domain_id = (SELECT id FROM scope))
@@ -237,27 +241,36 @@ async fn find(state: &AppState, q: &str, scope: Scope<'_>, page_number: i64) -> 
                  LIMIT {CANDIDATES}
              ),
              post_hits AS (
-                 SELECT 'post' AS kind, p.id, t.title, p.body_md AS text, p.search AS vector, t.domain_id
+                 SELECT 'post' AS kind, p.id, t.title, p.body_md AS text, p.search AS vector, t.domain_id,
+                        t.id AS thread_id
                    FROM post_candidates c JOIN listed_posts($2) p ON p.id = c.id
                    JOIN threads t ON t.id = p.thread_id
              ),
              entry_hits AS (
                  SELECT 'entry' AS kind, e.id, e.title, e.title || ': ' || e.summary || ' ' || e.body_md AS text,
-                        e.search AS vector, e.domain_id
+                        e.search AS vector, e.domain_id, NULL::bigint AS thread_id
                    FROM repertoire_entries e
                   WHERE $4 IN ('', 'repertoire') AND e.search @@ websearch_to_tsquery('english', $1)
                     AND e.domain_id IN (SELECT id FROM readable_domains($2))
                     AND ($3 = '' OR e.domain_id = (SELECT id FROM scope))
                   ORDER BY e.id DESC LIMIT {CANDIDATES}
              ),
-             ranked AS (
-                 SELECT c.kind, c.id, c.title, c.text, c.domain_id, ts_rank(c.vector, websearch_to_tsquery('english', $1)) AS rank
+             -- One hit per thread, its best: the thread's title or one of its posts.
+             best AS (
+                 SELECT DISTINCT ON (coalesce(c.thread_id, -c.id))
+                        c.kind, c.id, c.title, c.text, c.domain_id, c.thread_id,
+                        ts_rank(c.vector, websearch_to_tsquery('english', $1)) AS rank
                    FROM (SELECT * FROM thread_hits UNION ALL SELECT * FROM post_hits
                          UNION ALL SELECT * FROM entry_hits) c
-                  ORDER BY rank DESC, c.id DESC
-                  LIMIT $5 OFFSET $6
+                  ORDER BY coalesce(c.thread_id, -c.id), rank DESC, c.id DESC
+             ),
+             ranked AS (
+                 SELECT * FROM best ORDER BY rank DESC, id DESC LIMIT $5 OFFSET $6
              )
              SELECT r.kind, r.id, r.title,
+                    r.kind = 'post' AND NOT EXISTS (SELECT 1 FROM posts o
+                                                     WHERE o.thread_id = r.thread_id AND o.id < r.id)
+                        AS opening,
                     ts_headline('english', r.text, websearch_to_tsquery('english', $1),
                                 'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || ', MaxWords=35, MinWords=15, ShortWord=0, MaxFragments=2')
                         AS snippet,

@@ -15,8 +15,11 @@ async fn searchable() -> TestApp {
         .await;
     sqlx::query("INSERT INTO posts (thread_id, author_id, body_md, body_html) VALUES ($1, $2, 'Turn the compost weekly <script>x</script> and keep it damp', '')")
         .bind(thread).bind(ana).execute(&app.db).await.unwrap();
-    app.insert_thread(kitchens, ana, "Compost from kitchen scraps", 0)
+    let scraps = app
+        .insert_thread(kitchens, ana, "Compost from kitchen scraps", 0)
         .await;
+    sqlx::query("INSERT INTO posts (thread_id, author_id, body_md, body_html) VALUES ($1, $2, 'Brew **nettle** tea first: see [the guide](https://example.org/brewing) and `soak` it overnight', '')")
+        .bind(scraps).bind(ana).execute(&app.db).await.unwrap();
     app.insert_thread(circle, ana, "Secret compost recipe", 0)
         .await;
     sqlx::query("INSERT INTO repertoire_entries (domain_id, kind, title, summary, body_md, body_html) VALUES ($1, 'how-to', 'Hot composting in four weeks', 'Layers, water, turning', '', '')")
@@ -30,19 +33,42 @@ async fn results_are_ranked_highlighted_and_escaped() {
     let page = app.get("/search?q=compost").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
-        page.contains("<mark>Compost</mark> heaps that stay hot"),
+        page.contains("<mark>Compost</mark> from kitchen scraps"),
         "{}",
         page.body
     );
-    assert!(
-        page.contains("Turn the <mark>compost</mark> weekly"),
+    // The thread matches by its title and by a reply: it is listed once, by its best match.
+    assert_eq!(
+        page.body
+            .matches(">Compost heaps that stay hot</a>")
+            .count(),
+        1,
         "{}",
         page.body
     );
+    let weekly = app.get("/search?q=weekly").await;
     assert!(
-        !page.contains("<script>x"),
+        weekly.contains("Turn the compost <mark>weekly</mark>"),
+        "{}",
+        weekly.body
+    );
+    assert!(weekly.contains("Reply in"));
+    assert!(
+        !weekly.contains("<script>x"),
         "markup in a body never reaches the snippet raw"
     );
+    // A snippet is plain text: no Markdown emphasis, link syntax or code marks.
+    let nettle = app.get("/search?q=nettle").await;
+    assert!(
+        nettle.contains("Brew <mark>nettle</mark> tea first: see the guide and soak it overnight"),
+        "{}",
+        nettle.body
+    );
+    assert!(!nettle.contains("**") && !nettle.contains("](https"));
+    // A match in a thread's first post is labelled as the opening post, not a reply.
+    let opening = app.get("/search?q=number&domain=kitchens").await;
+    assert!(opening.contains("Opening post in"), "{}", opening.body);
+    assert!(!opening.contains("Reply in"));
     assert!(
         page.contains("Hot <mark>composting</mark> in four weeks"),
         "stemming finds composting"
