@@ -92,13 +92,17 @@ fn newest_reports(column: &str, id: &str) -> String {
     format!("{REPORT} WHERE r.{column} = {id} ORDER BY r.created_at DESC, r.id DESC LIMIT 100")
 }
 
-/// The newest hundred reports on the thread whose id is the SQL expression `thread_id`, as one
+/// The newest hundred reports on the thread whose id is the SQL expression `thread_id`, or on
+/// a repertoire entry made from one of its posts (how its answer fared once curated), as one
 /// JSON array (for a page that loads them in the same statement as the thread).
 pub fn reports_on_thread_as_json(thread_id: &str) -> String {
     format!(
         "(SELECT coalesce(json_agg(report ORDER BY report.created_at DESC, report.id DESC), '[]')
-            FROM ({}) report)",
-        newest_reports("thread_id", thread_id)
+            FROM ({REPORT}
+                  WHERE r.thread_id = {thread_id}
+                     OR r.entry_id IN (SELECT p.id FROM repertoire_entries p
+                                        WHERE p.source_thread_id = {thread_id})
+                  ORDER BY r.created_at DESC, r.id DESC LIMIT 100) report)"
     )
 }
 

@@ -106,6 +106,48 @@ async fn members_report_back_on_threads_too() {
 }
 
 #[tokio::test]
+async fn a_thread_shows_the_reports_on_the_entry_made_from_it() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.member("ana", domain, "member").await;
+    let thread = app.insert_thread(domain, ana, "Slugs on lettuce", 1).await;
+    let other = app.insert_thread(domain, ana, "Aphids", 0).await;
+    let answer = app
+        .count(&format!(
+            "SELECT max(id) FROM posts WHERE thread_id = {thread}"
+        ))
+        .await;
+    let entry: i64 = sqlx::query_scalar(
+        "INSERT INTO repertoire_entries (domain_id, kind, title, summary, source_thread_id, source_post_id)
+         VALUES ($1, 'how-to', 'Beer traps for slugs', 'A saucer of beer', $2, $3) RETURNING id",
+    )
+    .bind(domain)
+    .bind(thread)
+    .bind(answer)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let empty = app.get(&format!("/t/{thread}")).await;
+    assert!(empty.contains("Nobody has reported back on applying this thread yet."));
+    assert!(app.report(entry, "worked").await.done());
+
+    let page = app.get(&format!("/t/{thread}")).await;
+    assert!(
+        !page.contains("Nobody has reported back"),
+        "the entry's report counts for the thread it came from"
+    );
+    assert!(page.contains(&format!(
+        "On the repertoire entry made from this thread, <a href=\"/r/{entry}\">Beer traps for slugs</a>"
+    )));
+    assert!(page.contains("Worked"));
+    // Another thread does not show it.
+    assert!(app
+        .get(&format!("/t/{other}"))
+        .await
+        .contains("Nobody has reported back on applying this thread yet."));
+}
+
+#[tokio::test]
 async fn incomplete_reports_and_outsiders_are_refused() {
     let (app, domain, entry) = entry_in_gardens().await;
     app.member("ana", domain, "member").await;
