@@ -249,6 +249,29 @@ fn mention_spans(text: &str) -> Vec<(usize, &str)> {
     spans
 }
 
+/// A post's Markdown as the start of something else (a repertoire entry): quotations of other
+/// posts (`> …` lines and the "[@name wrote](/p/1):" line before them) are dropped, and
+/// `@name` mentions become plain names, so nobody is notified or addressed from the copy.
+pub fn without_quotes_and_mentions(source: &str) -> String {
+    let mut kept: Vec<String> = Vec::new();
+    for line in source.lines() {
+        let trimmed = line.trim_start();
+        let attribution = trimmed.starts_with("[@") && trimmed.contains(" wrote](/p/");
+        if trimmed.starts_with('>') || attribution {
+            continue;
+        }
+        let mut plain = String::with_capacity(line.len());
+        let mut from = 0;
+        for (at, _) in mention_spans(line) {
+            plain.push_str(&line[from..at]);
+            from = at + 1;
+        }
+        plain.push_str(&line[from..]);
+        kept.push(plain);
+    }
+    kept.join("\n").trim().to_string()
+}
+
 /// Lower-case usernames mentioned in `source`, outside code, for looking up who exists.
 pub fn mentioned_names(source: &str) -> Vec<String> {
     let mut names = Vec::new();
@@ -338,6 +361,15 @@ mod tests {
         );
         assert!(html.contains("ana@example.org"), "{html}");
         assert!(html.contains("<code>@ana</code>"), "{html}");
+    }
+
+    #[test]
+    fn a_copy_drops_quotations_and_turns_mentions_into_names() {
+        let post = "[@bea wrote](/p/7):\n> Beer traps?\n> Really?\n\nYes @bea, and ask @raj_s.\nMail me@example.org.";
+        assert_eq!(
+            without_quotes_and_mentions(post),
+            "Yes bea, and ask raj_s.\nMail me@example.org."
+        );
     }
 
     #[test]

@@ -144,19 +144,20 @@ async fn new_entry_form(
 ) -> Result<EntryFormPage> {
     let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
     domain.access(Some(&member.user)).require_post()?;
-    let mut form = EntryForm {
-        kind: "story".into(),
-        ..EntryForm::default()
-    };
+    // No kind is chosen for the curator: a story, a tool and a how-to are different things.
+    let mut form = EntryForm::default();
     let mut source_title = None;
     if !query.from.is_empty() {
         let source = promotable_source(&state, &query.from, &domain, &member.user).await?;
         let post = forum::post(&state.db, source.post_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        form.title = source.thread_title.clone();
-        form.summary = crate::markdown::plain_excerpt(&post.body_md, 200);
-        form.body = post.body_md;
+        // A question's title is not the name of what answered it; the curator names that.
+        if !source.thread_title.trim_end().ends_with('?') {
+            form.title = source.thread_title.clone();
+        }
+        form.body = crate::markdown::without_quotes_and_mentions(&post.body_md);
+        form.summary = crate::markdown::plain_excerpt(&form.body, 200);
         form.from = source.post_id.to_string();
         source_title = Some(source.thread_title);
     }

@@ -167,6 +167,66 @@ async fn promotion_setup() -> (TestApp, i64, i64, i64) {
 }
 
 #[tokio::test]
+async fn promoting_an_answer_prefills_what_fits_and_leaves_the_kind_to_the_curator() {
+    let (app, domain, _, _) = promotion_setup().await;
+    let ana = app
+        .count("SELECT id FROM users WHERE username = 'ana'")
+        .await;
+    let question = app
+        .insert_thread(domain, ana, "How do I stop slugs?", 0)
+        .await;
+    let answer: i64 = sqlx::query_scalar(
+        "INSERT INTO posts (thread_id, author_id, body_md, body_html)
+         VALUES ($1, $2, $3, '') RETURNING id",
+    )
+    .bind(question)
+    .bind(ana)
+    .bind("[@bea wrote](/p/1):\n> Has anyone tried beer?\n\nYes @bea: sink a saucer of **beer** level with the soil.")
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    app.login("ana", PASSWORD).await;
+    let path = format!("/d/gardens/repertoire/new?from={answer}");
+    let form = app.get(&path).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.contains("<option value=\"\" selected>Choose a kind…</option>"));
+    assert!(!form.contains("value=\"story\" selected"));
+    assert!(
+        form.contains("id=\"title\" name=\"title\" type=\"text\" value=\"\""),
+        "a question is not the name of its answer"
+    );
+    assert!(
+        form.contains("Yes bea: sink a saucer of **beer** level with the soil.</textarea>"),
+        "{}",
+        form.body
+    );
+    assert!(!form.contains("Has anyone tried beer?</textarea>") && !form.contains("@bea"));
+    assert!(
+        form.contains("Yes bea: sink a saucer of beer level with the soil."),
+        "a plain summary"
+    );
+    // Sent without a kind, the form comes back with the problem named and the text kept.
+    let from = answer.to_string();
+    let refused = app
+        .submit(
+            &path,
+            "/d/gardens/repertoire/new",
+            &[
+                ("kind", ""),
+                ("title", "Beer traps"),
+                ("summary", "A saucer of beer"),
+                ("body", "Sink a saucer"),
+                ("tags", ""),
+                ("from", &from),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("Choose a kind: story, tool, case, lesson or how-to."));
+    assert!(refused.contains("value=\"Beer traps\""));
+}
+
+#[tokio::test]
 async fn promoting_a_reply_keeps_provenance_both_ways() {
     let (app, _, thread, reply) = promotion_setup().await;
     app.login("ana", PASSWORD).await;
