@@ -9,6 +9,36 @@ document.addEventListener("submit", (event) => {
   }
 });
 
+// Leaving a page with words typed into a form and not sent (a reply, a new thread, an entry)
+// makes the browser ask first, so a stray click or a closed tab does not lose them.
+const unsent = new Set();
+document.addEventListener("input", (event) => {
+  const field = event.target;
+  if (!(field instanceof HTMLTextAreaElement) || !field.form) {
+    return;
+  }
+  if (field.value.trim() !== field.defaultValue.trim()) {
+    unsent.add(field);
+  } else {
+    unsent.delete(field);
+  }
+});
+document.addEventListener("submit", (event) => {
+  if (!event.defaultPrevented) {
+    for (const field of [...unsent]) {
+      if (field.form === event.target) {
+        unsent.delete(field);
+      }
+    }
+  }
+});
+window.addEventListener("beforeunload", (event) => {
+  if (unsent.size > 0) {
+    event.preventDefault();
+    event.returnValue = "";
+  }
+});
+
 // Reactions toggle in place; without this the button posts the page's form (with its own
 // formaction) and the page reloads at the post.
 document.addEventListener("submit", async (event) => {
