@@ -64,7 +64,8 @@ document.addEventListener("submit", async (event) => {
     const state = await response.json();
     button.classList.toggle("active", state.active);
     button.setAttribute("aria-pressed", String(state.active));
-    button.querySelector(".count").textContent = String(state.count);
+    // A count of nobody is left out rather than shown as "0".
+    button.querySelector(".count").textContent = state.count > 0 ? String(state.count) : "";
   } catch (_) {
     postWithoutScript();
   }

@@ -52,6 +52,10 @@ async fn reactions_toggle_and_are_counted() {
         (0, 1, 0),
         "a second press takes it back"
     );
+    // A count of nobody is not shown as "0".
+    let page = app.get(&format!("/t/{thread}")).await;
+    assert!(page.contains("aria-pressed=\"false\">Helpful <span class=\"count\"></span>"));
+    assert!(!page.contains("<span class=\"count\">0</span>"));
     let cal = app.other_browser();
     cal.member("cal", domain, "member").await;
     cal.submit(
