@@ -242,47 +242,26 @@ impl Installation {
     }
 
     fn initdb(&self, data_dir: &Path) -> anyhow::Result<()> {
-        let output = self
-            .command("initdb")
+        let mut initdb = self.command("initdb");
+        initdb
             .arg("--pgdata")
             .arg(data_dir)
             .args(["--username", SUPERUSER, "--auth", "trust"])
-            .args(["--encoding", "UTF8", "--locale", "C", "--no-instructions"])
-            .stdin(Stdio::null())
-            .output()
-            .context("could not run initdb")?;
-        if !output.status.success() {
-            bail!(
-                "initdb failed for {}:\n{}{}",
-                data_dir.display(),
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        Ok(())
+            .args(["--encoding", "UTF8", "--locale", "C", "--no-instructions"]);
+        run(initdb, data_dir)
     }
 
     /// A copy of the cluster at `primary_socket` in `data_dir`, set up (`-R`) to follow it.
     fn base_backup(&self, primary_socket: &Path, data_dir: &Path) -> anyhow::Result<()> {
-        let output = self
-            .command("pg_basebackup")
+        let mut base_backup = self.command("pg_basebackup");
+        base_backup
             .arg("--pgdata")
             .arg(data_dir)
             .arg("--host")
             .arg(primary_socket)
             .args(["--username", SUPERUSER, "--write-recovery-conf"])
-            .args(["--wal-method", "stream", "--checkpoint", "fast"])
-            .stdin(Stdio::null())
-            .output()
-            .context("could not run pg_basebackup")?;
-        if !output.status.success() {
-            bail!(
-                "pg_basebackup into {} failed:\n{}{}",
-                data_dir.display(),
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
+            .args(["--wal-method", "stream", "--checkpoint", "fast"]);
+        run(base_backup, data_dir)?;
         // The primary's socket lives in its data directory, and its lock file came along.
         for entry in fs::read_dir(data_dir)?.flatten() {
             if entry.file_name().to_string_lossy().starts_with(".s.PGSQL.") {
@@ -362,6 +341,28 @@ impl Installation {
             .context("could not start postgres")?;
         Ok((Pid::from_raw(pid as i32), keeper))
     }
+}
+
+/// Runs one of the server's programs on `data_dir` to the end; what it printed is the error
+/// if it fails.
+fn run(mut command: Command, data_dir: &Path) -> anyhow::Result<()> {
+    let program = Path::new(command.get_program())
+        .file_name()
+        .map(|name| name.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("could not run {program}"))?;
+    if !output.status.success() {
+        bail!(
+            "{program} failed for {}:\n{}{}",
+            data_dir.display(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
 }
 
 /// The `postgres` user must be able to walk down to the data directory; a checkout under
