@@ -44,7 +44,9 @@ pub struct AppState {
     /// Search's own few connections, each with a statement timeout, so slow searches queue
     /// among themselves and never take the connections pages need.
     pub search_db: PgPool,
-    /// Always the primary: the session store, whose rows a member's next request must find.
+    /// Always the primary, for what must be current even on a page read from a replica: the
+    /// session store and who is signed in (a suspension ends a session at once), readiness,
+    /// and `/metrics`.
     pub primary: PgPool,
     /// `COMMONPLACE_READ_DATABASE_URL`'s replica and how far it has caught up.
     pub replica: Option<Arc<database::replica::ReadReplica>>,
