@@ -1,0 +1,380 @@
+//! Journeys in Debian's Chromium, driven over the W3C WebDriver protocol by Debian's
+//! `chromium-driver`, with the suite's own HTTP client: each with JavaScript on and off, at
+//! 1280 px and at 360 px (a phone). On every page a journey reaches, nothing may scroll
+//! sideways and no error page may appear.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::helpers::{free_port, installed, Started, TestApp, PASSWORD};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// The WebDriver server, stopped (with every browser it started) when the test ends.
+struct Driver {
+    _process: Started,
+    endpoint: String,
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        let address = free_port();
+        let dir = std::env::temp_dir().join(format!("commonplace-chromedriver-{}", address.port()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let process = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={}", address.port()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let driver = Driver {
+            _process: Started { process, dir },
+            endpoint: format!("http://{address}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while tokio::net::TcpStream::connect(address).await.is_err() {
+            assert!(Instant::now() < deadline, "chromedriver listens");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        driver
+    }
+
+    /// A fresh headless Chromium with its own profile: JavaScript on or off, `width` px wide.
+    async fn browser(&self, app: &TestApp, javascript: bool, width: u32) -> Browser {
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ];
+        let capabilities = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": args,
+                // The content setting, not `--blink-settings=scriptEnabled=false`, under which
+                // chromedriver never sees a form's page load finish.
+                "prefs": { "profile.managed_default_content_settings.javascript":
+                    if javascript { 1 } else { 2 } },
+            },
+        } } });
+        let http = reqwest::Client::new();
+        let created = call(
+            &http,
+            "POST",
+            &format!("{}/session", self.endpoint),
+            capabilities,
+        )
+        .await;
+        let session = created["sessionId"]
+            .as_str()
+            .expect("a WebDriver session")
+            .to_string();
+        let session = format!("{}/session/{session}", self.endpoint);
+        // The screen's width, set through DevTools: chromedriver's own mobile emulation never
+        // sees a page load finish with JavaScript off, and a headless window is at least
+        // 500 px wide.
+        let screen = json!({
+            "cmd": "Emulation.setDeviceMetricsOverride",
+            "params": { "width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600 },
+        });
+        call(
+            &http,
+            "POST",
+            &format!("{session}/goog/cdp/execute"),
+            screen,
+        )
+        .await;
+        Browser {
+            http,
+            session,
+            base: format!("http://{}", app.address),
+            label: format!(
+                "{} px, JavaScript {}",
+                width,
+                if javascript { "on" } else { "off" }
+            ),
+        }
+    }
+}
+
+/// One WebDriver command; its `value`, or a panic naming the error.
+async fn call(http: &reqwest::Client, method: &str, url: &str, body: Value) -> Value {
+    let request = match method {
+        "GET" => http.get(url),
+        "DELETE" => http.delete(url),
+        _ => http
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body.to_string()),
+    };
+    let response = request
+        .timeout(Duration::from_secs(180))
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("chromedriver answers {method} {url}: {err}"));
+    let status = response.status();
+    let answer: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert!(status.is_success(), "{method} {url}: {answer}");
+    answer["value"].clone()
+}
+
+struct Browser {
+    http: reqwest::Client,
+    session: String,
+    base: String,
+    label: String,
+}
+
+impl Browser {
+    async fn command(&self, method: &str, path: &str, body: Value) -> Value {
+        call(&self.http, method, &format!("{}{path}", self.session), body).await
+    }
+
+    /// Opens `path` and checks the page.
+    async fn open(&self, path: &str) {
+        let url = format!("{}{path}", self.base);
+        self.command("POST", "/url", json!({ "url": url })).await;
+        self.check().await;
+    }
+
+    async fn element(&self, css: &str) -> String {
+        let found = self
+            .command(
+                "POST",
+                "/element",
+                json!({ "using": "css selector", "value": css }),
+            )
+            .await;
+        found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("{}: no {css}", self.label))
+            .to_string()
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let element = self.element(css).await;
+        self.command("POST", &format!("/element/{element}/clear"), json!({}))
+            .await;
+        self.command(
+            "POST",
+            &format!("/element/{element}/value"),
+            json!({ "text": text }),
+        )
+        .await;
+    }
+
+    /// Clicks, waits for the page it leads to, and checks that page.
+    async fn click(&self, css: &str) {
+        let element = self.element(css).await;
+        // A script's confirm() ("Suspend this account?") is answered yes, as the member who
+        // clicked meant; with JavaScript off there is none.
+        self.script("window.confirm = () => true").await;
+        self.command("POST", &format!("/element/{element}/click"), json!({}))
+            .await;
+        // A form's answer may still be arriving when the click returns: wait for the page
+        // that was clicked on to be gone and the next one to have loaded.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let url = format!("{}/element/{element}/name", self.session);
+            let gone = !self
+                .http
+                .get(&url)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .is_success();
+            let ready = self.script("return document.readyState").await == "complete";
+            if gone && ready {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: {css} leads nowhere",
+                self.label
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.check().await;
+    }
+
+    async fn script(&self, script: &str) -> Value {
+        self.command(
+            "POST",
+            "/execute/sync",
+            json!({ "script": script, "args": [] }),
+        )
+        .await
+    }
+
+    /// The text of `css`, found again if the page it was found on has just been replaced.
+    async fn text(&self, css: &str) -> String {
+        for _ in 0..50 {
+            let element = self.element(css).await;
+            let url = format!("{}/element/{element}/text", self.session);
+            let answer = self
+                .http
+                .get(&url)
+                .send()
+                .await
+                .expect("chromedriver answers");
+            let ok = answer.status().is_success();
+            let answer: Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+            if ok {
+                return answer["value"].as_str().unwrap_or_default().to_string();
+            }
+            assert_eq!(
+                answer["value"]["error"], "stale element reference",
+                "{answer}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{}: {css} keeps being replaced", self.label)
+    }
+
+    async fn path(&self) -> String {
+        let url = self.command("GET", "/url", json!({})).await;
+        let url = url.as_str().unwrap_or_default();
+        url.strip_prefix(&self.base).unwrap_or(url).to_string()
+    }
+
+    /// What every page must be: not an error, and no wider than the screen.
+    async fn check(&self) {
+        let title = self.command("GET", "/title", json!({})).await;
+        let title = title.as_str().unwrap_or_default().to_string();
+        let path = self.path().await;
+        assert!(
+            !title.starts_with("Something went wrong") && !title.starts_with("Page not found"),
+            "{}: {path} is an error page: {title}",
+            self.label
+        );
+        let widths = self
+            .script("return [document.documentElement.scrollWidth, window.innerWidth]")
+            .await;
+        let (page, screen) = (widths[0].as_i64(), widths[1].as_i64());
+        assert!(
+            page <= screen,
+            "{}: {path} scrolls sideways ({page:?} px on a {screen:?} px screen)",
+            self.label
+        );
+    }
+
+    async fn close(self) {
+        self.command("DELETE", "", json!({})).await;
+    }
+}
+
+/// The admin's journey: sign in, create a domain, appoint its facilitator, load a community
+/// file, suspend an account.
+async fn admin_journey(app: &TestApp, browser: &Browser, run: usize) {
+    let slug = format!("orchards-{run}");
+    let file = std::env::temp_dir().join(format!("commonplace-journey-{run}.toml"));
+    std::fs::write(
+        &file,
+        format!("[[domains]]\nslug = \"bees-{run}\"\nname = \"Bees {run}\"\ncharter = \"Keeping bees.\"\n"),
+    )
+    .unwrap();
+
+    browser.open("/login").await;
+    browser.fill("#login", "amara").await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click("main form button[type=submit]").await;
+    assert!(
+        browser.text("header").await.contains("amara"),
+        "{}",
+        browser.label
+    );
+
+    browser.open("/admin").await;
+    browser.click("a[href='/admin/domains/new']").await;
+    browser.fill("#name", &format!("Orchards {run}")).await;
+    browser.fill("#slug", &slug).await;
+    browser
+        .fill("#charter", "Growing fruit trees together.")
+        .await;
+    browser.click("main form button[type=submit]").await;
+    assert_eq!(
+        browser.path().await,
+        format!("/admin/domains/{slug}"),
+        "{}",
+        browser.label
+    );
+
+    browser.fill("#username", "tomas").await;
+    browser
+        .click("form[action$='/facilitators'] button[type=submit]")
+        .await;
+    assert!(
+        browser.text("main").await.contains("tomas"),
+        "{}",
+        browser.label
+    );
+
+    browser.open("/admin/seed").await;
+    let input = browser.element("#file").await;
+    browser
+        .command(
+            "POST",
+            &format!("/element/{input}/value"),
+            json!({ "text": file.display().to_string() }),
+        )
+        .await;
+    browser.click("main form button[type=submit]").await;
+    assert!(
+        browser.text("main").await.contains("added 1 domain"),
+        "{}: {}",
+        browser.label,
+        browser.text("main").await
+    );
+    let _ = std::fs::remove_file(&file);
+
+    // A search for one long word (a pasted URL, say) wraps rather than widening the page.
+    let word = "compostingwithoutturningwhatsoeverinthecoldestmonthsoftheyear".repeat(3);
+    browser.open(&format!("/search?q={word}")).await;
+
+    browser.open(&format!("/admin/users/target{run}")).await;
+    browser.fill("#reason", "Posting adverts").await;
+    browser
+        .click("form[action$='/suspend'] button[type=submit]")
+        .await;
+    let suspended = app
+        .count(&format!(
+            "SELECT count(*) FROM users WHERE username = 'target{run}' AND suspended_until > now()"
+        ))
+        .await;
+    assert_eq!(suspended, 1, "{}", browser.label);
+}
+
+#[tokio::test]
+async fn an_admin_seeds_a_community_in_chromium_with_and_without_javascript_on_a_laptop_and_a_phone(
+) {
+    if !installed(CHROMEDRIVER, "the browser journeys", "chromium-driver") {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let amara = app.create_user("amara").await;
+    sqlx::query("UPDATE users SET site_role = 'admin' WHERE id = $1")
+        .bind(amara)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    app.create_user("tomas").await;
+    let driver = Driver::start().await;
+    let runs = [(true, 1280), (false, 1280), (true, 360), (false, 360)];
+    for (run, (javascript, width)) in runs.into_iter().enumerate() {
+        app.create_user(&format!("target{run}")).await;
+        let browser = driver.browser(&app, javascript, width).await;
+        admin_journey(&app, &browser, run).await;
+        browser.close().await;
+    }
+}
