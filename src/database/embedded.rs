@@ -60,12 +60,7 @@ impl EmbeddedPostgres {
     /// connections.
     pub async fn start(data_dir: &Path, durability: Durability) -> anyhow::Result<Self> {
         let install = Installation::find()?;
-        fs::create_dir_all(data_dir)
-            .with_context(|| format!("could not create {}", data_dir.display()))?;
-        let data_dir = data_dir
-            .canonicalize()
-            .with_context(|| format!("could not resolve {}", data_dir.display()))?;
-        install.hand_over(&data_dir)?;
+        let data_dir = install.data_dir(data_dir)?;
         if !data_dir.join("PG_VERSION").exists() {
             install.initdb(&data_dir)?;
         }
@@ -104,20 +99,14 @@ impl EmbeddedPostgres {
     }
 
     /// Starts (building it on first use with `pg_basebackup`) a hot standby of this cluster in
-    /// `data_dir`, streaming from it and answering read-only queries: a read replica for the
-    /// tests, and the replica the operations guide builds by hand.
+    /// `data_dir`, streaming from it and answering read-only queries: the tests' read replica.
     pub async fn start_standby(
         &self,
         data_dir: &Path,
         durability: Durability,
     ) -> anyhow::Result<Self> {
         let install = Installation::find()?;
-        fs::create_dir_all(data_dir)
-            .with_context(|| format!("could not create {}", data_dir.display()))?;
-        let data_dir = data_dir
-            .canonicalize()
-            .with_context(|| format!("could not resolve {}", data_dir.display()))?;
-        install.hand_over(&data_dir)?;
+        let data_dir = install.data_dir(data_dir)?;
         if !data_dir.join("PG_VERSION").exists() {
             install.base_backup(&self.socket_dir, &data_dir)?;
         }
@@ -227,6 +216,18 @@ impl Installation {
             command.env("HOME", &user.dir);
         }
         command
+    }
+
+    /// `data_dir`, created if need be, as an absolute path that belongs to the account that
+    /// runs the cluster.
+    fn data_dir(&self, data_dir: &Path) -> anyhow::Result<PathBuf> {
+        fs::create_dir_all(data_dir)
+            .with_context(|| format!("could not create {}", data_dir.display()))?;
+        let data_dir = data_dir
+            .canonicalize()
+            .with_context(|| format!("could not resolve {}", data_dir.display()))?;
+        self.hand_over(&data_dir)?;
+        Ok(data_dir)
     }
 
     /// Makes the data directory belong to the account that runs the cluster.

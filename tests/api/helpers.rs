@@ -872,6 +872,31 @@ impl TestApp {
         .expect("insert an entry")
     }
 
+    /// A repertoire entry made from `post_id` (its thread is the entry's source too).
+    pub async fn insert_entry_from(
+        &self,
+        domain_id: i64,
+        kind: &str,
+        title: &str,
+        summary: &str,
+        post_id: i64,
+    ) -> i64 {
+        sqlx::query_scalar(
+            "INSERT INTO repertoire_entries
+                    (domain_id, kind, title, summary, source_thread_id, source_post_id)
+             SELECT $1, $2, $3, $4, p.thread_id, p.id FROM posts p WHERE p.id = $5
+             RETURNING id",
+        )
+        .bind(domain_id)
+        .bind(kind)
+        .bind(title)
+        .bind(summary)
+        .bind(post_id)
+        .fetch_one(&self.db)
+        .await
+        .expect("insert an entry from a post")
+    }
+
     /// How many statements this test's database has run so far.
     /// Statements the server has run on this test's database, on the primary and, when the
     /// server reads from one, on the replica (leaving out the replica watcher's own checks).

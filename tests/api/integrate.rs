@@ -117,16 +117,15 @@ async fn a_thread_shows_the_reports_on_the_entry_made_from_it() {
             "SELECT max(id) FROM posts WHERE thread_id = {thread}"
         ))
         .await;
-    let entry: i64 = sqlx::query_scalar(
-        "INSERT INTO repertoire_entries (domain_id, kind, title, summary, source_thread_id, source_post_id)
-         VALUES ($1, 'how-to', 'Beer traps for slugs', 'A saucer of beer', $2, $3) RETURNING id",
-    )
-    .bind(domain)
-    .bind(thread)
-    .bind(answer)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let entry = app
+        .insert_entry_from(
+            domain,
+            "how-to",
+            "Beer traps for slugs",
+            "A saucer of beer",
+            answer,
+        )
+        .await;
     let empty = app.get(&format!("/t/{thread}")).await;
     assert!(empty.contains("Nobody has reported back on applying this thread yet."));
     assert!(app.report(entry, "worked").await.done());

@@ -559,16 +559,9 @@ async fn a_thread_moved_into_a_private_domain_is_no_longer_named_by_entries_or_t
         .fetch_one(&app.db)
         .await
         .unwrap();
-    let entry: i64 = sqlx::query_scalar(
-        "INSERT INTO repertoire_entries (domain_id, kind, title, summary, source_thread_id, source_post_id)
-         VALUES ($1, 'story', 'Pooling money', 'How we did it', $2, $3) RETURNING id",
-    )
-    .bind(soil)
-    .bind(thread)
-    .bind(post)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let entry = app
+        .insert_entry_from(soil, "story", "Pooling money", "How we did it", post)
+        .await;
     sqlx::query("INSERT INTO spotlights (domain_id, post_id, reason) VALUES ($1, $2, 'Brave')")
         .bind(soil)
         .bind(post)
