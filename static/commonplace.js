@@ -77,7 +77,6 @@ document.addEventListener("submit", async (event) => {
 // this the page is the same, only static.
 const liveSource = document.querySelector('meta[name="commonplace-live"]');
 if (liveSource && window.EventSource) {
-  const source = new EventSource(liveSource.content);
   const thread = new URL(liveSource.content, location.href).searchParams.get("thread");
   const fresh = [];
   let bar = null;
@@ -123,33 +122,47 @@ if (liveSource && window.EventSource) {
       count === 1 ? "1 new reply — show it" : `${count} new replies — show them`;
   };
 
-  source.addEventListener("reply", (event) => {
-    const id = Number(event.data);
-    if (!document.getElementById(`p${id}`) && !fresh.includes(id)) {
-      fresh.push(id);
-      announce();
-    }
-  });
-
-  source.addEventListener("notifications", (event) => {
-    const link = document.querySelector('.account a[href="/notifications"]');
-    if (!link) {
-      return;
-    }
-    const count = Number(event.data);
-    let badge = link.querySelector(".badge");
-    if (count > 0) {
-      if (!badge) {
-        badge = document.createElement("span");
-        badge.className = "badge";
-        link.append(" ", badge);
+  // The stream is closed whenever the page is left: a browser keeps only six connections to a
+  // site over HTTP/1.1, and the streams of pages it keeps for "back" would otherwise hold them
+  // all, so that the seventh page waits a minute for one.
+  let source = null;
+  const listen = () => {
+    source = new EventSource(liveSource.content);
+    source.addEventListener("reply", (event) => {
+      const id = Number(event.data);
+      if (!document.getElementById(`p${id}`) && !fresh.includes(id)) {
+        fresh.push(id);
+        announce();
       }
-      badge.textContent = String(count);
-      badge.setAttribute("aria-label", `${count} unread`);
-    } else if (badge) {
-      badge.remove();
+    });
+
+    source.addEventListener("notifications", (event) => {
+      const link = document.querySelector('.account a[href="/notifications"]');
+      if (!link) {
+        return;
+      }
+      const count = Number(event.data);
+      let badge = link.querySelector(".badge");
+      if (count > 0) {
+        if (!badge) {
+          badge = document.createElement("span");
+          badge.className = "badge";
+          link.append(" ", badge);
+        }
+        badge.textContent = String(count);
+        badge.setAttribute("aria-label", `${count} unread`);
+      } else if (badge) {
+        badge.remove();
+      }
+    });
+
+    source.addEventListener("gone", () => source.close());
+  };
+  listen();
+  window.addEventListener("pagehide", () => source.close());
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) {
+      listen();
     }
   });
-
-  source.addEventListener("gone", () => source.close());
 }
