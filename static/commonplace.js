@@ -149,8 +149,11 @@ if (liveSource && window.EventSource) {
           badge.className = "badge";
           link.append(" ", badge);
         }
-        badge.textContent = String(count);
-        badge.setAttribute("aria-label", `${count} unread`);
+        // As the server draws it: the word "unread" for screen readers only.
+        const hidden = document.createElement("span");
+        hidden.className = "visually-hidden";
+        hidden.textContent = " unread";
+        badge.replaceChildren(String(count), hidden);
       } else if (badge) {
         badge.remove();
       }

@@ -441,3 +441,35 @@ async fn a_member_moving_between_pages_leaves_no_live_stream_open_behind() {
     assert_eq!(settled_live_streams(&app).await, 1, "after going back");
     browser.close().await;
 }
+
+/// The header's notification count follows a member's notifications while the page is open,
+/// drawn as the server draws it: the number, and "unread" for screen readers only.
+#[tokio::test]
+async fn the_notification_count_in_the_header_rises_while_the_page_is_open() {
+    if !installed(CHROMEDRIVER, "the browser journeys", "chromium-driver") {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let ana = app.other_browser();
+    ana.member("ana", gardens, "member").await;
+    let thread = ana.start_thread("gardens", "Frost cloth", "When?").await;
+    let driver = Driver::start().await;
+    let browser = driver.browser(&app, true, 1280).await;
+    browser.sign_in("ana").await;
+    browser.open("/d").await;
+
+    let bea = app.other_browser();
+    bea.member("bea", gardens, "member").await;
+    bea.answer(thread, "Before the first frost.").await;
+    let badge = "const badge = document.querySelector('header a[href=\"/notifications\"] .badge');
+                 return badge && [badge.textContent, badge.hasAttribute('aria-label')]";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut shown = browser.script(badge).await;
+    while shown.is_null() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        shown = browser.script(badge).await;
+    }
+    assert_eq!(shown, json!(["1 unread", false]));
+    browser.close().await;
+}
