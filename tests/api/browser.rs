@@ -1,9 +1,13 @@
 //! Journeys in Debian's Chromium, driven over the W3C WebDriver protocol by Debian's
 //! `chromium-driver`, with the suite's own HTTP client: each with JavaScript on and off, at
 //! 1280 px and at 360 px (a phone). On every page a journey reaches, nothing may scroll
-//! sideways and no error page may appear.
+//! sideways, no error page may appear, and axe-core may find no violation; the HTML of each kind
+//! of page reached must pass the W3C Nu checker.
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -12,10 +16,91 @@ use crate::helpers::{free_port, installed, Started, TestApp, PASSWORD};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
+/// Where `.ci/run` installs axe-core and the Nu checker, from `tests/browser/package-lock.json`.
+const BROWSER_CHECKS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/node_modules");
+
+/// What every page a journey reaches is checked with besides its width: axe-core, injected into
+/// the page as the browser shows it, and the W3C Nu checker, on the HTML the server sent (one
+/// page of each kind, checked together when the journey ends).
+struct Checks {
+    axe: Option<String>,
+    nu: Option<PathBuf>,
+    /// The HTML served for each kind of page (its path with numbers left out) reached so far.
+    served: Mutex<BTreeMap<String, String>>,
+}
+
+impl Checks {
+    fn load() -> Checks {
+        let axe = std::fs::read_to_string(format!("{BROWSER_CHECKS}/axe-core/axe.min.js")).ok();
+        let nu = PathBuf::from(format!("{BROWSER_CHECKS}/vnu-jar/build/dist/vnu.jar"));
+        let java = std::path::Path::new("/usr/bin/java").exists();
+        if axe.is_none() {
+            eprintln!("SKIPPED axe-core on the journeys' pages: run `npm ci --prefix tests/browser`, as .ci/run does");
+        }
+        if !nu.exists() || !java {
+            eprintln!("SKIPPED the Nu checker on the journeys' pages: needs `npm ci --prefix tests/browser` and Debian's default-jre-headless, as .ci/run installs");
+        }
+        Checks {
+            axe,
+            nu: (nu.exists() && java).then_some(nu),
+            served: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// Runs the Nu checker over every kind of page served so far; panics naming each error.
+    fn validate(&self) {
+        let Some(jar) = &self.nu else { return };
+        let served = std::mem::take(&mut *self.served.lock().unwrap());
+        if served.is_empty() {
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("commonplace-nu-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut files = BTreeMap::new();
+        for (n, (kind, html)) in served.iter().enumerate() {
+            let file = dir.join(format!("page-{n}.html"));
+            std::fs::write(&file, html).unwrap();
+            files.insert(format!("file:{}", file.display()), kind.clone());
+        }
+        let output = Command::new("/usr/bin/java")
+            .arg("-jar")
+            .arg(jar)
+            .args(["--errors-only", "--format", "json"])
+            .args(files.keys().map(|url| url.trim_start_matches("file:")))
+            .output()
+            .expect("java runs the Nu checker");
+        let _ = std::fs::remove_dir_all(&dir);
+        let report: Value = serde_json::from_slice(&output.stderr).unwrap_or_else(|_| {
+            panic!(
+                "the Nu checker's report: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+        let errors: Vec<String> = report["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|message| {
+                let url = message["url"].as_str().unwrap_or_default();
+                let kind = files.get(url).map_or(url, String::as_str);
+                format!("{kind}: {} ({})", message["message"], message["extract"])
+            })
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "the Nu checker finds errors:\n{}",
+            errors.join("\n")
+        );
+        eprintln!("the Nu checker passed {} kinds of page", files.len());
+    }
+}
+
 /// The WebDriver server, stopped (with every browser it started) when the test ends.
 struct Driver {
     _process: Started,
     endpoint: String,
+    checks: Arc<Checks>,
 }
 
 impl Driver {
@@ -33,6 +118,7 @@ impl Driver {
         let driver = Driver {
             _process: Started { process, dir },
             endpoint: format!("http://{address}"),
+            checks: Arc::new(Checks::load()),
         };
         let deadline = Instant::now() + Duration::from_secs(10);
         while tokio::net::TcpStream::connect(address).await.is_err() {
@@ -101,6 +187,7 @@ impl Driver {
         call(&http, "POST", &format!("{session}/goog/cdp/execute"), yes).await;
         Browser {
             http,
+            checks: self.checks.clone(),
             session,
             base: format!("http://{}", app.address),
             label: format!(
@@ -135,6 +222,7 @@ async fn call(http: &reqwest::Client, method: &str, url: &str, body: Value) -> V
 
 struct Browser {
     http: reqwest::Client,
+    checks: Arc<Checks>,
     session: String,
     base: String,
     label: String,
@@ -265,6 +353,94 @@ impl Browser {
             "{}: {path} scrolls sideways ({page:?} px on a {screen:?} px screen)",
             self.label
         );
+        self.axe(&path).await;
+        self.keep_served(&path).await;
+    }
+
+    /// axe-core's violations on the page as it is shown: none allowed.
+    async fn axe(&self, path: &str) {
+        let Some(axe) = &self.checks.axe else { return };
+        if self.script("return typeof axe").await != "object" {
+            // With JavaScript off the page's timers never fire, and axe waits on them: here they
+            // run as soon as the script that set them yields.
+            let timers = "if (!window.__timers) { window.__timers = true;
+                window.setTimeout = (f, _ms, ...a) => { Promise.resolve().then(() => f(...a)); return 0; };
+                window.clearTimeout = () => {}; }";
+            if self.label.ends_with("off") {
+                self.script(timers).await;
+            }
+            self.script(axe).await;
+        }
+        let run = "const done = arguments[arguments.length - 1];
+            axe.run(document, { resultTypes: ['violations'] }).then(
+              (r) => done(r.violations.map((v) =>
+                `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)),
+              (e) => done([`axe failed: ${e}`]));";
+        let violations = self
+            .command(
+                "POST",
+                "/execute/async",
+                json!({ "script": run, "args": [] }),
+            )
+            .await;
+        assert_eq!(
+            violations,
+            json!([]),
+            "{}: axe-core finds violations on {path}",
+            self.label
+        );
+    }
+
+    /// Keeps the HTML the server sends for this kind of page (fetched again with the browser's
+    /// cookies), for the Nu checker at the end of the journey.
+    async fn keep_served(&self, path: &str) {
+        if self.checks.nu.is_none() {
+            return;
+        }
+        let kind: String = path
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .split('/')
+            .map(|part| {
+                if part.parse::<i64>().is_ok() {
+                    "{id}"
+                } else {
+                    part
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        if self.checks.served.lock().unwrap().contains_key(&kind) {
+            return;
+        }
+        let cookies = self.command("GET", "/cookie", json!({})).await;
+        let cookie = cookies
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                format!(
+                    "{}={}",
+                    c["name"].as_str().unwrap_or_default(),
+                    c["value"].as_str().unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let url = format!("{}{path}", self.base);
+        let answer = self
+            .http
+            .get(&url)
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("the server answers");
+        // A page that now sends the browser elsewhere is checked where it leads, if reached.
+        if answer.status().is_success() && answer.url().as_str() == url {
+            let html = answer.text().await.unwrap_or_default();
+            self.checks.served.lock().unwrap().insert(kind, html);
+        }
     }
 
     async fn sign_in(&self, username: &str) {
@@ -382,6 +558,7 @@ async fn an_admin_seeds_a_community_in_chromium_with_and_without_javascript_on_a
         admin_journey(&app, &browser, run).await;
         browser.close().await;
     }
+    driver.checks.validate();
 }
 
 /// Live streams open on the server now, as `/metrics` reports them.
@@ -440,6 +617,7 @@ async fn a_member_moving_between_pages_leaves_no_live_stream_open_behind() {
     assert_eq!(browser.path().await, "/d");
     assert_eq!(settled_live_streams(&app).await, 1, "after going back");
     browser.close().await;
+    driver.checks.validate();
 }
 
 /// The header's notification count follows a member's notifications while the page is open,
@@ -472,4 +650,5 @@ async fn the_notification_count_in_the_header_rises_while_the_page_is_open() {
     }
     assert_eq!(shown, json!(["1 unread", false]));
     browser.close().await;
+    driver.checks.validate();
 }
