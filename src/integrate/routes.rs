@@ -10,7 +10,7 @@ use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
 use super::queries::{self, Outcome, ReportContent, Subject};
-use super::views::{CommitmentsPage, ReportForm, ReportFormPage};
+use super::views::{CommitForm, CommitFormPage, CommitmentsPage, ReportForm, ReportFormPage};
 use crate::auth::Member;
 use crate::error::{AppError, Result};
 use crate::forum::access::Access;
@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/reports/{id}/edit", get(edit_form).post(edit))
         .route("/reports/{id}/incorporate", post(incorporate))
-        .route("/r/{id}/commit", post(commit))
+        .route("/r/{id}/commit", get(commit_form).post(commit))
         .route("/me/commitments", get(commitments))
 }
 
@@ -326,11 +326,61 @@ async fn incorporate(
     Ok(Redirect::to(&format!("/r/{entry_id}#learned")).into_response())
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CommitForm {
-    intention: String,
-    due_on: String,
+/// The commitment form on its own page: where the entry page's "I will try this…" leads when
+/// something in it needs fixing, and a page of its own to link to.
+async fn commit_form(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<EntryId>,
+) -> Result<CommitFormPage> {
+    let target = entry_target(&state, id, &member.user).await?;
+    target.access.require_post()?;
+    commit_page(
+        member.page,
+        target,
+        CommitForm::default(),
+        FieldErrors::default(),
+    )
+}
+
+fn commit_page(
+    page: PageContext,
+    target: Target,
+    form: CommitForm,
+    errors: FieldErrors,
+) -> Result<CommitFormPage> {
+    let Subject::Entry(entry_id) = target.subject else {
+        return Err(AppError::NotFound);
+    };
+    Ok(CommitFormPage {
+        page,
+        entry_id,
+        entry_title: target.title,
+        today: OffsetDateTime::now_utc().date().to_string(),
+        form,
+        errors,
+    })
+}
+
+/// The day by which the member will try it: a real date, today or later.
+fn parse_due_on(text: &str, today: Date) -> std::result::Result<Date, &'static str> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    match Date::parse(text.trim(), &format) {
+        Err(_) => Err("Choose the date by which you will try it."),
+        Ok(date) if date < today => Err("That date has passed: choose today or a later day."),
+        Ok(date) => Ok(date),
+    }
+}
+
+fn parse_intention(text: &str) -> std::result::Result<&str, &'static str> {
+    let intention = text.trim();
+    if intention.is_empty() {
+        Err("Say what you will try.")
+    } else if intention.chars().count() > 1000 {
+        Err("Keep your intention to 1000 characters or fewer.")
+    } else {
+        Ok(intention)
+    }
 }
 
 async fn commit(
@@ -341,42 +391,23 @@ async fn commit(
 ) -> Result<Response> {
     let target = entry_target(&state, id, &member.user).await?;
     target.access.require_post()?;
-    let Subject::Entry(entry_id) = target.subject else {
-        return Err(AppError::NotFound);
-    };
-    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let mut errors = FieldErrors::default();
+    let intention = errors.check("intention", parse_intention(&form.intention));
     let today = OffsetDateTime::now_utc().date();
-    let problem = match Date::parse(form.due_on.trim(), &format) {
-        Err(_) => Some("Choose the date by which you will try it."),
-        Ok(date) if date < today => Some("That date has passed: choose today or a later day."),
-        Ok(_) if form.intention.trim().is_empty() => Some("Say what you will try."),
-        Ok(_) if form.intention.chars().count() > 1000 => {
-            Some("Keep your intention to 1000 characters or fewer.")
-        }
-        Ok(date) => {
-            queries::commit(
-                &state.db,
-                member.user.id,
-                entry_id,
-                form.intention.trim(),
-                date,
-            )
-            .await?;
-            None
-        }
+    let due_on = errors.check("due_on", parse_due_on(&form.due_on, today));
+    let (Some(intention), Some(due_on)) = (intention, due_on) else {
+        let page = commit_page(member.page, target, form, errors)?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    match problem {
-        None => {
-            flash_and_redirect(
-                &member.session,
-                FlashKind::Success,
-                "Committed. We will remind you to report back when the day comes.",
-                &format!("/r/{entry_id}"),
-            )
-            .await
-        }
-        Some(message) => Err(AppError::BadRequest(message.into())),
-    }
+    let entry_id = id.0;
+    queries::commit(&state.db, member.user.id, entry_id, intention, due_on).await?;
+    flash_and_redirect(
+        &member.session,
+        FlashKind::Success,
+        "Committed. We will remind you to report back when the day comes.",
+        &format!("/r/{entry_id}"),
+    )
+    .await
 }
 
 async fn commitments(State(state): State<AppState>, member: Member) -> Result<CommitmentsPage> {

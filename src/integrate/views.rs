@@ -31,6 +31,26 @@ pub struct ReportFormPage {
     pub errors: FieldErrors,
 }
 
+/// A commitment as typed: kept whole when the form comes back with a problem.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CommitForm {
+    pub intention: String,
+    pub due_on: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "integrate/commit_form.html")]
+pub struct CommitFormPage {
+    pub page: PageContext,
+    pub entry_id: i64,
+    pub entry_title: String,
+    /// The earliest day the date field offers (YYYY-MM-DD).
+    pub today: String,
+    pub form: CommitForm,
+    pub errors: FieldErrors,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "integrate/commitments.html")]
 pub struct CommitmentsPage {

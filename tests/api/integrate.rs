@@ -206,8 +206,23 @@ async fn a_commitment_falls_due_reminds_once_and_a_report_fulfils_it() {
             &[("intention", "Try it"), ("due_on", "2020-01-01")],
         )
         .await;
-    assert_eq!(past.status, StatusCode::BAD_REQUEST);
-    assert!(past.contains("That date has passed"));
+    assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(past.contains(
+        "<p class=\"field-error\" id=\"due_on-error\">That date has passed: choose today or a later day.</p>"
+    ));
+    assert!(past.contains("value=\"Try it\""), "the intention is kept");
+    // No date and no intention: both named, next to their fields; nothing is saved.
+    let empty = app
+        .submit(
+            &format!("/r/{entry}/commit"),
+            &format!("/r/{entry}/commit"),
+            &[("intention", "  "), ("due_on", "")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.contains("id=\"intention-error\">Say what you will try.</p>"));
+    assert!(empty.contains("id=\"due_on-error\">Choose the date by which you will try it.</p>"));
+    assert_eq!(app.count("SELECT count(*) FROM commitments").await, 0);
     let due = (time::OffsetDateTime::now_utc().date() + time::Duration::days(7)).to_string();
     let made = app.commit(entry, &due).await;
     assert_eq!(made.status, StatusCode::SEE_OTHER);
