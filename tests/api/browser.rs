@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{free_port, installed, Started, TestApp, PASSWORD};
+use crate::helpers::{free_port, installed, load_community, Started, TestApp, PASSWORD};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -443,6 +443,50 @@ impl Browser {
         }
     }
 
+    /// Clicks what changes the page in place (a summary that opens, a radio button).
+    async fn press(&self, css: &str) {
+        let element = self.element(css).await;
+        self.command("POST", &format!("/element/{element}/click"), json!({}))
+            .await;
+    }
+
+    /// Sets a field's value as a date picker would (typing into one depends on the locale).
+    async fn set(&self, css: &str, value: &str) {
+        self.command(
+            "POST",
+            "/execute/sync",
+            json!({
+                "script": "document.querySelector(arguments[0]).value = arguments[1]",
+                "args": [css, value],
+            }),
+        )
+        .await;
+    }
+
+    /// The id in the current path after `prefix` (`/t/` for a thread, `/r/` for an entry).
+    async fn id_after(&self, prefix: &str) -> i64 {
+        let path = self.path().await;
+        path.strip_prefix(prefix)
+            .and_then(|rest| rest.split(['?', '#', '/']).next())
+            .and_then(|id| id.parse().ok())
+            .unwrap_or_else(|| panic!("{}: {path} is not under {prefix}", self.label))
+    }
+
+    /// Asserts the page's main part says `text`.
+    async fn says(&self, text: &str) {
+        let main = self.text("main").await;
+        assert!(
+            main.contains(text),
+            "{}: {} does not say {text:?}: {main}",
+            self.label,
+            self.path().await
+        );
+    }
+
+    async fn sign_out(&self) {
+        self.click("form[action='/logout'] button").await;
+    }
+
     async fn sign_in(&self, username: &str) {
         self.open("/login").await;
         self.fill("#login", username).await;
@@ -650,5 +694,276 @@ async fn the_notification_count_in_the_header_rises_while_the_page_is_open() {
     }
     assert_eq!(shown, json!(["1 unread", false]));
     browser.close().await;
+    driver.checks.validate();
+}
+
+/// The community the newcomer's and the facilitator's journeys happen in.
+const GARDENS: &str = r#"
+[[users]]
+username = "tomas"
+email = "tomas@example.org"
+
+[[users]]
+username = "bea"
+email = "bea@example.org"
+
+[[users]]
+username = "cal"
+email = "cal@example.org"
+
+[[domains]]
+slug = "gardens"
+name = "Gardens"
+charter = "We grow food on small plots and share what works on **heavy clay**."
+facilitators = ["tomas"]
+members = ["bea", "cal"]
+"#;
+
+/// The newcomer's journey: register, read the charter, join, introduce themselves, ask; bea
+/// answers; they accept; tomas adds the answer to the repertoire; they commit to try it and
+/// report back, and the entry shows the tally.
+async fn newcomer_journey(app: &TestApp, browser: &Browser, run: usize) {
+    let name = format!("newcomer{run}");
+    let email = format!("{name}@example.org");
+    browser.open("/register").await;
+    browser.fill("#username", &name).await;
+    browser.fill("#email", &email).await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click("main form button[type=submit]").await;
+    if browser.text("main").await.contains("Check your mail") {
+        let link = app
+            .mailed_link(&email, "/confirm/")
+            .await
+            .expect("a confirmation link is mailed");
+        browser.open(&link).await;
+    }
+    assert!(
+        browser.text("header").await.contains(&name),
+        "{}",
+        browser.label
+    );
+
+    browser.open("/d/gardens").await;
+    browser.says("heavy clay").await;
+    browser.click("form[action='/d/gardens/join'] button").await;
+    browser.says("Welcome to Gardens!").await;
+    browser.click(".welcome-box a").await;
+    browser
+        .fill("#body", "Hello! I grow leeks on a windy allotment.")
+        .await;
+    browser.click("form.composer button[value=post]").await;
+    browser.says("I grow leeks on a windy allotment").await;
+
+    browser.open("/d/gardens/new").await;
+    browser
+        .fill("#title", &format!("Clay that cracks, question {run}"))
+        .await;
+    browser.press("input[name=kind][value=question]").await;
+    browser
+        .fill("#body", "My beds crack open every August. What helps?")
+        .await;
+    browser.click("form.composer button[value=post]").await;
+    let thread = browser.id_after("/t/").await;
+
+    let bea = app.other_browser();
+    bea.login("bea", PASSWORD).await;
+    let answer = bea
+        .answer(
+            thread,
+            "A thick mulch of leaf mould keeps the clay from drying out.",
+        )
+        .await;
+    browser.open(&format!("/t/{thread}")).await;
+    browser
+        .click(&format!(
+            "button[formaction='/t/{thread}/accept'][value='{answer}']"
+        ))
+        .await;
+    browser.says("Solved.").await;
+
+    let tomas = app.other_browser();
+    tomas.login("tomas", PASSWORD).await;
+    let from = answer.to_string();
+    let promoted = tomas
+        .submit(
+            &format!("/d/gardens/repertoire/new?from={answer}"),
+            "/d/gardens/repertoire/new",
+            &[
+                ("from", from.as_str()),
+                ("kind", "how-to"),
+                ("title", &format!("Mulch clay against cracking {run}")),
+                ("summary", "Leaf mould keeps clay from drying out."),
+                ("body", "Spread 5 cm of leaf mould in spring."),
+                ("tags", "clay, mulch"),
+            ],
+        )
+        .await;
+    assert!(promoted.done(), "promoted: {}", promoted.body);
+
+    browser.open(&format!("/t/{thread}")).await;
+    browser.click("p.in-repertoire a").await;
+    let entry = browser.id_after("/r/").await;
+    browser.press("details.commit summary").await;
+    browser
+        .fill("#intention", "Mulch the leek bed this spring.")
+        .await;
+    // Without a date the form comes back on its own page, the intention kept.
+    browser.click("form[action$='/commit'] button").await;
+    browser
+        .says("Choose the date by which you will try it.")
+        .await;
+    let due = (time::OffsetDateTime::now_utc().date() + time::Duration::days(30)).to_string();
+    browser.set("#due_on", &due).await;
+    browser.click("form[action$='/commit'] button").await;
+    browser.says("Committed.").await;
+    browser.open("/me/commitments").await;
+    browser.says("Mulch the leek bed this spring.").await;
+
+    browser.open(&format!("/r/{entry}")).await;
+    browser.click(&format!("a[href='/r/{entry}/report']")).await;
+    browser.fill("#context", "A windy allotment on clay.").await;
+    browser.fill("#tried", "Leaf mould, 5 cm, in April.").await;
+    browser.press("input[name=outcome][value=worked]").await;
+    browser.fill("#reflection", "No cracks this August.").await;
+    browser.click("main form button[type=submit]").await;
+    browser.open(&format!("/r/{entry}")).await;
+    browser
+        .says("Applied 1 time: 1 worked, 0 partly, 0 did not.")
+        .await;
+}
+
+#[tokio::test]
+async fn a_newcomer_asks_accepts_commits_and_reports_back_in_chromium() {
+    if !installed(CHROMEDRIVER, "the browser journeys", "chromium-driver") {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    load_community(&app.db, "gardens.toml", GARDENS, Some(PASSWORD))
+        .await
+        .expect("the community loads");
+    let driver = Driver::start().await;
+    let runs = [(true, 1280), (false, 1280), (true, 360), (false, 360)];
+    for (run, (javascript, width)) in runs.into_iter().enumerate() {
+        let browser = driver.browser(&app, javascript, width).await;
+        newcomer_journey(&app, &browser, run).await;
+        browser.close().await;
+    }
+    driver.checks.validate();
+}
+
+/// The facilitator's journey: tomas agrees with a flag, hides a post, pins and locks a thread,
+/// features a reply, reads the health page and schedules an event; bea says she is going.
+async fn facilitator_journey(app: &TestApp, browser: &Browser, run: usize) {
+    let bea = app.other_browser();
+    bea.login("bea", PASSWORD).await;
+    let thread = bea
+        .start_thread(
+            "gardens",
+            &format!("Seed swap {run}"),
+            "Bring what you saved.",
+        )
+        .await;
+    let spam = bea.answer(thread, "Cheap pills at pills.example!").await;
+    let rant = bea.answer(thread, "Off topic: my neighbour's hedge.").await;
+    let good = bea
+        .answer(thread, "I have spare leek seed, 'Musselburgh'.")
+        .await;
+    let cal = app.other_browser();
+    cal.login("cal", PASSWORD).await;
+    assert!(cal.flag(spam, "spam").await.done());
+
+    browser.sign_in("tomas").await;
+    browser.open("/d/gardens/flags").await;
+    browser.says(&format!("Seed swap {run}")).await;
+    browser
+        .click(&format!("form[action='/p/{spam}/flags/agree'] button"))
+        .await;
+
+    browser.open(&format!("/t/{thread}")).await;
+    browser
+        .press(&format!(
+            "#p{rant} details.feature:has(form[action='/p/{rant}/moderate']) summary"
+        ))
+        .await;
+    browser
+        .fill(&format!("#hide-reason-{rant}"), "Off topic here")
+        .await;
+    browser
+        .click(&format!("form[action='/p/{rant}/moderate'] button"))
+        .await;
+
+    browser.open(&format!("/t/{thread}")).await;
+    browser
+        .press(&format!(
+            "#p{good} details.feature:has(form[action='/spotlight']) summary"
+        ))
+        .await;
+    browser
+        .fill(&format!("#reason-{good}"), "Seed to share")
+        .await;
+    browser
+        .click(&format!("#p{good} form[action='/spotlight'] button"))
+        .await;
+
+    for action in ["pin", "lock"] {
+        browser.open(&format!("/t/{thread}")).await;
+        browser.press("details.moderate summary").await;
+        browser
+            .click(&format!("details.moderate button[value={action}]"))
+            .await;
+    }
+    browser.open(&format!("/t/{thread}")).await;
+    browser.says("This thread is locked").await;
+    let shown = app
+        .count(&format!(
+            "SELECT count(*) FROM posts WHERE id IN ({spam}, {rant}) AND hidden"
+        ))
+        .await;
+    assert_eq!(shown, 2, "{}: both posts are hidden", browser.label);
+    browser.open("/d/gardens").await;
+    browser.says("Seed to share").await;
+
+    browser.open("/d/gardens/health").await;
+    browser.says("How Gardens is doing").await;
+
+    browser.open("/d/gardens/events").await;
+    browser.click("a[href='/d/gardens/events/new']").await;
+    let day = time::OffsetDateTime::now_utc().date() + time::Duration::days(14);
+    browser
+        .fill("#title", &format!("Seed swap evening {run}"))
+        .await;
+    browser.set("#starts", &format!("{day}T19:00")).await;
+    browser.set("#ends", &format!("{day}T21:00")).await;
+    browser.fill("#time_zone", "Europe/Lisbon").await;
+    browser.fill("#place", "The allotment shed").await;
+    browser.click("main form button[type=submit]").await;
+    let event = browser.id_after("/e/").await;
+    browser.sign_out().await;
+
+    browser.sign_in("bea").await;
+    browser.open(&format!("/e/{event}")).await;
+    browser.press("input[name=status][value=going]").await;
+    browser.click("form[action$='/rsvp'] button").await;
+    browser.open(&format!("/e/{event}")).await;
+    browser.says("1 going").await;
+    browser.sign_out().await;
+}
+
+#[tokio::test]
+async fn a_facilitator_moderates_features_and_schedules_in_chromium() {
+    if !installed(CHROMEDRIVER, "the browser journeys", "chromium-driver") {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    load_community(&app.db, "gardens.toml", GARDENS, Some(PASSWORD))
+        .await
+        .expect("the community loads");
+    let driver = Driver::start().await;
+    let runs = [(true, 1280), (false, 1280), (true, 360), (false, 360)];
+    for (run, (javascript, width)) in runs.into_iter().enumerate() {
+        let browser = driver.browser(&app, javascript, width).await;
+        facilitator_journey(&app, &browser, run).await;
+        browser.close().await;
+    }
     driver.checks.validate();
 }
