@@ -200,17 +200,30 @@ impl ErrorShown {
 }
 
 /// Draws an error page again with the account header when a member is signed in, so a 403 or
-/// a 404 does not make them look signed out. Runs inside the session layer.
+/// a 404 does not make them look signed out, and in the theme the browser chose. Runs inside
+/// the session layer.
 pub async fn with_account(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let session = request.extensions().get::<Session>().cloned();
+    let theme = crate::web::page::Theme::of(request.headers());
     let response = next.run(request).await;
-    let shown = response.extensions().get::<ErrorShown>().cloned();
-    let (Some(shown), Some(session)) = (shown, session) else {
+    let Some(shown) = response.extensions().get::<ErrorShown>().cloned() else {
         return response;
     };
-    let Ok(Some(page)) = crate::auth::session::account_header(&session, &state.primary).await
-    else {
-        return response;
+    let account = match &session {
+        Some(session) => crate::auth::session::account_header(session, &state.primary)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    // In the colours the visitor chose, too.
+    let page = match (account, theme) {
+        (Some(page), theme) => PageContext { theme, ..page },
+        (None, Some(theme)) => PageContext {
+            theme: Some(theme),
+            ..PageContext::default()
+        },
+        (None, None) => return response,
     };
     let (mut parts, _) = response.into_parts();
     let (_, body) = shown.render(page).into_parts();

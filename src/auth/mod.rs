@@ -2,6 +2,7 @@
 //! rate limits on password guessing. The extractors here (`Visitor`, `Member`, `Admin`) let a
 //! handler's signature state who may call it.
 
+pub mod appearance;
 pub mod confirm;
 pub mod csrf;
 pub mod fields;

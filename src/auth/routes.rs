@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
             "/invite/{token}",
             get(super::invitation::invitation).post(super::invitation::accept),
         )
+        .merge(super::appearance::router())
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -8,6 +8,7 @@ use sqlx::PgPool;
 use tower_sessions::Session;
 
 use crate::error::{AppError, Result};
+use crate::web::page::Theme;
 use crate::web::{take_flash, CurrentUser, PageContext};
 use crate::AppState;
 
@@ -42,8 +43,14 @@ impl FromRequestParts<AppState> for Visitor {
         let user = signed_in(&session, &state.primary).await?;
         let csrf = session.get::<String>(CSRF).await?.unwrap_or_default();
         let flash = take_flash(&session).await?;
+        let theme = Theme::of(&parts.headers);
         Ok(Visitor {
-            page: PageContext { user, csrf, flash },
+            page: PageContext {
+                user,
+                csrf,
+                flash,
+                theme,
+            },
             session,
         })
     }
@@ -108,7 +115,7 @@ pub async fn account_header(session: &Session, db: &PgPool) -> Result<Option<Pag
     Ok(Some(PageContext {
         user: Some(user),
         csrf,
-        flash: Vec::new(),
+        ..PageContext::default()
     }))
 }
 

@@ -128,8 +128,21 @@ pub struct ThreadSummary {
     pub created_at: OffsetDateTime,
     pub author_username: String,
     pub author_name: String,
+    /// Who wrote the latest reply; none before the first reply.
+    pub last_poster_username: Option<String>,
+    pub last_poster_name: Option<String>,
     pub domain_slug: String,
     pub domain_name: String,
+}
+
+impl ThreadSummary {
+    /// Who posted last: the latest replier, or the author of a thread without replies.
+    pub fn last_poster(&self) -> (&str, &str) {
+        match (&self.last_poster_username, &self.last_poster_name) {
+            (Some(username), Some(name)) => (username, name),
+            _ => (&self.author_username, &self.author_name),
+        }
+    }
 }
 
 /// Where a page of a thread list starts: just after this (last_posted_at, id).
@@ -162,9 +175,11 @@ pub const THREADS_PER_PAGE: i64 = 30;
 pub const THREAD_SUMMARY: &str = "
     SELECT t.id, t.title, t.kind, t.pinned, t.locked, t.accepted_post_id IS NOT NULL AS solved,
            t.reply_count, t.last_posted_at, t.created_at, u.username AS author_username,
-           u.display_name AS author_name, d.slug AS domain_slug, d.name AS domain_name
+           u.display_name AS author_name, lp.username AS last_poster_username,
+           lp.display_name AS last_poster_name, d.slug AS domain_slug, d.name AS domain_name
       FROM threads t
       JOIN users u ON u.id = t.author_id
+      LEFT JOIN users lp ON lp.id = t.last_poster_id
       JOIN domains d ON d.id = t.domain_id";
 
 /// One page of a domain's thread list in one statement: on the first page (no `before`) its
@@ -325,6 +340,9 @@ pub struct Post {
     pub author_id: i64,
     pub author_username: String,
     pub author_name: String,
+    /// Shown beside the name as badges: a site admin, and the author's role in the domain.
+    pub author_is_admin: bool,
+    pub author_domain_role: Option<String>,
     pub body_md: String,
     pub body_html: String,
     pub created_at: OffsetDateTime,
@@ -352,11 +370,22 @@ impl Post {
 /// The select behind every `Post`, aliased `p`.
 pub(crate) const POST: &str = "
     SELECT p.id, p.thread_id, p.author_id, u.username AS author_username,
-           u.display_name AS author_name, p.body_md, p.body_html, p.created_at, p.edited_at,
+           u.display_name AS author_name, u.site_role = 'admin' AS author_is_admin,
+           (SELECT m.role FROM memberships m JOIN threads th ON th.id = p.thread_id
+             WHERE m.domain_id = th.domain_id AND m.user_id = p.author_id) AS author_domain_role,
+           p.body_md, p.body_html, p.created_at, p.edited_at,
            p.deleted_at, p.hidden, p.hidden_reason, p.helpful_count, p.thanks_count,
            p.insightful_count, p.version
       FROM posts p
       JOIN users u ON u.id = p.author_id";
+
+/// The newest post of a thread (its id; posts are numbered in the order they are written).
+pub async fn last_post_id(db: &PgPool, thread_id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT max(id) FROM posts WHERE thread_id = $1")
+        .bind(thread_id)
+        .fetch_one(db)
+        .await
+}
 
 pub async fn post(db: &PgPool, id: i64) -> sqlx::Result<Option<Post>> {
     sqlx::query_as(&format!("{POST} WHERE p.id = $1"))

@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/d/{slug}/new", get(new_thread_form).post(new_thread))
         .route("/t/{id}", get(show_thread))
         .route("/t/{id}/{slug}", get(show_thread_with_slug))
+        .route("/t/{id}/last", get(last_post))
         .route("/t/{id}/reply", get(reply_form).post(reply))
 }
 
@@ -165,6 +166,19 @@ async fn new_thread(
 #[serde(default)]
 struct ThreadQuery {
     from: Option<String>,
+}
+
+/// "Jump to the last post": the newest post, on the page that holds it.
+async fn last_post(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<ThreadId>,
+) -> Result<Redirect> {
+    let thread = lookup::readable_thread(&state.db, id.0, visitor.page.user.as_ref()).await?;
+    let last = queries::last_post_id(&state.db, thread.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Redirect::to(&format!("/p/{last}")))
 }
 
 async fn show_thread_with_slug(

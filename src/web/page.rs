@@ -24,6 +24,49 @@ pub struct PageContext {
     /// Empty for visitors without a session; pages with forms for visitors ask for one.
     pub csrf: String,
     pub flash: Vec<Flash>,
+    /// The colours chosen at `/appearance`; none follows the device's setting.
+    pub theme: Option<Theme>,
+}
+
+/// Light or dark colours, chosen rather than taken from the device's setting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Theme {
+    Light,
+    Dark,
+}
+
+/// The cookie that keeps a chosen theme: a preference of the browser, signed in or not.
+pub const THEME_COOKIE: &str = "commonplace_theme";
+
+impl Theme {
+    pub fn parse(value: &str) -> Option<Theme> {
+        match value {
+            "light" => Some(Theme::Light),
+            "dark" => Some(Theme::Dark),
+            _ => None,
+        }
+    }
+
+    /// The theme the request's cookie names, if any.
+    pub fn of(headers: &axum::http::HeaderMap) -> Option<Theme> {
+        headers
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|cookies| cookies.split(';'))
+            .filter_map(|cookie| cookie.trim().split_once('='))
+            .find(|(name, _)| *name == THEME_COOKIE)
+            .and_then(|(_, value)| Theme::parse(value))
+    }
+}
+
+impl std::fmt::Display for Theme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        })
+    }
 }
 
 impl PageContext {
@@ -143,6 +186,38 @@ fn plural(n: i64, unit: &str) -> String {
     format!("{} ago", count(n, unit, &format!("{unit}s")))
 }
 
+/// The exact moment, shown when the pointer rests on a relative time: "23 Nov 2026, 22:17 UTC".
+pub fn exact(at: &OffsetDateTime) -> String {
+    let format = time::macros::format_description!(
+        "[day padding:none] [month repr:short] [year], [hour]:[minute] UTC"
+    );
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .unwrap_or_default()
+}
+
+/// An avatar's letters: the first letter of the first two words of a name ("Amara Okafor" is
+/// "AO", "tomas" is "T").
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|word| word.chars().find(|c| c.is_alphanumeric()))
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// An avatar's colour, one of twelve, the same for a username wherever it is shown.
+pub fn hue(username: &str) -> u32 {
+    // FNV-1a: stable across processes and releases, unlike the standard library's hasher.
+    let hash = username
+        .to_lowercase()
+        .bytes()
+        .fold(0x811c_9dc5_u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        });
+    hash % 12
+}
+
 /// "1 domain", "3 domains": a number and the noun that agrees with it.
 pub fn count(n: i64, one: &str, many: &str) -> String {
     match n {
@@ -159,4 +234,36 @@ pub fn iso(at: &OffsetDateTime) -> String {
     at.to_offset(time::UtcOffset::UTC)
         .format(&format)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_take_the_first_letters_of_two_words() {
+        assert_eq!(initials("Amara Okafor"), "AO");
+        assert_eq!(initials("tomas"), "T");
+        assert_eq!(initials("  Mei  Lin Chen "), "ML");
+        assert_eq!(initials("(ana) ñoño"), "AÑ");
+        assert_eq!(initials(""), "");
+    }
+
+    #[test]
+    fn a_username_has_one_of_twelve_colours_whatever_its_case() {
+        assert!(hue("amara") < 12);
+        assert_eq!(hue("Amara"), hue("amara"));
+        let colours: std::collections::BTreeSet<u32> =
+            ["amara", "tomas", "mei", "kofi", "ingrid", "raj", "lucia", "bea"]
+                .iter()
+                .map(|name| hue(name))
+                .collect();
+        assert!(colours.len() > 3, "names spread over the colours: {colours:?}");
+    }
+
+    #[test]
+    fn the_exact_time_names_its_zone() {
+        let at = time::macros::datetime!(2026-11-23 22:17:05 UTC);
+        assert_eq!(exact(&at), "23 Nov 2026, 22:17 UTC");
+    }
 }

@@ -50,6 +50,8 @@ pub struct PageCache {
 struct Key {
     target: String,
     accept_encoding: String,
+    /// A visitor who chose light or dark colours gets the page drawn in them.
+    theme: Option<super::page::Theme>,
 }
 
 struct Cached {
@@ -175,6 +177,7 @@ fn key_for(request: &Request) -> Option<Key> {
     Some(Key {
         target: request.uri().to_string(),
         accept_encoding: accept_encoding.to_string(),
+        theme: super::page::Theme::of(request.headers()),
     })
 }
 

@@ -10,6 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use base64::Engine;
 use serde_json::{json, Value};
 
 use crate::helpers::{free_port, installed, load_community, Started, TestApp, PASSWORD};
@@ -188,6 +189,7 @@ impl Driver {
         Browser {
             http,
             checks: self.checks.clone(),
+            javascript,
             session,
             base: format!("http://{}", app.address),
             label: format!(
@@ -223,6 +225,7 @@ async fn call(http: &reqwest::Client, method: &str, url: &str, body: Value) -> V
 struct Browser {
     http: reqwest::Client,
     checks: Arc<Checks>,
+    javascript: bool,
     session: String,
     base: String,
     label: String,
@@ -366,7 +369,7 @@ impl Browser {
             let timers = "if (!window.__timers) { window.__timers = true;
                 window.setTimeout = (f, _ms, ...a) => { Promise.resolve().then(() => f(...a)); return 0; };
                 window.clearTimeout = () => {}; }";
-            if self.label.ends_with("off") {
+            if !self.javascript {
                 self.script(timers).await;
             }
             self.script(axe).await;
@@ -483,6 +486,41 @@ impl Browser {
         );
     }
 
+    /// Shows pages as on a device set to dark colours, from the next page on.
+    async fn prefer_dark(&mut self) {
+        let dark = json!({
+            "cmd": "Emulation.setEmulatedMedia",
+            "params": { "features": [{ "name": "prefers-color-scheme", "value": "dark" }] },
+        });
+        self.command("POST", "/goog/cdp/execute", dark).await;
+        self.label.push_str(", dark colours");
+    }
+
+    /// A screenshot of a main page from the laptop run in light colours (the first) and the
+    /// phone run in dark ones (the third).
+    async fn keep(&self, run: usize, page: &str) {
+        match run {
+            0 => self.screenshot(&format!("{page}-laptop-light")).await,
+            2 => self.screenshot(&format!("{page}-phone-dark")).await,
+            _ => {}
+        }
+    }
+
+    /// Saves the whole page as `target/screenshots/{name}.png`, kept by CI as an artefact.
+    async fn screenshot(&self, name: &str) {
+        let shot = json!({
+            "cmd": "Page.captureScreenshot",
+            "params": { "captureBeyondViewport": true, "format": "png" },
+        });
+        let data = self.command("POST", "/goog/cdp/execute", shot).await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(data["data"].as_str().unwrap_or_default())
+            .expect("a base64 screenshot");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
     async fn sign_out(&self) {
         self.click("form[action='/logout'] button").await;
     }
@@ -521,6 +559,7 @@ async fn admin_journey(app: &TestApp, browser: &Browser, run: usize) {
     browser.sign_in("amara").await;
 
     browser.open("/admin").await;
+    browser.keep(run, "admin").await;
     browser.click("a[href='/admin/domains/new']").await;
     browser.fill("#name", &format!("Orchards {run}")).await;
     browser.fill("#slug", &slug).await;
@@ -598,7 +637,11 @@ async fn an_admin_seeds_a_community_in_chromium_with_and_without_javascript_on_a
     let runs = [(true, 1280), (false, 1280), (true, 360), (false, 360)];
     for (run, (javascript, width)) in runs.into_iter().enumerate() {
         app.create_user(&format!("target{run}")).await;
-        let browser = driver.browser(&app, javascript, width).await;
+        let mut browser = driver.browser(&app, javascript, width).await;
+        // The phone runs are in dark colours, so axe checks both themes' contrast.
+        if width < 600 {
+            browser.prefer_dark().await;
+        }
         admin_journey(&app, &browser, run).await;
         browser.close().await;
     }
@@ -747,6 +790,7 @@ async fn newcomer_journey(app: &TestApp, browser: &Browser, run: usize) {
     browser.says("heavy clay").await;
     browser.click("form[action='/d/gardens/join'] button").await;
     browser.says("Welcome to Gardens!").await;
+    browser.keep(run, "domain").await;
     browser.click(".welcome-box a").await;
     browser
         .fill("#body", "Hello! I grow leeks on a windy allotment.")
@@ -780,6 +824,7 @@ async fn newcomer_journey(app: &TestApp, browser: &Browser, run: usize) {
         ))
         .await;
     browser.says("Solved.").await;
+    browser.keep(run, "thread").await;
 
     let tomas = app.other_browser();
     tomas.login("tomas", PASSWORD).await;
@@ -830,6 +875,17 @@ async fn newcomer_journey(app: &TestApp, browser: &Browser, run: usize) {
     browser
         .says("Applied 1 time: 1 worked, 0 partly, 0 did not.")
         .await;
+    browser.keep(run, "entry").await;
+
+    // Dark colours, chosen from the footer, without JavaScript too.
+    browser.click("footer a[href='/appearance']").await;
+    browser.press("input[name=theme][value=dark]").await;
+    browser.click("main form button[type=submit]").await;
+    assert_eq!(browser.path().await, format!("/r/{entry}"));
+    let theme = browser
+        .script("return document.documentElement.dataset.theme")
+        .await;
+    assert_eq!(theme, "dark", "{}", browser.label);
 }
 
 #[tokio::test]
@@ -844,7 +900,11 @@ async fn a_newcomer_asks_accepts_commits_and_reports_back_in_chromium() {
     let driver = Driver::start().await;
     let runs = [(true, 1280), (false, 1280), (true, 360), (false, 360)];
     for (run, (javascript, width)) in runs.into_iter().enumerate() {
-        let browser = driver.browser(&app, javascript, width).await;
+        let mut browser = driver.browser(&app, javascript, width).await;
+        // The phone runs are in dark colours, so axe checks both themes' contrast.
+        if width < 600 {
+            browser.prefer_dark().await;
+        }
         newcomer_journey(&app, &browser, run).await;
         browser.close().await;
     }
@@ -914,6 +974,7 @@ async fn facilitator_journey(app: &TestApp, browser: &Browser, run: usize) {
     }
     browser.open(&format!("/t/{thread}")).await;
     browser.says("This thread is locked").await;
+    browser.keep(run, "moderated-thread").await;
     let shown = app
         .count(&format!(
             "SELECT count(*) FROM posts WHERE id IN ({spam}, {rant}) AND hidden"
@@ -925,6 +986,7 @@ async fn facilitator_journey(app: &TestApp, browser: &Browser, run: usize) {
 
     browser.open("/d/gardens/health").await;
     browser.says("How Gardens is doing").await;
+    browser.keep(run, "health").await;
 
     browser.open("/d/gardens/events").await;
     browser.click("a[href='/d/gardens/events/new']").await;
@@ -961,7 +1023,11 @@ async fn a_facilitator_moderates_features_and_schedules_in_chromium() {
     let driver = Driver::start().await;
     let runs = [(true, 1280), (false, 1280), (true, 360), (false, 360)];
     for (run, (javascript, width)) in runs.into_iter().enumerate() {
-        let browser = driver.browser(&app, javascript, width).await;
+        let mut browser = driver.browser(&app, javascript, width).await;
+        // The phone runs are in dark colours, so axe checks both themes' contrast.
+        if width < 600 {
+            browser.prefer_dark().await;
+        }
         facilitator_journey(&app, &browser, run).await;
         browser.close().await;
     }

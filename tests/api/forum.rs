@@ -44,7 +44,7 @@ async fn a_visitor_joins_a_domain_starts_a_question_and_gets_a_reply() {
         page.contains("It is <em>one</em> cubic metre."),
         "Markdown is rendered"
     );
-    assert!(page.contains("<span class=\"tag\">question</span>"));
+    assert!(page.contains("<span class=\"tag unsolved\">unsolved question</span>"));
 
     let helper = app.other_browser();
     helper.member("bea", domain, "member").await;
@@ -60,7 +60,15 @@ async fn a_visitor_joins_a_domain_starts_a_question_and_gets_a_reply() {
     assert!(page.contains("1 reply"));
 
     let list = app.get("/d/gardens").await;
-    assert!(list.contains("1 reply"), "the reply count is kept on write");
+    assert!(
+        list.contains("<strong>1</strong> reply"),
+        "the reply count is kept on write"
+    );
+    assert!(
+        list.contains("<span class=\"visually-hidden\">Last post by </span>bea<br>"),
+        "the list names who posted last: {}",
+        list.body
+    );
     assert!(list.contains("1 thread"));
 }
 

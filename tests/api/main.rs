@@ -5,6 +5,7 @@ mod helpers;
 
 mod access_matrix;
 mod accounts;
+mod appearance;
 mod browser;
 mod browser_xss;
 mod command_line;

@@ -84,7 +84,7 @@ async fn a_reply_posted_through_one_process_shows_on_another_processes_cached_pa
         .done());
     let waited = until_shown(&second, &path, "Five centimetres is plenty.").await;
     assert!(waited < Duration::from_secs(1), "stale for {waited:?}");
-    let listed = until_shown(&second, "/d/gardens", "2 replies").await;
+    let listed = until_shown(&second, "/d/gardens", "<strong>2</strong> replies").await;
     assert!(listed < Duration::from_secs(1), "list stale for {listed:?}");
 }
 
@@ -172,4 +172,31 @@ async fn every_table_that_shows_on_public_pages_announces_its_writes() {
         "these tables change public pages without telling the page cache: {forgotten:?}"
     );
     assert!(silent.len() == private_only.len(), "{silent:?}");
+}
+
+#[tokio::test]
+async fn a_visitor_who_chose_dark_colours_gets_the_dark_page_and_nobody_else_does() {
+    let app = cached_app().await;
+    app.create_domain("gardens", "public").await;
+    let dark = [("cookie", "commonplace_theme=dark")];
+    let started = Instant::now();
+    loop {
+        let answer = app.open("/d/gardens", &dark).await;
+        let hit = answer
+            .headers()
+            .get("x-page-cache")
+            .is_some_and(|v| v == "hit");
+        let body = answer.text().await.unwrap();
+        assert!(
+            body.contains("data-theme=\"dark\""),
+            "the chosen colours, cached or not"
+        );
+        if hit {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "never cached");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let plain = until_cached(&app, "/d/gardens").await;
+    assert!(plain.contains("<html lang=\"en\">"), "the device's colours");
 }

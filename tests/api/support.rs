@@ -54,7 +54,7 @@ async fn the_asker_accepts_an_answer_and_the_thread_shows_solved() {
     assert!(
         app.get("/d/gardens")
             .await
-            .contains("<span class=\"tag solved\">solved</span>"),
+            .contains("<span class=\"tag solved\">✓ solved</span>"),
         "lists show solved"
     );
 
