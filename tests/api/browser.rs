@@ -375,7 +375,7 @@ impl Browser {
             self.script(axe).await;
         }
         let run = "const done = arguments[arguments.length - 1];
-            axe.run(document, { resultTypes: ['violations'] }).then(
+            axe.run(document, { resultTypes: ['violations'], rules: { 'target-size': { enabled: true } } }).then(
               (r) => done(r.violations.map((v) =>
                 `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)),
               (e) => done([`axe failed: ${e}`]));";
