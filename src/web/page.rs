@@ -253,12 +253,16 @@ mod tests {
     fn a_username_has_one_of_twelve_colours_whatever_its_case() {
         assert!(hue("amara") < 12);
         assert_eq!(hue("Amara"), hue("amara"));
-        let colours: std::collections::BTreeSet<u32> =
-            ["amara", "tomas", "mei", "kofi", "ingrid", "raj", "lucia", "bea"]
-                .iter()
-                .map(|name| hue(name))
-                .collect();
-        assert!(colours.len() > 3, "names spread over the colours: {colours:?}");
+        let colours: std::collections::BTreeSet<u32> = [
+            "amara", "tomas", "mei", "kofi", "ingrid", "raj", "lucia", "bea",
+        ]
+        .iter()
+        .map(|name| hue(name))
+        .collect();
+        assert!(
+            colours.len() > 3,
+            "names spread over the colours: {colours:?}"
+        );
     }
 
     #[test]

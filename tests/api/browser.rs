@@ -486,6 +486,21 @@ impl Browser {
         );
     }
 
+    /// Shows the page as for `media` ("print"; "" for the screen again).
+    async fn media(&self, media: &str) {
+        // The device's dark setting, if this browser has one, stays.
+        let scheme = if self.label.contains("dark") {
+            "dark"
+        } else {
+            "light"
+        };
+        let emulate = json!({ "cmd": "Emulation.setEmulatedMedia", "params": {
+            "media": media,
+            "features": [{ "name": "prefers-color-scheme", "value": scheme }],
+        } });
+        self.command("POST", "/goog/cdp/execute", emulate).await;
+    }
+
     /// Shows pages as on a device set to dark colours, from the next page on.
     async fn prefer_dark(&mut self) {
         let dark = json!({
@@ -522,6 +537,7 @@ impl Browser {
     }
 
     async fn sign_out(&self) {
+        self.press("details.account-menu summary").await;
         self.click("form[action='/logout'] button").await;
     }
 
@@ -584,7 +600,11 @@ async fn admin_journey(app: &TestApp, browser: &Browser, run: usize) {
         browser.label
     );
 
+    // Sent without a file, the form says so, and the token never lands in the address.
     browser.open("/admin/seed").await;
+    browser.click("main form button[type=submit]").await;
+    browser.says("Choose a community file to upload.").await;
+    assert_eq!(browser.path().await, "/admin/seed", "{}", browser.label);
     let input = browser.element("#file").await;
     browser
         .command(
@@ -876,6 +896,17 @@ async fn newcomer_journey(app: &TestApp, browser: &Browser, run: usize) {
         .says("Applied 1 time: 1 worked, 0 partly, 0 did not.")
         .await;
     browser.keep(run, "entry").await;
+
+    // On paper: the entry and its reports, without navigation, forms or buttons.
+    browser.media("print").await;
+    let hidden = "return ['.site-header', '.site-footer', 'main form', 'main .button']
+        .map((css) => document.querySelector(css))
+        .filter((element) => element && getComputedStyle(element).display !== 'none')
+        .map((element) => element.outerHTML.slice(0, 80))";
+    assert_eq!(browser.script(hidden).await, json!([]), "{}", browser.label);
+    let shown = "return getComputedStyle(document.querySelector('article.report')).display";
+    assert_eq!(browser.script(shown).await, "block", "{}", browser.label);
+    browser.media("").await;
 
     // Dark colours, chosen from the footer, without JavaScript too.
     browser.click("footer a[href='/appearance']").await;
