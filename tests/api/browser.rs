@@ -17,6 +17,10 @@ use crate::helpers::{free_port, installed, load_community, Started, TestApp, PAS
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
+/// The four ways every journey is taken: JavaScript on and off, on a laptop (1280 px, light
+/// colours) and on a phone (360 px, dark colours).
+const RUNS: [(bool, u32); 4] = [(true, 1280), (false, 1280), (true, 360), (false, 360)];
+
 /// Where `.ci/run` installs axe-core and the Nu checker, from `tests/browser/package-lock.json`.
 const BROWSER_CHECKS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/node_modules");
 
@@ -127,6 +131,17 @@ impl Driver {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         driver
+    }
+
+    /// The browser for one of the `RUNS` of a journey.
+    async fn browser_for_run(&self, app: &TestApp, run: usize) -> Browser {
+        let (javascript, width) = RUNS[run];
+        let mut browser = self.browser(app, javascript, width).await;
+        // The phone runs are in dark colours, so axe checks both themes' contrast.
+        if width < 600 {
+            browser.prefer_dark().await;
+        }
+        browser
     }
 
     /// A fresh headless Chromium with its own profile: JavaScript on or off, `width` px wide.
@@ -654,14 +669,9 @@ async fn an_admin_seeds_a_community_in_chromium_with_and_without_javascript_on_a
         .unwrap();
     app.create_user("tomas").await;
     let driver = Driver::start().await;
-    let runs = [(true, 1280), (false, 1280), (true, 360), (false, 360)];
-    for (run, (javascript, width)) in runs.into_iter().enumerate() {
+    for run in 0..RUNS.len() {
         app.create_user(&format!("target{run}")).await;
-        let mut browser = driver.browser(&app, javascript, width).await;
-        // The phone runs are in dark colours, so axe checks both themes' contrast.
-        if width < 600 {
-            browser.prefer_dark().await;
-        }
+        let browser = driver.browser_for_run(&app, run).await;
         admin_journey(&app, &browser, run).await;
         browser.close().await;
     }
@@ -781,6 +791,19 @@ charter = "We grow food on small plots and share what works on **heavy clay**."
 facilitators = ["tomas"]
 members = ["bea", "cal"]
 "#;
+
+/// A server with the gardens community loaded, and a WebDriver server; none where Debian's
+/// chromium-driver is missing.
+async fn gardens() -> Option<(TestApp, Driver)> {
+    if !installed(CHROMEDRIVER, "the browser journeys", "chromium-driver") {
+        return None;
+    }
+    let app = TestApp::spawn().await;
+    load_community(&app.db, "gardens.toml", GARDENS, Some(PASSWORD))
+        .await
+        .expect("the community loads");
+    Some((app, Driver::start().await))
+}
 
 /// The newcomer's journey: register, read the charter, join, introduce themselves, ask; bea
 /// answers; they accept; tomas adds the answer to the repertoire; they commit to try it and
@@ -921,21 +944,11 @@ async fn newcomer_journey(app: &TestApp, browser: &Browser, run: usize) {
 
 #[tokio::test]
 async fn a_newcomer_asks_accepts_commits_and_reports_back_in_chromium() {
-    if !installed(CHROMEDRIVER, "the browser journeys", "chromium-driver") {
+    let Some((app, driver)) = gardens().await else {
         return;
-    }
-    let app = TestApp::spawn().await;
-    load_community(&app.db, "gardens.toml", GARDENS, Some(PASSWORD))
-        .await
-        .expect("the community loads");
-    let driver = Driver::start().await;
-    let runs = [(true, 1280), (false, 1280), (true, 360), (false, 360)];
-    for (run, (javascript, width)) in runs.into_iter().enumerate() {
-        let mut browser = driver.browser(&app, javascript, width).await;
-        // The phone runs are in dark colours, so axe checks both themes' contrast.
-        if width < 600 {
-            browser.prefer_dark().await;
-        }
+    };
+    for run in 0..RUNS.len() {
+        let browser = driver.browser_for_run(&app, run).await;
         newcomer_journey(&app, &browser, run).await;
         browser.close().await;
     }
@@ -1044,21 +1057,11 @@ async fn facilitator_journey(app: &TestApp, browser: &Browser, run: usize) {
 
 #[tokio::test]
 async fn a_facilitator_moderates_features_and_schedules_in_chromium() {
-    if !installed(CHROMEDRIVER, "the browser journeys", "chromium-driver") {
+    let Some((app, driver)) = gardens().await else {
         return;
-    }
-    let app = TestApp::spawn().await;
-    load_community(&app.db, "gardens.toml", GARDENS, Some(PASSWORD))
-        .await
-        .expect("the community loads");
-    let driver = Driver::start().await;
-    let runs = [(true, 1280), (false, 1280), (true, 360), (false, 360)];
-    for (run, (javascript, width)) in runs.into_iter().enumerate() {
-        let mut browser = driver.browser(&app, javascript, width).await;
-        // The phone runs are in dark colours, so axe checks both themes' contrast.
-        if width < 600 {
-            browser.prefer_dark().await;
-        }
+    };
+    for run in 0..RUNS.len() {
+        let browser = driver.browser_for_run(&app, run).await;
         facilitator_journey(&app, &browser, run).await;
         browser.close().await;
     }
