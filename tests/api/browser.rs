@@ -1067,3 +1067,39 @@ async fn a_facilitator_moderates_features_and_schedules_in_chromium() {
     }
     driver.checks.validate();
 }
+
+/// With JavaScript, leaving a thread with a reply typed and not sent makes the browser ask
+/// first: the page cancels `beforeunload`, which is what makes a browser ask. (The question
+/// itself is the browser's; WebDriver answers it unseen, so the test asks the page.) Words
+/// taken back, or sent, ask nothing.
+#[tokio::test]
+async fn leaving_a_half_written_reply_asks_first_and_sending_it_does_not() {
+    let Some((app, driver)) = gardens().await else {
+        return;
+    };
+    let bea = app.other_browser();
+    bea.login("bea", PASSWORD).await;
+    let thread = bea
+        .start_thread("gardens", "Frost dates", "When is it safe?")
+        .await;
+    let browser = driver.browser(&app, true, 1280).await;
+    browser.sign_in("bea").await;
+    browser.open(&format!("/t/{thread}")).await;
+    let would_ask = "const leaving = new Event('beforeunload', { cancelable: true });
+        window.dispatchEvent(leaving);
+        return leaving.defaultPrevented";
+    assert_eq!(browser.script(would_ask).await, false, "nothing typed yet");
+    browser
+        .fill("#body", "Mid May, but watch the forecast")
+        .await;
+    assert_eq!(browser.script(would_ask).await, true, "words not sent");
+    browser.fill("#body", " ").await;
+    assert_eq!(browser.script(would_ask).await, false, "words taken back");
+    browser
+        .fill("#body", "Mid May, but watch the forecast")
+        .await;
+    browser.click("form.composer button[value=post]").await;
+    browser.says("Mid May, but watch the forecast").await;
+    assert_eq!(browser.script(would_ask).await, false, "words sent");
+    browser.close().await;
+}
