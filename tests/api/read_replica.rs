@@ -104,7 +104,18 @@ async fn pages_read_from_the_replica_but_a_member_always_sees_their_own_post() {
         .unwrap();
     database::migrate(&db).await.unwrap();
     let standby_socket = clusters.standby().connect_options("commonplace");
-    let standby = database::pool(standby_socket.clone()).await.unwrap();
+    // The standby replays the new database a moment after the primary made it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let standby = loop {
+        match database::pool(standby_socket.clone()).await {
+            Ok(pool) => break pool,
+            Err(err) if std::time::Instant::now() < deadline => {
+                eprintln!("the standby has not replayed the database yet: {err}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(err) => panic!("the standby never had the database: {err}"),
+        }
+    };
     let read_url = format!(
         "postgres:///commonplace?host={}&user={}",
         standby_socket.get_socket().unwrap().display(),
