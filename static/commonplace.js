@@ -71,6 +71,54 @@ document.addEventListener("submit", async (event) => {
   }
 });
 
+// Reading (forum::reading): on a thread page a member's posts count as read once scrolled past,
+// not merely opened. The cookie, set on any page so that it is there before the first thread
+// page, tells the server that this browser reports them, so its page views stop counting the
+// whole page as read. The furthest post seen is sent a second after scrolling settles, and
+// when the page is left.
+let watchReading = () => {};
+if (window.IntersectionObserver) {
+  document.cookie = "commonplace_reads=scroll; path=/; max-age=2592000; samesite=lax";
+}
+const reading = document.querySelector('meta[name="commonplace-reading"]');
+if (reading && reading.dataset.csrf && window.IntersectionObserver) {
+  let seen = 0;
+  let sent = 0;
+  let timer = null;
+  const send = (leaving) => {
+    if (seen <= sent) {
+      return;
+    }
+    const body = new URLSearchParams({ csrf: reading.dataset.csrf, post: String(seen) });
+    sent = seen;
+    if (leaving && navigator.sendBeacon) {
+      navigator.sendBeacon(reading.content, body);
+    } else {
+      fetch(reading.content, { method: "POST", body, keepalive: true }).catch(() => {
+        sent = 0;
+      });
+    }
+  };
+  // A post is read when its end has been on screen.
+  const observer = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        const bounds = entry.rootBounds;
+        if (entry.isIntersecting && bounds && entry.boundingClientRect.bottom <= bounds.bottom + 1) {
+          seen = Math.max(seen, Number(entry.target.id.slice(1)));
+          observer.unobserve(entry.target);
+        }
+      }
+      clearTimeout(timer);
+      timer = setTimeout(() => send(false), 1000);
+    },
+    { threshold: [0, 0.25, 0.5, 0.75, 1] },
+  );
+  watchReading = (post) => observer.observe(post);
+  document.querySelectorAll("ol.posts > li.post").forEach(watchReading);
+  window.addEventListener("pagehide", () => send(true));
+}
+
 // Live updates (server-sent events from /live): on a thread's last page, a bar says how many
 // new replies arrived and shows them in place when asked, rather than moving the page under
 // the reader; the header's notification count follows the member's notifications. Without
@@ -93,6 +141,7 @@ if (liveSource && window.EventSource) {
       const added = [...page.querySelectorAll("ol.posts > li.post")]
         .filter((post) => !document.getElementById(post.id))
         .map((post) => posts.appendChild(document.adoptNode(post)));
+      added.forEach(watchReading);
       fresh.length = 0;
       bar.remove();
       bar = null;

@@ -8,11 +8,15 @@ use crate::web::CurrentUser;
 /// unread notification count from its partial index. Suspended accounts, and sessions from
 /// before the account's last password change (`epoch`), are not returned. The same statement
 /// notes that the member is on the site (at most once a minute), so notification mail goes
-/// only to members who are away.
+/// only to members who are away; coming back after an hour away starts a new visit, and threads
+/// started since the previous one are "new" (`forum::reading`).
 pub async fn current_user(db: &PgPool, id: i64, epoch: i32) -> sqlx::Result<Option<CurrentUser>> {
     let row: Option<(i64, String, String, bool, i64)> = sqlx::query_as(
         "WITH seen AS (
-             UPDATE member_presence SET seen_at = now()
+             UPDATE member_presence
+                SET seen_at = now(),
+                    previous_visit_at = CASE WHEN seen_at < now() - interval '1 hour'
+                                             THEN seen_at ELSE previous_visit_at END
               WHERE user_id = $1 AND seen_at < now() - interval '1 minute'
          )
          SELECT u.id, u.username, u.display_name, u.site_role = 'admin',

@@ -6,5 +6,6 @@ pub mod feed;
 pub mod fields;
 pub mod lookup;
 pub mod queries;
+pub mod reading;
 pub mod routes;
 pub mod views;

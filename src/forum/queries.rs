@@ -133,9 +133,21 @@ pub struct ThreadSummary {
     pub last_poster_name: Option<String>,
     pub domain_slug: String,
     pub domain_name: String,
+    /// Posts the viewer has not read in a thread they opened.
+    pub unread: i32,
+    /// Started since the viewer's last visit by someone else, and not opened yet.
+    pub is_new: bool,
 }
 
 impl ThreadSummary {
+    /// Where the list links: a thread with unread posts opens at the first of them.
+    pub fn href(&self) -> String {
+        match self.unread {
+            0 => format!("/t/{}", self.id),
+            _ => format!("/t/{}/unread", self.id),
+        }
+    }
+
     /// Who posted last: the latest replier, or the author of a thread without replies.
     pub fn last_poster(&self) -> (&str, &str) {
         match (&self.last_poster_username, &self.last_poster_name) {
@@ -172,31 +184,46 @@ impl Cursor {
 pub const THREADS_PER_PAGE: i64 = 30;
 
 /// The select list every thread list shares; callers add their WHERE, ORDER and LIMIT.
-pub const THREAD_SUMMARY: &str = "
-    SELECT t.id, t.title, t.kind, t.pinned, t.locked, t.accepted_post_id IS NOT NULL AS solved,
-           t.reply_count, t.last_posted_at, t.created_at, u.username AS author_username,
-           u.display_name AS author_name, lp.username AS last_poster_username,
-           lp.display_name AS last_poster_name, d.slug AS domain_slug, d.name AS domain_name
-      FROM threads t
-      JOIN users u ON u.id = t.author_id
-      LEFT JOIN users lp ON lp.id = t.last_poster_id
-      JOIN domains d ON d.id = t.domain_id";
+/// A thread list's rows, with the reading marks of the viewer whose id is the SQL `viewer` (a
+/// parameter such as `$5`; NULL for a visitor): how many posts they have not read in a thread
+/// they opened, and whether a thread they never opened is new since their last visit
+/// (`forum::reading`). One join and one sub-select run once, never a query per row.
+pub fn thread_summary(viewer: &str) -> String {
+    format!(
+        "SELECT t.id, t.title, t.kind, t.pinned, t.locked, t.accepted_post_id IS NOT NULL AS solved,
+                t.reply_count, t.last_posted_at, t.created_at, u.username AS author_username,
+                u.display_name AS author_name, lp.username AS last_poster_username,
+                lp.display_name AS last_poster_name, d.slug AS domain_slug, d.name AS domain_name,
+                coalesce(greatest(t.reply_count + 1 - rd.last_read_number, 0), 0) AS unread,
+                coalesce({viewer}::bigint IS NOT NULL AND rd.user_id IS NULL
+                         AND t.author_id <> {viewer}::bigint
+                         AND t.created_at > (SELECT new_since({viewer}::bigint)), false) AS is_new
+           FROM threads t
+           JOIN users u ON u.id = t.author_id
+           LEFT JOIN users lp ON lp.id = t.last_poster_id
+           JOIN domains d ON d.id = t.domain_id
+           LEFT JOIN thread_reads rd ON rd.user_id = {viewer}::bigint AND rd.thread_id = t.id"
+    )
+}
 
 /// One page of a domain's thread list in one statement: on the first page (no `before`) its
 /// pinned threads, then the latest unpinned threads, newest activity first, after `before`.
-/// Hidden threads are left out unless the viewer facilitates the domain.
+/// Hidden threads are left out unless the viewer facilitates the domain; `viewer`'s reading
+/// marks come with each.
 pub async fn domain_threads(
     db: &PgPool,
     domain_id: i64,
     before: Option<Cursor>,
     include_hidden: bool,
+    viewer: Option<i64>,
 ) -> sqlx::Result<Vec<ThreadSummary>> {
+    let summary = thread_summary("$5");
     sqlx::query_as(&format!(
-        "({THREAD_SUMMARY}
+        "({summary}
            WHERE t.domain_id = $1 AND t.pinned AND (NOT t.hidden OR $4) AND $2::timestamptz IS NULL
            ORDER BY t.last_posted_at DESC, t.id DESC)
          UNION ALL
-         ({THREAD_SUMMARY}
+         ({summary}
            WHERE t.domain_id = $1 AND NOT t.pinned AND (NOT t.hidden OR $4)
              AND ($2::timestamptz IS NULL OR (t.last_posted_at, t.id) < ($2, $3))
            ORDER BY t.last_posted_at DESC, t.id DESC
@@ -206,6 +233,7 @@ pub async fn domain_threads(
     .bind(before.map(|c| c.at))
     .bind(before.map(|c| c.id))
     .bind(include_hidden)
+    .bind(viewer)
     .fetch_all(db)
     .await
 }
@@ -219,7 +247,7 @@ pub async fn recent_threads_for_member(
     limit: i64,
 ) -> sqlx::Result<Vec<ThreadSummary>> {
     sqlx::query_as(&format!(
-        "{THREAD_SUMMARY}
+        "{}
           WHERE t.id IN (
               SELECT recent.id
                 FROM memberships m
@@ -233,7 +261,8 @@ pub async fn recent_threads_for_member(
                WHERE m.user_id = $1
           )
           ORDER BY t.last_posted_at DESC, t.id DESC
-          LIMIT $2"
+          LIMIT $2",
+        thread_summary("$1")
     ))
     .bind(user_id)
     .bind(limit)

@@ -7,10 +7,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use serde::Deserialize;
 
 use super::fields::{Body, Title};
 use super::lookup;
 use super::queries::{self, Leaving, Post, Retitle, Saved, Thread};
+use super::reading::{self, ListQuery, Scope, Tabs, Tracked};
 use super::views::{
     ComposeForm, ComposerPage, DeletePage, DirectoryPage, EditConflict, HomePage, PostView,
     RevisionsPage,
@@ -20,13 +22,14 @@ use crate::error::{AppError, Result};
 use crate::forum::fields::Slug;
 use crate::web::path::PostId;
 use crate::web::{
-    flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, PageContext, Path,
+    flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, PageContext, Path, Query,
 };
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
+        .route("/dismiss", post(dismiss))
         .route("/d", get(directory))
         .route("/d/{slug}/join", post(join))
         .route("/d/{slug}/leave", post(leave))
@@ -37,20 +40,79 @@ pub fn router() -> Router<AppState> {
         .route("/p/{id}/revisions", get(revisions))
 }
 
-async fn home(State(state): State<AppState>, visitor: Visitor) -> Result<HomePage> {
+/// For a member: their domains' recent threads, or their Unread or New threads, with the tabs
+/// that switch between them. A visitor sees the domains to explore.
+async fn home(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<ListQuery>,
+) -> Result<HomePage> {
     let viewer = visitor.page.user.as_ref();
     let domains = queries::visible_domains(&state.db, viewer).await?;
     let (my_domains, other_domains) = domains.into_iter().partition(|d| d.is_member);
-    let recent = match viewer {
-        Some(user) => queries::recent_threads_for_member(&state.db, user.id, 15).await?,
-        None => Vec::new(),
+    let before = query.cursor()?;
+    let (recent, tabs) = match viewer {
+        Some(user) => {
+            let list = async {
+                match query.view.tracked() {
+                    None => queries::recent_threads_for_member(&state.db, user.id, 15).await,
+                    Some(view) => {
+                        reading::threads(&state.db, user.id, view, Scope::Home, before).await
+                    }
+                }
+            };
+            let (recent, counts) =
+                tokio::try_join!(list, reading::counts(&state.db, user.id, Scope::Home))?;
+            let tabs = Tabs {
+                base: "/".into(),
+                view: query.view,
+                counts,
+                domain: None,
+            };
+            (recent, Some(tabs))
+        }
+        None => (Vec::new(), None),
     };
     Ok(HomePage {
         page: visitor.page,
         my_domains,
         other_domains,
+        older: tabs
+            .as_ref()
+            .filter(|t| t.view.tracked().is_some())
+            .and_then(|_| reading::older(&recent)),
         recent,
+        tabs,
     })
+}
+
+#[derive(Deserialize)]
+struct DismissForm {
+    view: Tracked,
+    #[serde(default)]
+    domain: Option<Slug>,
+}
+
+/// "Dismiss all" on an Unread or New view: every thread of it is read to its last post.
+async fn dismiss(
+    State(state): State<AppState>,
+    member: Member,
+    Form(form): Form<DismissForm>,
+) -> Result<Response> {
+    let (scope, back) = match &form.domain {
+        Some(slug) => {
+            let domain = lookup::readable_domain(&state.db, slug, Some(&member.user)).await?;
+            (Scope::Domain(domain.id), format!("/d/{}", domain.slug))
+        }
+        None => (Scope::Home, "/".to_string()),
+    };
+    let count = reading::dismiss(&state.db, member.user.id, form.view, scope).await?;
+    let message = match count {
+        1 => "1 thread marked as read.".to_string(),
+        n => format!("{n} threads marked as read."),
+    };
+    let target = format!("{back}?view={}", form.view.as_str());
+    flash_and_redirect(&member.session, FlashKind::Success, message, &target).await
 }
 
 async fn directory(State(state): State<AppState>, visitor: Visitor) -> Result<DirectoryPage> {

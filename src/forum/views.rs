@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::access::Access;
 use super::queries::{DomainSummary, Post, Revision, Thread, ThreadSummary};
+use super::reading::Tabs;
 use crate::auth::rate_limit::{self, Limit};
 use crate::error::{AppError, Result};
 use crate::web::submission::SubmissionKey;
@@ -26,6 +27,10 @@ pub struct HomePage {
     pub my_domains: Vec<DomainSummary>,
     pub other_domains: Vec<DomainSummary>,
     pub recent: Vec<ThreadSummary>,
+    /// A member's Latest, Unread and New tabs.
+    pub tabs: Option<Tabs>,
+    /// The next page of an Unread or New view.
+    pub older: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]

@@ -72,14 +72,16 @@ pub async fn domain_head(
     .await
 }
 
-/// The thread with what the page shows beside it: whether the viewer follows it (Support) and
-/// the practice reports on it (Integrate), in one statement.
+/// The thread with what the page shows beside it: whether the viewer follows it (Support), how
+/// far they have read it, and the practice reports on it (Integrate), in one statement.
 #[derive(sqlx::FromRow)]
 pub struct ThreadHead {
     #[sqlx(flatten)]
     pub thread: Thread,
     pub following: bool,
     pub reports: Json<Vec<Report>>,
+    /// The number of the last post the viewer has read, if they opened the thread before.
+    pub read_number: Option<i32>,
 }
 
 pub async fn thread_head(
@@ -91,6 +93,8 @@ pub async fn thread_head(
         "SELECT th.*,
                 EXISTS (SELECT 1 FROM thread_follows f
                          WHERE f.user_id = $2 AND f.thread_id = th.id) AS following,
+                (SELECT rd.last_read_number FROM thread_reads rd
+                  WHERE rd.user_id = $2 AND rd.thread_id = th.id) AS read_number,
                 {} AS reports
            FROM ({} WHERE t.id = $1) th",
         integrate::queries::reports_on_thread_as_json("th.id"),

@@ -2,9 +2,9 @@
 //! with the functions beside it, and the forms that write a post and then tell Support.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
@@ -15,12 +15,13 @@ use crate::error::{AppError, Result};
 use crate::forum::fields::Slug;
 use crate::forum::fields::{parse_id, Body, ThreadKind, Title};
 use crate::forum::lookup;
-use crate::forum::queries::{self, Cursor, Post, Thread, POSTS_PER_PAGE, THREADS_PER_PAGE};
+use crate::forum::queries::{self, Post, Thread, POSTS_PER_PAGE};
+use crate::forum::reading::{self, ListQuery, Scope, Tabs, View};
 use crate::forum::views::{ComposeForm, ComposerPage, PostView, SuggestedMember};
 use crate::support::queries::suggest_experts;
 use crate::web::path::ThreadId;
 use crate::web::submission;
-use crate::web::{Before, CurrentUser, FieldErrors, Form, Path, Query};
+use crate::web::{CurrentUser, FieldErrors, Form, Path, Query};
 use crate::{integrate, support, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -30,48 +31,65 @@ pub fn router() -> Router<AppState> {
         .route("/t/{id}", get(show_thread))
         .route("/t/{id}/{slug}", get(show_thread_with_slug))
         .route("/t/{id}/last", get(last_post))
+        .route("/t/{id}/unread", get(first_unread))
+        .route("/t/{id}/read", post(read))
         .route("/t/{id}/reply", get(reply_form).post(reply))
 }
 
 /// Two round trips: the domain with most of what is beside its list; then the list (which needs
 /// the viewer's standing, to show hidden threads to facilitators) and the recent practice
-/// reports, side by side.
+/// reports, side by side, with a member's Unread and New counts beside them. A member's Unread
+/// or New view lists those threads instead of the latest.
 async fn domain(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(slug): Path<Slug>,
-    Query(query): Query<Before>,
+    Query(query): Query<ListQuery>,
 ) -> Result<DomainPage> {
     let viewer = visitor.page.user.as_ref();
-    let before = match query.before.as_deref() {
-        Some(raw) => Some(Cursor::parse(raw).ok_or_else(|| {
-            AppError::BadRequest(
-                "That page link is damaged; go back to the domain's first page.".into(),
-            )
-        })?),
-        None => None,
-    };
+    let before = query.cursor()?;
     let head = super::queries::domain_head(&state.db, &slug, viewer.map(|u| u.id))
         .await?
         .ok_or(AppError::NotFound)?;
     let domain = head.domain;
     let access = domain.access(viewer);
     access.require_read()?;
-    let (listed, reports) = tokio::try_join!(
-        queries::domain_threads(&state.db, domain.id, before, access.can_moderate()),
+    // A visitor has no reading to follow: they see the latest threads.
+    let view = viewer.map_or(View::Latest, |_| query.view);
+    let list = async {
+        match (viewer, view.tracked()) {
+            (Some(user), Some(tracked)) => {
+                let scope = Scope::Domain(domain.id);
+                reading::threads(&state.db, user.id, tracked, scope, before).await
+            }
+            _ => {
+                let moderating = access.can_moderate();
+                let viewer_id = viewer.map(|u| u.id);
+                queries::domain_threads(&state.db, domain.id, before, moderating, viewer_id).await
+            }
+        }
+    };
+    let counts = async {
+        match viewer {
+            Some(user) => reading::counts(&state.db, user.id, Scope::Domain(domain.id))
+                .await
+                .map(Some),
+            None => Ok(None),
+        }
+    };
+    let (listed, reports, counts) = tokio::try_join!(
+        list,
         integrate::queries::recent_in_domain(&state.db, domain.id, 5),
+        counts,
     )?;
     let (pinned, threads): (Vec<_>, Vec<_>) = listed.into_iter().partition(|t| t.pinned);
-    let older = (threads.len() as i64 == THREADS_PER_PAGE)
-        .then(|| threads.last())
-        .flatten()
-        .map(|t| {
-            Cursor {
-                at: t.last_posted_at,
-                id: t.id,
-            }
-            .encode()
-        });
+    let older = reading::older(&threads);
+    let tabs = counts.map(|counts| Tabs {
+        base: format!("/d/{}", domain.slug),
+        view,
+        counts,
+        domain: Some(domain.slug.clone()),
+    });
     Ok(DomainPage {
         introductions: head.introductions.map(|i| i.0),
         repertoire: head.repertoire.0,
@@ -84,6 +102,7 @@ async fn domain(
         threads,
         older,
         is_first_page: before.is_none(),
+        tabs,
     })
 }
 
@@ -156,6 +175,7 @@ async fn new_thread(
     )
     .await?;
     support::notify::post_written(&mut tx, &written).await?;
+    reading::mark_written(&mut *tx, member.user.id, written.thread_id, written.post_id).await?;
     let target = format!("/t/{}", written.thread_id);
     submission::complete(&mut tx, member.user.id, &form.key, &target).await?;
     tx.commit().await?;
@@ -181,13 +201,53 @@ async fn last_post(
     Ok(Redirect::to(&format!("/p/{last}")))
 }
 
+/// Where a list's link to a thread with unread posts goes: the first of them, or the thread's
+/// start for a visitor or a member who has read everything.
+async fn first_unread(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<ThreadId>,
+) -> Result<Redirect> {
+    let viewer = visitor.page.user.as_ref();
+    let thread = lookup::readable_thread(&state.db, id.0, viewer).await?;
+    let unread = match viewer {
+        Some(user) => reading::first_unread(&state.db, user.id, thread.id).await?,
+        None => None,
+    };
+    Ok(Redirect::to(&match unread {
+        Some(post) => format!("/p/{post}"),
+        None => format!("/t/{}", thread.id),
+    }))
+}
+
+#[derive(Deserialize)]
+struct ReadForm {
+    post: i64,
+}
+
+/// The script's report of the last post a member scrolled past.
+async fn read(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<ThreadId>,
+    Form(form): Form<ReadForm>,
+) -> Result<StatusCode> {
+    let thread = lookup::readable_thread(&state.db, id.0, Some(&member.user)).await?;
+    let number = reading::number_of(&state.db, thread.id, form.post)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    reading::mark_read(&state.db, member.user.id, thread.id, number, form.post).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 async fn show_thread_with_slug(
     state: State<AppState>,
     visitor: Visitor,
+    headers: HeaderMap,
     Path((id, _slug)): Path<(ThreadId, String)>,
     query: Query<ThreadQuery>,
 ) -> Result<ThreadPage> {
-    show_thread(state, visitor, Path(id), query).await
+    show_thread(state, visitor, headers, Path(id), query).await
 }
 
 /// Two sequential round trips for a visitor, whatever the page: where a `from` page starts,
@@ -196,6 +256,7 @@ async fn show_thread_with_slug(
 async fn show_thread(
     State(state): State<AppState>,
     visitor: Visitor,
+    headers: HeaderMap,
     Path(id): Path<ThreadId>,
     Query(query): Query<ThreadQuery>,
 ) -> Result<ThreadPage> {
@@ -237,7 +298,7 @@ async fn show_thread(
         .map(|p| p.post.id);
     let access = thread.access(viewer);
     let marks = PageMarks::gather(head.following, &posts);
-    let views = posts
+    let views: Vec<PostView> = posts
         .into_iter()
         .enumerate()
         .map(|(i, marked)| PostView::new(marked.post, before + i as i64 + 1, viewer, access))
@@ -246,11 +307,28 @@ async fn show_thread(
         Some(user) => queries::facilitated_domains(&state.db, user, thread.domain_id).await?,
         None => Vec::new(),
     };
+    let read_number = head.read_number.map_or(0, i64::from);
+    if let (Some(user), Some(last)) = (viewer, views.last()) {
+        // A page view reads every post it shows, unless the browser's script reports the posts
+        // scrolled past instead. Written to the primary: this page may have been read from a
+        // replica.
+        if last.number > read_number && !reading::reads_by_scrolling(&headers) {
+            reading::mark_read(
+                &state.primary,
+                user.id,
+                thread.id,
+                last.number,
+                last.post.id,
+            )
+            .await?;
+        }
+    }
     Ok(ThreadPage {
         move_targets,
         reports: head.reports.0,
         marks,
         reply: ComposeForm::default(),
+        read_number,
         page_number: before / POSTS_PER_PAGE + 1,
         page_count: ((i64::from(thread.reply_count) + POSTS_PER_PAGE) / POSTS_PER_PAGE).max(1),
         page: visitor.page,
@@ -322,6 +400,7 @@ async fn reply(
     match queries::reply(&mut tx, thread.id, member.user.id, body.as_str()).await? {
         Some(written) => {
             support::notify::post_written(&mut tx, &written).await?;
+            reading::mark_written(&mut *tx, member.user.id, thread.id, written.post_id).await?;
             let target = format!("/p/{}", written.post_id);
             submission::complete(&mut tx, member.user.id, &form.key, &target).await?;
             tx.commit().await?;

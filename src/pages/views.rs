@@ -8,6 +8,7 @@ use super::queries::PageMarks;
 use crate::encourage::queries::Featured;
 use crate::forum::access::Access;
 use crate::forum::queries::{Domain, Thread, ThreadSummary};
+use crate::forum::reading::Tabs;
 use crate::forum::views::{ComposeForm, PostView};
 use crate::integrate::queries::Report;
 use crate::web::PageContext;
@@ -29,9 +30,24 @@ pub struct DomainPage {
     pub spotlight: Vec<Featured>,
     /// The introductions thread, and whether the viewer has posted in it.
     pub introductions: Option<(i64, bool)>,
+    /// A member's Latest, Unread and New tabs.
+    pub tabs: Option<Tabs>,
 }
 
 impl DomainPage {
+    /// Whether the list is a member's Unread or New view (`view` is "unread" or "new").
+    pub fn is_tracked_view(&self, view: &str) -> bool {
+        self.tabs.as_ref().is_some_and(|tabs| tabs.is_current(view))
+    }
+
+    /// The `?view=` that keeps a member's tracked view across pages, or nothing.
+    pub fn view_query(&self) -> String {
+        match self.tabs.as_ref().and_then(|tabs| tabs.view.tracked()) {
+            Some(view) => format!("?view={}", view.as_str()),
+            None => String::new(),
+        }
+    }
+
     pub fn newest_entries(&self) -> impl Iterator<Item = &(bool, i64, String, i32)> {
         self.repertoire.iter().filter(|e| !e.0)
     }
@@ -52,6 +68,9 @@ pub struct ThreadPage {
     pub thread: Thread,
     pub access: Access,
     pub posts: Vec<PostView>,
+    /// The number of the last post the viewer had read before this page: the posts after it
+    /// are marked as new to them.
+    pub read_number: i64,
     pub page_number: i64,
     pub page_count: i64,
     pub previous: Option<i64>,
@@ -117,6 +136,11 @@ impl ThreadPage {
     /// second flag.
     pub fn has_flagged(&self, view: &PostView) -> bool {
         self.marks.flagged.contains(&view.post.id)
+    }
+
+    /// The first post the viewer had not read, when they had read some of the thread before.
+    pub fn is_first_unread(&self, view: &PostView) -> bool {
+        self.read_number > 0 && view.number == self.read_number + 1
     }
 
     pub fn is_bookmarked(&self, view: &PostView) -> bool {

@@ -3,7 +3,7 @@
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
-use crate::forum::queries::{ThreadSummary, THREAD_SUMMARY};
+use crate::forum::queries::{thread_summary, ThreadSummary};
 use crate::forum::views::SuggestedMember;
 use crate::web::CurrentUser;
 
@@ -74,9 +74,11 @@ pub async fn unanswered(
     db: &PgPool,
     domain_id: i64,
     after: Option<QueueCursor>,
+    viewer: Option<i64>,
 ) -> sqlx::Result<Vec<ThreadSummary>> {
+    let summary = thread_summary("$5");
     sqlx::query_as(&format!(
-        "{THREAD_SUMMARY}
+        "{summary}
           WHERE t.domain_id = $1 AND t.kind = 'question' AND t.accepted_post_id IS NULL AND NOT t.hidden
             AND NOT t.locked
             AND ($2::boolean IS NULL OR (t.reply_count > 0, t.created_at, t.id) > ($2, $3, $4))
@@ -87,6 +89,7 @@ pub async fn unanswered(
     .bind(after.map(|c| c.answered))
     .bind(after.map(|c| c.at))
     .bind(after.map(|c| c.id))
+    .bind(viewer)
     .fetch_all(db)
     .await
 }

@@ -158,7 +158,7 @@ async fn unanswered(
         ),
         None => None,
     };
-    let threads = queries::unanswered(&state.db, domain.id, after).await?;
+    let threads = queries::unanswered(&state.db, domain.id, after, viewer.map(|u| u.id)).await?;
     let next = (threads.len() as i64 == QUEUE_PAGE)
         .then(|| threads.last())
         .flatten()

@@ -49,15 +49,20 @@ impl Theme {
 
     /// The theme the request's cookie names, if any.
     pub fn of(headers: &axum::http::HeaderMap) -> Option<Theme> {
-        headers
-            .get_all(axum::http::header::COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|cookies| cookies.split(';'))
-            .filter_map(|cookie| cookie.trim().split_once('='))
-            .find(|(name, _)| *name == THEME_COOKIE)
-            .and_then(|(_, value)| Theme::parse(value))
+        cookie(headers, THEME_COOKIE).and_then(Theme::parse)
     }
+}
+
+/// The value of a browser's own cookie (one the server reads, never one of the session's).
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, wanted: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|cookie| cookie.trim().split_once('='))
+        .find(|(name, _)| *name == wanted)
+        .map(|(_, value)| value)
 }
 
 impl std::fmt::Display for Theme {

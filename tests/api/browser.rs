@@ -1103,3 +1103,63 @@ async fn leaving_a_half_written_reply_asks_first_and_sending_it_does_not() {
     assert_eq!(browser.script(would_ask).await, false, "words sent");
     browser.close().await;
 }
+
+/// With JavaScript a thread is read as far as it was on screen: a long thread opened and left at
+/// its top is read only to the posts that were shown; scrolled to its end, to its last post.
+#[tokio::test]
+async fn a_long_thread_counts_as_read_only_as_far_as_it_was_scrolled() {
+    if !installed(CHROMEDRIVER, "the browser journeys", "chromium-driver") {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    let thread = app.insert_thread(gardens, ana, "Long one", 29).await;
+    let raj = app.create_user("raj").await;
+    app.add_member(gardens, raj, "member").await;
+    let read = || async {
+        sqlx::query_scalar::<_, i32>(
+            "SELECT last_read_number FROM thread_reads WHERE user_id = $1 AND thread_id = $2",
+        )
+        .bind(raj)
+        .bind(thread)
+        .fetch_optional(&app.db)
+        .await
+        .expect("read the read mark")
+    };
+    let settled = |wanted: &'static dyn Fn(Option<i32>) -> bool| async move {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut now = read().await;
+        while !wanted(now) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            now = read().await;
+        }
+        now
+    };
+    let driver = Driver::start().await;
+    let browser = driver.browser(&app, true, 1280).await;
+    browser.sign_in("raj").await;
+
+    browser.open(&format!("/t/{thread}")).await;
+    browser.open("/d/gardens").await;
+    let partly = settled(&|n| n.is_some()).await;
+    assert!(
+        partly.is_some_and(|n| (1..30).contains(&n)),
+        "left at the top, the thread is read to the posts that were on screen: {partly:?}"
+    );
+    println!("left at the top: read to post {partly:?} of 30");
+    assert!(browser.text("main").await.contains("new"));
+
+    browser.open(&format!("/t/{thread}/unread")).await;
+    browser
+        .script("window.scrollTo(0, document.body.scrollHeight)")
+        .await;
+    let all = settled(&|n| n == Some(30)).await;
+    assert_eq!(
+        all,
+        Some(30),
+        "scrolled to the end, the whole thread is read"
+    );
+    browser.close().await;
+    driver.checks.validate();
+}

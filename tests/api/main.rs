@@ -26,6 +26,7 @@ mod pgbouncer;
 mod policies;
 mod query_counts;
 mod read_replica;
+mod reading;
 mod repertoire;
 mod sanitiser;
 mod search;

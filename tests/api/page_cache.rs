@@ -149,6 +149,7 @@ async fn every_table_that_shows_on_public_pages_announces_its_writes() {
         "email_confirmations",
         "jobs",
         "member_presence",
+        "thread_reads",
         "mail_preferences",
         "invitations",
     ];

@@ -33,7 +33,17 @@ async fn a_thread_page_runs_the_same_few_statements_for_3_or_120_posts() {
     // The first page after logging in also clears the welcome message from the session.
     member.get("/").await;
     let signed_in = member.statements_for(&format!("/t/{small}")).await;
-    assert_eq!(signed_in, 4, "statements for a member's thread page");
+    // The first view also writes how far the member has read; a second view with nothing new
+    // to read writes nothing.
+    assert_eq!(
+        signed_in, 5,
+        "statements for a member's first view of a thread"
+    );
+    let again = member.statements_for(&format!("/t/{small}")).await;
+    assert_eq!(
+        again, 4,
+        "statements for a member's thread page, read before"
+    );
     println!(
         "thread page: {small_count} statements for 3 posts, {large_count} for 120, \
          {paged} for page 2, {signed_in} signed in"
@@ -61,7 +71,10 @@ async fn a_domain_page_runs_the_same_few_statements_for_2_or_40_threads() {
     member.member("bea", many, "member").await;
     member.get("/").await;
     let signed_in = member.statements_for("/d/many").await;
-    assert_eq!(signed_in, 5, "statements for a member's domain page");
+    // A member adds the session, their account, and their Unread and New counts.
+    assert_eq!(signed_in, 6, "statements for a member's domain page");
+    let unread = member.statements_for("/d/many?view=unread").await;
+    assert_eq!(unread, 6, "statements for a member's Unread view");
     println!("domain page: {few_count} statements for 2 threads, {many_count} for 40, {signed_in} signed in");
     assert_eq!(
         app.statements_for("/d").await,

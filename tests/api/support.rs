@@ -343,7 +343,7 @@ async fn mentions_link_and_notify_but_unknown_names_stay_text() {
             .await,
         0
     );
-    assert!(!bea.get("/").await.contains("unread"));
+    assert!(!bea.get("/").await.contains("> unread</span>"));
 }
 
 #[tokio::test]

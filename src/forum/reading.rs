@@ -1,0 +1,318 @@
+//! Unread and new, as Discourse has them. Each member has one row per thread they opened or
+//! wrote in (`thread_reads`): the number of the last post they read. A thread's posts are
+//! numbered by position, so "N new" is the thread's highest number less that one. A thread
+//! nobody opened is "new" to a member when it was started since their previous visit.
+//!
+//! The "Unread" and "New" views (of the home page, across the member's domains, and of one
+//! domain) and their "dismiss" share one filter each, so a list, its count and its dismissal
+//! can never disagree.
+
+use serde::Deserialize;
+use sqlx::{PgExecutor, PgPool};
+
+use super::queries::{thread_summary, Cursor, ThreadSummary, THREADS_PER_PAGE};
+use crate::error::{AppError, Result};
+
+/// Which threads a list shows, from its `view` query parameter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum View {
+    /// Every thread, newest activity first.
+    #[default]
+    Latest,
+    Unread,
+    New,
+}
+
+impl View {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Latest => "latest",
+            View::Unread => "unread",
+            View::New => "new",
+        }
+    }
+
+    /// The view that follows a member's reading, if this is one.
+    pub fn tracked(self) -> Option<Tracked> {
+        match self {
+            View::Latest => None,
+            View::Unread => Some(Tracked::Unread),
+            View::New => Some(Tracked::New),
+        }
+    }
+}
+
+/// A view that follows what a member has read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tracked {
+    /// Threads the member opened that have posts they have not read.
+    Unread,
+    /// Threads started since the member's previous visit that they have not opened.
+    New,
+}
+
+impl Tracked {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tracked::Unread => "unread",
+            Tracked::New => "new",
+        }
+    }
+}
+
+/// `?view=…&before=…` on the home and domain pages.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    pub view: View,
+    pub before: Option<String>,
+}
+
+impl ListQuery {
+    /// Where the page starts: none for the first page.
+    pub fn cursor(&self) -> Result<Option<Cursor>> {
+        match self.before.as_deref() {
+            Some(raw) => Cursor::parse(raw).map(Some).ok_or_else(|| {
+                AppError::BadRequest("That page link is damaged; go back to the first page.".into())
+            }),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The next page's cursor of a full page of threads.
+pub fn older(threads: &[ThreadSummary]) -> Option<String> {
+    (threads.len() as i64 == THREADS_PER_PAGE)
+        .then(|| threads.last())
+        .flatten()
+        .map(|t| {
+            Cursor {
+                at: t.last_posted_at,
+                id: t.id,
+            }
+            .encode()
+        })
+}
+
+/// The Latest, Unread and New tabs above a member's list, with the dismiss button of the view
+/// shown when it is a tracked one.
+#[derive(Debug)]
+pub struct Tabs {
+    /// The list's own address: `/` or `/d/{slug}`.
+    pub base: String,
+    pub view: View,
+    pub counts: Counts,
+    /// The domain's slug for a domain's list, sent with "dismiss".
+    pub domain: Option<String>,
+}
+
+impl Tabs {
+    pub fn is_current(&self, view: &str) -> bool {
+        self.view.as_str() == view
+    }
+
+    /// The tracked view shown, if it has anything to dismiss.
+    pub fn dismissable(&self) -> Option<Tracked> {
+        self.view.tracked().filter(|tracked| match tracked {
+            Tracked::Unread => self.counts.unread > 0,
+            Tracked::New => self.counts.new > 0,
+        })
+    }
+}
+
+/// Where a view looks: the home page's (every readable domain for Unread; the member's own
+/// domains for New), or one domain the caller has already checked the member may read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Home,
+    Domain(i64),
+}
+
+impl Scope {
+    fn domain_id(self) -> Option<i64> {
+        match self {
+            Scope::Home => None,
+            Scope::Domain(id) => Some(id),
+        }
+    }
+}
+
+/// The condition on `threads t` (with the member's `thread_reads rd` left-joined) for a view:
+/// `$1` is the member, `$2` the domain of a domain's view.
+fn filter(view: Tracked, scope: Scope) -> &'static str {
+    match (view, scope) {
+        (Tracked::Unread, Scope::Home) => {
+            "rd.user_id IS NOT NULL AND t.reply_count + 1 > rd.last_read_number AND NOT t.hidden
+             AND t.domain_id IN (SELECT id FROM readable_domains($1))"
+        }
+        (Tracked::Unread, Scope::Domain(_)) => {
+            "rd.user_id IS NOT NULL AND t.reply_count + 1 > rd.last_read_number AND NOT t.hidden
+             AND t.domain_id = $2"
+        }
+        (Tracked::New, Scope::Home) => {
+            "rd.user_id IS NULL AND NOT t.hidden AND t.author_id <> $1
+             AND t.created_at > (SELECT new_since($1))
+             AND t.domain_id IN (SELECT r.id FROM readable_domains($1) r
+                                   JOIN memberships m ON m.domain_id = r.id AND m.user_id = $1)"
+        }
+        (Tracked::New, Scope::Domain(_)) => {
+            "rd.user_id IS NULL AND NOT t.hidden AND t.author_id <> $1
+             AND t.created_at > (SELECT new_since($1)) AND t.domain_id = $2"
+        }
+    }
+}
+
+const READS_JOIN: &str = "LEFT JOIN thread_reads rd ON rd.user_id = $1 AND rd.thread_id = t.id";
+
+/// One page of an Unread or New view, newest activity first, after `before`.
+pub async fn threads(
+    db: &PgPool,
+    user_id: i64,
+    view: Tracked,
+    scope: Scope,
+    before: Option<Cursor>,
+) -> sqlx::Result<Vec<ThreadSummary>> {
+    sqlx::query_as(&format!(
+        "{} WHERE {}
+            AND ($3::timestamptz IS NULL OR (t.last_posted_at, t.id) < ($3, $4))
+          ORDER BY t.last_posted_at DESC, t.id DESC
+          LIMIT {THREADS_PER_PAGE}",
+        thread_summary("$1"),
+        filter(view, scope),
+    ))
+    .bind(user_id)
+    .bind(scope.domain_id())
+    .bind(before.map(|c| c.at))
+    .bind(before.map(|c| c.id))
+    .fetch_all(db)
+    .await
+}
+
+/// How many threads the Unread and New views hold, for their tabs, in one statement.
+#[derive(Clone, Copy, Debug, Default, sqlx::FromRow)]
+pub struct Counts {
+    pub unread: i64,
+    pub new: i64,
+}
+
+pub async fn counts(db: &PgPool, user_id: i64, scope: Scope) -> sqlx::Result<Counts> {
+    sqlx::query_as(&format!(
+        "SELECT (SELECT count(*) FROM threads t {READS_JOIN} WHERE {}) AS unread,
+                (SELECT count(*) FROM threads t {READS_JOIN} WHERE {}) AS new",
+        filter(Tracked::Unread, scope),
+        filter(Tracked::New, scope),
+    ))
+    .bind(user_id)
+    .bind(scope.domain_id())
+    .fetch_one(db)
+    .await
+}
+
+/// "Dismiss": every thread of the view (not only the page shown) is read to its last post.
+/// Returns how many threads that was.
+pub async fn dismiss(db: &PgPool, user_id: i64, view: Tracked, scope: Scope) -> sqlx::Result<u64> {
+    let done = sqlx::query(&format!(
+        "INSERT INTO thread_reads (user_id, thread_id, last_read_number, last_read_post_id)
+         SELECT $1, t.id, t.reply_count + 1,
+                (SELECT max(p.id) FROM posts p WHERE p.thread_id = t.id)
+           FROM threads t {READS_JOIN}
+          WHERE {}
+         ON CONFLICT (user_id, thread_id) DO UPDATE
+            SET last_read_number = greatest(thread_reads.last_read_number, EXCLUDED.last_read_number),
+                last_read_post_id = greatest(thread_reads.last_read_post_id, EXCLUDED.last_read_post_id),
+                read_at = now()",
+        filter(view, scope),
+    ))
+    .bind(user_id)
+    .bind(scope.domain_id())
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Set by the script on a browser that reports the posts a member scrolls past
+/// (`POST /t/{id}/read`): there, opening a page no longer counts as reading all of it.
+pub const SCROLL_COOKIE: &str = "commonplace_reads";
+
+pub fn reads_by_scrolling(headers: &axum::http::HeaderMap) -> bool {
+    crate::web::page::cookie(headers, SCROLL_COOKIE) == Some("scroll")
+}
+
+/// The number of a post in its thread (its position), if the post is in that thread.
+pub async fn number_of(db: &PgPool, thread_id: i64, post_id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM posts WHERE thread_id = $1 AND id <= $2)
+           FROM posts WHERE id = $2 AND thread_id = $1",
+    )
+    .bind(thread_id)
+    .bind(post_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// A page view: the member has read up to post `post_id`, number `number`. A read mark never
+/// moves back (an earlier page opened again leaves it where it was).
+pub async fn mark_read(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    thread_id: i64,
+    number: i64,
+    post_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO thread_reads (user_id, thread_id, last_read_number, last_read_post_id)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id, thread_id) DO UPDATE
+            SET last_read_number = EXCLUDED.last_read_number,
+                last_read_post_id = EXCLUDED.last_read_post_id,
+                read_at = now()
+          WHERE thread_reads.last_read_number < EXCLUDED.last_read_number",
+    )
+    .bind(user_id)
+    .bind(thread_id)
+    .bind(i32::try_from(number).unwrap_or(i32::MAX))
+    .bind(post_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A member's own new post is read by them, as is everything before it they had read. Runs in
+/// the transaction that wrote the post, after the trigger has counted it, so the thread's
+/// highest number is the post's own.
+pub async fn mark_written(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    thread_id: i64,
+    post_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO thread_reads (user_id, thread_id, last_read_number, last_read_post_id)
+         SELECT $1, t.id, t.reply_count + 1, $3 FROM threads t WHERE t.id = $2
+         ON CONFLICT (user_id, thread_id) DO UPDATE
+            SET last_read_number = greatest(thread_reads.last_read_number, EXCLUDED.last_read_number),
+                last_read_post_id = greatest(thread_reads.last_read_post_id, EXCLUDED.last_read_post_id),
+                read_at = now()",
+    )
+    .bind(user_id)
+    .bind(thread_id)
+    .bind(post_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The first post a member has not read in a thread they opened before.
+pub async fn first_unread(db: &PgPool, user_id: i64, thread_id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT min(p.id) FROM thread_reads rd
+           JOIN posts p ON p.thread_id = rd.thread_id AND p.id > rd.last_read_post_id
+          WHERE rd.user_id = $1 AND rd.thread_id = $2",
+    )
+    .bind(user_id)
+    .bind(thread_id)
+    .fetch_one(db)
+    .await
+}
