@@ -4,6 +4,7 @@
 pub mod access;
 pub mod feed;
 pub mod fields;
+pub mod history;
 pub mod lookup;
 pub mod queries;
 pub mod reading;

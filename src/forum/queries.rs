@@ -611,18 +611,19 @@ pub struct Retitle<'a> {
 /// Replaces a post's body (and its thread's title, for an opening post), keeping the old body
 /// as a revision, if the post is still at `version`, the version the edit form was opened on.
 /// The row lock makes two saves from one version take turns, so the second sees it is stale.
+/// `editor` wrote the new version: the author, or a facilitator reverting it. The caller commits.
 pub async fn edit_post(
-    db: &PgPool,
+    tx: &mut Transaction<'_, Postgres>,
     post_id: i64,
     version: i32,
     body_md: &str,
+    editor: i64,
     retitle: Option<Retitle<'_>>,
 ) -> crate::error::Result<Saved> {
-    let mut tx = db.begin().await?;
     let current: Option<(i32, String)> =
         sqlx::query_as("SELECT version, body_md FROM posts WHERE id = $1 FOR UPDATE")
             .bind(post_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
     let Some((current_version, current_body)) = current else {
         return Ok(Saved::Stale);
@@ -632,27 +633,30 @@ pub async fn edit_post(
     }
     if current_body != body_md {
         sqlx::query(
-            "INSERT INTO post_revisions (post_id, body_md, body_html, written_at)
-             SELECT id, body_md, body_html, coalesce(edited_at, created_at) FROM posts WHERE id = $1",
+            "INSERT INTO post_revisions (post_id, body_md, body_html, written_at, written_by)
+             SELECT id, body_md, body_html, coalesce(edited_at, created_at),
+                    coalesce(edited_by, author_id)
+               FROM posts WHERE id = $1",
         )
         .bind(post_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        let (body_html, _) = render_with_mentions(&mut *tx, body_md).await?;
+        let (body_html, _) = render_with_mentions(&mut **tx, body_md).await?;
         sqlx::query(
-            "UPDATE posts SET body_md = $2, body_html = $3, edited_at = now(), version = version + 1
+            "UPDATE posts SET body_md = $2, body_html = $3, edited_at = now(), edited_by = $4,
+                              version = version + 1
               WHERE id = $1",
         )
         .bind(post_id)
         .bind(body_md)
         .bind(body_html)
-        .execute(&mut *tx)
+        .bind(editor)
+        .execute(&mut **tx)
         .await?;
     }
     if let Some(retitle) = retitle {
-        retitle_thread(&mut *tx, retitle.thread_id, retitle.title).await?;
+        retitle_thread(&mut **tx, retitle.thread_id, retitle.title).await?;
     }
-    tx.commit().await?;
     Ok(Saved::Saved)
 }
 
@@ -677,19 +681,38 @@ pub async fn delete_post(db: &PgPool, post_id: i64) -> sqlx::Result<()> {
         .map(|_| ())
 }
 
+/// An earlier version of a post, and who wrote it.
 #[derive(sqlx::FromRow, Clone, Debug)]
 pub struct Revision {
+    pub id: i64,
+    pub body_md: String,
     pub body_html: String,
     pub written_at: OffsetDateTime,
+    pub writer_username: Option<String>,
+    pub writer_name: Option<String>,
 }
 
 /// Earlier versions of a post, newest first.
 pub async fn revisions(db: &PgPool, post_id: i64) -> sqlx::Result<Vec<Revision>> {
     sqlx::query_as(
-        "SELECT body_html, written_at FROM post_revisions WHERE post_id = $1 ORDER BY id DESC",
+        "SELECT r.id, r.body_md, r.body_html, r.written_at, u.username AS writer_username,
+                u.display_name AS writer_name
+           FROM post_revisions r LEFT JOIN users u ON u.id = r.written_by
+          WHERE r.post_id = $1 ORDER BY r.id DESC",
     )
     .bind(post_id)
     .fetch_all(db)
+    .await
+}
+
+/// Who wrote a post's current version, if not its author (a facilitator's revert).
+pub async fn current_editor(db: &PgPool, post_id: i64) -> sqlx::Result<Option<(String, String)>> {
+    sqlx::query_as(
+        "SELECT u.username, u.display_name FROM posts p JOIN users u ON u.id = p.edited_by
+          WHERE p.id = $1",
+    )
+    .bind(post_id)
+    .fetch_optional(db)
     .await
 }
 

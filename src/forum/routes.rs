@@ -264,8 +264,18 @@ async fn edit(
             thread_id: thread.id,
             title: t.as_str(),
         });
-    let saved =
-        queries::edit_post(&state.db, post.id, form.version, body.as_str(), retitle).await?;
+    let mut tx = state.db.begin().await?;
+    let editor = member.user.id;
+    let saved = queries::edit_post(
+        &mut tx,
+        post.id,
+        form.version,
+        body.as_str(),
+        editor,
+        retitle,
+    )
+    .await?;
+    tx.commit().await?;
     if saved == Saved::Stale {
         return edit_conflict(&state, member.page, &thread, opening, post.id, form).await;
     }
@@ -344,11 +354,16 @@ async fn revisions(
     if !view.show_body {
         return Err(AppError::NotFound);
     }
-    let revisions = queries::revisions(&state.db, post_id).await?;
+    let (earlier, editor) = tokio::try_join!(
+        queries::revisions(&state.db, post_id),
+        queries::current_editor(&state.db, post_id),
+    )?;
+    let versions = super::history::versions(&view.post, editor, earlier);
     Ok(RevisionsPage {
+        can_revert: thread.access(viewer).can_moderate(),
         page: visitor.page,
         thread,
         post: view,
-        revisions,
+        versions,
     })
 }

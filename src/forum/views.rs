@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::access::Access;
-use super::queries::{DomainSummary, Post, Revision, Thread, ThreadSummary};
+use super::history::{Change, Version};
+use super::queries::{DomainSummary, Post, Thread, ThreadSummary};
 use super::reading::Tabs;
 use crate::auth::rate_limit::{self, Limit};
 use crate::error::{AppError, Result};
@@ -270,5 +271,8 @@ pub struct RevisionsPage {
     pub page: PageContext,
     pub thread: Thread,
     pub post: PostView,
-    pub revisions: Vec<Revision>,
+    /// Newest first.
+    pub versions: Vec<Version>,
+    /// The viewer facilitates the domain: each earlier version offers "Revert to this version".
+    pub can_revert: bool,
 }

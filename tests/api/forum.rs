@@ -724,3 +724,146 @@ async fn a_domains_last_activity_moves_at_most_once_a_minute() {
         .unwrap();
     assert_eq!(replies, 3);
 }
+
+/// Replies through the form; returns the new post's id.
+async fn reply_id(app: &TestApp, thread: i64, body: &str) -> i64 {
+    let reply = app.reply(thread, body).await;
+    reply
+        .location
+        .as_deref()
+        .and_then(|l| l.strip_prefix("/p/"))
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("the reply goes to its post: {:?}", reply.location))
+}
+
+/// Saves `body` through the edit form, as the post's author does.
+async fn edit_body(app: &TestApp, post: i64, body: &str) {
+    let edit = format!("/p/{post}/edit");
+    let saved = app
+        .submit(&edit, &edit, &[("body", body), ("action", "post")])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+}
+
+#[tokio::test]
+async fn a_posts_history_shows_each_change_word_by_word_and_a_facilitator_can_revert_it() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let orchards = app.create_domain("orchards", "public").await;
+    let ana = app.other_browser();
+    ana.member("ana", gardens, "member").await;
+    let thread = ana.start_thread("gardens", "Frost", "Intro").await;
+    let post = reply_id(&ana, thread, "Cover at two degrees.").await;
+    edit_body(&ana, post, "Cover at four degrees.").await;
+    edit_body(
+        &ana,
+        post,
+        "Cover at four degrees. <script>alert(1)</script>",
+    )
+    .await;
+
+    let history = app
+        .other_browser()
+        .get(&format!("/p/{post}/revisions"))
+        .await;
+    assert_eq!(history.status, StatusCode::OK);
+    assert!(history.contains("Version 3 (current)") && history.contains("Version 1"));
+    assert!(
+        history.contains(
+            "Cover at <del class=\"diff-removed\">two</del><ins class=\"diff-added\">four</ins> degrees."
+        ),
+        "{}",
+        history.body
+    );
+    assert!(history.contains("Edited by <a href=\"/u/ana\">ana</a>"));
+    // The diff is of the text as written, escaped like any other text.
+    assert!(history.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!history.contains("<script>alert"));
+    assert!(
+        !history.contains("Revert to version"),
+        "a visitor reverts nothing"
+    );
+    let revisions: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM post_revisions WHERE post_id = $1 ORDER BY id")
+            .bind(post)
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    let first = revisions[0].to_string();
+
+    // Neither the author, nor another domain's facilitator, may revert; a visitor logs in first.
+    assert!(!ana
+        .get(&format!("/p/{post}/revisions"))
+        .await
+        .contains("Revert to version"));
+    let revert = format!("/p/{post}/revert");
+    let fields = [("revision", first.as_str()), ("version", "3")];
+    assert_eq!(
+        ana.act(&revert, &fields).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let olga = app.other_browser();
+    olga.member("olga", orchards, "facilitator").await;
+    assert_eq!(
+        olga.act(&revert, &fields).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(!app.other_browser().act(&revert, &fields).await.done());
+
+    let tomas = app.other_browser();
+    tomas.member("tomas", gardens, "facilitator").await;
+    assert!(tomas
+        .get(&format!("/p/{post}/revisions"))
+        .await
+        .contains("Revert to version 1"));
+    // A revision of another post is not one of this post's versions.
+    let elsewhere = reply_id(&ana, thread, "Another post").await;
+    edit_body(&ana, elsewhere, "Another post, edited").await;
+    let foreign: i64 = app
+        .count(&format!(
+            "SELECT max(id) FROM post_revisions WHERE post_id = {elsewhere}"
+        ))
+        .await;
+    let wrong = tomas
+        .act(
+            &revert,
+            &[("revision", &foreign.to_string()), ("version", "3")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+
+    let reverted = tomas.act(&revert, &fields).await;
+    assert_eq!(
+        reverted.location.as_deref(),
+        Some(format!("/p/{post}/revisions").as_str())
+    );
+    let body: String = sqlx::query_scalar("SELECT body_md FROM posts WHERE id = $1")
+        .bind(post)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(body, "Cover at two degrees.");
+    let after = tomas.get(&format!("/p/{post}/revisions")).await;
+    assert!(after.contains("The post is back to version 1"));
+    assert!(after.contains("Version 4 (current)"));
+    assert!(after.contains("Edited by <a href=\"/u/tomas\">tomas</a>"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'revert post'")
+            .await,
+        1
+    );
+    // The same form again names a version that is no longer current: nothing changes.
+    let stale = tomas.act(&revert, &fields).await;
+    assert!(stale.done());
+    assert!(tomas
+        .get(&format!("/p/{post}/revisions"))
+        .await
+        .contains("changed while you were reading its history"));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM post_revisions WHERE post_id = {post}"
+        ))
+        .await,
+        3
+    );
+}

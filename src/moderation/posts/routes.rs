@@ -1,13 +1,16 @@
-//! A facilitator hides a single post (with a reason shown to its author) or restores it.
+//! A facilitator hides a single post (with a reason shown to its author) or restores it, and
+//! reverts a post to one of its earlier versions.
 
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
+use serde::Deserialize;
 
 use super::queries;
 use crate::auth::Member;
 use crate::error::{AppError, Result};
+use crate::forum::queries::{self as forum, Saved};
 use crate::moderation::fields::{reason_for_hiding, ModerateForm, ModerationAction};
 use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::moderation::lookup::moderated_post;
@@ -16,7 +19,9 @@ use crate::web::{flash_and_redirect, FlashKind, Form, Path};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/p/{id}/moderate", post(moderate))
+    Router::new()
+        .route("/p/{id}/moderate", post(moderate))
+        .route("/p/{id}/revert", post(revert))
 }
 
 async fn moderate(
@@ -57,4 +62,54 @@ async fn moderate(
         &format!("/p/{}", post.id),
     )
     .await
+}
+
+#[derive(Deserialize)]
+struct RevertForm {
+    revision: i64,
+    /// The post's version when the history page was opened.
+    version: i32,
+}
+
+/// Makes an earlier version the post's text again, in the facilitator's name; the text it
+/// replaces stays in the history like any other.
+async fn revert(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<PostId>,
+    Form(form): Form<RevertForm>,
+) -> Result<Response> {
+    let (post, thread) = moderated_post(&state, id.0, &member.user).await?;
+    let history = format!("/p/{}/revisions", post.id);
+    // Newest first: the one found at `at` is version `len - at`.
+    let earlier = forum::revisions(&state.db, post.id).await?;
+    let (at, chosen) = earlier
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.id == form.revision)
+        .ok_or(AppError::NotFound)?;
+    let number = earlier.len() - at;
+    let body = &chosen.body_md;
+    let mut tx = state.db.begin().await?;
+    let saved =
+        forum::edit_post(&mut tx, post.id, form.version, body, member.user.id, None).await?;
+    if saved == Saved::Stale {
+        let message = "The post changed while you were reading its history; nothing was \
+                       reverted. Look at the newest version, then choose again.";
+        return flash_and_redirect(&member.session, FlashKind::Notice, message, &history).await;
+    }
+    record_in_domain(
+        &mut *tx,
+        member.user.id,
+        thread.domain_id,
+        Action::RevertPost,
+        ("post", post.id),
+        &format!("to version {number}"),
+    )
+    .await?;
+    tx.commit().await?;
+    let message = format!(
+        "The post is back to version {number}; what it said before is kept in its history."
+    );
+    flash_and_redirect(&member.session, FlashKind::Success, message, &history).await
 }
