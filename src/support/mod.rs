@@ -6,5 +6,6 @@ pub mod mailing;
 pub mod notify;
 pub mod policy;
 pub mod queries;
+pub mod reminders;
 pub mod routes;
 pub mod views;

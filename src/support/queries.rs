@@ -122,6 +122,9 @@ impl Notification {
                 "Your post in “{thread}” was hidden after several members flagged it; \
                  a facilitator will review it"
             ),
+            "bookmark_reminder" => {
+                format!("Reminder: the post you bookmarked in “{thread}”")
+            }
             "commitment_due" => {
                 format!("You planned to try “{thread}” by now. How did it go? Report back.")
             }
@@ -235,12 +238,14 @@ pub struct Bookmark {
     pub author_name: String,
     pub body_md: String,
     pub created_at: OffsetDateTime,
+    pub remind_at: Option<OffsetDateTime>,
 }
 
 /// A member's bookmarks, newest first, leaving out what they can no longer read.
 pub async fn bookmarks(db: &PgPool, user: &CurrentUser) -> sqlx::Result<Vec<Bookmark>> {
     sqlx::query_as(
-        "SELECT p.id AS post_id, t.title AS thread_title, u.display_name AS author_name, p.body_md, b.created_at
+        "SELECT p.id AS post_id, t.title AS thread_title, u.display_name AS author_name, p.body_md,
+                b.created_at, b.remind_at
            FROM bookmarks b
            JOIN listed_posts($1) p ON p.id = b.post_id
            JOIN threads t ON t.id = p.thread_id

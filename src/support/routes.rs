@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use super::policy;
 use super::queries::{self, QueueCursor, NOTIFICATIONS_PAGE, QUEUE_PAGE};
-use super::views::{BookmarksPage, MembersPage, NotificationsPage, UnansweredPage};
+use super::reminders::{self, ReminderForm};
+use super::views::{BookmarksPage, MembersPage, NotificationsPage, ReminderPage, UnansweredPage};
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::forum::fields::parse_id;
@@ -17,7 +18,9 @@ use crate::forum::fields::Slug;
 use crate::forum::lookup::{readable_domain, readable_thread, readable_thread_of_post};
 use crate::forum::queries as forum;
 use crate::web::path::{NotificationId, PostId, ThreadId};
-use crate::web::{flash, flash_and_redirect, url_encode, Before, FlashKind, Form, Path, Query};
+use crate::web::{
+    flash, flash_and_redirect, url_encode, Before, FieldErrors, FlashKind, Form, Path, Query,
+};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -31,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/notifications/read", post(read_all))
         .route("/notifications/{id}", get(open_notification))
         .route("/me/bookmarks", get(bookmarks))
+        .route("/p/{id}/reminder", get(reminder_form).post(set_reminder))
         .route("/members", get(members))
 }
 
@@ -124,7 +128,7 @@ async fn bookmark(
     let post_id = id.0;
     readable_thread_of_post(&state.db, post_id, user).await?;
     let message = if queries::toggle_bookmark(&state.db, member.user.id, post_id).await? {
-        "Bookmarked. Find it again under Bookmarks."
+        "Bookmarked. Find it again under Bookmarks; “Remind me…” brings it back at a time you choose."
     } else {
         "Bookmark removed."
     };
@@ -218,6 +222,76 @@ async fn bookmarks(State(state): State<AppState>, member: Member) -> Result<Book
         page: member.page,
         bookmarks,
     })
+}
+
+/// A post a member may bookmark: readable, and shown (not deleted or hidden).
+async fn bookmarkable_post(state: &AppState, id: PostId, member: &Member) -> Result<ReminderPage> {
+    let thread = readable_thread_of_post(&state.db, id.0, Some(&member.user)).await?;
+    let post = forum::post(&state.db, id.0)
+        .await?
+        .filter(|p| p.deleted_at.is_none() && !p.hidden)
+        .ok_or(AppError::NotFound)?;
+    let current = reminders::current(&state.db, member.user.id, post.id).await?;
+    Ok(ReminderPage {
+        page: member.page.clone(),
+        thread_title: thread.title,
+        post_id: post.id,
+        excerpt: crate::markdown::plain_excerpt(&post.body_md, 200),
+        current,
+        form: ReminderForm::default(),
+        errors: FieldErrors::default(),
+    })
+}
+
+/// "Remind me…": the choice of when, for a post bookmarked or about to be.
+async fn reminder_form(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<PostId>,
+) -> Result<ReminderPage> {
+    let mut page = bookmarkable_post(&state, id, &member).await?;
+    page.form.when = match page.current {
+        Some(Some(_)) => "at".into(),
+        _ => "tomorrow".into(),
+    };
+    page.form.at = page
+        .current
+        .flatten()
+        .map(crate::web::datetime_local)
+        .unwrap_or_default();
+    Ok(page)
+}
+
+async fn set_reminder(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<PostId>,
+    Form(form): Form<ReminderForm>,
+) -> Result<Response> {
+    let mut page = bookmarkable_post(&state, id, &member).await?;
+    let remind_at = match form.parse(time::OffsetDateTime::now_utc()) {
+        Ok(at) => at,
+        Err((field, problem)) => {
+            page.errors.add(field, problem);
+            page.form = form;
+            return Ok(page.answer());
+        }
+    };
+    reminders::set(&state.db, member.user.id, page.post_id, remind_at).await?;
+    let message = match remind_at {
+        Some(at) => format!(
+            "Bookmarked. You will be reminded on {} (UTC).",
+            crate::web::exact(&at)
+        ),
+        None => "Bookmarked, without a reminder.".to_string(),
+    };
+    flash_and_redirect(
+        &member.session,
+        FlashKind::Success,
+        message,
+        "/me/bookmarks",
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]

@@ -2,10 +2,14 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use time::OffsetDateTime;
 
 use super::queries::{Bookmark, Expert, Notification};
+use super::reminders::ReminderForm;
 use crate::forum::queries::{Domain, ThreadSummary};
-use crate::web::PageContext;
+use crate::web::{FieldErrors, PageContext};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "support/unanswered.html")]
@@ -30,6 +34,31 @@ pub struct NotificationsPage {
 pub struct BookmarksPage {
     pub page: PageContext,
     pub bookmarks: Vec<Bookmark>,
+}
+
+/// "Remind me…" for one post.
+#[derive(Template, WebTemplate)]
+#[template(path = "support/reminder.html")]
+pub struct ReminderPage {
+    pub page: PageContext,
+    pub post_id: i64,
+    pub thread_title: String,
+    pub excerpt: String,
+    /// None: not bookmarked yet; `Some(None)`: bookmarked without a reminder.
+    pub current: Option<Option<OffsetDateTime>>,
+    pub form: ReminderForm,
+    pub errors: FieldErrors,
+}
+
+impl ReminderPage {
+    pub fn choices(&self) -> [(&'static str, &'static str); 5] {
+        crate::support::reminders::CHOICES
+    }
+
+    /// 422 with the problems named and the member's choice kept.
+    pub fn answer(self) -> Response {
+        (StatusCode::UNPROCESSABLE_ENTITY, self).into_response()
+    }
 }
 
 #[derive(Template, WebTemplate)]

@@ -241,6 +241,14 @@ pub fn iso(at: &OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// The value a `datetime-local` field shows for a moment, in UTC: "2026-12-01T08:30".
+pub fn datetime_local(at: OffsetDateTime) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

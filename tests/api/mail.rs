@@ -597,6 +597,7 @@ async fn a_daily_summary_gathers_what_the_member_chose_to_have_daily() {
                 ("mention", "immediately"),
                 ("reply", "daily"),
                 ("accepted", "immediately"),
+                ("bookmark_reminder", "immediately"),
                 ("commitment_due", "immediately"),
                 ("flag_outcome", "daily"),
                 ("flagged", "immediately"),

@@ -424,6 +424,100 @@ async fn members_bookmark_posts_and_find_them_again() {
 }
 
 #[tokio::test]
+async fn a_bookmark_reminder_arrives_as_a_notification_once_it_falls_due() {
+    use commonplace::support::reminders::send_due;
+    use time::{Duration, OffsetDateTime};
+
+    let (app, domain, thread, reply) = question().await;
+    app.login("ana", PASSWORD).await;
+    let reminder = format!("/p/{reply}/reminder");
+    let form = app.get(&reminder).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.contains("Setting a reminder also bookmarks the post."));
+
+    // Problems come back named next to their field, the choice kept; nothing is saved.
+    for (when, at, field, problem) in [
+        ("at", "", "at", "Give the date and time"),
+        ("at", "next tuesday", "at", "like 2026-12-01T08:00"),
+        ("at", "2020-01-01T08:00", "at", "That time has passed"),
+        ("soonish", "", "when", "Choose when to be reminded."),
+    ] {
+        let refused = app
+            .submit(&reminder, &reminder, &[("when", when), ("at", at)])
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{when} {at}"
+        );
+        assert!(
+            refused.contains(&format!("id=\"{field}-error\"")),
+            "{}",
+            refused.body
+        );
+        assert!(refused.contains(problem), "{problem}: {}", refused.body);
+        if !at.is_empty() {
+            assert!(
+                refused.contains(&format!("value=\"{at}\"")),
+                "the time typed is kept"
+            );
+        }
+    }
+    assert_eq!(app.count("SELECT count(*) FROM bookmarks").await, 0);
+
+    let set = app
+        .submit(&reminder, &reminder, &[("when", "tomorrow"), ("at", "")])
+        .await;
+    assert_eq!(set.location.as_deref(), Some("/me/bookmarks"));
+    let list = app.get("/me/bookmarks").await;
+    assert!(list.contains("You will be reminded on"), "{}", list.body);
+    assert!(list.contains("reminder on <time") && list.contains("Change the reminder"));
+    assert!(app.get(&reminder).await.contains("A reminder is set for"));
+
+    // Not due yet: nothing. A day later: one notification, once, to the post.
+    let now = OffsetDateTime::now_utc();
+    assert_eq!(send_due(&app.db, now).await.unwrap(), 0);
+    let tomorrow = now + Duration::days(1) + Duration::minutes(1);
+    assert_eq!(send_due(&app.db, tomorrow).await.unwrap(), 1);
+    assert_eq!(send_due(&app.db, tomorrow).await.unwrap(), 0, "sent once");
+    let notifications = app.get("/notifications").await;
+    assert!(
+        notifications.contains("Reminder: the post you bookmarked in “Why is my compost cold?”"),
+        "{}",
+        notifications.body
+    );
+    assert!(app.get("/").await.contains("> unread</span>"));
+    // The bookmark stays, without its reminder.
+    let list = app.get("/me/bookmarks").await;
+    assert!(list.contains("Turn it") && list.contains("Remind me…"));
+
+    // A reminder on a post the member can no longer read is cleared without a word.
+    app.submit(&reminder, &reminder, &[("when", "two-hours"), ("at", "")])
+        .await;
+    sqlx::query("UPDATE domains SET visibility = 'private' WHERE id = $1")
+        .bind(domain)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM memberships WHERE domain_id = $1")
+        .bind(domain)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        send_due(&app.db, now + Duration::hours(3)).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM bookmarks WHERE remind_at IS NOT NULL")
+            .await,
+        0
+    );
+    assert_eq!(app.get(&reminder).await.status, StatusCode::NOT_FOUND);
+    let _ = thread;
+}
+
+#[tokio::test]
 async fn admins_hear_of_mentions_in_private_domains_unless_suspended() {
     let app = TestApp::spawn().await;
     let circle = app.create_domain("circle", "private").await;

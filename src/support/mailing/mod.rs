@@ -24,6 +24,7 @@ pub enum MailKind {
     Mention,
     Reply,
     Accepted,
+    BookmarkReminder,
     CommitmentDue,
     FlagOutcome,
     Flagged,
@@ -31,10 +32,11 @@ pub enum MailKind {
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 7] = [
+    pub const ALL: [MailKind; 8] = [
         MailKind::Mention,
         MailKind::Reply,
         MailKind::Accepted,
+        MailKind::BookmarkReminder,
         MailKind::CommitmentDue,
         MailKind::FlagOutcome,
         MailKind::Flagged,
@@ -46,6 +48,7 @@ impl MailKind {
             MailKind::Mention => "mention",
             MailKind::Reply => "reply",
             MailKind::Accepted => "accepted",
+            MailKind::BookmarkReminder => "bookmark_reminder",
             MailKind::CommitmentDue => "commitment_due",
             MailKind::FlagOutcome => "flag_outcome",
             MailKind::Flagged => "flagged",
@@ -63,6 +66,7 @@ impl MailKind {
             MailKind::Mention => "Someone mentions you",
             MailKind::Reply => "Replies to your threads and threads you follow",
             MailKind::Accepted => "Your answer is accepted",
+            MailKind::BookmarkReminder => "A reminder you set on a bookmark falls due",
             MailKind::CommitmentDue => "A practice you committed to try falls due",
             MailKind::FlagOutcome => "A facilitator acts on your flag",
             MailKind::Flagged => "A post is flagged in a domain you facilitate",
