@@ -39,6 +39,43 @@ window.addEventListener("beforeunload", (event) => {
   }
 });
 
+// Drafts (forum::drafts): a composer's text is kept on the server two seconds after typing
+// stops and when the page is left, so it is there when the member comes back. Posting deletes
+// it on the server, so nothing is saved once the form is on its way.
+for (const form of document.querySelectorAll("form[data-draft]")) {
+  let timer = null;
+  let changed = false;
+  let sent = false;
+  const save = (leaving) => {
+    clearTimeout(timer);
+    if (!changed || sent) {
+      return;
+    }
+    changed = false;
+    const body = new URLSearchParams(new FormData(form));
+    for (const [name, value] of new URLSearchParams(form.dataset.draft)) {
+      body.set(name, value);
+    }
+    if (leaving && navigator.sendBeacon) {
+      navigator.sendBeacon("/drafts", body);
+    } else {
+      fetch("/drafts", { method: "POST", body, keepalive: true }).catch(() => {
+        changed = true;
+      });
+    }
+  };
+  form.addEventListener("input", () => {
+    changed = true;
+    clearTimeout(timer);
+    timer = setTimeout(() => save(false), 2000);
+  });
+  form.addEventListener("submit", () => {
+    sent = true;
+    clearTimeout(timer);
+  });
+  window.addEventListener("pagehide", () => save(true));
+}
+
 // Reactions toggle in place; without this the button posts the page's form (with its own
 // formaction) and the page reloads at the post.
 document.addEventListener("submit", async (event) => {

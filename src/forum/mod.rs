@@ -2,6 +2,7 @@
 //! permission model (`access`) that every module uses for domain content.
 
 pub mod access;
+pub mod drafts;
 pub mod feed;
 pub mod fields;
 pub mod history;

@@ -9,13 +9,14 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
+use super::drafts::{self, Draft, Slot};
 use super::fields::{Body, Title};
 use super::lookup;
 use super::queries::{self, Leaving, Post, Retitle, Saved, Thread};
 use super::reading::{self, ListQuery, Scope, Tabs, Tracked};
 use super::views::{
-    ComposeForm, ComposerPage, DeletePage, DirectoryPage, EditConflict, HomePage, PostView,
-    RevisionsPage,
+    ComposeForm, ComposerPage, DeletePage, DirectoryPage, DraftsPage, EditConflict, HomePage,
+    PostView, RevisionsPage,
 };
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
@@ -30,6 +31,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/dismiss", post(dismiss))
+        .route("/drafts", post(save_draft))
+        .route("/me/drafts", get(drafts_page))
+        .route("/me/drafts/discard", post(discard_draft))
         .route("/d", get(directory))
         .route("/d/{slug}/join", post(join))
         .route("/d/{slug}/leave", post(leave))
@@ -113,6 +117,97 @@ async fn dismiss(
     };
     let target = format!("{back}?view={}", form.view.as_str());
     flash_and_redirect(&member.session, FlashKind::Success, message, &target).await
+}
+
+/// Which form a draft is of, as its fields name it: `thread` (an id) for a reply, `domain` (a
+/// slug) for a new thread.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SlotFields {
+    thread: Option<String>,
+    domain: Option<String>,
+}
+
+impl SlotFields {
+    /// The slot, if this member may post there: the same rule as posting itself.
+    async fn slot(&self, state: &AppState, user: &CurrentUser) -> Result<(Slot, String)> {
+        match (self.thread.as_deref(), self.domain.as_deref()) {
+            (Some(raw), None) => {
+                let id = super::fields::parse_id(raw)?;
+                let thread = lookup::readable_thread(&state.db, id, Some(user)).await?;
+                thread.access(Some(user)).require_post()?;
+                Ok((Slot::Reply(thread.id), format!("/t/{}/reply", thread.id)))
+            }
+            (None, Some(raw)) => {
+                let slug = Slug::parse(raw).map_err(|_| AppError::NotFound)?;
+                let domain = queries::domain_by_slug(&state.db, &slug, Some(user))
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                domain.access(Some(user)).require_post()?;
+                Ok((
+                    Slot::NewThread(domain.id),
+                    format!("/d/{}/new", domain.slug),
+                ))
+            }
+            _ => Err(AppError::BadRequest(
+                "Say which form this draft is of: a thread or a domain.".into(),
+            )),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DraftForm {
+    #[serde(flatten)]
+    slot: SlotFields,
+    title: String,
+    kind: String,
+    body: String,
+    key: String,
+}
+
+/// The composer's script keeps its text as a draft, every few seconds and when the page is left.
+async fn save_draft(
+    State(state): State<AppState>,
+    member: Member,
+    Form(form): Form<DraftForm>,
+) -> Result<StatusCode> {
+    let (slot, _) = form.slot.slot(&state, &member.user).await?;
+    let draft = Draft {
+        title: form.title,
+        kind: form.kind,
+        body: form.body,
+        updated_at: None,
+    };
+    drafts::save(&state.db, member.user.id, slot, &draft, &form.key).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn drafts_page(State(state): State<AppState>, member: Member) -> Result<DraftsPage> {
+    let drafts = drafts::list(&state.db, member.user.id).await?;
+    Ok(DraftsPage {
+        page: member.page,
+        drafts,
+    })
+}
+
+/// Discarding is asked for twice on the page (a disclosure, then its button), so it needs no
+/// script to be deliberate.
+async fn discard_draft(
+    State(state): State<AppState>,
+    member: Member,
+    Form(fields): Form<SlotFields>,
+) -> Result<Response> {
+    let (slot, _) = fields.slot(&state, &member.user).await?;
+    drafts::discard(&state.db, member.user.id, slot).await?;
+    flash_and_redirect(
+        &member.session,
+        FlashKind::Notice,
+        "Draft discarded.",
+        "/me/drafts",
+    )
+    .await
 }
 
 async fn directory(State(state): State<AppState>, visitor: Visitor) -> Result<DirectoryPage> {

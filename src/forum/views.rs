@@ -35,6 +35,13 @@ pub struct HomePage {
 }
 
 #[derive(Template, WebTemplate)]
+#[template(path = "forum/drafts.html")]
+pub struct DraftsPage {
+    pub page: PageContext,
+    pub drafts: Vec<super::drafts::Listed>,
+}
+
+#[derive(Template, WebTemplate)]
 #[template(path = "forum/directory.html")]
 pub struct DirectoryPage {
     pub page: PageContext,
@@ -99,6 +106,11 @@ pub struct ComposerPage {
     pub experts: Vec<SuggestedMember>,
     /// For an edit: the version someone else saved while this member was editing.
     pub conflict: Option<EditConflict>,
+    /// The form's draft fields for the script that keeps drafts (`thread=…` or `domain=…`);
+    /// none for an edit, which keeps no draft.
+    pub draft_slot: Option<String>,
+    /// The text was put back from a draft.
+    pub draft_restored: bool,
 }
 
 /// What an edit conflict shows beside the member's own, unsaved text: the version saved in the
@@ -112,6 +124,17 @@ pub struct EditConflict {
 }
 
 impl ComposerPage {
+    /// Puts a saved draft back in the form.
+    pub fn restore(mut self, draft: Option<super::drafts::Draft>) -> Self {
+        if let Some(draft) = draft {
+            self.form.title = draft.title;
+            self.form.kind = draft.kind;
+            self.form.body = draft.body;
+            self.draft_restored = true;
+        }
+        self
+    }
+
     pub fn new_thread(page: PageContext, slug: &str, domain_name: &str, form: ComposeForm) -> Self {
         ComposerPage {
             page,
@@ -127,6 +150,8 @@ impl ComposerPage {
             errors: FieldErrors::default(),
             experts: Vec::new(),
             conflict: None,
+            draft_slot: Some(format!("domain={slug}")),
+            draft_restored: false,
         }
     }
 
@@ -145,6 +170,8 @@ impl ComposerPage {
             errors: FieldErrors::default(),
             experts: Vec::new(),
             conflict: None,
+            draft_slot: Some(format!("thread={}", thread.id)),
+            draft_restored: false,
         }
     }
 
@@ -169,6 +196,8 @@ impl ComposerPage {
             errors: FieldErrors::default(),
             experts: Vec::new(),
             conflict: None,
+            draft_slot: None,
+            draft_restored: false,
         }
     }
 

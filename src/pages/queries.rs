@@ -82,6 +82,8 @@ pub struct ThreadHead {
     pub reports: Json<Vec<Report>>,
     /// The number of the last post the viewer has read, if they opened the thread before.
     pub read_number: Option<i32>,
+    /// The viewer's draft reply (`forum::drafts`).
+    pub draft_body: Option<String>,
 }
 
 pub async fn thread_head(
@@ -95,6 +97,8 @@ pub async fn thread_head(
                          WHERE f.user_id = $2 AND f.thread_id = th.id) AS following,
                 (SELECT rd.last_read_number FROM thread_reads rd
                   WHERE rd.user_id = $2 AND rd.thread_id = th.id) AS read_number,
+                (SELECT dr.body FROM drafts dr
+                  WHERE dr.user_id = $2 AND dr.thread_id = th.id) AS draft_body,
                 {} AS reports
            FROM ({} WHERE t.id = $1) th",
         integrate::queries::reports_on_thread_as_json("th.id"),

@@ -12,6 +12,7 @@ use super::queries::PageMarks;
 use super::views::{DomainPage, ThreadPage};
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
+use crate::forum::drafts::{self, Draft, Slot};
 use crate::forum::fields::Slug;
 use crate::forum::fields::{parse_id, Body, ThreadKind, Title};
 use crate::forum::lookup;
@@ -115,12 +116,14 @@ async fn new_thread_form(
         .await?
         .ok_or(AppError::NotFound)?;
     domain.access(Some(&member.user)).require_post()?;
+    let draft = drafts::load(&state.db, member.user.id, Slot::NewThread(domain.id)).await?;
     Ok(ComposerPage::new_thread(
         member.page,
         &domain.slug,
         &domain.name,
         ComposeForm::default(),
-    ))
+    )
+    .restore(draft))
 }
 
 /// Members of the domain whose expertise the question mentions, shown beside the composer.
@@ -153,6 +156,7 @@ async fn new_thread(
     let body = errors.check("body", Body::parse(&form.body));
     let (Some(title), Some(kind), Some(body), false) = (title, kind, body, form.wants_preview())
     else {
+        keep_draft(&state, &member, Slot::NewThread(domain.id), &form).await?;
         let experts = suggestions(&state, domain.id, member.user.id, &form).await?;
         let mut page = ComposerPage::new_thread(member.page, &domain.slug, &domain.name, form)
             .with(&state, errors)
@@ -176,6 +180,7 @@ async fn new_thread(
     .await?;
     support::notify::post_written(&mut tx, &written).await?;
     reading::mark_written(&mut *tx, member.user.id, written.thread_id, written.post_id).await?;
+    drafts::discard(&mut *tx, member.user.id, Slot::NewThread(domain.id)).await?;
     let target = format!("/t/{}", written.thread_id);
     submission::complete(&mut tx, member.user.id, &form.key, &target).await?;
     tx.commit().await?;
@@ -327,7 +332,10 @@ async fn show_thread(
         move_targets,
         reports: head.reports.0,
         marks,
-        reply: ComposeForm::default(),
+        reply: ComposeForm {
+            body: head.draft_body.unwrap_or_default(),
+            ..ComposeForm::default()
+        },
         read_number,
         page_number: before / POSTS_PER_PAGE + 1,
         page_count: ((i64::from(thread.reply_count) + POSTS_PER_PAGE) / POSTS_PER_PAGE).max(1),
@@ -353,15 +361,22 @@ async fn reply_form(
     Query(query): Query<ReplyQuery>,
 ) -> Result<ComposerPage> {
     let thread = replyable_thread(&state, id, &member.user).await?;
-    let mut form = ComposeForm::default();
+    let draft = drafts::load(&state.db, member.user.id, Slot::Reply(thread.id)).await?;
+    let mut composer = ComposerPage::reply(member.page, &thread, ComposeForm::default());
+    composer = composer.restore(draft);
     if let Some(raw) = query.quote.as_deref() {
         let quoted = queries::post(&state.db, parse_id(raw)?)
             .await?
             .filter(|p| p.thread_id == thread.id && p.deleted_at.is_none() && !p.hidden)
             .ok_or(AppError::NotFound)?;
-        form.body = quote(&quoted);
+        // A quotation joins the draft, as Discourse's composer adds it to what is there.
+        let body = &mut composer.form.body;
+        if !body.is_empty() {
+            body.push_str("\n\n");
+        }
+        body.push_str(&quote(&quoted));
     }
-    Ok(ComposerPage::reply(member.page, &thread, form))
+    Ok(composer)
 }
 
 /// A Markdown quotation of a post, crediting its author with a link back to it.
@@ -387,6 +402,7 @@ async fn reply(
     let mut errors = FieldErrors::default();
     let body = errors.check("body", Body::parse(&form.body));
     let (Some(body), false) = (body, form.wants_preview()) else {
+        keep_draft(&state, &member, Slot::Reply(thread.id), &form).await?;
         return Ok(ComposerPage::reply(member.page, &thread, form)
             .with(&state, errors)
             .await?
@@ -401,6 +417,7 @@ async fn reply(
         Some(written) => {
             support::notify::post_written(&mut tx, &written).await?;
             reading::mark_written(&mut *tx, member.user.id, thread.id, written.post_id).await?;
+            drafts::discard(&mut *tx, member.user.id, Slot::Reply(thread.id)).await?;
             let target = format!("/p/{}", written.post_id);
             submission::complete(&mut tx, member.user.id, &form.key, &target).await?;
             tx.commit().await?;
@@ -413,6 +430,35 @@ async fn reply(
                 .await?
                 .answer_with(StatusCode::FORBIDDEN))
         }
+    }
+}
+
+/// Previewing (or being sent back to fix something) keeps the text as the member's draft, so
+/// it survives leaving the page even without a script.
+async fn keep_draft(
+    state: &AppState,
+    member: &Member,
+    slot: Slot,
+    form: &ComposeForm,
+) -> Result<()> {
+    let draft = Draft {
+        title: form.title.clone(),
+        kind: form.kind.clone(),
+        body: form.body.clone(),
+        updated_at: None,
+    };
+    match drafts::save(
+        &state.db,
+        member.user.id,
+        slot,
+        &draft,
+        &form.key.to_string(),
+    )
+    .await
+    {
+        // Too long to keep: the form comes back with the length named all the same.
+        Err(AppError::BadRequest(_)) => Ok(()),
+        other => other,
     }
 }
 

@@ -1163,3 +1163,45 @@ async fn a_long_thread_counts_as_read_only_as_far_as_it_was_scrolled() {
     browser.close().await;
     driver.checks.validate();
 }
+
+/// With JavaScript a reply being written is kept as a draft without pressing anything: typed,
+/// left at once for another page, and found again on coming back.
+#[tokio::test]
+async fn a_reply_typed_and_left_comes_back_as_a_draft() {
+    if !installed(CHROMEDRIVER, "the browser journeys", "chromium-driver") {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    let thread = app.insert_thread(gardens, ana, "Frost cloth", 1).await;
+    let raj = app.create_user("raj").await;
+    app.add_member(gardens, raj, "member").await;
+    let driver = Driver::start().await;
+    let browser = driver.browser(&app, true, 1280).await;
+    browser.sign_in("raj").await;
+
+    browser.open(&format!("/t/{thread}")).await;
+    browser
+        .fill("form[data-draft] textarea", "Fleece on hoops, pegged down")
+        .await;
+    // Leaving straight away: the page sends the draft as it goes.
+    browser.open("/d/gardens").await;
+    let saved = "SELECT count(*) FROM drafts WHERE body = 'Fleece on hoops, pegged down'";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.count(saved).await == 0 {
+        assert!(Instant::now() < deadline, "the draft was not kept");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    browser.open(&format!("/t/{thread}")).await;
+    let text = browser
+        .script("return document.querySelector('form[data-draft] textarea').value")
+        .await;
+    assert_eq!(text, "Fleece on hoops, pegged down");
+    assert!(browser
+        .text("main")
+        .await
+        .contains("Your draft reply is back"));
+    browser.close().await;
+    driver.checks.validate();
+}

@@ -12,6 +12,7 @@ mod command_line;
 mod concurrent_writes;
 mod csrf_every_route;
 mod cultivate;
+mod drafts;
 mod encourage;
 mod feeds;
 mod forum;
