@@ -11,3 +11,4 @@ pub mod queries;
 pub mod reading;
 pub mod routes;
 pub mod views;
+pub mod watching;

@@ -184,32 +184,53 @@ impl Cursor {
 pub const THREADS_PER_PAGE: i64 = 30;
 
 /// The select list every thread list shares; callers add their WHERE, ORDER and LIMIT.
-/// A thread list's rows, with the reading marks of the viewer whose id is the SQL `viewer` (a
-/// parameter such as `$5`; NULL for a visitor): how many posts they have not read in a thread
-/// they opened, and whether a thread they never opened is new since their last visit
-/// (`forum::reading`). One join and one sub-select run once, never a query per row.
+/// A thread list's rows, with the marks of the viewer whose id is the SQL `viewer` (a parameter
+/// such as `$5`; NULL for a visitor): how many posts they have not read in a thread they opened
+/// (none on a thread they set to normal or muted), and whether a thread they never opened is
+/// new since their last visit (`forum::reading`). Joins and one sub-select run once, never a
+/// query per row.
 pub fn thread_summary(viewer: &str) -> String {
+    let level = watch_level(viewer);
     format!(
         "SELECT t.id, t.title, t.kind, t.pinned, t.locked, t.accepted_post_id IS NOT NULL AS solved,
                 t.reply_count, t.last_posted_at, t.created_at, u.username AS author_username,
                 u.display_name AS author_name, lp.username AS last_poster_username,
                 lp.display_name AS last_poster_name, d.slug AS domain_slug, d.name AS domain_name,
-                coalesce(greatest(t.reply_count + 1 - rd.last_read_number, 0), 0) AS unread,
+                CASE WHEN {level} IN ('normal', 'muted') THEN 0
+                     ELSE coalesce(greatest(t.reply_count + 1 - rd.last_read_number, 0), 0)
+                END AS unread,
                 coalesce({viewer}::bigint IS NOT NULL AND rd.user_id IS NULL
-                         AND t.author_id <> {viewer}::bigint
+                         AND t.author_id <> {viewer}::bigint AND {level} <> 'muted'
                          AND t.created_at > (SELECT new_since({viewer}::bigint)), false) AS is_new
            FROM threads t
            JOIN users u ON u.id = t.author_id
            LEFT JOIN users lp ON lp.id = t.last_poster_id
            JOIN domains d ON d.id = t.domain_id
-           LEFT JOIN thread_reads rd ON rd.user_id = {viewer}::bigint AND rd.thread_id = t.id"
+           {}",
+        viewer_marks(viewer)
     )
+}
+
+/// The viewer's marks on each thread `t`: how far they read it (`rd`), and their watching level
+/// on it (`tw`) and on its domain (`dw`).
+pub fn viewer_marks(viewer: &str) -> String {
+    format!(
+        "LEFT JOIN thread_reads rd ON rd.user_id = {viewer}::bigint AND rd.thread_id = t.id
+         LEFT JOIN thread_watches tw ON tw.thread_id = t.id AND tw.user_id = {viewer}::bigint
+         LEFT JOIN domain_watches dw ON dw.domain_id = t.domain_id AND dw.user_id = {viewer}::bigint"
+    )
+}
+
+/// The viewer's watching level on each thread `t` (`forum::watching`), given `viewer_marks`.
+pub fn watch_level(viewer: &str) -> String {
+    format!("effective_watch_level(tw.level, t.author_id = {viewer}::bigint, dw.level)")
 }
 
 /// One page of a domain's thread list in one statement: on the first page (no `before`) its
 /// pinned threads, then the latest unpinned threads, newest activity first, after `before`.
-/// Hidden threads are left out unless the viewer facilitates the domain; `viewer`'s reading
-/// marks come with each.
+/// Hidden threads are left out unless the viewer facilitates the domain, and so are threads the
+/// viewer muted (a muted domain's own page still lists its threads); `viewer`'s marks come with
+/// each.
 pub async fn domain_threads(
     db: &PgPool,
     domain_id: i64,
@@ -221,10 +242,12 @@ pub async fn domain_threads(
     sqlx::query_as(&format!(
         "({summary}
            WHERE t.domain_id = $1 AND t.pinned AND (NOT t.hidden OR $4) AND $2::timestamptz IS NULL
+             AND tw.level IS DISTINCT FROM 'muted'
            ORDER BY t.last_posted_at DESC, t.id DESC)
          UNION ALL
          ({summary}
            WHERE t.domain_id = $1 AND NOT t.pinned AND (NOT t.hidden OR $4)
+             AND tw.level IS DISTINCT FROM 'muted'
              AND ($2::timestamptz IS NULL OR (t.last_posted_at, t.id) < ($2, $3))
            ORDER BY t.last_posted_at DESC, t.id DESC
            LIMIT {THREADS_PER_PAGE})"
@@ -240,7 +263,8 @@ pub async fn domain_threads(
 
 /// Recent threads across the domains a member belongs to, for their home page: the newest few
 /// of each readable domain (one short walk of `threads_domain_latest_idx` per domain), then
-/// the newest of those. The cost follows the member's domains, not the site's threads.
+/// the newest of those. The cost follows the member's domains, not the site's threads. Muted
+/// domains and threads are left out.
 pub async fn recent_threads_for_member(
     db: &PgPool,
     user_id: i64,
@@ -259,10 +283,15 @@ pub async fn recent_threads_for_member(
                     LIMIT $2
                ) recent
                WHERE m.user_id = $1
+                 AND NOT EXISTS (SELECT 1 FROM domain_watches w
+                                  WHERE w.user_id = $1 AND w.domain_id = m.domain_id
+                                    AND w.level = 'muted')
           )
+            AND {} <> 'muted'
           ORDER BY t.last_posted_at DESC, t.id DESC
           LIMIT $2",
-        thread_summary("$1")
+        thread_summary("$1"),
+        watch_level("$1"),
     ))
     .bind(user_id)
     .bind(limit)

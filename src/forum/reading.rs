@@ -10,7 +10,7 @@
 use serde::Deserialize;
 use sqlx::{PgExecutor, PgPool};
 
-use super::queries::{thread_summary, Cursor, ThreadSummary, THREADS_PER_PAGE};
+use super::queries::{thread_summary, viewer_marks, Cursor, ThreadSummary, THREADS_PER_PAGE};
 use crate::error::{AppError, Result};
 
 /// Which threads a list shows, from its `view` query parameter.
@@ -139,32 +139,36 @@ impl Scope {
     }
 }
 
-/// The condition on `threads t` (with the member's `thread_reads rd` left-joined) for a view:
-/// `$1` is the member, `$2` the domain of a domain's view.
+/// The condition on `threads t` (with the member's marks, `queries::viewer_marks`) for a view:
+/// `$1` is the member, `$2` the domain of a domain's view. Threads the member muted, or set to
+/// normal, count nothing unread; muted ones are not new either (on a muted domain's own page
+/// its threads still are).
 fn filter(view: Tracked, scope: Scope) -> &'static str {
     match (view, scope) {
         (Tracked::Unread, Scope::Home) => {
             "rd.user_id IS NOT NULL AND t.reply_count + 1 > rd.last_read_number AND NOT t.hidden
+             AND effective_watch_level(tw.level, t.author_id = $1, dw.level) NOT IN ('normal', 'muted')
              AND t.domain_id IN (SELECT id FROM readable_domains($1))"
         }
         (Tracked::Unread, Scope::Domain(_)) => {
             "rd.user_id IS NOT NULL AND t.reply_count + 1 > rd.last_read_number AND NOT t.hidden
+             AND effective_watch_level(tw.level, t.author_id = $1, dw.level) NOT IN ('normal', 'muted')
              AND t.domain_id = $2"
         }
         (Tracked::New, Scope::Home) => {
             "rd.user_id IS NULL AND NOT t.hidden AND t.author_id <> $1
              AND t.created_at > (SELECT new_since($1))
+             AND effective_watch_level(tw.level, false, dw.level) <> 'muted'
              AND t.domain_id IN (SELECT r.id FROM readable_domains($1) r
                                    JOIN memberships m ON m.domain_id = r.id AND m.user_id = $1)"
         }
         (Tracked::New, Scope::Domain(_)) => {
             "rd.user_id IS NULL AND NOT t.hidden AND t.author_id <> $1
+             AND tw.level IS DISTINCT FROM 'muted'
              AND t.created_at > (SELECT new_since($1)) AND t.domain_id = $2"
         }
     }
 }
-
-const READS_JOIN: &str = "LEFT JOIN thread_reads rd ON rd.user_id = $1 AND rd.thread_id = t.id";
 
 /// One page of an Unread or New view, newest activity first, after `before`.
 pub async fn threads(
@@ -199,10 +203,11 @@ pub struct Counts {
 
 pub async fn counts(db: &PgPool, user_id: i64, scope: Scope) -> sqlx::Result<Counts> {
     sqlx::query_as(&format!(
-        "SELECT (SELECT count(*) FROM threads t {READS_JOIN} WHERE {}) AS unread,
-                (SELECT count(*) FROM threads t {READS_JOIN} WHERE {}) AS new",
+        "SELECT (SELECT count(*) FROM threads t {marks} WHERE {}) AS unread,
+                (SELECT count(*) FROM threads t {marks} WHERE {}) AS new",
         filter(Tracked::Unread, scope),
         filter(Tracked::New, scope),
+        marks = viewer_marks("$1"),
     ))
     .bind(user_id)
     .bind(scope.domain_id())
@@ -217,12 +222,13 @@ pub async fn dismiss(db: &PgPool, user_id: i64, view: Tracked, scope: Scope) -> 
         "INSERT INTO thread_reads (user_id, thread_id, last_read_number, last_read_post_id)
          SELECT $1, t.id, t.reply_count + 1,
                 (SELECT max(p.id) FROM posts p WHERE p.thread_id = t.id)
-           FROM threads t {READS_JOIN}
+           FROM threads t {}
           WHERE {}
          ON CONFLICT (user_id, thread_id) DO UPDATE
             SET last_read_number = greatest(thread_reads.last_read_number, EXCLUDED.last_read_number),
                 last_read_post_id = greatest(thread_reads.last_read_post_id, EXCLUDED.last_read_post_id),
                 read_at = now()",
+        viewer_marks("$1"),
         filter(view, scope),
     ))
     .bind(user_id)

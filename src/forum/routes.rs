@@ -18,10 +18,11 @@ use super::views::{
     ComposeForm, ComposerPage, DeletePage, DirectoryPage, DraftsPage, EditConflict, HomePage,
     PostView, RevisionsPage,
 };
+use super::watching::{self, Level};
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::forum::fields::Slug;
-use crate::web::path::PostId;
+use crate::web::path::{PostId, ThreadId};
 use crate::web::{
     flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, PageContext, Path, Query,
 };
@@ -37,6 +38,8 @@ pub fn router() -> Router<AppState> {
         .route("/d", get(directory))
         .route("/d/{slug}/join", post(join))
         .route("/d/{slug}/leave", post(leave))
+        .route("/d/{slug}/watch", post(watch_domain))
+        .route("/t/{id}/watch", post(watch_thread))
         .route("/d/{slug}/feed.atom", get(super::feed::domain_feed))
         .route("/p/{id}", get(permalink))
         .route("/p/{id}/edit", get(edit_form).post(edit))
@@ -208,6 +211,55 @@ async fn discard_draft(
         "/me/drafts",
     )
     .await
+}
+
+#[derive(Deserialize)]
+struct WatchForm {
+    level: String,
+}
+
+impl WatchForm {
+    fn level(&self) -> Result<Level> {
+        Level::parse(&self.level).ok_or_else(|| {
+            AppError::BadRequest("Choose watching, tracking, normal or muted.".into())
+        })
+    }
+}
+
+/// A member's watching level on a thread they may read.
+async fn watch_thread(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<ThreadId>,
+    Form(form): Form<WatchForm>,
+) -> Result<Response> {
+    let level = form.level()?;
+    let thread = lookup::readable_thread(&state.db, id.0, Some(&member.user)).await?;
+    watching::set_on_thread(&state.db, member.user.id, thread.id, level).await?;
+    let message = format!("{} this thread: {}.", level.label(), level.explained(false));
+    let back = format!("/t/{}", thread.id);
+    flash_and_redirect(&member.session, FlashKind::Success, message, &back).await
+}
+
+/// A member's watching level on a domain they may read, for every thread in it that they have
+/// not set a level of its own on.
+async fn watch_domain(
+    State(state): State<AppState>,
+    member: Member,
+    Path(slug): Path<Slug>,
+    Form(form): Form<WatchForm>,
+) -> Result<Response> {
+    let level = form.level()?;
+    let domain = lookup::readable_domain(&state.db, &slug, Some(&member.user)).await?;
+    watching::set_on_domain(&state.db, member.user.id, domain.id, level).await?;
+    let message = format!(
+        "{} {}: {}.",
+        level.label(),
+        domain.name,
+        level.explained(true)
+    );
+    let back = format!("/d/{}", domain.slug);
+    flash_and_redirect(&member.session, FlashKind::Success, message, &back).await
 }
 
 async fn directory(State(state): State<AppState>, visitor: Visitor) -> Result<DirectoryPage> {

@@ -7,14 +7,15 @@ use sqlx::PgPool;
 
 use crate::encourage::queries::Featured;
 use crate::forum::queries::{Domain, Post, Thread, POSTS_PER_PAGE};
+use crate::forum::watching::Level;
 use crate::integrate::queries::Report;
 use crate::{cultivate, educate, encourage, forum, integrate};
 
-/// What one viewer has marked on a page of posts: whether they follow the thread, which of the
-/// posts they bookmarked, and which posts are in the repertoire (with the entry).
+/// What one viewer has marked on a page of posts: their watching level on the thread, which of
+/// the posts they bookmarked, and which posts are in the repertoire (with the entry).
 #[derive(Default)]
 pub struct PageMarks {
-    pub following: bool,
+    pub watch_level: Option<Level>,
     pub bookmarked: Vec<i64>,
     pub promoted_posts: Vec<i64>,
     pub promoted_entries: Vec<i64>,
@@ -51,6 +52,8 @@ pub struct DomainHead {
     pub repertoire: Json<Vec<(bool, i64, String, i32)>>,
     pub spotlight: Json<Vec<Featured>>,
     pub introductions: Option<Json<(i64, bool)>>,
+    /// The viewer's watching level on the domain, if they chose one (`forum::watching`).
+    pub watch_level: Option<String>,
 }
 
 pub async fn domain_head(
@@ -59,7 +62,9 @@ pub async fn domain_head(
     viewer: Option<i64>,
 ) -> sqlx::Result<Option<DomainHead>> {
     sqlx::query_as(&format!(
-        "SELECT dom.*, {} AS repertoire, {} AS spotlight, {} AS introductions
+        "SELECT dom.*, {} AS repertoire, {} AS spotlight, {} AS introductions,
+                (SELECT w.level FROM domain_watches w
+                  WHERE w.domain_id = dom.id AND w.user_id = $2) AS watch_level
            FROM ({} WHERE d.slug = $1) dom",
         educate::queries::sidebar_as_json("dom.id"),
         encourage::queries::featured_as_json("dom.id"),
@@ -72,13 +77,14 @@ pub async fn domain_head(
     .await
 }
 
-/// The thread with what the page shows beside it: whether the viewer follows it (Support), how
-/// far they have read it, and the practice reports on it (Integrate), in one statement.
+/// The thread with what the page shows beside it: the viewer's watching level, how far they
+/// have read it, and the practice reports on it (Integrate), in one statement.
 #[derive(sqlx::FromRow)]
 pub struct ThreadHead {
     #[sqlx(flatten)]
     pub thread: Thread,
-    pub following: bool,
+    /// The viewer's watching level on the thread (`forum::watching`).
+    pub watch_level: String,
     pub reports: Json<Vec<Report>>,
     /// The number of the last post the viewer has read, if they opened the thread before.
     pub read_number: Option<i32>,
@@ -93,8 +99,12 @@ pub async fn thread_head(
 ) -> sqlx::Result<Option<ThreadHead>> {
     sqlx::query_as(&format!(
         "SELECT th.*,
-                EXISTS (SELECT 1 FROM thread_follows f
-                         WHERE f.user_id = $2 AND f.thread_id = th.id) AS following,
+                effective_watch_level(
+                    (SELECT tw.level FROM thread_watches tw
+                      WHERE tw.thread_id = th.id AND tw.user_id = $2),
+                    th.author_id = $2,
+                    (SELECT dw.level FROM domain_watches dw
+                      WHERE dw.domain_id = th.domain_id AND dw.user_id = $2)) AS watch_level,
                 (SELECT rd.last_read_number FROM thread_reads rd
                   WHERE rd.user_id = $2 AND rd.thread_id = th.id) AS read_number,
                 (SELECT dr.body FROM drafts dr
@@ -162,10 +172,11 @@ pub async fn marked_posts(
 }
 
 impl PageMarks {
-    /// Gathers the per-post marks of a page, and the thread's follow, for the template.
-    pub fn gather(following: bool, posts: &[MarkedPost]) -> PageMarks {
+    /// Gathers the per-post marks of a page, and the viewer's level on the thread, for the
+    /// template.
+    pub fn gather(watch_level: Option<Level>, posts: &[MarkedPost]) -> PageMarks {
         let mut marks = PageMarks {
-            following,
+            watch_level,
             ..PageMarks::default()
         };
         for marked in posts {

@@ -19,6 +19,7 @@ use crate::forum::lookup;
 use crate::forum::queries::{self, Post, Thread, POSTS_PER_PAGE};
 use crate::forum::reading::{self, ListQuery, Scope, Tabs, View};
 use crate::forum::views::{ComposeForm, ComposerPage, PostView, SuggestedMember};
+use crate::forum::watching::{self, Level};
 use crate::support::queries::suggest_experts;
 use crate::web::path::ThreadId;
 use crate::web::submission;
@@ -91,7 +92,14 @@ async fn domain(
         counts,
         domain: Some(domain.slug.clone()),
     });
+    let watch_level = viewer.map(|_| {
+        head.watch_level
+            .as_deref()
+            .and_then(Level::parse)
+            .unwrap_or(Level::Tracking)
+    });
     Ok(DomainPage {
+        watch_level,
         introductions: head.introductions.map(|i| i.0),
         repertoire: head.repertoire.0,
         reports,
@@ -302,7 +310,8 @@ async fn show_thread(
         .flatten()
         .map(|p| p.post.id);
     let access = thread.access(viewer);
-    let marks = PageMarks::gather(head.following, &posts);
+    let level = viewer.and_then(|_| Level::parse(&head.watch_level));
+    let marks = PageMarks::gather(level, &posts);
     let views: Vec<PostView> = posts
         .into_iter()
         .enumerate()
@@ -418,6 +427,7 @@ async fn reply(
             support::notify::post_written(&mut tx, &written).await?;
             reading::mark_written(&mut *tx, member.user.id, thread.id, written.post_id).await?;
             drafts::discard(&mut *tx, member.user.id, Slot::Reply(thread.id)).await?;
+            watching::replied(&mut *tx, member.user.id, thread.id).await?;
             let target = format!("/p/{}", written.post_id);
             submission::complete(&mut tx, member.user.id, &form.key, &target).await?;
             tx.commit().await?;

@@ -10,6 +10,7 @@ use crate::forum::access::Access;
 use crate::forum::queries::{Domain, Thread, ThreadSummary};
 use crate::forum::reading::Tabs;
 use crate::forum::views::{ComposeForm, PostView};
+use crate::forum::watching::Level;
 use crate::integrate::queries::Report;
 use crate::web::PageContext;
 
@@ -32,9 +33,19 @@ pub struct DomainPage {
     pub introductions: Option<(i64, bool)>,
     /// A member's Latest, Unread and New tabs.
     pub tabs: Option<Tabs>,
+    /// A signed-in viewer's watching level on the domain.
+    pub watch_level: Option<Level>,
 }
 
 impl DomainPage {
+    pub fn watch_levels(&self) -> [Level; 4] {
+        Level::ALL
+    }
+
+    pub fn is_watch_level(&self, level: &Level) -> bool {
+        self.watch_level == Some(*level)
+    }
+
     /// Whether the list is a member's Unread or New view (`view` is "unread" or "new").
     pub fn is_tracked_view(&self, view: &str) -> bool {
         self.tabs.as_ref().is_some_and(|tabs| tabs.is_current(view))
@@ -141,6 +152,14 @@ impl ThreadPage {
     /// The first post the viewer had not read, when they had read some of the thread before.
     pub fn is_first_unread(&self, view: &PostView) -> bool {
         self.read_number > 0 && view.number == self.read_number + 1
+    }
+
+    pub fn watch_levels(&self) -> [Level; 4] {
+        Level::ALL
+    }
+
+    pub fn is_watch_level(&self, level: &Level) -> bool {
+        self.marks.watch_level == Some(*level)
     }
 
     pub fn is_bookmarked(&self, view: &PostView) -> bool {

@@ -1,6 +1,6 @@
 //! Support: get help from the right person — questions with accepted answers, the unanswered
-//! queue, the expertise directory, @mentions and notifications, following threads and
-//! bookmarking posts; notifications by email (`mailing`).
+//! queue, the expertise directory, @mentions and notifications (to whoever watches a thread or
+//! domain: `forum::watching`), bookmarks with reminders; notifications by email (`mailing`).
 
 pub mod mailing;
 pub mod notify;

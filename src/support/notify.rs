@@ -6,9 +6,11 @@ use sqlx::{Postgres, Transaction};
 
 use crate::forum::queries::PostWritten;
 
-/// After a post is written: mentioned members are told they were mentioned; for a reply, the
-/// thread's author and its followers are told of the reply. One notification per person, a
-/// mention taking precedence.
+/// After a post is written: mentioned members are told they were mentioned; members watching
+/// the thread (its author, unless they chose otherwise) or its domain are told of the reply, or
+/// of the new thread. A member's level on the thread (`forum::watching`) decides: muted hears
+/// nothing, not even a mention; tracking and normal hear only mentions. One notification per
+/// person, a mention taking precedence.
 pub async fn post_written(
     tx: &mut Transaction<'_, Postgres>,
     written: &PostWritten,
@@ -21,10 +23,22 @@ pub async fn post_written(
                UNION ALL
                SELECT author_id, 'reply', 2 FROM threads WHERE id = $2 AND $4
                UNION ALL
-               SELECT user_id, 'reply', 2 FROM thread_follows WHERE thread_id = $2 AND $4
+               SELECT user_id, CASE WHEN $4 THEN 'reply' ELSE 'new_thread' END, 2
+                 FROM thread_watches WHERE thread_id = $2 AND level = 'watching'
+               UNION ALL
+               SELECT w.user_id, CASE WHEN $4 THEN 'reply' ELSE 'new_thread' END, 2
+                 FROM domain_watches w JOIN threads wt ON wt.domain_id = w.domain_id
+                WHERE wt.id = $2 AND w.level = 'watching'
            ) r
            JOIN threads t ON t.id = $2
+           LEFT JOIN thread_watches tw ON tw.thread_id = t.id AND tw.user_id = r.user_id
+           LEFT JOIN domain_watches dw ON dw.domain_id = t.domain_id AND dw.user_id = r.user_id
           WHERE r.user_id <> $3 AND domain_readable(t.domain_id, r.user_id)
+            AND CASE effective_watch_level(tw.level, t.author_id = r.user_id, dw.level)
+                    WHEN 'muted' THEN false
+                    WHEN 'watching' THEN true
+                    ELSE r.kind = 'mention'
+                END
           ORDER BY r.user_id, r.precedence",
     )
     .bind(written.post_id)

@@ -112,6 +112,7 @@ impl Notification {
         match self.kind.as_str() {
             "mention" => format!("{actor} mentioned you in “{thread}”"),
             "reply" => format!("{actor} replied in “{thread}”"),
+            "new_thread" => format!("{actor} started “{thread}”"),
             "accepted" => format!("{actor} accepted your answer in “{thread}”"),
             "flag_outcome" => format!("{} (“{thread}”)", self.message),
             "flagged" => format!(
@@ -192,26 +193,6 @@ pub async fn mark_all_read(db: &PgPool, user_id: i64) -> sqlx::Result<()> {
         .execute(db)
         .await
         .map(|_| ())
-}
-
-/// Follows the thread if not yet following, else stops; returns whether now following.
-pub async fn toggle_follow(db: &PgPool, user_id: i64, thread_id: i64) -> sqlx::Result<bool> {
-    let removed = sqlx::query("DELETE FROM thread_follows WHERE user_id = $1 AND thread_id = $2")
-        .bind(user_id)
-        .bind(thread_id)
-        .execute(db)
-        .await?;
-    if removed.rows_affected() > 0 {
-        return Ok(false);
-    }
-    sqlx::query(
-        "INSERT INTO thread_follows (user_id, thread_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-    )
-    .bind(user_id)
-    .bind(thread_id)
-    .execute(db)
-    .await?;
-    Ok(true)
 }
 
 pub async fn toggle_bookmark(db: &PgPool, user_id: i64, post_id: i64) -> sqlx::Result<bool> {

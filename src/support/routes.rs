@@ -1,5 +1,5 @@
-//! Support's routes: accepting answers, the unanswered queue, notifications, following,
-//! bookmarks and the expertise directory.
+//! Support's routes: accepting answers, the unanswered queue, notifications, bookmarks and
+//! the expertise directory.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -27,7 +27,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/t/{id}/accept", post(accept))
         .route("/t/{id}/unaccept", post(unaccept))
-        .route("/t/{id}/follow", post(follow))
         .route("/p/{id}/bookmark", post(bookmark))
         .route("/d/{slug}/unanswered", get(unanswered))
         .route("/notifications", get(notifications))
@@ -96,27 +95,6 @@ async fn answerable_thread(
     let thread = readable_thread(&state.db, id.0, user).await?;
     policy::may_choose_answer(user, &thread)?;
     Ok(thread)
-}
-
-async fn follow(
-    State(state): State<AppState>,
-    member: Member,
-    Path(id): Path<ThreadId>,
-) -> Result<Response> {
-    let user = Some(&member.user);
-    let thread = readable_thread(&state.db, id.0, user).await?;
-    let message = if queries::toggle_follow(&state.db, member.user.id, thread.id).await? {
-        "You are following this thread: replies will appear in your notifications."
-    } else {
-        "You no longer follow this thread."
-    };
-    flash_and_redirect(
-        &member.session,
-        FlashKind::Notice,
-        message,
-        &format!("/t/{}", thread.id),
-    )
-    .await
 }
 
 async fn bookmark(

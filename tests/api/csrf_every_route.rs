@@ -273,9 +273,11 @@ async fn every_state_changing_route_refuses_every_forged_request() {
     assert_eq!(tried, routes.len() * attacks.len());
 
     // The same harness with the right token does act: the refusals above are the token's doing.
-    let follow = format!("/t/{}/follow", world.params["thread"]);
-    let followed = app.post(&follow, &[("csrf", valid.as_str())]).await;
-    assert_eq!(followed.status, StatusCode::SEE_OTHER, "{}", followed.body);
+    let watch = format!("/t/{}/watch", world.params["thread"]);
+    let watched = app
+        .post(&watch, &[("csrf", valid.as_str()), ("level", "watching")])
+        .await;
+    assert_eq!(watched.status, StatusCode::SEE_OTHER, "{}", watched.body);
     println!(
         "{} state-changing routes × {} forgeries refused",
         routes.len(),

@@ -596,6 +596,7 @@ async fn a_daily_summary_gathers_what_the_member_chose_to_have_daily() {
             &[
                 ("mention", "immediately"),
                 ("reply", "daily"),
+                ("new_thread", "immediately"),
                 ("accepted", "immediately"),
                 ("bookmark_reminder", "immediately"),
                 ("commitment_due", "immediately"),

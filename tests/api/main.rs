@@ -35,3 +35,4 @@ mod security;
 mod seeding;
 mod shell;
 mod support;
+mod watching;

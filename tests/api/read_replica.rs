@@ -158,12 +158,25 @@ async fn pages_read_from_the_replica_but_a_member_always_sees_their_own_post() {
     assert!(reply.done(), "{} {}", reply.status, reply.body);
     // First, while the replica is less than `MAX_LAG` behind (past it, every page is read from
     // the primary; on a loaded machine the steps below can take that long).
+    let replica_reads = || {
+        app.metric(
+            "commonplace_read_split_requests_total",
+            &[("database", "replica")],
+        )
+    };
+    let reads_before = replica_reads().await;
     let other = bob.get(&page).await;
+    let reads_after = replica_reads().await;
     assert_eq!(other.status, StatusCode::OK);
     assert!(other.contains("Mulch depth"));
+    let paused: String = sqlx::query_scalar("SELECT pg_get_wal_replay_pause_state()")
+        .fetch_one(&standby)
+        .await
+        .unwrap();
     assert!(
         !other.contains("Wood chips"),
-        "another member is served by the replica, which has not replayed the reply yet"
+        "another member is served by the replica, which has not replayed the reply yet \
+         (replica reads {reads_before:?} → {reads_after:?}; replay {paused})"
     );
     stream.next_of("reply").await;
     for _ in 0..3 {

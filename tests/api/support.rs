@@ -367,16 +367,24 @@ async fn nobody_is_told_of_a_post_they_cannot_read() {
 }
 
 #[tokio::test]
-async fn replies_notify_the_author_and_followers_but_never_the_replier() {
+async fn replies_notify_the_author_and_watchers_but_never_the_replier() {
     let (app, domain, thread, _) = question().await;
     let cal = app.other_browser();
     cal.member("cal", domain, "member").await;
-    cal.submit(&format!("/t/{thread}"), &format!("/t/{thread}/follow"), &[])
-        .await;
     assert!(cal
         .get(&format!("/t/{thread}"))
         .await
-        .contains("Stop following"));
+        .contains("<option value=\"tracking\" selected>"));
+    cal.submit(
+        &format!("/t/{thread}"),
+        &format!("/t/{thread}/watch"),
+        &[("level", "watching")],
+    )
+    .await;
+    assert!(cal
+        .get(&format!("/t/{thread}"))
+        .await
+        .contains("<option value=\"watching\" selected>"));
     let bea = app.other_browser();
     bea.login("bea", PASSWORD).await;
     bea.reply(thread, "Add greens").await;
@@ -387,9 +395,13 @@ async fn replies_notify_the_author_and_followers_but_never_the_replier() {
     .await
     .unwrap();
     assert_eq!(recipients, vec!["ana", "cal"]);
-    // Unfollowing stops them.
-    cal.submit(&format!("/t/{thread}"), &format!("/t/{thread}/follow"), &[])
-        .await;
+    // Back to tracking, they stop.
+    cal.submit(
+        &format!("/t/{thread}"),
+        &format!("/t/{thread}/watch"),
+        &[("level", "tracking")],
+    )
+    .await;
     bea.reply(thread, "And water").await;
     assert_eq!(app.count("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'cal'").await, 1);
     // Marking all read clears the count.

@@ -601,7 +601,7 @@ pub async fn load(db: &PgPool, scale: Scale, password_hash: &str) -> anyhow::Res
     copy.flush().await?;
     drop(seen);
     let mut pairs = std::collections::HashSet::new();
-    let mut copy = Copy::new(&mut conn, "thread_follows", "user_id, thread_id");
+    let mut copy = Copy::new(&mut conn, "thread_watches", "user_id, thread_id, level");
     for _ in 0..shape.threads / 2 {
         let pair = (
             user(&mut rng),
@@ -609,7 +609,7 @@ pub async fn load(db: &PgPool, scale: Scale, password_hash: &str) -> anyhow::Res
         );
         if pairs.insert(pair) {
             copy.row(|out| {
-                let _ = write!(out, "{}\t{}", pair.0, pair.1);
+                let _ = write!(out, "{}\t{}\twatching", pair.0, pair.1);
             })
             .await?;
         }

@@ -23,6 +23,7 @@ use crate::Config;
 pub enum MailKind {
     Mention,
     Reply,
+    NewThread,
     Accepted,
     BookmarkReminder,
     CommitmentDue,
@@ -32,9 +33,10 @@ pub enum MailKind {
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 8] = [
+    pub const ALL: [MailKind; 9] = [
         MailKind::Mention,
         MailKind::Reply,
+        MailKind::NewThread,
         MailKind::Accepted,
         MailKind::BookmarkReminder,
         MailKind::CommitmentDue,
@@ -47,6 +49,7 @@ impl MailKind {
         match self {
             MailKind::Mention => "mention",
             MailKind::Reply => "reply",
+            MailKind::NewThread => "new_thread",
             MailKind::Accepted => "accepted",
             MailKind::BookmarkReminder => "bookmark_reminder",
             MailKind::CommitmentDue => "commitment_due",
@@ -64,7 +67,8 @@ impl MailKind {
     pub fn label(self) -> &'static str {
         match self {
             MailKind::Mention => "Someone mentions you",
-            MailKind::Reply => "Replies to your threads and threads you follow",
+            MailKind::Reply => "Replies to your threads and threads you watch",
+            MailKind::NewThread => "New threads in domains you watch",
             MailKind::Accepted => "Your answer is accepted",
             MailKind::BookmarkReminder => "A reminder you set on a bookmark falls due",
             MailKind::CommitmentDue => "A practice you committed to try falls due",

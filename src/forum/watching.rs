@@ -1,0 +1,145 @@
+//! Watching levels, as Discourse has them, on a thread and on a domain: watching (told of every
+//! new post), tracking (unread posts counted; the default), normal (no counts; told only when
+//! mentioned) and muted (never told; gone from the member's lists). A thread's own level wins
+//! over its domain's, and a thread's author watches it unless they choose otherwise: the one
+//! SQL definition is `effective_watch_level`, which notifications and lists both use.
+
+use serde::Deserialize;
+use sqlx::{PgExecutor, PgPool};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Watching,
+    Tracking,
+    Normal,
+    Muted,
+}
+
+impl Level {
+    pub const ALL: [Level; 4] = [
+        Level::Watching,
+        Level::Tracking,
+        Level::Normal,
+        Level::Muted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Watching => "watching",
+            Level::Tracking => "tracking",
+            Level::Normal => "normal",
+            Level::Muted => "muted",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|level| level.as_str() == raw)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::Watching => "Watching",
+            Level::Tracking => "Tracking",
+            Level::Normal => "Normal",
+            Level::Muted => "Muted",
+        }
+    }
+
+    /// What the level does, for a thread (`in_domain` false) or for a domain's threads.
+    pub fn explained(self, in_domain: bool) -> &'static str {
+        match (self, in_domain) {
+            (Level::Watching, false) => "told of every reply",
+            (Level::Watching, true) => "told of every new thread and reply",
+            (Level::Tracking, _) => "unread replies counted; told when mentioned",
+            (Level::Normal, _) => "told only when mentioned",
+            (Level::Muted, false) => "never told; left out of your lists",
+            (Level::Muted, true) => "never told; its threads left out of your lists",
+        }
+    }
+}
+
+/// A member's level on a thread as its page shows it: the thread's own, else as its author or
+/// from its domain.
+pub async fn on_thread(db: &PgPool, user_id: i64, thread_id: i64) -> sqlx::Result<Level> {
+    let level: String = sqlx::query_scalar(
+        "SELECT effective_watch_level(tw.level, t.author_id = $1, dw.level)
+           FROM threads t
+           LEFT JOIN thread_watches tw ON tw.thread_id = t.id AND tw.user_id = $1
+           LEFT JOIN domain_watches dw ON dw.domain_id = t.domain_id AND dw.user_id = $1
+          WHERE t.id = $2",
+    )
+    .bind(user_id)
+    .bind(thread_id)
+    .fetch_one(db)
+    .await?;
+    Ok(Level::parse(&level).unwrap_or(Level::Tracking))
+}
+
+/// A member's level on a domain: tracking unless they chose another.
+pub async fn on_domain(db: &PgPool, user_id: i64, domain_id: i64) -> sqlx::Result<Level> {
+    let level: Option<String> = sqlx::query_scalar(
+        "SELECT level FROM domain_watches WHERE user_id = $1 AND domain_id = $2",
+    )
+    .bind(user_id)
+    .bind(domain_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(level
+        .as_deref()
+        .and_then(Level::parse)
+        .unwrap_or(Level::Tracking))
+}
+
+pub async fn set_on_thread(
+    db: &PgPool,
+    user_id: i64,
+    thread_id: i64,
+    level: Level,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO thread_watches (user_id, thread_id, level) VALUES ($1, $2, $3)
+         ON CONFLICT (thread_id, user_id) DO UPDATE SET level = EXCLUDED.level",
+    )
+    .bind(user_id)
+    .bind(thread_id)
+    .bind(level.as_str())
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn set_on_domain(
+    db: &PgPool,
+    user_id: i64,
+    domain_id: i64,
+    level: Level,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO domain_watches (user_id, domain_id, level) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, domain_id) DO UPDATE SET level = EXCLUDED.level",
+    )
+    .bind(user_id)
+    .bind(domain_id)
+    .bind(level.as_str())
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Replying tracks a thread, as Discourse does, for a member whose domain is set to normal:
+/// their own replies' threads keep counting what is new. It never lowers a level.
+pub async fn replied(db: impl PgExecutor<'_>, user_id: i64, thread_id: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO thread_watches (user_id, thread_id, level)
+         SELECT $1, t.id, 'tracking' FROM threads t
+           JOIN domain_watches dw ON dw.domain_id = t.domain_id AND dw.user_id = $1
+          WHERE t.id = $2 AND dw.level = 'normal' AND t.author_id <> $1
+         ON CONFLICT (thread_id, user_id) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(thread_id)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
