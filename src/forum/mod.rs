@@ -7,6 +7,7 @@ pub mod feed;
 pub mod fields;
 pub mod history;
 pub mod lookup;
+pub mod polls;
 pub mod queries;
 pub mod reading;
 pub mod routes;

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::drafts::{self, Draft, Slot};
 use super::fields::{Body, Title};
 use super::lookup;
+use super::polls::{self, Voted};
 use super::queries::{self, Leaving, Post, Retitle, Saved, Thread};
 use super::reading::{self, ListQuery, Scope, Tabs, Tracked};
 use super::views::{
@@ -22,7 +23,7 @@ use super::watching::{self, Level};
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::forum::fields::Slug;
-use crate::web::path::{PostId, ThreadId};
+use crate::web::path::{PollId, PostId, ThreadId};
 use crate::web::{
     flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, PageContext, Path, Query,
 };
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/d/{slug}/leave", post(leave))
         .route("/d/{slug}/watch", post(watch_domain))
         .route("/t/{id}/watch", post(watch_thread))
+        .route("/polls/{id}/vote", post(vote))
         .route("/d/{slug}/feed.atom", get(super::feed::domain_feed))
         .route("/p/{id}", get(permalink))
         .route("/p/{id}/edit", get(edit_form).post(edit))
@@ -260,6 +262,40 @@ async fn watch_domain(
     );
     let back = format!("/d/{}", domain.slug);
     flash_and_redirect(&member.session, FlashKind::Success, message, &back).await
+}
+
+/// A member who may post in the poll's domain votes, once. Every answer goes back to the poll
+/// with what became of the vote.
+async fn vote(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<PollId>,
+    Form(fields): Form<std::collections::HashMap<String, String>>,
+) -> Result<Response> {
+    let ballot = polls::ballot(&state.db, id.0)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let thread = lookup::readable_thread(&state.db, ballot.thread_id, Some(&member.user)).await?;
+    thread.access(Some(&member.user)).require_post()?;
+    let back = format!("/p/{}", ballot.post_id);
+    let options = match polls::chosen(&fields, &ballot) {
+        Ok(options) => options,
+        Err(problem) => {
+            return flash_and_redirect(&member.session, FlashKind::Notice, problem, &back).await
+        }
+    };
+    let (kind, message) = match polls::vote(&state.db, id.0, member.user.id, &options).await? {
+        Voted::Counted => (FlashKind::Success, "Your vote is counted."),
+        Voted::AlreadyVoted => (
+            FlashKind::Notice,
+            "You have already voted in this poll; a vote is not changed.",
+        ),
+        Voted::Closed => (
+            FlashKind::Notice,
+            "This poll has closed; your vote was not counted.",
+        ),
+    };
+    flash_and_redirect(&member.session, kind, message, &back).await
 }
 
 async fn directory(State(state): State<AppState>, visitor: Visitor) -> Result<DirectoryPage> {

@@ -78,6 +78,11 @@ pub struct ComposeForm {
     pub key: SubmissionKey,
     /// Edits: the version of the post the form was opened on.
     pub version: i32,
+    /// New threads: a poll's options, one a line (none: no poll), whether several may be
+    /// chosen (a ticked box sends "on"), and when it closes (UTC, `datetime-local`).
+    pub poll_options: String,
+    pub poll_multiple: String,
+    pub poll_closes: String,
 }
 
 impl ComposeForm {
@@ -111,6 +116,8 @@ pub struct ComposerPage {
     pub draft_slot: Option<String>,
     /// The text was put back from a draft.
     pub draft_restored: bool,
+    /// A new thread may carry a poll.
+    pub show_poll: bool,
 }
 
 /// What an edit conflict shows beside the member's own, unsaved text: the version saved in the
@@ -152,6 +159,7 @@ impl ComposerPage {
             conflict: None,
             draft_slot: Some(format!("domain={slug}")),
             draft_restored: false,
+            show_poll: true,
         }
     }
 
@@ -172,6 +180,7 @@ impl ComposerPage {
             conflict: None,
             draft_slot: Some(format!("thread={}", thread.id)),
             draft_restored: false,
+            show_poll: false,
         }
     }
 
@@ -198,6 +207,7 @@ impl ComposerPage {
             conflict: None,
             draft_slot: None,
             draft_restored: false,
+            show_poll: false,
         }
     }
 

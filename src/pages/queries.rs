@@ -6,6 +6,7 @@ use sqlx::types::Json;
 use sqlx::PgPool;
 
 use crate::encourage::queries::Featured;
+use crate::forum::polls::Poll;
 use crate::forum::queries::{Domain, Post, Thread, POSTS_PER_PAGE};
 use crate::forum::watching::Level;
 use crate::integrate::queries::Report;
@@ -23,9 +24,18 @@ pub struct PageMarks {
     pub reacted: Vec<String>,
     /// Posts the viewer has flagged and the facilitators have not yet reviewed.
     pub flagged: Vec<i64>,
+    /// The polls of these posts, by post.
+    pub polls: Vec<(i64, Poll)>,
 }
 
 impl PageMarks {
+    pub fn poll_for(&self, post_id: &i64) -> Option<&Poll> {
+        self.polls
+            .iter()
+            .find(|(post, _)| post == post_id)
+            .map(|(_, poll)| poll)
+    }
+
     pub fn has_reacted(&self, post_id: &i64, kind: &&str) -> bool {
         self.reacted.contains(&format!("{post_id}:{kind}"))
     }
@@ -133,6 +143,8 @@ pub struct MarkedPost {
     pub reacted: Vec<String>,
     /// Flagged by the viewer, not yet reviewed (moderation).
     pub flagged: bool,
+    /// The post's poll, as the viewer sees it.
+    pub poll: Option<Json<Poll>>,
 }
 
 /// One page of posts from `from` on (one more than a page, to tell whether another follows;
@@ -158,9 +170,11 @@ pub async fn marked_posts(
                 $3::bigint IS NOT NULL AND EXISTS (
                     SELECT 1 FROM flags f
                      WHERE f.post_id = page.id AND f.flagger_id = $3 AND f.resolved_at IS NULL
-                ) AS flagged
+                ) AS flagged,
+                {} AS poll
            FROM ({} WHERE p.thread_id = $1 AND p.id >= $2 ORDER BY p.id LIMIT {}) page
           ORDER BY page.id",
+        forum::polls::poll_as_json("page.id", "$3"),
         forum::queries::POST,
         POSTS_PER_PAGE + 1
     ))
@@ -190,6 +204,9 @@ impl PageMarks {
             }
             if marked.flagged {
                 marks.flagged.push(id);
+            }
+            if let Some(Json(poll)) = &marked.poll {
+                marks.polls.push((id, poll.clone()));
             }
             marks
                 .reacted

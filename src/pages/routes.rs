@@ -16,6 +16,7 @@ use crate::forum::drafts::{self, Draft, Slot};
 use crate::forum::fields::Slug;
 use crate::forum::fields::{parse_id, Body, ThreadKind, Title};
 use crate::forum::lookup;
+use crate::forum::polls;
 use crate::forum::queries::{self, Post, Thread, POSTS_PER_PAGE};
 use crate::forum::reading::{self, ListQuery, Scope, Tabs, View};
 use crate::forum::views::{ComposeForm, ComposerPage, PostView, SuggestedMember};
@@ -162,7 +163,15 @@ async fn new_thread(
     let title = errors.check("title", Title::parse(&form.title));
     let kind = errors.check("kind", ThreadKind::parse(&form.kind));
     let body = errors.check("body", Body::parse(&form.body));
-    let (Some(title), Some(kind), Some(body), false) = (title, kind, body, form.wants_preview())
+    let poll = polls::parse(
+        &form.poll_options,
+        form.poll_multiple == "on",
+        &form.poll_closes,
+        time::OffsetDateTime::now_utc(),
+        &mut errors,
+    );
+    let (Some(title), Some(kind), Some(body), false, true) =
+        (title, kind, body, form.wants_preview(), errors.is_empty())
     else {
         keep_draft(&state, &member, Slot::NewThread(domain.id), &form).await?;
         let experts = suggestions(&state, domain.id, member.user.id, &form).await?;
@@ -186,6 +195,9 @@ async fn new_thread(
         body.as_str(),
     )
     .await?;
+    if let Some(poll) = &poll {
+        polls::create(&mut tx, written.post_id, poll).await?;
+    }
     support::notify::post_written(&mut tx, &written).await?;
     reading::mark_written(&mut *tx, member.user.id, written.thread_id, written.post_id).await?;
     drafts::discard(&mut *tx, member.user.id, Slot::NewThread(domain.id)).await?;

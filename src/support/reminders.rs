@@ -4,8 +4,7 @@
 
 use serde::Deserialize;
 use sqlx::PgPool;
-use time::macros::format_description;
-use time::{Duration, OffsetDateTime, PrimitiveDateTime};
+use time::{Duration, OffsetDateTime};
 
 /// The reminder form, as sent.
 #[derive(Debug, Default, Deserialize)]
@@ -55,17 +54,11 @@ impl ReminderForm {
 }
 
 fn parse_at(raw: &str) -> Result<OffsetDateTime, (&'static str, &'static str)> {
-    let raw = raw.trim();
-    if raw.is_empty() {
+    if raw.trim().is_empty() {
         return Err(("at", "Give the date and time to be reminded at."));
     }
-    // Browsers send minutes, and seconds when the field's step asks for them.
-    let minutes = format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    let seconds = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
-    PrimitiveDateTime::parse(raw, minutes)
-        .or_else(|_| PrimitiveDateTime::parse(raw, seconds))
-        .map(PrimitiveDateTime::assume_utc)
-        .map_err(|_| ("at", "Give a date and time like 2026-12-01T08:00."))
+    crate::web::parse_datetime_local(raw)
+        .ok_or(("at", "Give a date and time like 2026-12-01T08:00."))
 }
 
 /// Bookmarks the post (if it was not) with this reminder, or with none.

@@ -20,8 +20,8 @@ pub mod submission;
 
 pub use extract::{Form, Query};
 pub use page::{
-    ago, asset_url, count, datetime_local, exact, hue, initials, iso, safe_next, url_encode,
-    CurrentUser, Flash, FlashKind, PageContext,
+    ago, asset_url, count, datetime_local, exact, hue, initials, iso, parse_datetime_local,
+    safe_next, url_encode, CurrentUser, Flash, FlashKind, PageContext,
 };
 pub use path::Path;
 

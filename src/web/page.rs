@@ -241,6 +241,18 @@ pub fn iso(at: &OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// A `datetime-local` field's value read as UTC: "2026-12-01T08:30" (or with seconds, as a
+/// browser sends when the field's step asks for them).
+pub fn parse_datetime_local(raw: &str) -> Option<OffsetDateTime> {
+    let minutes = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    let seconds =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    time::PrimitiveDateTime::parse(raw.trim(), minutes)
+        .or_else(|_| time::PrimitiveDateTime::parse(raw.trim(), seconds))
+        .map(time::PrimitiveDateTime::assume_utc)
+        .ok()
+}
+
 /// The value a `datetime-local` field shows for a moment, in UTC: "2026-12-01T08:30".
 pub fn datetime_local(at: OffsetDateTime) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");

@@ -73,6 +73,8 @@ typed_ids! {
     SpotlightId,
     /// `/admin/outbox/{id}`
     MessageId,
+    /// `/polls/{id}/vote`
+    PollId,
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ mod operations;
 mod page_cache;
 mod pgbouncer;
 mod policies;
+mod polls;
 mod query_counts;
 mod read_replica;
 mod reading;
