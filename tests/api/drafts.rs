@@ -9,11 +9,9 @@ use crate::helpers::TestApp;
 async fn a_draft_survives_leaving_and_coming_back_and_goes_when_posted() {
     let app = TestApp::spawn().await;
     let gardens = app.create_domain("gardens", "public").await;
-    let ana = app.other_browser();
-    ana.member("ana", gardens, "member").await;
+    let ana = app.member_browser("ana", gardens, "member").await;
     let thread = ana.start_thread("gardens", "Frost cloth", "When?").await;
-    let bea = app.other_browser();
-    bea.member("bea", gardens, "member").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
 
     // Without a script: Preview keeps the text as a draft.
     let previewed = bea
@@ -78,8 +76,7 @@ async fn a_draft_survives_leaving_and_coming_back_and_goes_when_posted() {
 async fn the_scripts_saves_keep_a_new_thread_and_never_outlive_its_post() {
     let app = TestApp::spawn().await;
     let gardens = app.create_domain("gardens", "public").await;
-    let bea = app.other_browser();
-    bea.member("bea", gardens, "member").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
     let form = bea.get("/d/gardens/new").await;
     assert!(form.contains("data-draft=\"domain=gardens\""));
     let key = form.field("key").expect("a submission key");

@@ -46,8 +46,7 @@ async fn a_visitor_joins_a_domain_starts_a_question_and_gets_a_reply() {
     );
     assert!(page.contains("<span class=\"tag unsolved\">unsolved question</span>"));
 
-    let helper = app.other_browser();
-    helper.member("bea", domain, "member").await;
+    let helper = app.member_browser("bea", domain, "member").await;
     let thread_id: i64 = thread.trim_start_matches("/t/").parse().unwrap();
     let replied = helper.reply(thread_id, "Turn it more often.").await;
     let permalink = replied.location.expect("redirect to the reply");
@@ -92,8 +91,7 @@ async fn members_leave_but_the_last_facilitator_cannot() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(refused.contains("only facilitator"));
 
-    let bea = app.other_browser();
-    bea.member("bea", domain, "member").await;
+    let bea = app.member_browser("bea", domain, "member").await;
     let left = bea.submit("/d/gardens", "/d/gardens/leave", &[]).await;
     assert_eq!(left.status, StatusCode::SEE_OTHER);
     assert_eq!(app.count("SELECT count(*) FROM memberships").await, 1);
@@ -635,8 +633,7 @@ async fn hidden_posts_and_threads_show_only_to_facilitators() {
     let own = author.get(&format!("/t/{thread}")).await;
     assert!(own.contains("Hidden by a facilitator: off-topic") && own.contains("Post number 1<"));
 
-    let facilitator = app.other_browser();
-    facilitator.member("fay", domain, "facilitator").await;
+    let facilitator = app.member_browser("fay", domain, "facilitator").await;
     let page = facilitator.get(&format!("/t/{thread}")).await;
     assert!(page.contains("Hidden by a facilitator: off-topic") && page.contains("Post number 1<"));
     assert_eq!(
@@ -725,17 +722,6 @@ async fn a_domains_last_activity_moves_at_most_once_a_minute() {
     assert_eq!(replies, 3);
 }
 
-/// Replies through the form; returns the new post's id.
-async fn reply_id(app: &TestApp, thread: i64, body: &str) -> i64 {
-    let reply = app.reply(thread, body).await;
-    reply
-        .location
-        .as_deref()
-        .and_then(|l| l.strip_prefix("/p/"))
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("the reply goes to its post: {:?}", reply.location))
-}
-
 /// Saves `body` through the edit form, as the post's author does.
 async fn edit_body(app: &TestApp, post: i64, body: &str) {
     let edit = format!("/p/{post}/edit");
@@ -750,10 +736,9 @@ async fn a_posts_history_shows_each_change_word_by_word_and_a_facilitator_can_re
     let app = TestApp::spawn().await;
     let gardens = app.create_domain("gardens", "public").await;
     let orchards = app.create_domain("orchards", "public").await;
-    let ana = app.other_browser();
-    ana.member("ana", gardens, "member").await;
+    let ana = app.member_browser("ana", gardens, "member").await;
     let thread = ana.start_thread("gardens", "Frost", "Intro").await;
-    let post = reply_id(&ana, thread, "Cover at two degrees.").await;
+    let post = ana.reply(thread, "Cover at two degrees.").await.post_id();
     edit_body(&ana, post, "Cover at four degrees.").await;
     edit_body(
         &ana,
@@ -802,22 +787,20 @@ async fn a_posts_history_shows_each_change_word_by_word_and_a_facilitator_can_re
         ana.act(&revert, &fields).await.status,
         StatusCode::FORBIDDEN
     );
-    let olga = app.other_browser();
-    olga.member("olga", orchards, "facilitator").await;
+    let olga = app.member_browser("olga", orchards, "facilitator").await;
     assert_eq!(
         olga.act(&revert, &fields).await.status,
         StatusCode::FORBIDDEN
     );
     assert!(!app.other_browser().act(&revert, &fields).await.done());
 
-    let tomas = app.other_browser();
-    tomas.member("tomas", gardens, "facilitator").await;
+    let tomas = app.member_browser("tomas", gardens, "facilitator").await;
     assert!(tomas
         .get(&format!("/p/{post}/revisions"))
         .await
         .contains("Revert to version 1"));
     // A revision of another post is not one of this post's versions.
-    let elsewhere = reply_id(&ana, thread, "Another post").await;
+    let elsewhere = ana.reply(thread, "Another post").await.post_id();
     edit_body(&ana, elsewhere, "Another post, edited").await;
     let foreign: i64 = app
         .count(&format!(

@@ -267,6 +267,15 @@ pub struct Page {
 }
 
 impl Page {
+    /// The post a reply (or any answer sending the browser to `/p/{id}`) leads to.
+    pub fn post_id(&self) -> i64 {
+        self.location
+            .as_deref()
+            .and_then(|l| l.strip_prefix("/p/"))
+            .and_then(|id| id.parse().ok())
+            .unwrap_or_else(|| panic!("an answer leading to a post: {:?}", self.location))
+    }
+
     /// The CSRF token of the first form on the page.
     pub fn csrf(&self) -> String {
         self.csrf_if_any().unwrap_or_else(|| {
@@ -665,6 +674,13 @@ impl TestApp {
         let page = self.login(username, PASSWORD).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{username} logs in");
         id
+    }
+
+    /// Another browser, signed in as a new account with `role` in `domain_id`.
+    pub async fn member_browser(&self, username: &str, domain_id: i64, role: &str) -> TestApp {
+        let browser = self.other_browser();
+        browser.member(username, domain_id, role).await;
+        browser
     }
 
     /// Starts a thread through the form; returns its id.

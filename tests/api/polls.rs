@@ -37,16 +37,14 @@ async fn options_of(app: &TestApp) -> (i64, Vec<i64>) {
 async fn members_vote_once_and_see_the_results_after_voting() {
     let app = TestApp::spawn().await;
     let gardens = app.create_domain("gardens", "public").await;
-    let ana = app.other_browser();
-    ana.member("ana", gardens, "member").await;
+    let ana = app.member_browser("ana", gardens, "member").await;
     let made = start_poll(&ana, "Wood chips\nStraw\n\nLeaves\n", false, "").await;
     assert!(made.done(), "{}", made.body);
     let thread = made.location.clone().unwrap();
     let (poll, options) = options_of(&app).await;
     assert_eq!(options.len(), 3, "blank lines are not options");
 
-    let bea = app.other_browser();
-    bea.member("bea", gardens, "member").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
     let ballot = bea.get(&thread).await;
     assert!(ballot.contains(&format!("action=\"/polls/{poll}/vote\"")));
     assert!(ballot.contains("type=\"radio\" name=\"option\""));
@@ -73,8 +71,7 @@ async fn members_vote_once_and_see_the_results_after_voting() {
     assert_eq!(app.count("SELECT count(*) FROM poll_votes").await, 1);
 
     // Ten votes at once from one member count once.
-    let cal = app.other_browser();
-    cal.member("cal", gardens, "member").await;
+    let cal = app.member_browser("cal", gardens, "member").await;
     let token = cal.get("/").await.csrf();
     let votes = (0..10).map(|_| {
         let (cal, vote, token, chips) = (
@@ -105,14 +102,12 @@ async fn members_vote_once_and_see_the_results_after_voting() {
 async fn a_multiple_choice_poll_takes_several_and_a_closed_one_takes_none() {
     let app = TestApp::spawn().await;
     let gardens = app.create_domain("gardens", "public").await;
-    let ana = app.other_browser();
-    ana.member("ana", gardens, "member").await;
+    let ana = app.member_browser("ana", gardens, "member").await;
     let made = start_poll(&ana, "Monday\nTuesday\nWednesday", true, "2099-01-01T09:00").await;
     assert!(made.done(), "{}", made.body);
     let thread = made.location.clone().unwrap();
     let (poll, options) = options_of(&app).await;
-    let bea = app.other_browser();
-    bea.member("bea", gardens, "member").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
     let ballot = bea.get(&thread).await;
     assert!(ballot.contains(&format!("name=\"option-{}\"", options[0])));
     assert!(ballot.contains("closes <time"));
@@ -132,8 +127,7 @@ async fn a_multiple_choice_poll_takes_several_and_a_closed_one_takes_none() {
         .execute(&app.db)
         .await
         .unwrap();
-    let cal = app.other_browser();
-    cal.member("cal", gardens, "member").await;
+    let cal = app.member_browser("cal", gardens, "member").await;
     let closed = cal.get(&thread).await;
     assert!(closed.contains("poll-results") && closed.contains("closed <time"));
     assert!(!closed.contains(&format!("action=\"{vote}\"")));
@@ -243,8 +237,7 @@ async fn bad_polls_and_bad_votes_get_clear_answers_and_change_nothing() {
     }
     assert_eq!(app.count("SELECT count(*) FROM poll_voters").await, 0);
     // Someone who may not post in the domain, or read it, or a visitor, votes nothing.
-    let cal = app.other_browser();
-    cal.member("cal", circle, "member").await;
+    let cal = app.member_browser("cal", circle, "member").await;
     let yes = options[0].to_string();
     assert_eq!(
         cal.act(&vote, &[("option", &yes)]).await.status,

@@ -16,25 +16,13 @@ fn row<'a>(page: &'a Page, title: &str) -> &'a str {
     &page.body[at..end]
 }
 
-fn post_id(reply: &Page) -> i64 {
-    reply
-        .location
-        .as_deref()
-        .and_then(|l| l.strip_prefix("/p/"))
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("a reply goes to its post: {:?}", reply.location))
-}
-
 #[tokio::test]
 async fn unread_counts_are_right_for_each_member_after_several_post() {
     let app = TestApp::spawn().await;
     let gardens = app.create_domain("gardens", "public").await;
-    let ana = app.other_browser();
-    ana.member("ana", gardens, "member").await;
-    let bea = app.other_browser();
-    bea.member("bea", gardens, "member").await;
-    let cal = app.other_browser();
-    cal.member("cal", gardens, "member").await;
+    let ana = app.member_browser("ana", gardens, "member").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
+    let cal = app.member_browser("cal", gardens, "member").await;
 
     let thread = ana
         .start_thread("gardens", "Frost cloth", "When do you cover?")
@@ -50,7 +38,7 @@ async fn unread_counts_are_right_for_each_member_after_several_post() {
     assert!(cals_new.contains("New <span class=\"count\">(1)</span>"));
     assert!(!bea.get("/?view=new").await.contains("Frost cloth"));
 
-    let first_reply = post_id(&bea.reply(thread, "Below two degrees.").await);
+    let first_reply = bea.reply(thread, "Below two degrees.").await.post_id();
     cal.reply(thread, "I never cover.").await;
     cal.reply(thread, "Well, once.").await;
 
@@ -173,8 +161,7 @@ async fn threads_are_new_since_the_last_visit_until_opened_or_dismissed() {
 async fn unread_never_shows_what_a_member_can_no_longer_read() {
     let app = TestApp::spawn().await;
     let circle = app.create_domain("circle", "private").await;
-    let ana = app.other_browser();
-    ana.member("ana", circle, "facilitator").await;
+    let ana = app.member_browser("ana", circle, "facilitator").await;
     let bea = app.other_browser();
     let bea_id = bea.member("bea", circle, "member").await;
     let thread = ana.start_thread("circle", "Inner matters", "Private").await;
@@ -205,8 +192,7 @@ async fn unread_never_shows_what_a_member_can_no_longer_read() {
 async fn bad_reading_requests_get_clear_answers() {
     let app = TestApp::spawn().await;
     let gardens = app.create_domain("gardens", "public").await;
-    let bea = app.other_browser();
-    bea.member("bea", gardens, "member").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
     for path in [
         "/?view=bogus",
         "/d/gardens?view=bogus",
@@ -266,8 +252,7 @@ async fn a_browser_that_reports_scrolling_reads_only_the_posts_scrolled_past() {
             .fetch_all(&app.db)
             .await
             .unwrap();
-    let bea = app.other_browser();
-    bea.member("bea", gardens, "member").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
     // The script's cookie: opening the page reads nothing by itself.
     bea.set_cookie("commonplace_reads=scroll");
     let page = bea.get(&format!("/t/{thread}")).await;
@@ -336,8 +321,7 @@ async fn a_browser_that_reports_scrolling_reads_only_the_posts_scrolled_past() {
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_eq!(read_number(&app, "bea", thread).await, Some(10));
     // Without the cookie (no script), the page view reads what it shows.
-    let cal = app.other_browser();
-    cal.member("cal", gardens, "member").await;
+    let cal = app.member_browser("cal", gardens, "member").await;
     cal.get(&format!("/t/{thread}")).await;
     assert_eq!(read_number(&app, "cal", thread).await, Some(30));
 }

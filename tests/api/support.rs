@@ -81,8 +81,7 @@ async fn the_asker_accepts_an_answer_and_the_thread_shows_solved() {
 #[tokio::test]
 async fn a_facilitator_may_accept_but_another_member_may_not() {
     let (app, domain, thread, reply) = question().await;
-    let other = app.other_browser();
-    other.member("cal", domain, "member").await;
+    let other = app.member_browser("cal", domain, "member").await;
     let refused = other.accept(thread, reply).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(accepted(&app, thread).await, None);
@@ -91,8 +90,7 @@ async fn a_facilitator_may_accept_but_another_member_may_not() {
         .await
         .contains("Accept as answer"));
 
-    let facilitator = app.other_browser();
-    facilitator.member("fay", domain, "facilitator").await;
+    let facilitator = app.member_browser("fay", domain, "facilitator").await;
     let page = facilitator.accept(thread, reply).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(accepted(&app, thread).await, Some(reply));
@@ -369,8 +367,7 @@ async fn nobody_is_told_of_a_post_they_cannot_read() {
 #[tokio::test]
 async fn replies_notify_the_author_and_watchers_but_never_the_replier() {
     let (app, domain, thread, _) = question().await;
-    let cal = app.other_browser();
-    cal.member("cal", domain, "member").await;
+    let cal = app.member_browser("cal", domain, "member").await;
     assert!(cal
         .get(&format!("/t/{thread}"))
         .await

@@ -30,10 +30,8 @@ async fn set(app: &TestApp, path: &str, level: &str) {
 async fn a_muted_thread_tells_nothing_and_leaves_the_lists() {
     let app = TestApp::spawn().await;
     let gardens = app.create_domain("gardens", "public").await;
-    let ana = app.other_browser();
-    ana.member("ana", gardens, "member").await;
-    let bea = app.other_browser();
-    bea.member("bea", gardens, "member").await;
+    let ana = app.member_browser("ana", gardens, "member").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
     let thread = ana
         .start_thread("gardens", "Slug pellets", "Yes or no?")
         .await;
@@ -129,10 +127,8 @@ async fn a_watched_domain_tells_of_each_new_thread_and_reply_and_a_muted_one_of_
 async fn a_thread_set_to_normal_counts_nothing_new_but_a_mention_still_arrives() {
     let app = TestApp::spawn().await;
     let gardens = app.create_domain("gardens", "public").await;
-    let ana = app.other_browser();
-    ana.member("ana", gardens, "member").await;
-    let bea = app.other_browser();
-    bea.member("bea", gardens, "member").await;
+    let ana = app.member_browser("ana", gardens, "member").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
     let thread = ana.start_thread("gardens", "Frost cloth", "When?").await;
     bea.get(&format!("/t/{thread}")).await;
     ana.reply(thread, "Any thoughts?").await;
@@ -153,8 +149,7 @@ async fn bad_watching_requests_get_clear_answers() {
     let ana = app.create_user("ana").await;
     let secret = app.insert_thread(circle, ana, "Secret", 0).await;
     let open = app.insert_thread(gardens, ana, "Open", 0).await;
-    let bea = app.other_browser();
-    bea.member("bea", gardens, "member").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
     let bogus = bea
         .act(&format!("/t/{open}/watch"), &[("level", "obsessed")])
         .await;
