@@ -63,6 +63,7 @@ fn routes(state: AppState) -> Router {
         .merge(pages::routes::router())
         .merge(educate::routes::router())
         .merge(support::routes::router())
+        .merge(support::messages::routes::router())
         .merge(cultivate::routes::router())
         .merge(encourage::routes::router())
         .merge(integrate::routes::router())

@@ -3,6 +3,7 @@
 //! domain: `forum::watching`), bookmarks with reminders; notifications by email (`mailing`).
 
 pub mod mailing;
+pub mod messages;
 pub mod notify;
 pub mod policy;
 pub mod queries;

@@ -113,6 +113,7 @@ impl Notification {
             "mention" => format!("{actor} mentioned you in “{thread}”"),
             "reply" => format!("{actor} replied in “{thread}”"),
             "new_thread" => format!("{actor} started “{thread}”"),
+            "message" => format!("{actor} wrote to you: “{thread}”"),
             "accepted" => format!("{actor} accepted your answer in “{thread}”"),
             "flag_outcome" => format!("{} (“{thread}”)", self.message),
             "flagged" => format!(
@@ -143,14 +144,17 @@ pub async fn notifications(
 ) -> sqlx::Result<Vec<Notification>> {
     sqlx::query_as(&format!(
         "SELECT n.id, n.kind, n.message, a.display_name AS actor_name,
-                -- The title only while the member may still read where it is.
-                CASE WHEN domain_readable(coalesce(t.domain_id, e.domain_id), $1)
+                -- The title only while the member may still read where it is (a
+                -- conversation's member always may).
+                CASE WHEN c.id IS NOT NULL THEN c.title
+                     WHEN domain_readable(coalesce(t.domain_id, e.domain_id), $1)
                      THEN coalesce(t.title, e.title) END AS thread_title,
                 n.created_at, n.read_at
            FROM notifications n
            LEFT JOIN users a ON a.id = n.actor_id
            LEFT JOIN threads t ON t.id = n.thread_id
            LEFT JOIN repertoire_entries e ON e.id = n.entry_id
+           LEFT JOIN conversations c ON c.id = n.conversation_id
           WHERE n.user_id = $1 AND ($2::bigint IS NULL OR n.id < $2)
           ORDER BY n.id DESC
           LIMIT {NOTIFICATIONS_PAGE}"
@@ -161,28 +165,52 @@ pub async fn notifications(
     .await
 }
 
-/// Where a notification points: the flag queue's domain (for `flagged`), post, thread, entry.
-type NotificationTarget = (Option<String>, Option<i64>, Option<i64>, Option<i64>);
+/// Where a notification points: the flag queue's domain (for `flagged`), post, thread, entry,
+/// conversation.
+#[derive(sqlx::FromRow)]
+struct NotificationTarget {
+    queue: Option<String>,
+    post_id: Option<i64>,
+    thread_id: Option<i64>,
+    entry_id: Option<i64>,
+    conversation_id: Option<i64>,
+}
 
 /// Marks one of the member's notifications read and returns where it points: a flagged post's
-/// facilitators go to the domain's flag queue, everyone else to the post, thread or entry.
+/// facilitators go to the domain's flag queue, everyone else to the post, thread, entry or
+/// conversation.
 pub async fn open_notification(db: &PgPool, user_id: i64, id: i64) -> sqlx::Result<Option<String>> {
     let target: Option<NotificationTarget> = sqlx::query_as(
         "UPDATE notifications n SET read_at = coalesce(n.read_at, now())
           WHERE n.id = $1 AND n.user_id = $2
           RETURNING (SELECT d.slug FROM threads t JOIN domains d ON d.id = t.domain_id
-                      WHERE n.kind = 'flagged' AND t.id = n.thread_id),
-                    n.post_id, n.thread_id, n.entry_id",
+                      WHERE n.kind = 'flagged' AND t.id = n.thread_id) AS queue,
+                    n.post_id, n.thread_id, n.entry_id, n.conversation_id",
     )
     .bind(id)
     .bind(user_id)
     .fetch_optional(db)
     .await?;
     Ok(target.map(|target| match target {
-        (Some(queue), _, _, _) => format!("/d/{queue}/flags"),
-        (None, Some(post), _, _) => format!("/p/{post}"),
-        (None, None, Some(thread), _) => format!("/t/{thread}"),
-        (None, None, None, Some(entry)) => format!("/r/{entry}/report"),
+        NotificationTarget {
+            queue: Some(queue), ..
+        } => format!("/d/{queue}/flags"),
+        NotificationTarget {
+            post_id: Some(post),
+            ..
+        } => format!("/p/{post}"),
+        NotificationTarget {
+            thread_id: Some(thread),
+            ..
+        } => format!("/t/{thread}"),
+        NotificationTarget {
+            entry_id: Some(entry),
+            ..
+        } => format!("/r/{entry}/report"),
+        NotificationTarget {
+            conversation_id: Some(c),
+            ..
+        } => format!("/messages/{c}"),
         _ => "/notifications".to_string(),
     }))
 }

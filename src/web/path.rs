@@ -75,6 +75,8 @@ typed_ids! {
     MessageId,
     /// `/polls/{id}/vote`
     PollId,
+    /// `/messages/{id}`
+    ConversationId,
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ mod integrate;
 mod live;
 mod load_balancer;
 mod mail;
+mod messages;
 mod moderation;
 mod operations;
 mod page_cache;

@@ -1,0 +1,227 @@
+//! Private conversations (issue 15, point 6): only their participants read them.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{all_at_once, Page, TestApp};
+
+/// Starts a conversation through the form; returns the answer.
+async fn write(app: &TestApp, to: &str, title: &str, body: &str) -> Page {
+    app.submit(
+        "/messages/new",
+        "/messages/new",
+        &[("to", to), ("title", title), ("body", body)],
+    )
+    .await
+}
+
+fn conversation_of(answer: &Page) -> String {
+    answer
+        .location
+        .clone()
+        .filter(|l| l.starts_with("/messages/"))
+        .unwrap_or_else(|| {
+            panic!(
+                "a conversation was started: {} {}",
+                answer.status, answer.body
+            )
+        })
+}
+
+#[tokio::test]
+async fn a_conversation_is_read_by_its_participants_and_nobody_else() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let ana = app.member_browser("ana", gardens, "member").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
+    let cal = app.member_browser("cal", gardens, "member").await;
+    assert!(ana
+        .get("/")
+        .await
+        .contains("<a href=\"/messages\">Messages</a>"));
+
+    let started = write(&ana, "@Bea", "Seed swap", "Shall we swap zymurgical seeds?").await;
+    let path = conversation_of(&started);
+    let page = ana.get(&path).await;
+    assert!(page.contains("<h1>Seed swap</h1>") && page.contains("zymurgical"));
+    assert!(
+        page.contains("between <a href=\"/u/ana\">ana</a> and <a href=\"/u/bea\">bea</a>."),
+        "{}",
+        page.body
+    );
+
+    // The third member: not in her list, not at its address, not in search, no reply.
+    assert!(!cal.get("/messages").await.contains("Seed swap"));
+    assert_eq!(cal.get(&path).await.status, StatusCode::NOT_FOUND);
+    let reply = format!("{path}/reply");
+    assert_eq!(
+        cal.act(&reply, &[("body", "Me too")]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    for searcher in [&cal, &ana] {
+        let found = searcher.get("/search?q=zymurgical").await;
+        assert!(!found.contains("Shall we swap") && !found.contains("Seed swap"));
+    }
+    assert_eq!(
+        app.other_browser().get(&path).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Bea is told, sees it as new, opens it from the notification, and replies.
+    let list = bea.get("/messages").await;
+    assert!(
+        list.contains("Seed swap") && list.contains("1 new"),
+        "{}",
+        list.body
+    );
+    let notifications = bea.get("/notifications").await;
+    assert!(
+        notifications.contains("Ana wrote to you: “Seed swap”")
+            || notifications.contains("wrote to you: “Seed swap”"),
+        "{}",
+        notifications.body
+    );
+    let id: i64 = app
+        .count("SELECT id FROM notifications WHERE kind = 'message'")
+        .await;
+    let opened = bea.get(&format!("/notifications/{id}")).await;
+    assert_eq!(opened.location.as_deref(), Some(path.as_str()));
+    bea.get(&path).await;
+    assert!(!bea.get("/messages").await.contains("1 new"));
+    let answered = bea
+        .submit(&path, &reply, &[("body", "Yes, bring beans.")])
+        .await;
+    assert_eq!(answered.location, Some(format!("{path}#last")));
+    assert!(ana.get("/messages").await.contains("1 new"));
+    let read = ana.get(&path).await;
+    assert!(read.contains("Yes, bring beans.") && read.contains("New since you last read"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'cal'").await,
+        0
+    );
+    // An empty reply comes back with the problem named and nothing sent.
+    let empty = bea.submit(&path, &reply, &[("body", "  ")]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.contains("id=\"body-error\""));
+    assert_eq!(app.count("SELECT count(*) FROM messages").await, 2);
+}
+
+#[tokio::test]
+async fn bad_recipients_come_back_named_with_the_message_kept() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let ana = app.member_browser("ana", gardens, "member").await;
+    app.member_browser("bea", gardens, "member").await;
+    for (to, problem) in [
+        ("", "Name at least one other member"),
+        ("ana", "Name at least one other member"),
+        ("bea, nobody, ghost", "No member is called nobody, ghost."),
+    ] {
+        let refused = write(&ana, to, "Hello", "Kept words").await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{to}");
+        assert!(refused.contains(problem), "{problem}: {}", refused.body);
+        assert!(refused.contains("id=\"to-error\""));
+        assert!(refused.contains(">Kept words</textarea>"));
+    }
+    let untitled = write(&ana, "bea", "", "Kept words").await;
+    assert!(untitled.contains("id=\"title-error\""));
+    // Only a domain's facilitators write to all its members.
+    let token = ana.get("/messages/new").await;
+    let by_domain = ana
+        .post(
+            "/messages/new",
+            &[
+                ("csrf", &token.csrf()),
+                ("key", &token.field("key").unwrap()),
+                ("domain", "gardens"),
+                ("title", "All of you"),
+                ("body", "Hello all"),
+            ],
+        )
+        .await;
+    assert_eq!(by_domain.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        by_domain.contains("Only a domain&#x27;s facilitators")
+            || by_domain.contains("Only a domain")
+    );
+    assert_eq!(app.count("SELECT count(*) FROM conversations").await, 0);
+}
+
+#[tokio::test]
+async fn a_facilitator_writes_to_a_whole_domain_and_a_double_send_makes_one() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let tomas = app.member_browser("tomas", gardens, "facilitator").await;
+    for name in ["ana", "bea", "cal"] {
+        app.member_browser(name, gardens, "member").await;
+    }
+    let form = tomas.get("/messages/new").await;
+    assert!(form.contains("<option value=\"gardens\">Gardens</option>"));
+    let fields = [
+        ("csrf", form.csrf()),
+        ("key", form.field("key").unwrap()),
+        ("domain", "gardens".to_string()),
+        ("title", "Work day".to_string()),
+        ("body", "Saturday at ten.".to_string()),
+    ];
+    let sends = (0..3).map(|_| {
+        let (tomas, fields) = (tomas.same_browser(), fields.clone());
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            tomas.post("/messages/new", &fields).await
+        }
+    });
+    all_at_once(sends.collect()).await;
+    assert_eq!(app.count("SELECT count(*) FROM conversations").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM conversation_members").await,
+        4
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM notifications WHERE kind = 'message'")
+            .await,
+        3
+    );
+}
+
+#[tokio::test]
+async fn a_blocked_member_cannot_start_a_conversation_and_is_not_heard() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let ana = app.member_browser("ana", gardens, "member").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
+    let path = conversation_of(&write(&ana, "bea", "Hello", "Hi").await);
+    let blocked = bea.act("/messages/block", &[("username", "ana")]).await;
+    assert_eq!(blocked.location.as_deref(), Some("/messages"));
+    let list = bea.get("/messages").await;
+    assert!(list.contains("ana can no longer send you messages."));
+    assert!(list.contains("(@ana)"));
+
+    let refused = write(&ana, "bea", "Again", "Please").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("bea does not accept messages from you."));
+    // In the conversation they already share, her words arrive but Bea is not told.
+    let before = app
+        .count("SELECT count(*) FROM notifications WHERE kind = 'message'")
+        .await;
+    ana.submit(&path, &format!("{path}/reply"), &[("body", "Still there?")])
+        .await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM notifications WHERE kind = 'message'")
+            .await,
+        before
+    );
+    assert_eq!(
+        bea.act("/messages/block", &[("username", "bea")])
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        bea.act("/messages/block", &[("username", "nobody")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    bea.act("/messages/unblock", &[("username", "ana")]).await;
+    assert!(write(&ana, "bea", "Again", "Please").await.done());
+}
