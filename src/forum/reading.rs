@@ -10,7 +10,9 @@
 use serde::Deserialize;
 use sqlx::{PgExecutor, PgPool};
 
-use super::queries::{thread_summary, viewer_marks, Cursor, ThreadSummary, THREADS_PER_PAGE};
+use super::queries::{
+    viewer_marks, with_marks, Cursor, ThreadSummary, LATEST_FIRST, THREADS_PER_PAGE, THREAD_SUMMARY,
+};
 use crate::error::{AppError, Result};
 
 /// Which threads a list shows, from its `view` query parameter.
@@ -170,7 +172,8 @@ fn filter(view: Tracked, scope: Scope) -> &'static str {
     }
 }
 
-/// One page of an Unread or New view, newest activity first, after `before`.
+/// One page of an Unread or New view, newest activity first, after `before`: the view's
+/// threads are chosen first, by id, then listed (`queries::with_marks`).
 pub async fn threads(
     db: &PgPool,
     user_id: i64,
@@ -178,33 +181,62 @@ pub async fn threads(
     scope: Scope,
     before: Option<Cursor>,
 ) -> sqlx::Result<Vec<ThreadSummary>> {
-    sqlx::query_as(&format!(
-        "{} WHERE {}
-            AND ($3::timestamptz IS NULL OR (t.last_posted_at, t.id) < ($3, $4))
-          ORDER BY t.last_posted_at DESC, t.id DESC
-          LIMIT {THREADS_PER_PAGE}",
-        thread_summary("$1"),
-        filter(view, scope),
-    ))
-    .bind(user_id)
-    .bind(scope.domain_id())
-    .bind(before.map(|c| c.at))
-    .bind(before.map(|c| c.id))
-    .fetch_all(db)
-    .await
+    let list = format!(
+        "{THREAD_SUMMARY}
+          WHERE t.id IN (
+              SELECT t.id FROM threads t {marks}
+               WHERE {filter}
+                 AND ($3::timestamptz IS NULL OR (t.last_posted_at, t.id) < ($3, $4))
+               ORDER BY t.last_posted_at DESC, t.id DESC
+               LIMIT {THREADS_PER_PAGE})",
+        marks = viewer_marks("$1"),
+        filter = filter(view, scope),
+    );
+    sqlx::query_as(&with_marks(&list, "$1", LATEST_FIRST))
+        .bind(user_id)
+        .bind(scope.domain_id())
+        .bind(before.map(|c| c.at))
+        .bind(before.map(|c| c.id))
+        .fetch_all(db)
+        .await
 }
 
-/// How many threads the Unread and New views hold, for their tabs, in one statement.
+/// How many threads the Unread and New views hold, for their tabs, in one statement; each
+/// counted up to `COUNTED_UP_TO`, past which a tab says "99+".
 #[derive(Clone, Copy, Debug, Default, sqlx::FromRow)]
 pub struct Counts {
     pub unread: i64,
     pub new: i64,
 }
 
+/// A count stops here: a member back after months should not wait for thousands to be counted.
+pub const COUNTED_UP_TO: i64 = 100;
+
+impl Counts {
+    pub fn unread_shown(&self) -> Option<String> {
+        shown(self.unread)
+    }
+
+    pub fn new_shown(&self) -> Option<String> {
+        shown(self.new)
+    }
+}
+
+/// A tab's count as shown: none for nothing, "99+" past what is counted.
+fn shown(n: i64) -> Option<String> {
+    match n {
+        0 => None,
+        n if n >= COUNTED_UP_TO => Some("99+".to_string()),
+        n => Some(n.to_string()),
+    }
+}
+
 pub async fn counts(db: &PgPool, user_id: i64, scope: Scope) -> sqlx::Result<Counts> {
     sqlx::query_as(&format!(
-        "SELECT (SELECT count(*) FROM threads t {marks} WHERE {}) AS unread,
-                (SELECT count(*) FROM threads t {marks} WHERE {}) AS new",
+        "SELECT (SELECT count(*) FROM (SELECT 1 FROM threads t {marks} WHERE {}
+                                        LIMIT {COUNTED_UP_TO}) u) AS unread,
+                (SELECT count(*) FROM (SELECT 1 FROM threads t {marks} WHERE {}
+                                        LIMIT {COUNTED_UP_TO}) n) AS new",
         filter(Tracked::Unread, scope),
         filter(Tracked::New, scope),
         marks = viewer_marks("$1"),

@@ -135,13 +135,13 @@ struct SlotFields {
 
 impl SlotFields {
     /// The slot, if this member may post there: the same rule as posting itself.
-    async fn slot(&self, state: &AppState, user: &CurrentUser) -> Result<(Slot, String)> {
+    async fn slot(&self, state: &AppState, user: &CurrentUser) -> Result<Slot> {
         match (self.thread.as_deref(), self.domain.as_deref()) {
             (Some(raw), None) => {
                 let id = super::fields::parse_id(raw)?;
                 let thread = lookup::readable_thread(&state.db, id, Some(user)).await?;
                 thread.access(Some(user)).require_post()?;
-                Ok((Slot::Reply(thread.id), format!("/t/{}/reply", thread.id)))
+                Ok(Slot::Reply(thread.id))
             }
             (None, Some(raw)) => {
                 let slug = Slug::parse(raw).map_err(|_| AppError::NotFound)?;
@@ -149,10 +149,7 @@ impl SlotFields {
                     .await?
                     .ok_or(AppError::NotFound)?;
                 domain.access(Some(user)).require_post()?;
-                Ok((
-                    Slot::NewThread(domain.id),
-                    format!("/d/{}/new", domain.slug),
-                ))
+                Ok(Slot::NewThread(domain.id))
             }
             _ => Err(AppError::BadRequest(
                 "Say which form this draft is of: a thread or a domain.".into(),
@@ -178,7 +175,7 @@ async fn save_draft(
     member: Member,
     Form(form): Form<DraftForm>,
 ) -> Result<StatusCode> {
-    let (slot, _) = form.slot.slot(&state, &member.user).await?;
+    let slot = form.slot.slot(&state, &member.user).await?;
     let draft = Draft {
         title: form.title,
         kind: form.kind,
@@ -204,7 +201,7 @@ async fn discard_draft(
     member: Member,
     Form(fields): Form<SlotFields>,
 ) -> Result<Response> {
-    let (slot, _) = fields.slot(&state, &member.user).await?;
+    let slot = fields.slot(&state, &member.user).await?;
     drafts::discard(&state.db, member.user.id, slot).await?;
     flash_and_redirect(
         &member.session,

@@ -3,7 +3,7 @@
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
-use crate::forum::queries::{thread_summary, ThreadSummary};
+use crate::forum::queries::{with_marks, ThreadSummary, THREAD_SUMMARY};
 use crate::forum::views::SuggestedMember;
 use crate::web::CurrentUser;
 
@@ -76,22 +76,23 @@ pub async fn unanswered(
     after: Option<QueueCursor>,
     viewer: Option<i64>,
 ) -> sqlx::Result<Vec<ThreadSummary>> {
-    let summary = thread_summary("$5");
-    sqlx::query_as(&format!(
-        "{summary}
+    let list = format!(
+        "{THREAD_SUMMARY}
           WHERE t.domain_id = $1 AND t.kind = 'question' AND t.accepted_post_id IS NULL AND NOT t.hidden
             AND NOT t.locked
             AND ($2::boolean IS NULL OR (t.reply_count > 0, t.created_at, t.id) > ($2, $3, $4))
           ORDER BY t.reply_count > 0, t.created_at, t.id
           LIMIT {QUEUE_PAGE}"
-    ))
-    .bind(domain_id)
-    .bind(after.map(|c| c.answered))
-    .bind(after.map(|c| c.at))
-    .bind(after.map(|c| c.id))
-    .bind(viewer)
-    .fetch_all(db)
-    .await
+    );
+    let order = "s.reply_count > 0, s.created_at, s.id";
+    sqlx::query_as(&with_marks(&list, "$5", order))
+        .bind(domain_id)
+        .bind(after.map(|c| c.answered))
+        .bind(after.map(|c| c.at))
+        .bind(after.map(|c| c.id))
+        .bind(viewer)
+        .fetch_all(db)
+        .await
 }
 
 #[derive(sqlx::FromRow)]
