@@ -11,7 +11,8 @@ use serde::Deserialize;
 use sqlx::{PgExecutor, PgPool};
 
 use super::queries::{
-    viewer_marks, with_marks, Cursor, ThreadSummary, LATEST_FIRST, THREADS_PER_PAGE, THREAD_SUMMARY,
+    not_muted, viewer_marks, watch_level, with_marks, Cursor, ThreadSummary, LATEST_FIRST,
+    THREADS_PER_PAGE, THREAD_SUMMARY,
 };
 use crate::error::{AppError, Result};
 
@@ -145,30 +146,31 @@ impl Scope {
 /// `$1` is the member, `$2` the domain of a domain's view. Threads the member muted, or set to
 /// normal, count nothing unread; muted ones are not new either (on a muted domain's own page
 /// its threads still are).
-fn filter(view: Tracked, scope: Scope) -> &'static str {
+fn filter(view: Tracked, scope: Scope) -> String {
+    let level = watch_level("t", "$1");
+    let not_muted = not_muted("$1");
+    let place = match scope {
+        Scope::Domain(_) => "t.domain_id = $2".to_string(),
+        Scope::Home => match view {
+            Tracked::Unread => "t.domain_id IN (SELECT id FROM readable_domains($1))".to_string(),
+            Tracked::New => "t.domain_id IN (SELECT r.id FROM readable_domains($1) r
+                                 JOIN memberships m ON m.domain_id = r.id AND m.user_id = $1)"
+                .to_string(),
+        },
+    };
     match (view, scope) {
-        (Tracked::Unread, Scope::Home) => {
+        (Tracked::Unread, _) => format!(
             "rd.user_id IS NOT NULL AND t.reply_count + 1 > rd.last_read_number AND NOT t.hidden
-             AND effective_watch_level(tw.level, t.author_id = $1, dw.level) NOT IN ('normal', 'muted')
-             AND t.domain_id IN (SELECT id FROM readable_domains($1))"
-        }
-        (Tracked::Unread, Scope::Domain(_)) => {
-            "rd.user_id IS NOT NULL AND t.reply_count + 1 > rd.last_read_number AND NOT t.hidden
-             AND effective_watch_level(tw.level, t.author_id = $1, dw.level) NOT IN ('normal', 'muted')
-             AND t.domain_id = $2"
-        }
-        (Tracked::New, Scope::Home) => {
+             AND {level} NOT IN ('normal', 'muted') AND {place}"
+        ),
+        (Tracked::New, Scope::Home) => format!(
             "rd.user_id IS NULL AND NOT t.hidden AND t.author_id <> $1
-             AND t.created_at > (SELECT new_since($1))
-             AND effective_watch_level(tw.level, false, dw.level) <> 'muted'
-             AND t.domain_id IN (SELECT r.id FROM readable_domains($1) r
-                                   JOIN memberships m ON m.domain_id = r.id AND m.user_id = $1)"
-        }
-        (Tracked::New, Scope::Domain(_)) => {
+             AND t.created_at > (SELECT new_since($1)) AND {level} <> 'muted' AND {place}"
+        ),
+        (Tracked::New, Scope::Domain(_)) => format!(
             "rd.user_id IS NULL AND NOT t.hidden AND t.author_id <> $1
-             AND tw.level IS DISTINCT FROM 'muted'
-             AND t.created_at > (SELECT new_since($1)) AND t.domain_id = $2"
-        }
+             AND t.created_at > (SELECT new_since($1)) AND {not_muted} AND {place}"
+        ),
     }
 }
 

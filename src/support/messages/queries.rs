@@ -134,15 +134,18 @@ pub async fn members_named(db: &PgPool, names: &[String]) -> sqlx::Result<Vec<(i
     .await
 }
 
-/// Every member of a domain (for a facilitator's message to them all), but `except`.
-pub async fn domain_members(db: &PgPool, domain_id: i64, except: i64) -> sqlx::Result<Vec<i64>> {
+/// Every member of a domain, for a facilitator's (`sender`'s) message to them all: but the
+/// sender, those banned from it, and those who blocked the sender.
+pub async fn domain_members(db: &PgPool, domain_id: i64, sender: i64) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar(
-        "SELECT user_id FROM memberships
-          WHERE domain_id = $1 AND user_id <> $2
-            AND (banned_until IS NULL OR banned_until <= now())",
+        "SELECT m.user_id FROM memberships m
+          WHERE m.domain_id = $1 AND m.user_id <> $2
+            AND (m.banned_until IS NULL OR m.banned_until <= now())
+            AND NOT EXISTS (SELECT 1 FROM message_blocks b
+                             WHERE b.blocker_id = m.user_id AND b.blocked_id = $2)",
     )
     .bind(domain_id)
-    .bind(except)
+    .bind(sender)
     .fetch_all(db)
     .await
 }

@@ -111,6 +111,9 @@ async fn recipients(
     } else if names.len() > MOST_RECIPIENTS {
         errors.add("to", "Write to at most 20 members by name at once.");
     }
+    // Those named who blocked the sender are named back; a domain's members who did are left
+    // out without a word (`domain_members`), so one block does not stop a facilitator.
+    let blocking = queries::blocking(&state.db, member.user.id, &ids).await?;
     if !form.domain.is_empty() {
         let domain = forum::domain_by_slug(&state.db, &form.domain, Some(&member.user))
             .await?
@@ -130,7 +133,6 @@ async fn recipients(
     if ids.is_empty() && errors.is_empty() {
         errors.add("to", "Name at least one other member to write to.");
     }
-    let blocking = queries::blocking(&state.db, member.user.id, &ids).await?;
     if !blocking.is_empty() {
         errors.add(
             "to",
