@@ -296,6 +296,10 @@ pub async fn domain_threads(
     .await
 }
 
+/// Threads on a member's home page. A constant in the SQL, not a parameter, so PostgreSQL can
+/// keep one plan for the statement rather than plan it again on every call.
+pub const RECENT_ON_HOME: i64 = 15;
+
 /// Recent threads across the domains a member belongs to, for their home page: the newest few
 /// of each readable domain (one short walk of `threads_domain_latest_idx` per domain), then
 /// the newest of those. The cost follows the member's domains, not the site's threads. Muted
@@ -303,7 +307,6 @@ pub async fn domain_threads(
 pub async fn recent_threads_for_member(
     db: &PgPool,
     user_id: i64,
-    limit: i64,
 ) -> sqlx::Result<Vec<ThreadSummary>> {
     let list = format!(
         "{THREAD_SUMMARY}
@@ -315,7 +318,7 @@ pub async fn recent_threads_for_member(
                    SELECT lt.id FROM threads lt
                     WHERE lt.domain_id = m.domain_id AND NOT lt.hidden
                     ORDER BY lt.last_posted_at DESC, lt.id DESC
-                    LIMIT $2
+                    LIMIT {RECENT_ON_HOME}
                ) recent
                WHERE m.user_id = $1
                  AND (SELECT w.level FROM domain_watches w
@@ -323,12 +326,11 @@ pub async fn recent_threads_for_member(
           )
             AND {}
           ORDER BY t.last_posted_at DESC, t.id DESC
-          LIMIT $2",
+          LIMIT {RECENT_ON_HOME}",
         not_muted("$1")
     );
     sqlx::query_as(&with_marks(&list, "$1", LATEST_FIRST))
         .bind(user_id)
-        .bind(limit)
         .fetch_all(db)
         .await
 }

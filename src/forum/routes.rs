@@ -64,7 +64,7 @@ async fn home(
         Some(user) => {
             let list = async {
                 match query.view.tracked() {
-                    None => queries::recent_threads_for_member(&state.db, user.id, 15).await,
+                    None => queries::recent_threads_for_member(&state.db, user.id).await,
                     Some(view) => {
                         reading::threads(&state.db, user.id, view, Scope::Home, before).await
                     }
