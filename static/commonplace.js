@@ -39,6 +39,18 @@ window.addEventListener("beforeunload", (event) => {
   }
 });
 
+// Sends a form's fields in the background: by beacon while the page is being left (a fetch
+// may be cut off then), else by fetch. Resolves to false if it could not be sent.
+const sendInBackground = (url, body, leaving) => {
+  if (leaving && navigator.sendBeacon) {
+    return Promise.resolve(navigator.sendBeacon(url, body));
+  }
+  return fetch(url, { method: "POST", body, keepalive: true }).then(
+    () => true,
+    () => false,
+  );
+};
+
 // Drafts (forum::drafts): a composer's text is kept on the server two seconds after typing
 // stops and when the page is left, so it is there when the member comes back. Posting deletes
 // it on the server, so nothing is saved once the form is on its way.
@@ -56,13 +68,11 @@ for (const form of document.querySelectorAll("form[data-draft]")) {
     for (const [name, value] of new URLSearchParams(form.dataset.draft)) {
       body.set(name, value);
     }
-    if (leaving && navigator.sendBeacon) {
-      navigator.sendBeacon("/drafts", body);
-    } else {
-      fetch("/drafts", { method: "POST", body, keepalive: true }).catch(() => {
+    sendInBackground("/drafts", body, leaving).then((ok) => {
+      if (!ok) {
         changed = true;
-      });
-    }
+      }
+    });
   };
   form.addEventListener("input", () => {
     changed = true;
@@ -128,13 +138,11 @@ if (reading && reading.dataset.csrf && window.IntersectionObserver) {
     }
     const body = new URLSearchParams({ csrf: reading.dataset.csrf, post: String(seen) });
     sent = seen;
-    if (leaving && navigator.sendBeacon) {
-      navigator.sendBeacon(reading.content, body);
-    } else {
-      fetch(reading.content, { method: "POST", body, keepalive: true }).catch(() => {
+    sendInBackground(reading.content, body, leaving).then((ok) => {
+      if (!ok) {
         sent = 0;
-      });
-    }
+      }
+    });
   };
   // A post is read when its end has been on screen.
   const observer = new IntersectionObserver(

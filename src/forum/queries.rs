@@ -170,6 +170,27 @@ impl Cursor {
         format!("{}_{}", self.at.unix_timestamp_nanos() / 1000, self.id)
     }
 
+    /// A page link's `before`, if any: the 400 page when it is damaged.
+    pub fn from_link(raw: Option<&str>) -> crate::error::Result<Option<Self>> {
+        match raw {
+            Some(raw) => Cursor::parse(raw).map(Some).ok_or_else(|| {
+                crate::error::AppError::BadRequest(
+                    "That page link is damaged; go back to the first page.".into(),
+                )
+            }),
+            None => Ok(None),
+        }
+    }
+
+    /// Where the next page starts, after a full page of `rows` (newest first), from the last
+    /// row's `(at, id)`; none after a short page.
+    pub fn after_page<T>(rows: &[T], per_page: i64, key: impl Fn(&T) -> Cursor) -> Option<String> {
+        (rows.len() as i64 == per_page)
+            .then(|| rows.last())
+            .flatten()
+            .map(|last| key(last).encode())
+    }
+
     pub fn parse(raw: &str) -> Option<Self> {
         let (micros, id) = raw.split_once('_')?;
         let micros: i128 = micros.parse().ok()?;

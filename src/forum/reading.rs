@@ -14,7 +14,7 @@ use super::queries::{
     not_muted, viewer_marks, watch_level, with_marks, Cursor, ThreadSummary, LATEST_FIRST,
     THREADS_PER_PAGE, THREAD_SUMMARY,
 };
-use crate::error::{AppError, Result};
+use crate::error::Result;
 
 /// Which threads a list shows, from its `view` query parameter.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -76,27 +76,16 @@ pub struct ListQuery {
 impl ListQuery {
     /// Where the page starts: none for the first page.
     pub fn cursor(&self) -> Result<Option<Cursor>> {
-        match self.before.as_deref() {
-            Some(raw) => Cursor::parse(raw).map(Some).ok_or_else(|| {
-                AppError::BadRequest("That page link is damaged; go back to the first page.".into())
-            }),
-            None => Ok(None),
-        }
+        Cursor::from_link(self.before.as_deref())
     }
 }
 
 /// The next page's cursor of a full page of threads.
 pub fn older(threads: &[ThreadSummary]) -> Option<String> {
-    (threads.len() as i64 == THREADS_PER_PAGE)
-        .then(|| threads.last())
-        .flatten()
-        .map(|t| {
-            Cursor {
-                at: t.last_posted_at,
-                id: t.id,
-            }
-            .encode()
-        })
+    Cursor::after_page(threads, THREADS_PER_PAGE, |t| Cursor {
+        at: t.last_posted_at,
+        id: t.id,
+    })
 }
 
 /// The Latest, Unread and New tabs above a member's list, with the dismiss button of the view
@@ -270,6 +259,12 @@ pub async fn dismiss(db: &PgPool, user_id: i64, view: Tracked, scope: Scope) -> 
     .execute(db)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// Whether the post numbered `number` is the first a member had not read, when they had read
+/// up to `read_number` (0: nothing yet, so nothing is marked). Threads and conversations alike.
+pub fn is_first_unread(read_number: i64, number: i64) -> bool {
+    read_number > 0 && number == read_number + 1
 }
 
 /// Set by the script on a browser that reports the posts a member scrolls past

@@ -57,31 +57,31 @@ async fn home(
     Query(query): Query<ListQuery>,
 ) -> Result<HomePage> {
     let viewer = visitor.page.user.as_ref();
-    let domains = queries::visible_domains(&state.db, viewer).await?;
-    let (my_domains, other_domains) = domains.into_iter().partition(|d| d.is_member);
     let before = query.cursor()?;
-    let (recent, tabs) = match viewer {
-        Some(user) => {
-            let list = async {
-                match query.view.tracked() {
-                    None => queries::recent_threads_for_member(&state.db, user.id).await,
-                    Some(view) => {
-                        reading::threads(&state.db, user.id, view, Scope::Home, before).await
-                    }
-                }
-            };
-            let (recent, counts) =
-                tokio::try_join!(list, reading::counts(&state.db, user.id, Scope::Home))?;
-            let tabs = Tabs {
-                base: "/".into(),
-                view: query.view,
-                counts,
-                domain: None,
-            };
-            (recent, Some(tabs))
-        }
-        None => (Vec::new(), None),
+    // A member's list and tab counts, beside the domains rather than after them.
+    let theirs = async {
+        let Some(user) = viewer else {
+            return Ok((Vec::new(), None));
+        };
+        let list = async {
+            match query.view.tracked() {
+                None => queries::recent_threads_for_member(&state.db, user.id).await,
+                Some(view) => reading::threads(&state.db, user.id, view, Scope::Home, before).await,
+            }
+        };
+        let (recent, counts) =
+            tokio::try_join!(list, reading::counts(&state.db, user.id, Scope::Home))?;
+        let tabs = Tabs {
+            base: "/".into(),
+            view: query.view,
+            counts,
+            domain: None,
+        };
+        Ok::<_, sqlx::Error>((recent, Some(tabs)))
     };
+    let (domains, (recent, tabs)) =
+        tokio::try_join!(queries::visible_domains(&state.db, viewer), theirs)?;
+    let (my_domains, other_domains) = domains.into_iter().partition(|d| d.is_member);
     Ok(HomePage {
         page: visitor.page,
         my_domains,

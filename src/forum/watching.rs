@@ -59,38 +59,6 @@ impl Level {
     }
 }
 
-/// A member's level on a thread as its page shows it: the thread's own, else as its author or
-/// from its domain.
-pub async fn on_thread(db: &PgPool, user_id: i64, thread_id: i64) -> sqlx::Result<Level> {
-    let level: String = sqlx::query_scalar(
-        "SELECT effective_watch_level(tw.level, t.author_id = $1, dw.level)
-           FROM threads t
-           LEFT JOIN thread_watches tw ON tw.thread_id = t.id AND tw.user_id = $1
-           LEFT JOIN domain_watches dw ON dw.domain_id = t.domain_id AND dw.user_id = $1
-          WHERE t.id = $2",
-    )
-    .bind(user_id)
-    .bind(thread_id)
-    .fetch_one(db)
-    .await?;
-    Ok(Level::parse(&level).unwrap_or(Level::Tracking))
-}
-
-/// A member's level on a domain: tracking unless they chose another.
-pub async fn on_domain(db: &PgPool, user_id: i64, domain_id: i64) -> sqlx::Result<Level> {
-    let level: Option<String> = sqlx::query_scalar(
-        "SELECT level FROM domain_watches WHERE user_id = $1 AND domain_id = $2",
-    )
-    .bind(user_id)
-    .bind(domain_id)
-    .fetch_optional(db)
-    .await?;
-    Ok(level
-        .as_deref()
-        .and_then(Level::parse)
-        .unwrap_or(Level::Tracking))
-}
-
 pub async fn set_on_thread(
     db: &PgPool,
     user_id: i64,

@@ -108,19 +108,14 @@ pub async fn thread_head(
     viewer: Option<i64>,
 ) -> sqlx::Result<Option<ThreadHead>> {
     sqlx::query_as(&format!(
-        "SELECT th.*,
-                effective_watch_level(
-                    (SELECT tw.level FROM thread_watches tw
-                      WHERE tw.thread_id = th.id AND tw.user_id = $2),
-                    th.author_id = $2,
-                    (SELECT dw.level FROM domain_watches dw
-                      WHERE dw.domain_id = th.domain_id AND dw.user_id = $2)) AS watch_level,
+        "SELECT th.*, {} AS watch_level,
                 (SELECT rd.last_read_number FROM thread_reads rd
                   WHERE rd.user_id = $2 AND rd.thread_id = th.id) AS read_number,
                 (SELECT dr.body FROM drafts dr
                   WHERE dr.user_id = $2 AND dr.thread_id = th.id) AS draft_body,
                 {} AS reports
            FROM ({} WHERE t.id = $1) th",
+        forum::queries::watch_level("th", "$2"),
         integrate::queries::reports_on_thread_as_json("th.id"),
         forum::queries::THREAD,
     ))

@@ -151,7 +151,7 @@ impl ThreadPage {
 
     /// The first post the viewer had not read, when they had read some of the thread before.
     pub fn is_first_unread(&self, view: &PostView) -> bool {
-        self.read_number > 0 && view.number == self.read_number + 1
+        crate::forum::reading::is_first_unread(self.read_number, view.number)
     }
 
     pub fn watch_levels(&self) -> [Level; 4] {

@@ -35,26 +35,15 @@ async fn list(
     member: Member,
     Query(query): Query<Before>,
 ) -> Result<ListPage> {
-    let before = match query.before.as_deref() {
-        Some(raw) => Some(Cursor::parse(raw).ok_or_else(|| {
-            AppError::BadRequest("That page link is damaged; go back to the first page.".into())
-        })?),
-        None => None,
-    };
+    let before = Cursor::from_link(query.before.as_deref())?;
     let (conversations, blocked) = tokio::try_join!(
         queries::list(&state.db, member.user.id, before),
         queries::blocked_by(&state.db, member.user.id),
     )?;
-    let older = (conversations.len() as i64 == CONVERSATIONS_PER_PAGE)
-        .then(|| conversations.last())
-        .flatten()
-        .map(|c| {
-            Cursor {
-                at: c.last_posted_at,
-                id: c.id,
-            }
-            .encode()
-        });
+    let older = Cursor::after_page(&conversations, CONVERSATIONS_PER_PAGE, |c| Cursor {
+        at: c.last_posted_at,
+        id: c.id,
+    });
     Ok(ListPage {
         page: member.page,
         conversations,

@@ -83,9 +83,8 @@ pub struct ConversationPage {
 impl ConversationPage {
     /// Where the viewer had read to before: the messages after it are new to them.
     pub fn is_first_unread(&self, index: usize) -> bool {
-        let number = self.earlier + index as i64 + 1;
-        self.conversation.last_read_number > 0
-            && number == i64::from(self.conversation.last_read_number) + 1
+        let read = i64::from(self.conversation.last_read_number);
+        crate::forum::reading::is_first_unread(read, self.earlier + index as i64 + 1)
     }
 
     pub fn answer(self) -> Response {
