@@ -122,6 +122,25 @@ async fn bad_recipients_come_back_named_with_the_message_kept() {
         assert!(refused.contains("id=\"to-error\""));
         assert!(refused.contains(">Kept words</textarea>"));
     }
+    // A suspended member is named as such, not as unknown.
+    app.create_user("gone").await;
+    sqlx::query(
+        "UPDATE users SET suspended_until = now() + interval '1 day' WHERE username = 'gone'",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let suspended = write(&ana, "gone", "Hello", "Kept words").await;
+    assert_eq!(suspended.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(suspended.contains("gone cannot be written to while suspended."));
+    // A profile offers to write to its member; one's own does not.
+    assert!(ana
+        .get("/u/bea")
+        .await
+        .contains("href=\"/messages/new?to=bea\""));
+    assert!(!ana.get("/u/ana").await.contains("/messages/new?to="));
+    let prefilled = ana.get("/messages/new?to=bea").await;
+    assert!(prefilled.contains("name=\"to\" type=\"text\" value=\"bea\""));
     let untitled = write(&ana, "bea", "", "Kept words").await;
     assert!(untitled.contains("id=\"title-error\""));
     // Only a domain's facilitators write to all its members.

@@ -122,12 +122,14 @@ pub async fn mark_read(
     .map(|_| ())
 }
 
-/// Members by username (any letter case; `@` may lead): (id, username) of those found.
-pub async fn members_named(db: &PgPool, names: &[String]) -> sqlx::Result<Vec<(i64, String)>> {
+/// Members by username, in any letter case: (id, username, suspended now) of those found.
+pub async fn members_named(
+    db: &PgPool,
+    names: &[String],
+) -> sqlx::Result<Vec<(i64, String, bool)>> {
     sqlx::query_as(
-        "SELECT id, username FROM users
-          WHERE lower(username) = ANY (SELECT lower(n) FROM unnest($1::text[]) AS n)
-            AND (suspended_until IS NULL OR suspended_until <= now())",
+        "SELECT id, username, coalesce(suspended_until > now(), false) FROM users
+          WHERE lower(username) = ANY (SELECT lower(n) FROM unnest($1::text[]) AS n)",
     )
     .bind(names)
     .fetch_all(db)

@@ -87,16 +87,29 @@ async fn recipients(
     let found = queries::members_named(&state.db, &names).await?;
     let unknown: Vec<&str> = names
         .iter()
-        .filter(|name| !found.iter().any(|(_, u)| u.eq_ignore_ascii_case(name)))
+        .filter(|name| !found.iter().any(|(_, u, _)| u.eq_ignore_ascii_case(name)))
         .map(String::as_str)
+        .collect();
+    let suspended: Vec<&str> = found
+        .iter()
+        .filter(|(_, _, suspended)| *suspended)
+        .map(|(_, username, _)| username.as_str())
         .collect();
     let mut ids: Vec<i64> = found
         .iter()
-        .map(|(id, _)| *id)
+        .map(|(id, _, _)| *id)
         .filter(|id| *id != member.user.id)
         .collect();
     if !unknown.is_empty() {
         errors.add("to", format!("No member is called {}.", unknown.join(", ")));
+    } else if !suspended.is_empty() {
+        errors.add(
+            "to",
+            format!(
+                "{} cannot be written to while suspended.",
+                suspended.join(", ")
+            ),
+        );
     } else if names.len() > MOST_RECIPIENTS {
         errors.add("to", "Write to at most 20 members by name at once.");
     }
@@ -259,6 +272,7 @@ async fn someone(state: &AppState, username: &str) -> Result<(i64, String)> {
         .await?
         .into_iter()
         .next()
+        .map(|(id, username, _)| (id, username))
         .ok_or(AppError::NotFound)
 }
 
