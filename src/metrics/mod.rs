@@ -69,7 +69,8 @@ impl Metrics {
             );
             describe_counter!(
                 "commonplace_read_split_requests_total",
-                "With a read replica: requests served from it, and from the primary."
+                "With a read replica: requests served from it, and from the primary and why (may_write, \
+                 primary_only, replica_behind, own_write, cache_ahead)."
             );
             describe_counter!(
                 "commonplace_jobs_runs_total",
@@ -134,10 +135,10 @@ impl Metrics {
     }
 
     /// With a read replica, which server a request was sent to (`web::read_split`).
-    pub fn read_routed(&self, to_replica: bool) {
-        let database = if to_replica { "replica" } else { "primary" };
+    pub fn read_routed(&self, database: &'static str, reason: &'static str) {
         self.record(|| {
-            counter!("commonplace_read_split_requests_total", "database" => database).increment(1);
+            counter!("commonplace_read_split_requests_total", "database" => database, "reason" => reason)
+                .increment(1);
         });
     }
 

@@ -55,12 +55,53 @@ pub struct ReadSplit {
 enum Served {
     /// By the replica; `caught_up` when it has replayed the browser's last write, so the
     /// cookie that named it can go.
-    Replica {
-        caught_up: bool,
-    },
-    Primary,
+    Replica { caught_up: bool },
+    /// By the primary, though it only reads.
+    Primary(Because),
     /// By the primary, and it may write.
     PrimaryWriting,
+}
+
+impl Served {
+    fn database(self) -> &'static str {
+        match self {
+            Served::Replica { .. } => "replica",
+            Served::Primary(_) | Served::PrimaryWriting => "primary",
+        }
+    }
+
+    fn reason(self) -> &'static str {
+        match self {
+            Served::Replica { .. } => "reads",
+            Served::Primary(because) => because.label(),
+            Served::PrimaryWriting => "may_write",
+        }
+    }
+}
+
+/// Why a request that only reads was not served by the replica (a label on the metric, so an
+/// operator sees whether the replica is behind or members' own writes hold them to the primary).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Because {
+    /// A report on this server or a live stream.
+    PrimaryOnly,
+    /// The replica does not answer, or is further behind than `replica::MAX_LAG`.
+    ReplicaBehind,
+    /// The browser's latest write is not replayed yet.
+    OwnWrite,
+    /// A page the cache would keep, and the replica lacks a write the cache has heard of.
+    CacheAhead,
+}
+
+impl Because {
+    fn label(self) -> &'static str {
+        match self {
+            Because::PrimaryOnly => "primary_only",
+            Because::ReplicaBehind => "replica_behind",
+            Because::OwnWrite => "own_write",
+            Because::CacheAhead => "cache_ahead",
+        }
+    }
 }
 
 /// Both copies of the routes behind one router. The choice is made before either routes the
@@ -76,8 +117,7 @@ pub fn router(split: ReadSplit) -> Router {
 impl ReadSplit {
     async fn serve(&self, request: Request) -> Response {
         let served = self.choose(&request);
-        self.metrics
-            .read_routed(matches!(served, Served::Replica { .. }));
+        self.metrics.read_routed(served.database(), served.reason());
         match served {
             Served::Replica { caught_up } => {
                 let mut response = self.reading.clone().oneshot(request).await.into_response();
@@ -86,7 +126,7 @@ impl ReadSplit {
                 }
                 response
             }
-            Served::Primary => self.writing.clone().oneshot(request).await.into_response(),
+            Served::Primary(_) => self.writing.clone().oneshot(request).await.into_response(),
             Served::PrimaryWriting => {
                 let mut response = self.writing.clone().oneshot(request).await.into_response();
                 // A refused request changed nothing a page shows.
@@ -114,17 +154,20 @@ impl ReadSplit {
         if !reads || WRITES_ON_GET.iter().any(|prefix| path.starts_with(prefix)) {
             return Served::PrimaryWriting;
         }
+        if PRIMARY_ONLY.contains(&path) {
+            return Served::Primary(Because::PrimaryOnly);
+        }
         let progress = self.replica.progress();
-        if PRIMARY_ONLY.contains(&path) || !progress.usable() {
-            return Served::Primary;
+        if !progress.usable() {
+            return Served::Primary(Because::ReplicaBehind);
         }
         let wrote = wrote(request.headers());
         if wrote.is_some_and(|wrote| !progress.replayed.has_reached(wrote)) {
-            return Served::Primary;
+            return Served::Primary(Because::OwnWrite);
         }
         if self.pages.would_keep(request) && progress.caught_up_generation < self.pages.generation()
         {
-            return Served::Primary;
+            return Served::Primary(Because::CacheAhead);
         }
         Served::Replica {
             caught_up: wrote.is_some(),
