@@ -2,7 +2,7 @@
 
 use std::any::Any;
 
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -18,7 +18,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 use crate::error::{error_page, AppError};
 use crate::{
     admin, auth, cultivate, educate, encourage, forum, integrate, live, metrics, moderation, pages,
-    support, web, AppState,
+    support, uploads, web, AppState,
 };
 
 pub const SESSION_COOKIE: &str = "commonplace_session";
@@ -76,9 +76,13 @@ fn routes(state: AppState) -> Router {
         .merge(support::mailing::routes::router())
         .merge(live::routes::router())
         .merge(metrics::routes::router())
+        .merge(uploads::routes::router())
         .fallback(not_found)
         // Innermost first: CSRF needs the session, so the session layer wraps it.
         .layer(middleware::from_fn(auth::csrf::verify))
+        // Forms with files may be this large (CSRF reads their token first, so this wraps it);
+        // URL-encoded forms stay within `MAX_FORM_BYTES` (`web::refuse_nul`).
+        .layer(DefaultBodyLimit::max(web::MAX_MULTIPART_BYTES))
         // One-click unsubscribe is posted by mail clients without a session or token (RFC
         // 8058); the secret in its link is the credential. Every other layer applies.
         .merge(support::mailing::routes::one_click_router())

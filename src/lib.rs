@@ -26,6 +26,7 @@ pub mod moderation;
 pub mod pages;
 pub mod server;
 pub mod support;
+pub mod uploads;
 pub mod web;
 
 use std::sync::Arc;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub live: Arc<live::Hub>,
     /// What `/metrics` reports for this server.
     pub metrics: Arc<self::metrics::Metrics>,
+    /// Where uploaded files are kept (`data_dir/uploads`).
+    pub uploads: Arc<uploads::Uploads>,
 }
 
 /// How long one search statement may run, and how many run at once.
@@ -79,6 +82,7 @@ impl AppState {
                 .inspect_err(|err| tracing::error!(%err, "the read replica is not used"))
                 .ok()
         });
+        let uploads = Arc::new(uploads::Uploads::on_disk(&config.data_dir));
         AppState {
             primary: db.clone(),
             db,
@@ -89,6 +93,7 @@ impl AppState {
             admission: Arc::new(web::admission::Admission::for_server()),
             live,
             metrics: self::metrics::Metrics::new(),
+            uploads,
         }
     }
 

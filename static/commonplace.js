@@ -64,7 +64,9 @@ for (const form of document.querySelectorAll("form[data-draft]")) {
       return;
     }
     changed = false;
-    const body = new URLSearchParams(new FormData(form));
+    // The text fields only: a chosen file is sent with the form, not kept in a draft.
+    const fields = [...new FormData(form)].filter(([, value]) => typeof value === "string");
+    const body = new URLSearchParams(fields);
     for (const [name, value] of new URLSearchParams(form.dataset.draft)) {
       body.set(name, value);
     }
@@ -84,6 +86,74 @@ for (const form of document.querySelectorAll("form[data-draft]")) {
     clearTimeout(timer);
   });
   window.addEventListener("pagehide", () => save(true));
+}
+
+// Uploads (uploads::routes): a file dropped or pasted on a composer's text is sent at once and
+// its Markdown link put where the cursor is. Without this, the form's file input sends files
+// with the form, and the server adds their links to the text.
+const MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
+for (const field of document.querySelectorAll("textarea[data-upload]")) {
+  const csrf = field.form && field.form.querySelector('input[name="csrf"]');
+  if (!csrf) {
+    continue;
+  }
+  const status = document.createElement("p");
+  status.className = "hint upload-status";
+  status.setAttribute("role", "status");
+  field.insertAdjacentElement("afterend", status);
+  const upload = async (file) => {
+    if (file.size > MAX_UPLOAD_BYTES) {
+      status.textContent = `${file.name} is larger than 4 MB, the most a file may be.`;
+      return;
+    }
+    status.textContent = `Attaching ${file.name}…`;
+    const body = new FormData();
+    body.append("file", file, file.name);
+    try {
+      const response = await fetch(field.dataset.upload, {
+        method: "POST",
+        headers: { "x-csrf-token": csrf.value },
+        body,
+      });
+      const json = (response.headers.get("content-type") || "").startsWith("application/json");
+      const answer = json ? await response.json() : {};
+      if (!response.ok) {
+        status.textContent = answer.problem || `${file.name} could not be attached.`;
+        return;
+      }
+      const before = field.value.slice(0, field.selectionStart);
+      const gap = before.trim() === "" ? "" : before.endsWith("\n\n") ? "" : before.endsWith("\n") ? "\n" : "\n\n";
+      field.setRangeText(`${gap}${answer.markdown}\n`, field.selectionStart, field.selectionEnd, "end");
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+      status.textContent = `Attached ${answer.name}: its link is in your text.`;
+    } catch (_) {
+      status.textContent = `${file.name} could not be sent. Choose it with the file input below and press Preview.`;
+    }
+  };
+  const attachAll = async (files) => {
+    for (const file of files) {
+      await upload(file);
+    }
+  };
+  field.addEventListener("dragover", (event) => {
+    if (event.dataTransfer && [...event.dataTransfer.types].includes("Files")) {
+      event.preventDefault();
+    }
+  });
+  field.addEventListener("drop", (event) => {
+    const files = [...((event.dataTransfer && event.dataTransfer.files) || [])];
+    if (files.length > 0) {
+      event.preventDefault();
+      attachAll(files);
+    }
+  });
+  field.addEventListener("paste", (event) => {
+    const files = [...((event.clipboardData && event.clipboardData.files) || [])];
+    if (files.length > 0) {
+      event.preventDefault();
+      attachAll(files);
+    }
+  });
 }
 
 // Reactions toggle in place; without this the button posts the page's form (with its own

@@ -14,7 +14,7 @@ use tower_sessions::Session;
 
 use super::session::CSRF;
 use crate::error::AppError;
-use crate::web::MAX_FORM_BYTES;
+use crate::web::{MAX_FORM_BYTES, MAX_MULTIPART_BYTES};
 
 pub fn new_token() -> String {
     crate::web::random_hex(32)
@@ -55,7 +55,7 @@ pub async fn verify(request: Request, next: Next) -> Response {
             }
         }
         None if content_type.starts_with("multipart/form-data") => {
-            match to_bytes(body, MAX_FORM_BYTES).await {
+            match to_bytes(body, MAX_MULTIPART_BYTES).await {
                 Ok(bytes) => (
                     multipart_field(&parts, bytes.clone()).await,
                     Body::from(bytes),
@@ -91,6 +91,8 @@ fn form_field(encoded: &[u8], name: &str) -> Option<String> {
 async fn multipart_field(parts: &Parts, bytes: Bytes) -> Option<String> {
     let mut request = Request::new(Body::from(bytes));
     *request.headers_mut() = parts.headers.clone();
+    // With the request's extensions comes its body limit (`DefaultBodyLimit`, set outside).
+    *request.extensions_mut() = parts.extensions.clone();
     let mut multipart = Multipart::from_request(request, &()).await.ok()?;
     while let Ok(Some(field)) = multipart.next_field().await {
         if field.name() == Some("csrf") {

@@ -20,7 +20,7 @@ use crate::forum::views::EditConflict;
 use crate::integrate::queries as integrate;
 use crate::web::path::EntryId;
 use crate::web::submission;
-use crate::web::{CurrentUser, FieldErrors, Form, PageContext, Path, Query};
+use crate::web::{CurrentUser, FieldErrors, FormWithFiles, PageContext, Path, Query};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -236,7 +236,7 @@ async fn new_entry(
     State(state): State<AppState>,
     member: Member,
     Path(slug): Path<Slug>,
-    Form(form): Form<EntryForm>,
+    FormWithFiles { mut form, files }: FormWithFiles<EntryForm>,
 ) -> Result<Response> {
     let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
     domain.access(Some(&member.user)).require_post()?;
@@ -246,7 +246,11 @@ async fn new_entry(
         Some(promotable_source(&state, &form.from, &domain, &member.user).await?)
     };
     let mut errors = FieldErrors::default();
-    let Some(checked) = check(&form, &mut errors) else {
+    let attached = (state.uploads)
+        .attach(&state.db, member.user.id, domain.id, files, &mut form.body)
+        .await?;
+    attached.report(&mut errors);
+    let (Some(checked), true) = (check(&form, &mut errors), errors.is_empty()) else {
         let source_title = source.map(|s| s.thread_title);
         let page = entry_form_page(member.page, domain, source_title, form, errors);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
@@ -381,11 +385,15 @@ async fn edit(
     State(state): State<AppState>,
     member: Member,
     Path(id): Path<EntryId>,
-    Form(form): Form<EntryForm>,
+    FormWithFiles { mut form, files }: FormWithFiles<EntryForm>,
 ) -> Result<Response> {
     let (entry, domain) = editable_entry(&state, id, &member.user).await?;
     let mut errors = FieldErrors::default();
-    let Some(checked) = check(&form, &mut errors) else {
+    let attached = (state.uploads)
+        .attach(&state.db, member.user.id, domain.id, files, &mut form.body)
+        .await?;
+    attached.report(&mut errors);
+    let (Some(checked), true) = (check(&form, &mut errors), errors.is_empty()) else {
         let page = edit_page(member.page, domain, &entry, form, errors);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };

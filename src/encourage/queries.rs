@@ -15,6 +15,8 @@ pub struct Profile {
     pub bio_html: String,
     pub expertise: Vec<String>,
     pub created_at: OffsetDateTime,
+    /// Their picture (`uploads`), if they chose one.
+    pub avatar_upload_id: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -39,7 +41,8 @@ pub struct Tally {
 
 pub async fn profile(db: &PgPool, username: &str) -> sqlx::Result<Option<Profile>> {
     sqlx::query_as(
-        "SELECT id, username, display_name, bio_md, bio_html, expertise, created_at
+        "SELECT id, username, display_name, bio_md, bio_html, expertise, created_at,
+                avatar_upload_id
            FROM users WHERE lower(username) = lower($1)",
     )
     .bind(username)
@@ -111,11 +114,13 @@ pub async fn tally(db: &PgPool, user_id: i64, viewer: Option<i64>) -> sqlx::Resu
 pub async fn profile_form(
     db: &PgPool,
     user_id: i64,
-) -> sqlx::Result<(String, String, Vec<String>)> {
-    sqlx::query_as("SELECT display_name, bio_md, expertise FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(db)
-        .await
+) -> sqlx::Result<(String, String, Vec<String>, Option<i64>)> {
+    sqlx::query_as(
+        "SELECT display_name, bio_md, expertise, avatar_upload_id FROM users WHERE id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(db)
+    .await
 }
 
 pub async fn save_profile(

@@ -18,8 +18,11 @@ use crate::error::{AppError, Result};
 use crate::forum::fields::parse_id;
 use crate::forum::lookup::{readable_domain_by_id, readable_thread_of_post};
 use crate::forum::queries as forum;
+use crate::uploads::Purpose;
 use crate::web::path::{PostId, SpotlightId};
-use crate::web::{flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, Path};
+use crate::web::{
+    flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, FormWithFiles, Path,
+};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -56,15 +59,18 @@ async fn profile(
 }
 
 async fn edit_form(State(state): State<AppState>, member: Member) -> Result<EditProfilePage> {
-    let (display, bio, expertise) = queries::profile_form(&state.db, member.user.id).await?;
+    let (display, bio, expertise, avatar) =
+        queries::profile_form(&state.db, member.user.id).await?;
     Ok(EditProfilePage {
         page: member.page,
         form: ProfileForm {
             display_name: display,
             bio,
             expertise: expertise.join(", "),
+            remove_avatar: String::new(),
         },
         errors: FieldErrors::default(),
+        avatar,
     })
 }
 
@@ -74,9 +80,25 @@ const MAX_EXPERTISE_TAGS: usize = 20;
 async fn edit(
     State(state): State<AppState>,
     member: Member,
-    Form(form): Form<ProfileForm>,
+    FormWithFiles { form, files }: FormWithFiles<ProfileForm>,
 ) -> Result<Response> {
     let mut errors = FieldErrors::default();
+    let picture = files
+        .into_iter()
+        .find(|file| file.field == "avatar" && !file.bytes.is_empty());
+    let avatar = match picture {
+        Some(file) => match (state.uploads)
+            .accept(&state.db, member.user.id, Purpose::Avatar, file)
+            .await?
+        {
+            Ok(upload) => Some(upload.id),
+            Err(refused) => {
+                errors.add("avatar", refused.to_string());
+                None
+            }
+        },
+        None => None,
+    };
     let username = Username::parse(&member.user.username).map_err(|e| anyhow::anyhow!(e))?;
     let display = errors.check("display_name", display_name(&form.display_name, &username));
     if form.bio.chars().count() > MAX_BIO_CHARS {
@@ -90,14 +112,19 @@ async fn edit(
         errors.add("expertise", "Keep each area to 40 characters or fewer.");
     }
     let Some(display) = display.filter(|_| errors.is_empty()) else {
+        let (.., avatar) = queries::profile_form(&state.db, member.user.id).await?;
         let page = EditProfilePage {
             page: member.page,
             form,
             errors,
+            avatar,
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     queries::save_profile(&state.db, member.user.id, &display, &form.bio, &tags).await?;
+    if avatar.is_some() || form.remove_avatar == "on" {
+        crate::uploads::queries::set_avatar(&state.db, member.user.id, avatar).await?;
+    }
     flash_and_redirect(
         &member.session,
         FlashKind::Success,

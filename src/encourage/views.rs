@@ -23,6 +23,8 @@ pub struct ProfileForm {
     pub display_name: String,
     pub bio: String,
     pub expertise: String,
+    /// A ticked "Remove my picture" sends "on".
+    pub remove_avatar: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -31,4 +33,6 @@ pub struct EditProfilePage {
     pub page: PageContext,
     pub form: ProfileForm,
     pub errors: FieldErrors,
+    /// The picture they have now.
+    pub avatar: Option<i64>,
 }

@@ -458,6 +458,8 @@ pub struct Post {
     /// Shown beside the name as badges: a site admin, and the author's role in the domain.
     pub author_is_admin: bool,
     pub author_domain_role: Option<String>,
+    /// The author's picture (`uploads`); their initials without one.
+    pub author_avatar: Option<i64>,
     pub body_md: String,
     pub body_html: String,
     pub created_at: OffsetDateTime,
@@ -488,7 +490,7 @@ pub(crate) const POST: &str = "
            u.display_name AS author_name, u.site_role = 'admin' AS author_is_admin,
            (SELECT m.role FROM memberships m JOIN threads th ON th.id = p.thread_id
              WHERE m.domain_id = th.domain_id AND m.user_id = p.author_id) AS author_domain_role,
-           p.body_md, p.body_html, p.created_at, p.edited_at,
+           u.avatar_upload_id AS author_avatar, p.body_md, p.body_html, p.created_at, p.edited_at,
            p.deleted_at, p.hidden, p.hidden_reason, p.helpful_count, p.thanks_count,
            p.insightful_count, p.version
       FROM posts p

@@ -1,13 +1,15 @@
 //! The core's own pages: `/`, `/d`, joining and leaving, `/p/{id}` permalinks, editing with
-//! history, deleting. The domain and thread pages, and writing threads and replies, combine the
-//! core with the functions and live in `pages`.
+//! history, deleting, and the composer script's uploads (`/d/{slug}/uploads`). The domain and
+//! thread pages, and writing threads and replies, combine the core with the functions and live
+//! in `pages`.
 
-use axum::extract::State;
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Json, Router};
 use serde::Deserialize;
+use serde_json::json;
 
 use super::drafts::{self, Draft, Slot};
 use super::fields::{Body, Title};
@@ -23,9 +25,11 @@ use super::watching::{self, Level};
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::forum::fields::Slug;
+use crate::uploads::{self, Purpose};
 use crate::web::path::{PollId, PostId, ThreadId};
 use crate::web::{
-    flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, PageContext, Path, Query,
+    flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, FormFile, FormWithFiles,
+    PageContext, Path, Query,
 };
 use crate::AppState;
 
@@ -47,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/p/{id}/edit", get(edit_form).post(edit))
         .route("/p/{id}/delete", get(delete_form).post(delete))
         .route("/p/{id}/revisions", get(revisions))
+        .route("/d/{slug}/uploads", post(upload))
 }
 
 /// For a member: their domains' recent threads, or their Unread or New threads, with the tabs
@@ -418,11 +423,21 @@ async fn edit(
     State(state): State<AppState>,
     member: Member,
     Path(id): Path<PostId>,
-    Form(form): Form<ComposeForm>,
+    FormWithFiles { mut form, files }: FormWithFiles<ComposeForm>,
 ) -> Result<Response> {
     let (post, thread) = own_post(&state, id, &member.user).await?;
     let opening = queries::first_post_id(&state.db, thread.id).await? == Some(post.id);
     let mut errors = FieldErrors::default();
+    let attached = (state.uploads)
+        .attach(
+            &state.db,
+            member.user.id,
+            thread.domain_id,
+            files,
+            &mut form.body,
+        )
+        .await?;
+    attached.report(&mut errors);
     let title = if opening {
         errors.check("title", Title::parse(&form.title))
     } else {
@@ -432,6 +447,7 @@ async fn edit(
     let (Some(body), true, false) = (body, errors.is_empty(), form.wants_preview()) else {
         return Ok(
             ComposerPage::edit(member.page, &thread, post.id, opening, form)
+                .attached(attached)
                 .with(&state, errors)
                 .await?
                 .answer(),
@@ -547,3 +563,62 @@ async fn revisions(
         versions,
     })
 }
+
+/// The composer's script sends a dropped or pasted file here (with the `X-CSRF-Token` header)
+/// and puts the answer's Markdown where the cursor is; a refusal comes back as 422 with the
+/// reason to show.
+async fn upload(
+    State(state): State<AppState>,
+    member: Member,
+    Path(slug): Path<Slug>,
+    multipart: Option<Multipart>,
+) -> Result<Response> {
+    let domain = queries::domain_by_slug(&state.db, &slug, Some(&member.user))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    domain.access(Some(&member.user)).require_post()?;
+    let refuse = |status: StatusCode, problem: &str| {
+        (status, Json(json!({ "problem": problem }))).into_response()
+    };
+    let Some(mut multipart) = multipart else {
+        return Ok(refuse(StatusCode::BAD_REQUEST, "Choose a file to attach."));
+    };
+    let file = loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => {
+                let name = field.file_name().unwrap_or_default().to_string();
+                match field.bytes().await {
+                    Ok(bytes) => {
+                        break FormFile {
+                            field: "file".into(),
+                            name,
+                            bytes,
+                        }
+                    }
+                    Err(_) => return Ok(refuse(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE)),
+                }
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => return Ok(refuse(StatusCode::BAD_REQUEST, "Choose a file to attach.")),
+            Err(_) => return Ok(refuse(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE)),
+        }
+    };
+    let purpose = Purpose::Attachment { domain: domain.id };
+    match state
+        .uploads
+        .accept(&state.db, member.user.id, purpose, file)
+        .await?
+    {
+        Ok(upload) => Ok(Json(json!({
+            "markdown": uploads::markdown(&upload),
+            "name": upload.file_name,
+        }))
+        .into_response()),
+        Err(refused) => Ok(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &refused.to_string(),
+        )),
+    }
+}
+
+const TOO_LARGE: &str = "That file is larger than 4 MB, the most a file may be.";

@@ -118,6 +118,10 @@ pub struct ComposerPage {
     pub draft_restored: bool,
     /// A new thread may carry a poll.
     pub show_poll: bool,
+    /// Files just attached, whose links were added to the text.
+    pub attached: Vec<String>,
+    /// Where the script sends a file dropped on the text (`uploads::routes`).
+    pub upload_to: String,
 }
 
 /// What an edit conflict shows beside the member's own, unsaved text: the version saved in the
@@ -160,6 +164,8 @@ impl ComposerPage {
             draft_slot: Some(format!("domain={slug}")),
             draft_restored: false,
             show_poll: true,
+            attached: Vec::new(),
+            upload_to: format!("/d/{slug}/uploads"),
         }
     }
 
@@ -181,6 +187,8 @@ impl ComposerPage {
             draft_slot: Some(format!("thread={}", thread.id)),
             draft_restored: false,
             show_poll: false,
+            attached: Vec::new(),
+            upload_to: format!("/d/{}/uploads", thread.domain_slug),
         }
     }
 
@@ -208,7 +216,15 @@ impl ComposerPage {
             draft_slot: None,
             draft_restored: false,
             show_poll: false,
+            attached: Vec::new(),
+            upload_to: format!("/d/{}/uploads", thread.domain_slug),
         }
+    }
+
+    /// Says which files were attached to the text.
+    pub fn attached(mut self, attached: crate::uploads::Attached) -> Self {
+        self.attached = attached.names;
+        self
     }
 
     /// Adds the problems found, and the preview if one was asked for. Previews are counted

@@ -24,7 +24,7 @@ use crate::forum::watching::{self, Level};
 use crate::support::queries::suggest_experts;
 use crate::web::path::ThreadId;
 use crate::web::submission;
-use crate::web::{CurrentUser, FieldErrors, Form, Path, Query};
+use crate::web::{CurrentUser, FieldErrors, Form, FormWithFiles, Path, Query};
 use crate::{integrate, support, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -153,13 +153,17 @@ async fn new_thread(
     State(state): State<AppState>,
     member: Member,
     Path(slug): Path<Slug>,
-    Form(form): Form<ComposeForm>,
+    FormWithFiles { mut form, files }: FormWithFiles<ComposeForm>,
 ) -> Result<Response> {
     let domain = queries::domain_by_slug(&state.db, &slug, Some(&member.user))
         .await?
         .ok_or(AppError::NotFound)?;
     domain.access(Some(&member.user)).require_post()?;
     let mut errors = FieldErrors::default();
+    let attached = (state.uploads)
+        .attach(&state.db, member.user.id, domain.id, files, &mut form.body)
+        .await?;
+    attached.report(&mut errors);
     let title = errors.check("title", Title::parse(&form.title));
     let kind = errors.check("kind", ThreadKind::parse(&form.kind));
     let body = errors.check("body", Body::parse(&form.body));
@@ -176,6 +180,7 @@ async fn new_thread(
         keep_draft(&state, &member, Slot::NewThread(domain.id), &form).await?;
         let experts = suggestions(&state, domain.id, member.user.id, &form).await?;
         let mut page = ComposerPage::new_thread(member.page, &domain.slug, &domain.name, form)
+            .attached(attached)
             .with(&state, errors)
             .await?;
         page.experts = experts;
@@ -417,14 +422,25 @@ async fn reply(
     State(state): State<AppState>,
     member: Member,
     Path(id): Path<ThreadId>,
-    Form(form): Form<ComposeForm>,
+    FormWithFiles { mut form, files }: FormWithFiles<ComposeForm>,
 ) -> Result<Response> {
     let thread = replyable_thread(&state, id, &member.user).await?;
     let mut errors = FieldErrors::default();
+    let attached = (state.uploads)
+        .attach(
+            &state.db,
+            member.user.id,
+            thread.domain_id,
+            files,
+            &mut form.body,
+        )
+        .await?;
+    attached.report(&mut errors);
     let body = errors.check("body", Body::parse(&form.body));
-    let (Some(body), false) = (body, form.wants_preview()) else {
+    let (Some(body), false, true) = (body, form.wants_preview(), errors.is_empty()) else {
         keep_draft(&state, &member, Slot::Reply(thread.id), &form).await?;
         return Ok(ComposerPage::reply(member.page, &thread, form)
+            .attached(attached)
             .with(&state, errors)
             .await?
             .answer());

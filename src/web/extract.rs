@@ -60,3 +60,92 @@ where
             })
     }
 }
+
+/// A file as a form sent it, not yet judged (`uploads` does that).
+#[derive(Debug)]
+pub struct FormFile {
+    /// The form field that carried it.
+    pub field: String,
+    /// The name the browser gave, as sent.
+    pub name: String,
+    pub bytes: axum::body::Bytes,
+}
+
+/// A form that may carry files: URL-encoded as any form, or multipart when the composer's file
+/// input is used. Its text fields are read into `T` exactly as `Form` reads them; its files are
+/// handed over as they came, for `uploads` to judge.
+pub struct FormWithFiles<T> {
+    pub form: T,
+    pub files: Vec<FormFile>,
+}
+
+impl<T, S> FromRequest<S> for FormWithFiles<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let multipart = request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !multipart {
+            let Form(form) = Form::<T>::from_request(request, state).await?;
+            return Ok(FormWithFiles {
+                form,
+                files: Vec::new(),
+            });
+        }
+        let unreadable = || {
+            AppError::BadRequest(
+                "This form came back in a shape the site cannot read. Go back, reload the page \
+                 and try again."
+                    .into(),
+            )
+        };
+        let mut multipart = axum::extract::Multipart::from_request(request, state)
+            .await
+            .map_err(|_| unreadable())?;
+        let mut fields = Vec::new();
+        let mut files = Vec::new();
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    return Err(AppError::PayloadTooLarge)
+                }
+                Err(_) => return Err(unreadable()),
+            };
+            let name = field.name().unwrap_or_default().to_string();
+            match field.file_name().map(str::to_string) {
+                Some(file_name) => {
+                    let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
+                    files.push(FormFile {
+                        field: name,
+                        name: file_name,
+                        bytes,
+                    });
+                }
+                None => {
+                    let text = field.text().await.map_err(|_| unreadable())?;
+                    // The same rule `refuse_nul` applies to URL-encoded forms.
+                    if text.contains('\0') {
+                        return Err(AppError::BadRequest(
+                            "The request contained a NUL character, which this site does not \
+                             accept."
+                                .into(),
+                        ));
+                    }
+                    fields.push((name, text));
+                }
+            }
+        }
+        let encoded = serde_urlencoded::to_string(&fields).map_err(|_| unreadable())?;
+        let form = serde_urlencoded::from_str(&encoded).map_err(|_| unreadable())?;
+        Ok(FormWithFiles { form, files })
+    }
+}

@@ -18,7 +18,7 @@ pub mod read_split;
 pub mod request_log;
 pub mod submission;
 
-pub use extract::{Form, Query};
+pub use extract::{Form, FormFile, FormWithFiles, Query};
 pub use page::{
     ago, asset_url, count, datetime_local, exact, hue, initials, iso, parse_datetime_local,
     safe_next, url_encode, CurrentUser, Flash, FlashKind, PageContext,
@@ -28,6 +28,9 @@ pub use path::Path;
 /// The largest form body the server reads (Markdown posts are at most 100 000 characters, and
 /// percent-encoding can triple them).
 pub const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+/// A form with files: room for a few attachments past the limit, so that a file too large is
+/// answered in the form, with the member's text kept, rather than by the too-large page.
+pub const MAX_MULTIPART_BYTES: usize = 16 * 1024 * 1024;
 
 const FLASH_KEY: &str = "flash";
 

@@ -158,8 +158,10 @@ fn key_for(request: &Request) -> Option<Key> {
         return None;
     }
     let path = request.uri().path();
-    // A live stream never ends: there is no whole response to keep.
+    // Static assets and uploads set their own caching (an upload is too large to keep), and a
+    // live stream never ends: there is no whole response to keep.
     if path.starts_with("/static/")
+        || path.starts_with("/uploads/")
         || path == "/healthz"
         || path == "/readyz"
         || path == crate::live::routes::PATH

@@ -77,6 +77,8 @@ typed_ids! {
     PollId,
     /// `/messages/{id}`
     ConversationId,
+    /// `/uploads/{id}/{name}`
+    UploadId,
 }
 
 #[cfg(test)]

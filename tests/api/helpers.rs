@@ -357,7 +357,10 @@ impl TestApp {
     }
 
     /// A server on an existing database: a second process of the same site.
-    pub async fn spawn_on(db: PgPool, config: Config) -> TestApp {
+    pub async fn spawn_on(db: PgPool, mut config: Config) -> TestApp {
+        // Uploads go to this run's scratch directory (removed with it), never ./data.
+        config.data_dir =
+            std::env::temp_dir().join(format!("commonplace-test-{}-data", std::process::id()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -501,6 +504,35 @@ impl TestApp {
         self.post(action, &all).await
     }
 
+    /// As `submit`, with files too: the form goes multipart, as a browser sends a form with a
+    /// file input. Each file is (field, file name, bytes).
+    pub async fn submit_with_files(
+        &self,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, Vec<u8>)],
+    ) -> Page {
+        let page = self.get(form_page).await;
+        let mut form = reqwest::multipart::Form::new().text("csrf", page.csrf());
+        for name in ["key", "version"] {
+            if let (Some(value), false) = (page.field(name), fields.iter().any(|(k, _)| *k == name))
+            {
+                form = form.text(name, value);
+            }
+        }
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        for (field, file_name, bytes) in files {
+            let part =
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name(file_name.to_string());
+            form = form.part(field.to_string(), part);
+        }
+        self.send(self.client.post(self.url(action)).multipart(form))
+            .await
+    }
+
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Page {
         let response = request.send().await.expect("the request is answered");
         let status = response.status();
@@ -560,13 +592,26 @@ impl TestApp {
         Some(link.to_string())
     }
 
+    /// Logs in through the form. Password hashing is bounded per process, and tests share the
+    /// process (one of them fills the queue on purpose), so a "busy" answer is tried again a
+    /// little later, as a member would.
     pub async fn login(&self, login: &str, password: &str) -> Page {
-        self.submit(
-            "/login",
-            "/login",
-            &[("login", login), ("password", password)],
-        )
-        .await
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let page = self
+                .submit(
+                    "/login",
+                    "/login",
+                    &[("login", login), ("password", password)],
+                )
+                .await;
+            if page.status != StatusCode::SERVICE_UNAVAILABLE
+                || std::time::Instant::now() > deadline
+            {
+                return page;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
     }
 
     /// The login form's post as this browser sends it, built but not sent (so a test can send

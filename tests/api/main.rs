@@ -37,4 +37,5 @@ mod security;
 mod seeding;
 mod shell;
 mod support;
+mod uploads;
 mod watching;

@@ -158,6 +158,7 @@ async fn every_table_that_shows_on_public_pages_announces_its_writes() {
         "thread_reads",
         "mail_preferences",
         "invitations",
+        "uploads",
     ];
     let silent: Vec<String> = sqlx::query_scalar(
         "SELECT c.relname::text FROM pg_class c
