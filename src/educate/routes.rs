@@ -246,10 +246,16 @@ async fn new_entry(
         Some(promotable_source(&state, &form.from, &domain, &member.user).await?)
     };
     let mut errors = FieldErrors::default();
-    let attached = (state.uploads)
-        .attach(&state.db, member.user.id, domain.id, files, &mut form.body)
+    (state.uploads)
+        .attach(
+            &state.db,
+            member.user.id,
+            domain.id,
+            files,
+            &mut form.body,
+            &mut errors,
+        )
         .await?;
-    attached.report(&mut errors);
     let (Some(checked), true) = (check(&form, &mut errors), errors.is_empty()) else {
         let source_title = source.map(|s| s.thread_title);
         let page = entry_form_page(member.page, domain, source_title, form, errors);
@@ -389,10 +395,16 @@ async fn edit(
 ) -> Result<Response> {
     let (entry, domain) = editable_entry(&state, id, &member.user).await?;
     let mut errors = FieldErrors::default();
-    let attached = (state.uploads)
-        .attach(&state.db, member.user.id, domain.id, files, &mut form.body)
+    (state.uploads)
+        .attach(
+            &state.db,
+            member.user.id,
+            domain.id,
+            files,
+            &mut form.body,
+            &mut errors,
+        )
         .await?;
-    attached.report(&mut errors);
     let (Some(checked), true) = (check(&form, &mut errors), errors.is_empty()) else {
         let page = edit_page(member.page, domain, &entry, form, errors);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());

@@ -435,9 +435,9 @@ async fn edit(
             thread.domain_id,
             files,
             &mut form.body,
+            &mut errors,
         )
         .await?;
-    attached.report(&mut errors);
     let title = if opening {
         errors.check("title", Title::parse(&form.title))
     } else {

@@ -222,8 +222,8 @@ impl ComposerPage {
     }
 
     /// Says which files were attached to the text.
-    pub fn attached(mut self, attached: crate::uploads::Attached) -> Self {
-        self.attached = attached.names;
+    pub fn attached(mut self, attached: Vec<String>) -> Self {
+        self.attached = attached;
         self
     }
 

@@ -161,9 +161,15 @@ async fn new_thread(
     domain.access(Some(&member.user)).require_post()?;
     let mut errors = FieldErrors::default();
     let attached = (state.uploads)
-        .attach(&state.db, member.user.id, domain.id, files, &mut form.body)
+        .attach(
+            &state.db,
+            member.user.id,
+            domain.id,
+            files,
+            &mut form.body,
+            &mut errors,
+        )
         .await?;
-    attached.report(&mut errors);
     let title = errors.check("title", Title::parse(&form.title));
     let kind = errors.check("kind", ThreadKind::parse(&form.kind));
     let body = errors.check("body", Body::parse(&form.body));
@@ -433,9 +439,9 @@ async fn reply(
             thread.domain_id,
             files,
             &mut form.body,
+            &mut errors,
         )
         .await?;
-    attached.report(&mut errors);
     let body = errors.check("body", Body::parse(&form.body));
     let (Some(body), false, true) = (body, form.wants_preview(), errors.is_empty()) else {
         keep_draft(&state, &member, Slot::Reply(thread.id), &form).await?;

@@ -23,7 +23,7 @@ use self::content::{Prepared, Refused};
 use self::queries::Upload;
 use self::storage::{LocalDisk, Storage};
 use crate::error::{AppError, Result};
-use crate::web::FormFile;
+use crate::web::{FieldErrors, FormFile};
 
 /// What an upload is for, which decides how it is prepared and who may read it.
 #[derive(Debug, Clone, Copy)]
@@ -134,9 +134,10 @@ impl Uploads {
             .map_err(|err| AppError::Internal(anyhow::anyhow!("reading upload {key}: {err}")))
     }
 
-    /// Keeps every file a composer form sent and adds its Markdown to `body`, in order. Stops
-    /// at the first file refused and says why (the files before it are attached). A browser
-    /// sends an empty file part when none was chosen: that is skipped.
+    /// Keeps every file a composer form sent and adds its Markdown to `body`, in order, and
+    /// says which were attached. A file refused is a problem of the form's file field, named
+    /// in `errors`; the files after it are not read. A browser sends an empty file part when
+    /// none was chosen: that is skipped.
     pub async fn attach(
         &self,
         db: &sqlx::PgPool,
@@ -144,8 +145,9 @@ impl Uploads {
         domain: i64,
         files: Vec<FormFile>,
         body: &mut String,
-    ) -> Result<Attached> {
-        let mut attached = Attached::default();
+        errors: &mut FieldErrors,
+    ) -> Result<Vec<String>> {
+        let mut attached = Vec::new();
         for file in files {
             if file.name.is_empty() && file.bytes.is_empty() {
                 continue;
@@ -159,32 +161,15 @@ impl Uploads {
                         body.push_str("\n\n");
                     }
                     body.push_str(&markdown(&upload));
-                    attached.names.push(upload.file_name);
+                    attached.push(upload.file_name);
                 }
                 Err(refused) => {
-                    attached.refused = Some(refused.to_string());
+                    errors.add(FILE_FIELD, refused.to_string());
                     break;
                 }
             }
         }
         Ok(attached)
-    }
-}
-
-/// What `Uploads::attach` did.
-#[derive(Debug, Default)]
-pub struct Attached {
-    pub names: Vec<String>,
-    /// Why a file was not attached, for the member.
-    pub refused: Option<String>,
-}
-
-impl Attached {
-    /// A refused file is a problem of the form's file field, named beside it.
-    pub fn report(&self, errors: &mut crate::web::FieldErrors) {
-        if let Some(problem) = &self.refused {
-            errors.add(FILE_FIELD, problem.clone());
-        }
     }
 }
 

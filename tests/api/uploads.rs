@@ -345,3 +345,51 @@ async fn a_member_chooses_a_picture_that_everyone_sees_and_can_remove_it() {
     assert_eq!(removed.status, StatusCode::SEE_OTHER);
     assert!(upload_links(&app.get("/u/ana").await.body).is_empty());
 }
+
+#[tokio::test]
+async fn a_repertoire_entry_takes_files_as_a_post_does() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    app.member("ana", gardens, "member").await;
+    let form = "/d/gardens/repertoire/new";
+    let fields = [
+        ("kind", "tool"),
+        ("title", "Soil thermometer"),
+        ("summary", "Know when to sow"),
+        ("body", "Push it 10 cm in."),
+        ("tags", "soil"),
+    ];
+    let refused = app
+        .submit_with_files(
+            form,
+            form,
+            &fields,
+            &[("attachment", "x.png", b"text".to_vec())],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.contains("x.png is named as an image") && refused.contains("Push it 10 cm in.")
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM repertoire_entries").await,
+        0
+    );
+
+    let saved = app
+        .submit_with_files(
+            form,
+            form,
+            &fields,
+            &[("attachment", "dial.jpg", jpeg(50, 50))],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let entry = app.get(saved.location.as_deref().unwrap()).await;
+    let link = &upload_links(&entry.body)[0];
+    assert!(
+        entry.contains(&format!("<img src=\"{link}\" alt=\"dial\"")),
+        "{}",
+        entry.body
+    );
+}
