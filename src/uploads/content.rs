@@ -227,13 +227,13 @@ fn is_text(bytes: &[u8]) -> bool {
 }
 
 /// The last part of the name a browser sent, without directories or characters that would
-/// need escaping in a link or a header; never empty.
+/// need escaping in a link or a header (which takes ASCII only); never empty.
 fn clean_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base
         .chars()
         .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
                 c
             } else {
                 '-'
@@ -241,7 +241,13 @@ fn clean_name(name: &str) -> String {
         })
         .take(100)
         .collect();
-    let cleaned = cleaned.trim_matches(['.', '-']).to_string();
+    let mut tidy = String::with_capacity(cleaned.len());
+    for c in cleaned.chars() {
+        if !(c == '-' && tidy.ends_with('-')) {
+            tidy.push(c);
+        }
+    }
+    let cleaned = tidy.trim_matches(['.', '-']).to_string();
     if cleaned.is_empty() {
         "file".into()
     } else {
@@ -288,6 +294,7 @@ mod tests {
 
         let large = prepare("C:\\photos\\row of beds.png", &png(1600, 400)).unwrap();
         assert_eq!(large.file_name, "row-of-beds.png");
+        assert_eq!(clean_name("../../café «plan».png"), "caf-plan-.png");
         let thumbnail = large.image.unwrap().thumbnail.unwrap();
         let shrunk = image::load_from_memory(&thumbnail).unwrap();
         assert_eq!((shrunk.width(), shrunk.height()), (800, 200));
