@@ -3,7 +3,7 @@
 //! thread pages, and writing threads and replies, combine the core with the functions and live
 //! in `pages`.
 
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -28,7 +28,7 @@ use crate::forum::fields::Slug;
 use crate::uploads::{self, Purpose};
 use crate::web::path::{PollId, PostId, ThreadId};
 use crate::web::{
-    flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, FormFile, FormWithFiles,
+    flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, FormWithFiles,
     PageContext, Path, Query,
 };
 use crate::AppState;
@@ -571,7 +571,7 @@ async fn upload(
     State(state): State<AppState>,
     member: Member,
     Path(slug): Path<Slug>,
-    multipart: Option<Multipart>,
+    FormWithFiles { files, .. }: FormWithFiles<NoFields>,
 ) -> Result<Response> {
     let domain = queries::domain_by_slug(&state.db, &slug, Some(&member.user))
         .await?
@@ -580,28 +580,8 @@ async fn upload(
     let refuse = |status: StatusCode, problem: &str| {
         (status, Json(json!({ "problem": problem }))).into_response()
     };
-    let Some(mut multipart) = multipart else {
+    let Some(file) = files.into_iter().find(|file| file.field == "file") else {
         return Ok(refuse(StatusCode::BAD_REQUEST, "Choose a file to attach."));
-    };
-    let file = loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) if field.name() == Some("file") => {
-                let name = field.file_name().unwrap_or_default().to_string();
-                match field.bytes().await {
-                    Ok(bytes) => {
-                        break FormFile {
-                            field: "file".into(),
-                            name,
-                            bytes,
-                        }
-                    }
-                    Err(_) => return Ok(refuse(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE)),
-                }
-            }
-            Ok(Some(_)) => {}
-            Ok(None) => return Ok(refuse(StatusCode::BAD_REQUEST, "Choose a file to attach.")),
-            Err(_) => return Ok(refuse(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE)),
-        }
     };
     let purpose = Purpose::Attachment { domain: domain.id };
     match state
@@ -621,4 +601,6 @@ async fn upload(
     }
 }
 
-const TOO_LARGE: &str = "That file is larger than 4 MB, the most a file may be.";
+/// A form whose only content is its files (and the CSRF token, checked before).
+#[derive(Deserialize)]
+struct NoFields {}

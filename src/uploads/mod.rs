@@ -5,9 +5,10 @@
 //! two calls), and recorded with the domain it was attached in (`queries`). It is served by
 //! `routes` to whoever may read that domain, and to everyone for an avatar.
 //!
-//! Attaching works without JavaScript: the composer's form carries a file input and an Attach
-//! button, and its handler calls `attach`. With JavaScript a file dropped or pasted on the text
-//! is sent at once to `/d/{slug}/uploads`, and its Markdown link put where the cursor is.
+//! Attaching works without JavaScript: the composer's form carries a file input, and its
+//! handler calls `attach` on Preview or Post. With JavaScript a file dropped or pasted on the
+//! text is sent at once to `forum`'s `/d/{slug}/uploads`, and its Markdown link put where the
+//! cursor is.
 
 pub mod content;
 pub mod queries;
