@@ -71,18 +71,10 @@ const TEXT_EXTENSIONS: [&str; 5] = ["txt", "md", "csv", "tsv", "log"];
 /// Judges `bytes` and prepares what will be kept. Slow for large images: call it off the
 /// async threads.
 pub fn prepare(name: &str, bytes: &[u8]) -> Result<Prepared, Refused> {
-    let name = clean_name(name);
-    if bytes.is_empty() {
-        return Err(Refused::Empty(name));
-    }
-    if bytes.len() > MAX_BYTES {
-        return Err(Refused::TooLarge(name));
-    }
+    let name = received(name, bytes)?;
     let extension = extension_of(&name);
-    match image::guess_format(bytes) {
-        Ok(
-            format @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP),
-        ) => picture(name, bytes, format),
+    match accepted_image(bytes) {
+        Some(format) => picture(name, bytes, format),
         _ if looks_like_svg(bytes) => Err(Refused::Svg(name)),
         _ if IMAGE_EXTENSIONS.contains(&extension.as_str()) => {
             Err(Refused::NotTheImageItIsNamed { name })
@@ -100,6 +92,28 @@ pub fn prepare(name: &str, bytes: &[u8]) -> Result<Prepared, Refused> {
             image: None,
         }),
         _ => Err(Refused::NotAccepted(name)),
+    }
+}
+
+/// The file's cleaned name, if it is neither empty nor too large.
+fn received(name: &str, bytes: &[u8]) -> Result<String, Refused> {
+    let name = clean_name(name);
+    if bytes.is_empty() {
+        return Err(Refused::Empty(name));
+    }
+    if bytes.len() > MAX_BYTES {
+        return Err(Refused::TooLarge(name));
+    }
+    Ok(name)
+}
+
+/// The format of an image the site accepts, from its first bytes.
+fn accepted_image(bytes: &[u8]) -> Option<ImageFormat> {
+    match image::guess_format(bytes) {
+        Ok(
+            format @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP),
+        ) => Some(format),
+        _ => None,
     }
 }
 
@@ -130,17 +144,9 @@ pub const AVATAR_SIDE: u32 = 192;
 
 /// An avatar: an image, cut to the largest centred square and scaled to `AVATAR_SIDE`.
 pub fn prepare_avatar(name: &str, bytes: &[u8]) -> Result<Prepared, Refused> {
-    let name = clean_name(name);
-    if bytes.is_empty() {
-        return Err(Refused::Empty(name));
-    }
-    if bytes.len() > MAX_BYTES {
-        return Err(Refused::TooLarge(name));
-    }
-    let format = match image::guess_format(bytes) {
-        Ok(
-            format @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP),
-        ) => format,
+    let name = received(name, bytes)?;
+    let format = match accepted_image(bytes) {
+        Some(format) => format,
         _ if looks_like_svg(bytes) => return Err(Refused::Svg(name)),
         _ => return Err(Refused::NotAnImage(name)),
     };
