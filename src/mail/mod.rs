@@ -51,6 +51,17 @@ impl ListHeaders {
             unsubscribe_url,
         }
     }
+
+    /// A member's private conversations: one list for them all (a dot keeps its id apart from
+    /// every domain's slug), each message threaded on its conversation.
+    pub fn conversation(config: &Config, id: i64, unsubscribe_url: String) -> ListHeaders {
+        let mail_domain = config.mail_domain();
+        ListHeaders {
+            list_id: format!("\"Private messages\" <messages.private.{mail_domain}>"),
+            thread_key: Some(format!("<conversation-{id}@{mail_domain}>")),
+            unsubscribe_url,
+        }
+    }
 }
 
 /// A fresh `Message-ID` on the site's mail domain.

@@ -522,6 +522,76 @@ async fn replies_are_mailed_to_an_away_member_threaded_once_and_stop_in_one_clic
 }
 
 #[tokio::test]
+async fn a_private_message_is_mailed_to_its_away_recipient_alone_and_stops_at_a_block() {
+    if !smtp_available() {
+        return;
+    }
+    let smtp = SmtpListener::start("messages").await;
+    let app = app_sending_to(&smtp).await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let ana = app.other_browser();
+    ana.member("ana", gardens, "member").await;
+    let bea = app.other_browser();
+    let bea_id = bea.member("bea", gardens, "member").await;
+    let cal = app.other_browser();
+    let cal_id = cal.member("cal", gardens, "member").await;
+    away(&app, bea_id, "1 hour").await;
+    away(&app, cal_id, "1 hour").await;
+
+    let started = ana
+        .submit(
+            "/messages/new",
+            "/messages/new",
+            &[
+                ("to", "bea"),
+                ("title", "Seed swap"),
+                ("body", "Shall we swap **zymurgical** seeds?"),
+            ],
+        )
+        .await;
+    let conversation = started.location.clone().expect("a conversation");
+    assert_eq!(mail_due(&app).await, 1, "Bea alone, not Cal, not Ana");
+    let mail = parse(&smtp.wait_for(1).await[0]);
+    assert_eq!(mail.get("to"), Some("bea@example.org"));
+    assert_eq!(mail.get("subject"), Some("[Private message] Seed swap"));
+    assert_eq!(
+        mail.get("list-id"),
+        Some("\"Private messages\" <messages.private.garden.example>")
+    );
+    let id = conversation.trim_start_matches("/messages/");
+    let key = format!("<conversation-{id}@garden.example>");
+    assert_eq!(mail.get("in-reply-to"), Some(key.as_str()));
+    assert!(
+        mail.text.contains("ana wrote to you: “Seed swap”"),
+        "{}",
+        mail.text
+    );
+    assert!(mail.text.contains("zymurgical seeds"));
+    assert!(mail
+        .text
+        .contains("You get this from a private conversation"));
+    assert!(mail.html.contains("zymurgical seeds") && !mail.html.contains("<strong>"));
+    assert!(mail.get("list-unsubscribe").unwrap().contains("/message>"));
+    assert_eq!(
+        bea.get(&mail.link_path()).await.location.as_deref(),
+        Some(conversation.as_str()),
+        "the link opens the conversation"
+    );
+
+    // A message from someone Bea blocks before it is mailed is not mailed.
+    let reply = format!("{conversation}/reply");
+    assert!(ana.act(&reply, &[("body", "Tomorrow then?")]).await.done());
+    assert!(bea
+        .act("/messages/block", &[("username", "ana")])
+        .await
+        .done());
+    away(&app, bea_id, "1 hour").await;
+    assert_eq!(mail_due(&app).await, 0, "Bea blocked Ana");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(smtp.received().len(), 1);
+}
+
+#[tokio::test]
 async fn mail_never_names_what_the_member_may_no_longer_read() {
     if !smtp_available() {
         return;
@@ -595,6 +665,7 @@ async fn a_daily_summary_gathers_what_the_member_chose_to_have_daily() {
             "/me/settings",
             &[
                 ("mention", "immediately"),
+                ("message", "immediately"),
                 ("reply", "daily"),
                 ("new_thread", "immediately"),
                 ("accepted", "immediately"),

@@ -1,8 +1,9 @@
 //! Notifications by email. Each member chooses per kind of notification (`/me/settings`):
 //! mailed at once, gathered in a daily summary, or never; every message has a one-click
-//! unsubscribe link. As on Discourse, mentions, replies, accepted answers and commitment
-//! reminders are mailed at once by default, and only to a member who has not been on the site
-//! since the notification arrived (a member reading along sees it in the header instead).
+//! unsubscribe link. As on Discourse, mentions, private messages, replies, accepted answers and
+//! commitment reminders are mailed at once by default, and only to a member who has not been on
+//! the site since the notification arrived (a member reading along sees it in the header
+//! instead).
 //!
 //! Mail is written by two scheduled jobs (`server::JOBS`), each in one transaction that claims
 //! the notifications it mails (`FOR UPDATE SKIP LOCKED`), queues the messages in the outbox and
@@ -22,6 +23,7 @@ use crate::Config;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MailKind {
     Mention,
+    Message,
     Reply,
     NewThread,
     Accepted,
@@ -33,8 +35,9 @@ pub enum MailKind {
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 9] = [
+    pub const ALL: [MailKind; 10] = [
         MailKind::Mention,
+        MailKind::Message,
         MailKind::Reply,
         MailKind::NewThread,
         MailKind::Accepted,
@@ -48,6 +51,7 @@ impl MailKind {
     pub fn as_str(self) -> &'static str {
         match self {
             MailKind::Mention => "mention",
+            MailKind::Message => "message",
             MailKind::Reply => "reply",
             MailKind::NewThread => "new_thread",
             MailKind::Accepted => "accepted",
@@ -67,6 +71,7 @@ impl MailKind {
     pub fn label(self) -> &'static str {
         match self {
             MailKind::Mention => "Someone mentions you",
+            MailKind::Message => "Someone writes to you in a private conversation",
             MailKind::Reply => "Replies to your threads and threads you watch",
             MailKind::NewThread => "New threads in domains you watch",
             MailKind::Accepted => "Your answer is accepted",

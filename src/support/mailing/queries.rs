@@ -16,10 +16,12 @@ pub struct DueNotification {
     pub user_id: i64,
     pub email: String,
     pub recipient_name: String,
-    pub domain_slug: String,
-    pub domain_name: String,
+    /// Where it happened: a domain, or `None` for a private conversation.
+    pub domain_slug: Option<String>,
+    pub domain_name: Option<String>,
     pub thread_id: Option<i64>,
-    /// The post's text, while it is still shown.
+    pub conversation_id: Option<i64>,
+    /// The post's or message's text, while it is still shown.
     pub post_body: Option<String>,
 }
 
@@ -34,25 +36,35 @@ fn kinds_by_default(delivery: Delivery) -> Vec<&'static str> {
 
 /// Unread, not yet mailed notifications whose member wants `delivery` for their kind, still
 /// about something the member may read (a domain they can read, a thread not hidden, a post not
-/// deleted or hidden), for members with a confirmed address and no suspension. `$1`: the kinds
+/// deleted or hidden; a conversation they still take part in, from someone they have not
+/// blocked since), for members with a confirmed address and no suspension. `$1`: the kinds
 /// whose default is `delivery`; `$2`: `delivery`.
 const DUE: &str = "
-    SELECT n.id, n.kind, n.message, a.display_name AS actor_name, coalesce(t.title, e.title) AS thread_title,
+    SELECT n.id, n.kind, n.message, a.display_name AS actor_name,
+           coalesce(t.title, e.title, c.title) AS thread_title,
            n.created_at, n.read_at, n.user_id, u.email, u.display_name AS recipient_name,
-           d.slug AS domain_slug, d.name AS domain_name, n.thread_id, p.body_md AS post_body
+           d.slug AS domain_slug, d.name AS domain_name, n.thread_id, c.id AS conversation_id,
+           coalesce(p.body_md, m.body_md) AS post_body
       FROM notifications n
       JOIN users u ON u.id = n.user_id
       LEFT JOIN users a ON a.id = n.actor_id
       LEFT JOIN threads t ON t.id = n.thread_id
       LEFT JOIN repertoire_entries e ON e.id = n.entry_id
       LEFT JOIN posts p ON p.id = n.post_id AND p.deleted_at IS NULL AND NOT p.hidden
-      JOIN domains d ON d.id = coalesce(t.domain_id, e.domain_id)
+      LEFT JOIN domains d ON d.id = coalesce(t.domain_id, e.domain_id)
+      LEFT JOIN conversations c ON c.id = n.conversation_id
+           AND EXISTS (SELECT 1 FROM conversation_members cm
+                        WHERE cm.conversation_id = c.id AND cm.user_id = n.user_id)
+           AND NOT EXISTS (SELECT 1 FROM message_blocks b
+                            WHERE b.blocker_id = n.user_id AND b.blocked_id = n.actor_id)
+      LEFT JOIN messages m ON m.id = n.message_id
       LEFT JOIN mail_preferences mp ON mp.user_id = n.user_id AND mp.kind = n.kind
      WHERE n.mailed_at IS NULL AND n.read_at IS NULL
        AND coalesce(mp.delivery, CASE WHEN n.kind = ANY ($1) THEN $2 ELSE 'never' END) = $2
        AND u.email_confirmed_at IS NOT NULL
        AND (u.suspended_until IS NULL OR u.suspended_until <= now())
-       AND domain_readable(d.id, n.user_id)
+       AND CASE WHEN n.conversation_id IS NOT NULL THEN c.id IS NOT NULL
+                ELSE d.id IS NOT NULL AND domain_readable(d.id, n.user_id) END
        AND (t.id IS NULL OR NOT t.hidden)
        AND (n.post_id IS NULL OR p.id IS NOT NULL)";
 

@@ -16,7 +16,8 @@ pub struct NotificationMail {
     pub sentence: String,
     pub excerpt: String,
     pub link: String,
-    pub domain_name: String,
+    /// Where it comes from: the domain's name, or a private conversation.
+    pub source: String,
     pub kind_label: &'static str,
     pub settings_link: String,
     pub unsubscribe_link: String,
@@ -59,7 +60,10 @@ pub fn notification_mail(
             .map(|body| crate::markdown::plain_excerpt(body, 600))
             .unwrap_or_default(),
         link: notification_link(config, due.notification.id),
-        domain_name: due.domain_name.clone(),
+        source: due
+            .domain_name
+            .clone()
+            .unwrap_or_else(|| "a private conversation".to_string()),
         kind_label: kind.map(MailKind::label).unwrap_or("Notifications"),
         settings_link: format!("{}/me/settings", config.base_url),
         unsubscribe_link: unsubscribe_link(config, token, kind_name),
@@ -68,17 +72,27 @@ pub fn notification_mail(
     Ok(Outgoing {
         user_id: Some(due.user_id),
         to_address: due.email.clone(),
-        subject: format!("[{}] {about}", due.domain_name),
+        subject: format!("[{}] {about}", place(due)),
         text_body: NotificationText { mail: &mail }.render()?,
         html_body: NotificationHtml { mail: &mail }.render()?,
-        list: Some(ListHeaders::new(
-            config,
-            &due.domain_name,
-            &due.domain_slug,
-            due.thread_id,
-            mail.unsubscribe_link.clone(),
-        )),
+        list: Some(list_headers(config, due, mail.unsubscribe_link.clone())),
     })
+}
+
+/// A subject's or summary line's bracket: the domain, or a private message.
+fn place(due: &DueNotification) -> &str {
+    due.domain_name.as_deref().unwrap_or("Private message")
+}
+
+fn list_headers(config: &Config, due: &DueNotification, unsubscribe: String) -> ListHeaders {
+    match (&due.domain_name, &due.domain_slug, due.conversation_id) {
+        (Some(name), Some(slug), _) => {
+            ListHeaders::new(config, name, slug, due.thread_id, unsubscribe)
+        }
+        (_, _, conversation) => {
+            ListHeaders::conversation(config, conversation.unwrap_or_default(), unsubscribe)
+        }
+    }
 }
 
 /// A member's daily summary: each notification as a sentence with its link.
@@ -121,7 +135,7 @@ pub fn summary_mail(
             .iter()
             .map(|d| {
                 (
-                    format!("[{}] {}", d.domain_name, d.notification.sentence()),
+                    format!("[{}] {}", place(d), d.notification.sentence()),
                     notification_link(config, d.notification.id),
                 )
             })

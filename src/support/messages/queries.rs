@@ -202,15 +202,15 @@ pub async fn add_message(
     author: i64,
     body_md: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    let message_id: i64 = sqlx::query_scalar(
         "INSERT INTO messages (conversation_id, author_id, body_md, body_html)
-         VALUES ($1, $2, $3, $4)",
+         VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(conversation_id)
     .bind(author)
     .bind(body_md)
     .bind(crate::markdown::render(body_md))
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
     let count: i32 = sqlx::query_scalar(
         "UPDATE conversations SET message_count = message_count + 1, last_posted_at = now()
@@ -229,14 +229,15 @@ pub async fn add_message(
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "INSERT INTO notifications (user_id, kind, actor_id, conversation_id)
-         SELECT cm.user_id, 'message', $2, $1 FROM conversation_members cm
+        "INSERT INTO notifications (user_id, kind, actor_id, conversation_id, message_id)
+         SELECT cm.user_id, 'message', $2, $1, $3 FROM conversation_members cm
           WHERE cm.conversation_id = $1 AND cm.user_id <> $2
             AND NOT EXISTS (SELECT 1 FROM message_blocks b
                              WHERE b.blocker_id = cm.user_id AND b.blocked_id = $2)",
     )
     .bind(conversation_id)
     .bind(author)
+    .bind(message_id)
     .execute(&mut *tx)
     .await?;
     Ok(())
