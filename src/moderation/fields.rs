@@ -145,7 +145,40 @@ impl MemberAction {
     }
 }
 
-/// Why a member flags a post; stored as the database's `flags.reason` values.
+/// A member's flag as sent: why, and a note (required for "other").
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FlagForm {
+    pub reason: String,
+    pub note: String,
+}
+
+impl FlagForm {
+    /// The reason, if it is one of those `offered`, and the note, trimmed: at most 1000
+    /// characters, and not empty for "other".
+    pub fn parse(&self, offered: &[FlagReason]) -> Result<(FlagReason, &str)> {
+        let reason = FlagReason::parse(&self.reason)
+            .filter(|r| offered.contains(r))
+            .ok_or_else(|| {
+                let names: Vec<&str> = offered.iter().map(|r| r.as_str()).collect();
+                let choices = match names.split_last() {
+                    Some((last, [])) => last.to_string(),
+                    Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                    None => String::new(),
+                };
+                AppError::BadRequest(format!("Choose why: {choices}."))
+            })?;
+        let note = self.note.trim();
+        if note.chars().count() > 1000 || (reason == FlagReason::Other && note.is_empty()) {
+            return Err(AppError::BadRequest(
+                "For “other”, add a note of at most 1000 characters saying what is wrong.".into(),
+            ));
+        }
+        Ok((reason, note))
+    }
+}
+
+/// Why a member flags a post or a message; stored as the database's `reason` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FlagReason {
     Spam,
@@ -155,6 +188,20 @@ pub enum FlagReason {
 }
 
 impl FlagReason {
+    /// What a post may be flagged for.
+    pub const FOR_POSTS: [FlagReason; 4] = [
+        FlagReason::Spam,
+        FlagReason::OffTopic,
+        FlagReason::Inappropriate,
+        FlagReason::Other,
+    ];
+    /// A private message has no topic to stray from.
+    pub const FOR_MESSAGES: [FlagReason; 3] = [
+        FlagReason::Spam,
+        FlagReason::Inappropriate,
+        FlagReason::Other,
+    ];
+
     pub fn parse(raw: &str) -> Option<Self> {
         Some(match raw {
             "spam" => Self::Spam,

@@ -1,5 +1,5 @@
-//! Who may choose an accepted answer, decided once: the thread page offers the control exactly
-//! when the handler would accept the request.
+//! Who may choose an accepted answer, and who may flag a private message, decided once: the
+//! page offers the control exactly when the handler would accept the request.
 
 use crate::error::{AppError, Result};
 use crate::forum::queries::{Post, Thread};
@@ -32,6 +32,18 @@ pub fn may_be_accepted(thread: &Thread, post: &Post, is_opening: bool) -> Result
         return Err(AppError::BadRequest(
             "Only a visible reply in this thread can be its accepted answer.".into(),
         ));
+    }
+    Ok(())
+}
+
+/// A participant flags another's message while it is shown (a hidden one is already dealt
+/// with). That the viewer takes part is checked where the message is found.
+pub fn may_flag_message(viewer: &CurrentUser, author_id: i64, hidden: bool) -> Result<()> {
+    if hidden {
+        return Err(AppError::NotFound);
+    }
+    if author_id == viewer.id {
+        return Err(AppError::Forbidden("You cannot flag your own message."));
     }
     Ok(())
 }

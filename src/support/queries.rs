@@ -121,6 +121,10 @@ impl Notification {
                 "A post in “{thread}” was flagged ({}); it waits in the flag queue",
                 self.message
             ),
+            "message_flagged" => format!(
+                "{actor} flagged a private message ({}); it waits for the admins' review",
+                self.message
+            ),
             "post_hidden" => format!(
                 "Your post in “{thread}” was hidden after several members flagged it; \
                  a facilitator will review it"
@@ -175,18 +179,21 @@ struct NotificationTarget {
     thread_id: Option<i64>,
     entry_id: Option<i64>,
     conversation_id: Option<i64>,
+    /// A message flagged to the admins (for `message_flagged`).
+    flagged_message: Option<i64>,
 }
 
 /// Marks one of the member's notifications read and returns where it points: a flagged post's
-/// facilitators go to the domain's flag queue, everyone else to the post, thread, entry or
-/// conversation.
+/// facilitators go to the domain's flag queue, a flagged message's admins to its review page,
+/// everyone else to the post, thread, entry or conversation.
 pub async fn open_notification(db: &PgPool, user_id: i64, id: i64) -> sqlx::Result<Option<String>> {
     let target: Option<NotificationTarget> = sqlx::query_as(
         "UPDATE notifications n SET read_at = coalesce(n.read_at, now())
           WHERE n.id = $1 AND n.user_id = $2
           RETURNING (SELECT d.slug FROM threads t JOIN domains d ON d.id = t.domain_id
                       WHERE n.kind = 'flagged' AND t.id = n.thread_id) AS queue,
-                    n.post_id, n.thread_id, n.entry_id, n.conversation_id",
+                    n.post_id, n.thread_id, n.entry_id, n.conversation_id,
+                    CASE WHEN n.kind = 'message_flagged' THEN n.message_id END AS flagged_message",
     )
     .bind(id)
     .bind(user_id)
@@ -196,6 +203,10 @@ pub async fn open_notification(db: &PgPool, user_id: i64, id: i64) -> sqlx::Resu
         NotificationTarget {
             queue: Some(queue), ..
         } => format!("/d/{queue}/flags"),
+        NotificationTarget {
+            flagged_message: Some(message),
+            ..
+        } => format!("/admin/message-flags/{message}"),
         NotificationTarget {
             post_id: Some(post),
             ..

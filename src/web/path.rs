@@ -77,6 +77,8 @@ typed_ids! {
     PollId,
     /// `/messages/{id}`
     ConversationId,
+    /// `/admin/message-flags/{id}`: one message of a conversation
+    PrivateMessageId,
     /// `/uploads/{id}/{name}`
     UploadId,
 }

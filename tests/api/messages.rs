@@ -249,3 +249,135 @@ async fn a_blocked_member_cannot_start_a_conversation_and_is_not_heard() {
     bea.act("/messages/unblock", &[("username", "ana")]).await;
     assert!(write(&ana, "bea", "Again", "Please").await.done());
 }
+
+#[tokio::test]
+async fn a_flagged_message_is_read_by_an_admin_only_on_its_review_page_and_each_reading_is_logged()
+{
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let ana = app.member_browser("ana", gardens, "member").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
+    let cal = app.member_browser("cal", gardens, "facilitator").await;
+    let root = app.member_browser("root", gardens, "member").await;
+    sqlx::query("UPDATE users SET site_role = 'admin' WHERE username = 'root'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let path =
+        conversation_of(&write(&ana, "bea", "Zorblax deal", "Cheap pills at spam.example").await);
+    let flagged = app.count("SELECT max(id) FROM messages").await;
+    let flag = format!("{path}/flag");
+    let message = flagged.to_string();
+    let spam = [("message", message.as_str()), ("reason", "spam")];
+
+    // The form is offered to the other participant, not to the writer.
+    let form = format!("name=\"message\" value=\"{flagged}\"");
+    assert!(bea.get(&path).await.contains(&form));
+    assert!(!ana.get(&path).await.contains(&form));
+    // Nobody else may flag it, nor the writer; a reason not offered changes nothing.
+    assert_eq!(cal.act(&flag, &spam).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(ana.act(&flag, &spam).await.status, StatusCode::FORBIDDEN);
+    let off_topic = bea
+        .act(&flag, &[("message", &message), ("reason", "off-topic")])
+        .await;
+    assert_eq!(off_topic.status, StatusCode::BAD_REQUEST);
+    assert!(off_topic.contains("Choose why: spam, inappropriate or other."));
+    let bare_other = bea
+        .act(&flag, &[("message", &message), ("reason", "other")])
+        .await;
+    assert_eq!(bare_other.status, StatusCode::BAD_REQUEST);
+    let not_a_message = bea
+        .act(&flag, &[("message", "x"), ("reason", "spam")])
+        .await;
+    assert_eq!(not_a_message.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.count("SELECT count(*) FROM message_flags").await, 0);
+
+    assert!(bea.act(&flag, &spam).await.done());
+    let thanked = bea.get(&path).await;
+    assert!(
+        thanked.contains("The site&#39;s admins will review the message"),
+        "{}",
+        thanked.body
+    );
+    assert!(!thanked.contains(&form) && thanked.contains("You flagged this message"));
+    assert!(
+        bea.act(&flag, &spam).await.done(),
+        "flagging twice is one flag"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM message_flags").await, 1);
+
+    // The admin is told, without the conversation's title or words.
+    let told = root.get("/notifications").await;
+    assert!(
+        told.contains("bea flagged a private message (spam)"),
+        "{}",
+        told.body
+    );
+    assert!(!told.contains("Zorblax") && !told.contains("spam.example"));
+    let notification = app
+        .count("SELECT id FROM notifications WHERE kind = 'message_flagged'")
+        .await;
+    let review = format!("/admin/message-flags/{flagged}");
+    let opened = root.get(&format!("/notifications/{notification}")).await;
+    assert_eq!(opened.location.as_deref(), Some(review.as_str()));
+
+    // The queue names no content; a facilitator is not an admin.
+    let queue = root.get("/admin/message-flags").await;
+    assert!(
+        queue.contains(&format!("href=\"{review}\"")),
+        "{}",
+        queue.body
+    );
+    assert!(!queue.contains("Zorblax") && !queue.contains("spam.example"));
+    assert!(root.get("/admin").await.contains("Flagged messages (1)"));
+    assert_eq!(
+        cal.get("/admin/message-flags").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(cal.get(&review).await.status, StatusCode::FORBIDDEN);
+    let reads = "SELECT count(*) FROM audit_log WHERE action = 'read flagged message'";
+    assert_eq!(app.count(reads).await, 0);
+
+    // The review page shows the message; the reading is in the audit log.
+    let page = root.get(&review).await;
+    assert!(page.contains("spam.example") && page.contains("Zorblax deal"));
+    assert_eq!(app.count(reads).await, 1);
+    assert!(root
+        .get("/admin/log")
+        .await
+        .contains("read flagged message"));
+    // A message nobody flagged stays closed to the admin.
+    let reply = format!("{path}/reply");
+    assert!(bea.act(&reply, &[("body", "Please stop.")]).await.done());
+    let unflagged = app.count("SELECT max(id) FROM messages").await;
+    assert_eq!(
+        root.get(&format!("/admin/message-flags/{unflagged}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Agreeing hides it from both participants and tells the flagger; once only.
+    let agree = format!("{review}/agree");
+    assert!(root.act(&agree, &[]).await.done());
+    for participant in [&ana, &bea] {
+        let seen = participant.get(&path).await;
+        assert!(
+            seen.contains("hidden by the site's admins"),
+            "{}",
+            seen.body
+        );
+        assert!(!seen.contains("spam.example") && !seen.contains(&form));
+    }
+    assert!(bea
+        .get("/notifications")
+        .await
+        .contains("agreed with your flag: the message is hidden"));
+    assert_eq!(root.act(&agree, &[]).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'agreed with message flags'")
+            .await,
+        1
+    );
+    assert!(!root.get("/admin").await.contains("Flagged messages (1)"));
+}

@@ -41,14 +41,16 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn dashboard(State(state): State<AppState>, Admin(admin): Admin) -> Result<DashboardPage> {
-    let (domains, archived) = tokio::try_join!(
+    let (domains, archived, flagged_messages) = tokio::try_join!(
         queries::domains(&state.db),
-        queries::archived_domains(&state.db)
+        queries::archived_domains(&state.db),
+        crate::moderation::message_flags::queries::open_count(&state.db),
     )?;
     Ok(DashboardPage {
         page: admin.page,
         domains,
         archived,
+        flagged_messages,
     })
 }
 

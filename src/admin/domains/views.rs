@@ -12,6 +12,8 @@ pub struct DashboardPage {
     pub domains: Vec<DomainRow>,
     /// Archived domains, newest first, each with a restore button.
     pub archived: Vec<ArchivedDomain>,
+    /// Private messages with open flags, waiting for an admin.
+    pub flagged_messages: i64,
 }
 
 /// "Archive this domain?": what it hides, a button that does it, and a way back.

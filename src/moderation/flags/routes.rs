@@ -5,7 +5,6 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use serde::Deserialize;
 
 use super::queries;
 use super::views::FlagQueuePage;
@@ -14,7 +13,7 @@ use crate::error::{AppError, Result};
 use crate::forum::fields::Slug;
 use crate::forum::lookup::{moderated_domain, readable_thread_of_post};
 use crate::forum::queries as forum;
-use crate::moderation::fields::{FlagReason, Verdict};
+use crate::moderation::fields::{FlagForm, FlagReason, Verdict};
 use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::moderation::lookup::moderated_post;
 use crate::moderation::posts::queries as posts;
@@ -32,13 +31,6 @@ pub fn router() -> Router<AppState> {
 /// Flags from this many different members hide a post until a facilitator reviews it.
 pub const AUTO_HIDE_FLAGS: i64 = 3;
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct FlagForm {
-    reason: String,
-    note: String,
-}
-
 async fn flag(
     State(state): State<AppState>,
     member: Member,
@@ -52,15 +44,7 @@ async fn flag(
         .await?
         .ok_or(AppError::NotFound)?;
     super::policy::may_flag(viewer, &thread, &post)?;
-    let reason = FlagReason::parse(&form.reason).ok_or_else(|| {
-        AppError::BadRequest("Choose why: spam, off-topic, inappropriate or other.".into())
-    })?;
-    let note = form.note.trim();
-    if form.note.chars().count() > 1000 || (reason == FlagReason::Other && note.is_empty()) {
-        return Err(AppError::BadRequest(
-            "For “other”, add a note of at most 1000 characters saying what is wrong.".into(),
-        ));
-    }
+    let (reason, note) = form.parse(&FlagReason::FOR_POSTS)?;
     let mut tx = state.db.begin().await?;
     let added = queries::add(&mut tx, post.id, member.user.id, reason, note).await?;
     if added {

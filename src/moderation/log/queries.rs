@@ -16,6 +16,9 @@ pub enum Action {
     EditThreadTitle,
     RevertPost,
     Flags(Verdict),
+    /// An admin opened a flagged private message's review page.
+    ReadFlaggedMessage,
+    MessageFlags(Verdict),
     Member(MemberAction),
     EditCharter,
     CreateDomain,
@@ -40,6 +43,8 @@ impl Action {
             Action::EditThreadTitle => "edit thread title".into(),
             Action::RevertPost => "revert post".into(),
             Action::Flags(verdict) => format!("{} with flags", verdict.as_str()),
+            Action::ReadFlaggedMessage => "read flagged message".into(),
+            Action::MessageFlags(verdict) => format!("{} with message flags", verdict.as_str()),
             Action::Member(act) => format!("{} member", act.as_str()),
             Action::EditCharter => "edit charter".into(),
             Action::CreateDomain => "create domain".into(),

@@ -37,8 +37,8 @@ fn kinds_by_default(delivery: Delivery) -> Vec<&'static str> {
 /// Unread, not yet mailed notifications whose member wants `delivery` for their kind, still
 /// about something the member may read (a domain they can read, a thread not hidden, a post not
 /// deleted or hidden; a conversation they still take part in, from someone they have not
-/// blocked since), for members with a confirmed address and no suspension. `$1`: the kinds
-/// whose default is `delivery`; `$2`: `delivery`.
+/// blocked since, a message not hidden), for members with a confirmed address and no
+/// suspension. `$1`: the kinds whose default is `delivery`; `$2`: `delivery`.
 const DUE: &str = "
     SELECT n.id, n.kind, n.message, a.display_name AS actor_name,
            coalesce(t.title, e.title, c.title) AS thread_title,
@@ -57,7 +57,7 @@ const DUE: &str = "
                         WHERE cm.conversation_id = c.id AND cm.user_id = n.user_id)
            AND NOT EXISTS (SELECT 1 FROM message_blocks b
                             WHERE b.blocker_id = n.user_id AND b.blocked_id = n.actor_id)
-      LEFT JOIN messages m ON m.id = n.message_id
+      LEFT JOIN messages m ON m.id = n.message_id AND m.hidden_at IS NULL
       LEFT JOIN mail_preferences mp ON mp.user_id = n.user_id AND mp.kind = n.kind
      WHERE n.mailed_at IS NULL AND n.read_at IS NULL
        AND coalesce(mp.delivery, CASE WHEN n.kind = ANY ($1) THEN $2 ELSE 'never' END) = $2
@@ -66,7 +66,8 @@ const DUE: &str = "
        AND CASE WHEN n.conversation_id IS NOT NULL THEN c.id IS NOT NULL
                 ELSE d.id IS NOT NULL AND domain_readable(d.id, n.user_id) END
        AND (t.id IS NULL OR NOT t.hidden)
-       AND (n.post_id IS NULL OR p.id IS NOT NULL)";
+       AND (n.post_id IS NULL OR p.id IS NOT NULL)
+       AND (n.message_id IS NULL OR m.id IS NOT NULL)";
 
 /// Claims the notifications to mail at once: unread for at least `wait`, for a member not seen
 /// on the site since the notification arrived, at most a day old (older ones wait for the member's next

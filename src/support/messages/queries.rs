@@ -80,18 +80,33 @@ pub async fn conversation(
 #[derive(sqlx::FromRow)]
 pub struct Message {
     pub id: i64,
+    pub author_id: i64,
     pub author_username: String,
     pub author_name: String,
+    /// Empty once the admins hid the message after a flag.
     pub body_html: String,
+    pub hidden: bool,
+    /// Whether the viewer has an open flag on it.
+    pub flagged_by_viewer: bool,
     pub created_at: OffsetDateTime,
 }
 
-/// The newest `MESSAGES_SHOWN` messages of a conversation, oldest first.
-pub async fn messages(db: &PgPool, conversation_id: i64) -> sqlx::Result<Vec<Message>> {
+/// The newest `MESSAGES_SHOWN` messages of a conversation, oldest first, as `viewer` sees them.
+pub async fn messages(
+    db: &PgPool,
+    conversation_id: i64,
+    viewer: i64,
+) -> sqlx::Result<Vec<Message>> {
     sqlx::query_as(
         "SELECT * FROM (
-             SELECT m.id, u.username AS author_username, u.display_name AS author_name,
-                    m.body_html, m.created_at
+             SELECT m.id, m.author_id, u.username AS author_username,
+                    u.display_name AS author_name,
+                    CASE WHEN m.hidden_at IS NULL THEN m.body_html ELSE '' END AS body_html,
+                    m.hidden_at IS NOT NULL AS hidden,
+                    EXISTS (SELECT 1 FROM message_flags f
+                             WHERE f.message_id = m.id AND f.flagger_id = $3
+                               AND f.resolved_at IS NULL) AS flagged_by_viewer,
+                    m.created_at
                FROM messages m JOIN users u ON u.id = m.author_id
               WHERE m.conversation_id = $1
               ORDER BY m.id DESC LIMIT $2
@@ -99,6 +114,7 @@ pub async fn messages(db: &PgPool, conversation_id: i64) -> sqlx::Result<Vec<Mes
     )
     .bind(conversation_id)
     .bind(MESSAGES_SHOWN)
+    .bind(viewer)
     .fetch_all(db)
     .await
 }

@@ -195,7 +195,7 @@ async fn conversation_page(
     let conversation = queries::conversation(&state.db, id.0, member.user.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let messages = queries::messages(&state.db, conversation.id).await?;
+    let messages = queries::messages(&state.db, conversation.id, member.user.id).await?;
     let earlier = i64::from(conversation.message_count) - messages.len() as i64;
     queries::mark_read(
         &state.primary,

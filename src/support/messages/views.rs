@@ -91,6 +91,14 @@ impl ConversationPage {
         (StatusCode::UNPROCESSABLE_ENTITY, self).into_response()
     }
 
+    /// Whether the viewer is offered the flag form on `message` (`support::policy`).
+    pub fn may_flag(&self, message: &Message) -> bool {
+        self.page.user.as_ref().is_some_and(|viewer| {
+            crate::support::policy::may_flag_message(viewer, message.author_id, message.hidden)
+                .is_ok()
+        })
+    }
+
     pub fn is_viewer(&self, username: &str) -> bool {
         self.page
             .user
