@@ -212,7 +212,7 @@ fn check(form: &EntryForm, errors: &mut FieldErrors) -> Option<Checked> {
     if form.summary.trim().is_empty() && form.body.trim().is_empty() {
         errors.add("summary", "Write a summary, the body, or both.");
     }
-    let tags = match fields::tags(&form.tags) {
+    let tags = match crate::forum::tags::parse(&form.tags) {
         Ok(tags) => Some(tags),
         Err(problem) => {
             errors.add("tags", problem);

@@ -13,11 +13,11 @@ use super::queries;
 use super::views::{EditProfilePage, ProfileForm, ProfilePage};
 use crate::auth::fields::{display_name, Username};
 use crate::auth::{Member, Visitor};
-use crate::educate::fields::normalise_all;
 use crate::error::{AppError, Result};
 use crate::forum::fields::parse_id;
 use crate::forum::lookup::{readable_domain_by_id, readable_thread_of_post};
 use crate::forum::queries as forum;
+use crate::forum::tags::normalise_all;
 use crate::uploads::Purpose;
 use crate::web::path::{PostId, SpotlightId};
 use crate::web::{

@@ -11,5 +11,6 @@ pub mod polls;
 pub mod queries;
 pub mod reading;
 pub mod routes;
+pub mod tags;
 pub mod views;
 pub mod watching;

@@ -133,6 +133,7 @@ pub struct ThreadSummary {
     pub last_poster_name: Option<String>,
     pub domain_slug: String,
     pub domain_name: String,
+    pub tags: Vec<String>,
     /// Posts the viewer has not read in a thread they opened.
     pub unread: i32,
     /// Started since the viewer's last visit by someone else, and not opened yet.
@@ -211,7 +212,7 @@ pub const THREAD_SUMMARY: &str = "
            t.reply_count, t.last_posted_at, t.created_at, u.username AS author_username,
            u.display_name AS author_name, lp.username AS last_poster_username,
            lp.display_name AS last_poster_name, d.slug AS domain_slug, d.name AS domain_name,
-           t.author_id, t.domain_id
+           t.author_id, t.domain_id, t.tags
       FROM threads t
       JOIN users u ON u.id = t.author_id
       LEFT JOIN users lp ON lp.id = t.last_poster_id
@@ -256,24 +257,43 @@ pub fn viewer_marks(viewer: &str) -> String {
 
 /// The viewer's (SQL) watching level on each thread of the alias `t` (`forum::watching`). Sub-
 /// selects rather than joins: evaluated only for the rows a list reaches, and no more
-/// relations for the planner to order.
-pub fn watch_level(t: &str, viewer: &str) -> String {
+/// relations for the planner to order. `domain` false leaves the domain's level out, for the
+/// lists that decide about muted domains themselves.
+fn level_of(t: &str, viewer: &str, domain: bool) -> String {
+    let domain_level = if domain {
+        format!(
+            "(SELECT dw.level FROM domain_watches dw
+               WHERE dw.domain_id = {t}.domain_id AND dw.user_id = {viewer}::bigint)"
+        )
+    } else {
+        "NULL".to_string()
+    };
     format!(
         "effective_watch_level(
              (SELECT tw.level FROM thread_watches tw
                WHERE tw.thread_id = {t}.id AND tw.user_id = {viewer}::bigint),
              {t}.author_id = {viewer}::bigint,
-             (SELECT dw.level FROM domain_watches dw
-               WHERE dw.domain_id = {t}.domain_id AND dw.user_id = {viewer}::bigint))"
+             {tag_level},
+             {domain_level})",
+        tag_level = tag_level(t, viewer),
     )
 }
 
-/// Leaves out a thread `t` the viewer (SQL) muted.
-pub fn not_muted(viewer: &str) -> String {
+/// The viewer's (SQL) level from the tags of thread `t`; no lookup for a thread without tags.
+pub fn tag_level(t: &str, viewer: &str) -> String {
     format!(
-        "(SELECT mw.level FROM thread_watches mw
-           WHERE mw.thread_id = t.id AND mw.user_id = {viewer}::bigint) IS DISTINCT FROM 'muted'"
+        "CASE WHEN cardinality({t}.tags) > 0 THEN tag_watch_level({viewer}::bigint, {t}.tags) END"
     )
+}
+
+pub fn watch_level(t: &str, viewer: &str) -> String {
+    level_of(t, viewer, true)
+}
+
+/// Leaves out a thread `t` the viewer (SQL) muted, itself or through its tags (a muted
+/// domain's own page still lists its threads; the home page leaves muted domains out itself).
+pub fn not_muted(viewer: &str) -> String {
+    format!("{} IS DISTINCT FROM 'muted'", level_of("t", viewer, false))
 }
 
 /// One page of a domain's thread list in one statement: on the first page (no `before`) its
@@ -392,6 +412,7 @@ pub struct Thread {
     pub domain_slug: String,
     pub domain_name: String,
     pub domain_visibility: String,
+    pub tags: Vec<String>,
     #[sqlx(flatten)]
     pub standing: Standing,
     pub accepted_author: Option<String>,
@@ -413,7 +434,7 @@ impl Thread {
 pub(crate) const THREAD: &str = "
     SELECT t.id, t.title, t.kind, t.pinned, t.locked, t.hidden, t.accepted_post_id, t.reply_count,
            t.created_at, t.author_id, t.domain_id, d.slug AS domain_slug, d.name AS domain_name,
-           d.visibility AS domain_visibility, domain_readable(d.id, $2) AS viewer_can_read,
+           d.visibility AS domain_visibility, t.tags, domain_readable(d.id, $2) AS viewer_can_read,
            m.role AS viewer_role, m.banned_until AS viewer_banned_until,
            (SELECT u.display_name FROM posts ap JOIN users u ON u.id = ap.author_id
              WHERE ap.id = t.accepted_post_id) AS accepted_author
@@ -583,15 +604,18 @@ pub async fn create_thread(
     author_id: i64,
     title: &str,
     kind: &str,
+    tags: &[String],
     body_md: &str,
 ) -> crate::error::Result<PostWritten> {
     let thread_id: i64 = sqlx::query_scalar(
-        "INSERT INTO threads (domain_id, author_id, title, kind) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO threads (domain_id, author_id, title, kind, tags) VALUES ($1, $2, $3, $4, $5)
+         RETURNING id",
     )
     .bind(domain_id)
     .bind(author_id)
     .bind(title)
     .bind(kind)
+    .bind(tags)
     .fetch_one(&mut **tx)
     .await?;
     insert_post(tx, thread_id, author_id, body_md, false).await

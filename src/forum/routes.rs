@@ -1,5 +1,5 @@
-//! The core's own pages: `/`, `/d`, joining and leaving, `/p/{id}` permalinks, editing with
-//! history, deleting, and the composer script's uploads (`/d/{slug}/uploads`). The domain and
+//! The core's own pages: `/`, `/d`, joining and leaving, watching levels, `/tags/{tag}`,
+//! `/p/{id}` permalinks, editing with history, deleting, and the composer script's uploads (`/d/{slug}/uploads`). The domain and
 //! thread pages, and writing threads and replies, combine the core with the functions and live
 //! in `pages`.
 
@@ -15,11 +15,11 @@ use super::drafts::{self, Draft, Slot};
 use super::fields::{Body, Title};
 use super::lookup;
 use super::polls::{self, Voted};
-use super::queries::{self, Leaving, Post, Retitle, Saved, Thread};
+use super::queries::{self, Cursor, Leaving, Post, Retitle, Saved, Thread, THREADS_PER_PAGE};
 use super::reading::{self, ListQuery, Scope, Tabs, Tracked};
 use super::views::{
-    ComposeForm, ComposerPage, DeletePage, DirectoryPage, DraftsPage, EditConflict, HomePage,
-    PostView, RevisionsPage,
+    ComposeForm, ComposerPage, DeletePage, DirectoryPage, DraftsPage, EditConflict, EditTagsPage,
+    HomePage, PostView, RevisionsPage, TagPage,
 };
 use super::watching::{self, Level};
 use crate::auth::{Member, Visitor};
@@ -28,7 +28,7 @@ use crate::forum::fields::Slug;
 use crate::uploads::{self, Purpose};
 use crate::web::path::{PollId, PostId, ThreadId};
 use crate::web::{
-    flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, FormWithFiles,
+    flash, flash_and_redirect, Before, CurrentUser, FieldErrors, FlashKind, Form, FormWithFiles,
     PageContext, Path, Query,
 };
 use crate::AppState;
@@ -45,6 +45,9 @@ pub fn router() -> Router<AppState> {
         .route("/d/{slug}/leave", post(leave))
         .route("/d/{slug}/watch", post(watch_domain))
         .route("/t/{id}/watch", post(watch_thread))
+        .route("/t/{id}/tags", get(edit_tags_form).post(edit_tags))
+        .route("/tags/{tag}", get(tag_page))
+        .route("/tags/{tag}/watch", post(watch_tag))
         .route("/polls/{id}/vote", post(vote))
         .route("/d/{slug}/feed.atom", get(super::feed::domain_feed))
         .route("/p/{id}", get(permalink))
@@ -242,6 +245,110 @@ async fn watch_thread(
     watching::set_on_thread(&state.db, member.user.id, thread.id, level).await?;
     let message = format!("{} this thread: {}.", level.label(), level.explained(false));
     let back = format!("/t/{}", thread.id);
+    flash_and_redirect(&member.session, FlashKind::Success, message, &back).await
+}
+
+async fn edit_tags_form(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<ThreadId>,
+) -> Result<EditTagsPage> {
+    let thread = lookup::readable_thread(&state.db, id.0, Some(&member.user)).await?;
+    super::tags::may_edit(Some(&member.user), &thread)?;
+    Ok(EditTagsPage {
+        page: member.page,
+        thread_id: thread.id,
+        title: thread.title,
+        tags: thread.tags.join(", "),
+        errors: FieldErrors::default(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TagsForm {
+    tags: String,
+}
+
+async fn edit_tags(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<ThreadId>,
+    Form(form): Form<TagsForm>,
+) -> Result<Response> {
+    let thread = lookup::readable_thread(&state.db, id.0, Some(&member.user)).await?;
+    super::tags::may_edit(Some(&member.user), &thread)?;
+    let tags = match super::tags::parse(&form.tags) {
+        Ok(tags) => tags,
+        Err(problem) => {
+            let mut errors = FieldErrors::default();
+            errors.add("tags", problem);
+            let page = EditTagsPage {
+                page: member.page,
+                thread_id: thread.id,
+                title: thread.title,
+                tags: form.tags,
+                errors,
+            };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    super::tags::set(&state.db, thread.id, &tags).await?;
+    let message = match tags.len() {
+        0 => "The thread has no tags now.".to_string(),
+        _ => format!("Tags saved: {}.", tags.join(", ")),
+    };
+    let back = format!("/t/{}", thread.id);
+    flash_and_redirect(&member.session, FlashKind::Success, message, &back).await
+}
+
+/// A tag named in the path, as stored; anything else is not a tag's page.
+fn tag_in_path(raw: &str) -> Result<String> {
+    super::tags::one(raw).ok_or(AppError::NotFound)
+}
+
+/// The threads tagged `tag` that the viewer may read, with a member's watching level on it.
+async fn tag_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(tag): Path<String>,
+    Query(query): Query<Before>,
+) -> Result<TagPage> {
+    let tag = tag_in_path(&tag)?;
+    let before = Cursor::from_link(query.before.as_deref())?;
+    let viewer = visitor.page.user.as_ref().map(|u| u.id);
+    let threads = super::tags::threads(&state.db, &tag, before, viewer).await?;
+    let level = match viewer {
+        Some(id) => watching::on_tag(&state.db, id, &tag).await?,
+        None => None,
+    };
+    let older = Cursor::after_page(&threads, THREADS_PER_PAGE, |t| Cursor {
+        at: t.last_posted_at,
+        id: t.id,
+    });
+    Ok(TagPage {
+        page: visitor.page,
+        tag,
+        threads,
+        is_first_page: before.is_none(),
+        older,
+        level: level.unwrap_or(Level::Tracking),
+    })
+}
+
+/// A member's watching level on a tag, for every thread with it that they have not set a level
+/// of their own on.
+async fn watch_tag(
+    State(state): State<AppState>,
+    member: Member,
+    Path(tag): Path<String>,
+    Form(form): Form<WatchForm>,
+) -> Result<Response> {
+    let level = form.level()?;
+    let tag = tag_in_path(&tag)?;
+    watching::set_on_tag(&state.db, member.user.id, &tag, level).await?;
+    let message = format!("{} “{tag}”: {}.", level.label(), level.explained(true));
+    let back = format!("/tags/{}", crate::web::path_segment(&tag));
     flash_and_redirect(&member.session, FlashKind::Success, message, &back).await
 }
 

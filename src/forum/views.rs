@@ -34,6 +34,40 @@ pub struct HomePage {
     pub older: Option<String>,
 }
 
+/// `/t/{id}/tags`: a thread's tags in one field, sent back with its problem named.
+#[derive(Template, WebTemplate)]
+#[template(path = "forum/edit_tags.html")]
+pub struct EditTagsPage {
+    pub page: PageContext,
+    pub thread_id: i64,
+    pub title: String,
+    pub tags: String,
+    pub errors: FieldErrors,
+}
+
+/// `/tags/{tag}`: the threads with a tag, and the member's watching level on it.
+#[derive(Template, WebTemplate)]
+#[template(path = "forum/tag.html")]
+pub struct TagPage {
+    pub page: PageContext,
+    pub tag: String,
+    pub threads: Vec<ThreadSummary>,
+    pub is_first_page: bool,
+    pub older: Option<String>,
+    /// The member's level on the tag; tracking when they chose none.
+    pub level: super::watching::Level,
+}
+
+impl TagPage {
+    pub fn watch_levels(&self) -> [super::watching::Level; 4] {
+        super::watching::Level::ALL
+    }
+
+    pub fn is_watch_level(&self, level: &super::watching::Level) -> bool {
+        self.level == *level
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "forum/drafts.html")]
 pub struct DraftsPage {
@@ -72,6 +106,8 @@ pub struct SuggestedMember {
 pub struct ComposeForm {
     pub title: String,
     pub kind: String,
+    /// New threads: tags, separated by commas (`forum::tags`).
+    pub tags: String,
     pub body: String,
     pub action: String,
     /// New threads and replies: sent once, however often the form is.

@@ -1,8 +1,9 @@
-//! Watching levels, as Discourse has them, on a thread and on a domain: watching (told of every
-//! new post), tracking (unread posts counted; the default), normal (no counts; told only when
-//! mentioned) and muted (never told; gone from the member's lists). A thread's own level wins
-//! over its domain's, and a thread's author watches it unless they choose otherwise: the one
-//! SQL definition is `effective_watch_level`, which notifications and lists both use.
+//! Watching levels, as Discourse has them, on a thread, a tag and a domain: watching (told of
+//! every new post), tracking (unread posts counted; the default), normal (no counts; told only
+//! when mentioned) and muted (never told; gone from the member's lists). A thread's own level
+//! wins, then watching for its author, then its tags' (the most attentive, if it has several),
+//! then its domain's: the one SQL definition is `effective_watch_level`, which notifications
+//! and lists both use.
 
 use serde::Deserialize;
 use sqlx::{PgExecutor, PgPool};
@@ -93,6 +94,38 @@ pub async fn set_on_domain(
     .execute(db)
     .await
     .map(|_| ())
+}
+
+pub async fn set_on_tag(db: &PgPool, user_id: i64, tag: &str, level: Level) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO tag_watches (user_id, tag, level) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, tag) DO UPDATE SET level = EXCLUDED.level",
+    )
+    .bind(user_id)
+    .bind(tag)
+    .bind(level.as_str())
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// The member's level on a tag, if they chose one.
+pub async fn on_tag(db: &PgPool, user_id: i64, tag: &str) -> sqlx::Result<Option<Level>> {
+    let level: Option<String> =
+        sqlx::query_scalar("SELECT level FROM tag_watches WHERE user_id = $1 AND tag = $2")
+            .bind(user_id)
+            .bind(tag)
+            .fetch_optional(db)
+            .await?;
+    Ok(level.as_deref().and_then(Level::parse))
+}
+
+/// Every tag the member set a level on, by name: (tag, level).
+pub async fn tags_of(db: &PgPool, user_id: i64) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as("SELECT tag, level FROM tag_watches WHERE user_id = $1 ORDER BY tag")
+        .bind(user_id)
+        .fetch_all(db)
+        .await
 }
 
 /// Replying tracks a thread, as Discourse does, for a member whose domain is set to normal:

@@ -172,6 +172,13 @@ async fn new_thread(
         .await?;
     let title = errors.check("title", Title::parse(&form.title));
     let kind = errors.check("kind", ThreadKind::parse(&form.kind));
+    let tags = match crate::forum::tags::parse(&form.tags) {
+        Ok(tags) => Some(tags),
+        Err(problem) => {
+            errors.add("tags", problem);
+            None
+        }
+    };
     let body = errors.check("body", Body::parse(&form.body));
     let poll = polls::parse(
         &form.poll_options,
@@ -180,9 +187,14 @@ async fn new_thread(
         time::OffsetDateTime::now_utc(),
         &mut errors,
     );
-    let (Some(title), Some(kind), Some(body), false, true) =
-        (title, kind, body, form.wants_preview(), errors.is_empty())
-    else {
+    let (Some(title), Some(kind), Some(tags), Some(body), false, true) = (
+        title,
+        kind,
+        tags,
+        body,
+        form.wants_preview(),
+        errors.is_empty(),
+    ) else {
         keep_draft(&state, &member, Slot::NewThread(domain.id), &form).await?;
         let experts = suggestions(&state, domain.id, member.user.id, &form).await?;
         let mut page = ComposerPage::new_thread(member.page, &domain.slug, &domain.name, form)
@@ -203,6 +215,7 @@ async fn new_thread(
         member.user.id,
         title.as_str(),
         kind.as_str(),
+        &tags,
         body.as_str(),
     )
     .await?;

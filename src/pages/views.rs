@@ -90,6 +90,11 @@ pub struct ThreadPage {
 }
 
 impl ThreadPage {
+    /// Whether "Edit tags" is offered (`forum::tags::may_edit`).
+    pub fn may_edit_tags(&self) -> bool {
+        crate::forum::tags::may_edit(self.page.user.as_ref(), &self.thread).is_ok()
+    }
+
     /// On the thread's last page, the last post shown: the live stream announces replies
     /// after it. Earlier pages are not followed; their new replies are on a later page.
     pub fn live_after(&self) -> Option<i64> {

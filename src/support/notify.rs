@@ -7,8 +7,8 @@ use sqlx::{Postgres, Transaction};
 use crate::forum::queries::PostWritten;
 
 /// After a post is written: mentioned members are told they were mentioned; members watching
-/// the thread (its author, unless they chose otherwise) or its domain are told of the reply, or
-/// of the new thread. A member's level on the thread (`forum::watching`) decides: muted hears
+/// the thread (its author, unless they chose otherwise), one of its tags or its domain are told
+/// of the reply, or of the new thread. A member's level on the thread (`forum::watching`) decides: muted hears
 /// nothing, not even a mention; tracking and normal hear only mentions. One notification per
 /// person, a mention taking precedence.
 pub async fn post_written(
@@ -29,12 +29,17 @@ pub async fn post_written(
                SELECT w.user_id, CASE WHEN $4 THEN 'reply' ELSE 'new_thread' END, 2
                  FROM domain_watches w JOIN threads wt ON wt.domain_id = w.domain_id
                 WHERE wt.id = $2 AND w.level = 'watching'
+               UNION ALL
+               SELECT w.user_id, CASE WHEN $4 THEN 'reply' ELSE 'new_thread' END, 2
+                 FROM tag_watches w JOIN threads wt ON w.tag = ANY (wt.tags)
+                WHERE wt.id = $2 AND w.level = 'watching'
            ) r
            JOIN threads t ON t.id = $2
            LEFT JOIN thread_watches tw ON tw.thread_id = t.id AND tw.user_id = r.user_id
            LEFT JOIN domain_watches dw ON dw.domain_id = t.domain_id AND dw.user_id = r.user_id
           WHERE r.user_id <> $3 AND domain_readable(t.domain_id, r.user_id)
-            AND CASE effective_watch_level(tw.level, t.author_id = r.user_id, dw.level)
+            AND CASE effective_watch_level(tw.level, t.author_id = r.user_id,
+                                           tag_watch_level(r.user_id, t.tags), dw.level)
                     WHEN 'muted' THEN false
                     WHEN 'watching' THEN true
                     ELSE r.kind = 'mention'

@@ -155,6 +155,13 @@ pub fn url_encode(value: &str) -> String {
         .unwrap_or_default()
 }
 
+/// `value` as one segment of a URL's path (`/tags/no%20dig`): unlike a query string's
+/// encoding, a space is `%20`, since a path keeps `+` as itself.
+pub fn path_segment(value: &str) -> String {
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    utf8_percent_encode(value, NON_ALPHANUMERIC).to_string()
+}
+
 /// A `next` parameter is only followed to a path on this site: `//evil.example` and
 /// `https://…` are open redirects.
 pub fn safe_next(next: Option<&str>) -> String {

@@ -120,6 +120,7 @@ async fn world() -> World {
         ("event", event.to_string()),
         ("report", report.to_string()),
         ("spotlight", spotlight.to_string()),
+        ("tag", "compost".to_string()),
     ]);
     World {
         admin,

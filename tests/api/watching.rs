@@ -1,5 +1,5 @@
-//! Watching levels (issue 15, point 4): watching, tracking, normal and muted, on a thread and
-//! on a domain, decide who is told of a post and what a member's lists show.
+//! Watching levels (issue 15, point 4): watching, tracking, normal and muted, on a thread, a
+//! tag and a domain, decide who is told of a post and what a member's lists show.
 
 use reqwest::StatusCode;
 
@@ -186,4 +186,164 @@ async fn bad_watching_requests_get_clear_answers() {
         .await
         .contains("watch-level"));
     assert!(!visitor.get("/d/gardens").await.contains("watch-level"));
+}
+
+/// Starts a thread with tags through the form; returns its id.
+async fn start_tagged(app: &TestApp, slug: &str, title: &str, tags: &str) -> i64 {
+    let path = format!("/d/{slug}/new");
+    let fields = [
+        ("title", title),
+        ("kind", "discussion"),
+        ("tags", tags),
+        ("body", "Opening words."),
+    ];
+    let answer = app.submit(&path, &path, &fields).await;
+    answer
+        .location
+        .as_deref()
+        .and_then(|l| l.strip_prefix("/t/"))
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("a thread: {} {}", answer.status, answer.body))
+}
+
+#[tokio::test]
+async fn a_watched_tag_tells_of_its_threads_and_a_muted_tag_takes_them_out_of_the_lists() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let council = app.create_domain("council", "private").await;
+    let ana = app.member_browser("ana", gardens, "member").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
+    let cal = app.member_browser("cal", gardens, "member").await;
+    let bea_id = app
+        .count("SELECT id FROM users WHERE username = 'bea'")
+        .await;
+    app.add_member(council, bea_id, "member").await;
+
+    // A tag that is not one comes back named, with everything typed kept.
+    let path = "/d/gardens/new";
+    let refused = bea
+        .submit(
+            path,
+            path,
+            &[
+                ("title", "Sheet mulch"),
+                ("tags", "compost, !!!"),
+                ("body", "Kept words"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("id=\"tags-error\"") && refused.contains("“!!!” is not a tag"));
+    assert!(refused.contains("value=\"compost, !!!\"") && refused.contains("Kept words"));
+
+    // Ana watches "compost"; Cal mutes "no dig" (a tag with a space, in a path).
+    set(&ana, "/tags/compost/watch", "watching").await;
+    set(&cal, "/tags/no%20dig/watch", "muted").await;
+    assert!(cal
+        .get("/tags/no%20dig")
+        .await
+        .contains("<option value=\"muted\" selected>"));
+    assert!(cal
+        .get("/me/settings")
+        .await
+        .contains("href=\"/tags/no%20dig\">no dig</a> muted"));
+
+    let no_dig = start_tagged(&bea, "gardens", "Beds on grass", "No  Dig, Compost").await;
+    let thread = bea.get(&format!("/t/{no_dig}")).await;
+    assert!(
+        thread.contains("href=\"/tags/no%20dig\">no dig</a>"),
+        "{}",
+        thread.body
+    );
+    start_tagged(&bea, "council", "Compost budget", "compost").await;
+    assert_eq!(
+        told(&app).await,
+        ["ana:new_thread"],
+        "Ana of the public thread only; Cal nothing"
+    );
+    bea.reply(no_dig, "Cardboard first.").await;
+    assert_eq!(told(&app).await, ["ana:new_thread", "ana:reply"]);
+
+    // Muted through its tag, the thread leaves Cal's lists but not the tag's own page.
+    for list in ["/", "/d/gardens"] {
+        assert!(!cal.get(list).await.contains("Beds on grass"), "{list}");
+        assert!(ana.get(list).await.contains("Beds on grass"), "{list}");
+    }
+    assert!(cal.get("/tags/no%20dig").await.contains("Beds on grass"));
+    // The thread's own level wins over its tags'.
+    set(&cal, &format!("/t/{no_dig}/watch"), "watching").await;
+    assert!(cal.get("/d/gardens").await.contains("Beds on grass"));
+    bea.reply(no_dig, "Then compost.").await;
+    assert!(told(&app).await.contains(&"cal:reply".to_string()));
+
+    // A tag's page lists only what its reader may read.
+    assert!(ana.get("/tags/compost").await.contains("Beds on grass"));
+    assert!(!ana.get("/tags/compost").await.contains("Compost budget"));
+    assert!(bea.get("/tags/compost").await.contains("Compost budget"));
+    let visitor = app.other_browser();
+    let public = visitor.get("/tags/compost").await;
+    assert!(public.contains("Beds on grass") && !public.contains("Compost budget"));
+    assert!(!public.contains("watch-level"), "a visitor sets no level");
+
+    // Not a tag: the 404 page; a level that is not one: a clear answer.
+    for bad in ["/tags/!!!", "/tags/a,b", "/tags/%20"] {
+        assert_eq!(
+            visitor.get(bad).await.status,
+            StatusCode::NOT_FOUND,
+            "{bad}"
+        );
+    }
+    let bad_level = ana.act("/tags/compost/watch", &[("level", "loud")]).await;
+    assert_eq!(bad_level.status, StatusCode::BAD_REQUEST);
+    assert!(bad_level.contains("Choose watching, tracking, normal or muted."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM tag_watches WHERE level = 'muted'")
+            .await,
+        1,
+        "nothing changed but Cal's one mute"
+    );
+}
+
+#[tokio::test]
+async fn a_thread_s_author_and_its_facilitators_change_its_tags_and_nobody_else() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let ana = app.member_browser("ana", gardens, "member").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
+    let fay = app.member_browser("fay", gardens, "facilitator").await;
+    let thread = start_tagged(&ana, "gardens", "Leaf mould", "leaves").await;
+    let path = format!("/t/{thread}/tags");
+
+    assert!(ana
+        .get(&format!("/t/{thread}"))
+        .await
+        .contains(&format!("href=\"{path}\">Edit tags</a>")));
+    assert!(!bea.get(&format!("/t/{thread}")).await.contains(&path));
+    assert_eq!(bea.get(&path).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        bea.act(&path, &[("tags", "spam")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(ana.get("/t/99999/tags").await.status, StatusCode::NOT_FOUND);
+
+    // A problem comes back named beside the field, with the text as typed.
+    let refused = ana.submit(&path, &path, &[("tags", "leaves, ???")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("id=\"tags-error\"") && refused.contains("value=\"leaves, ???\""));
+
+    assert!(ana
+        .submit(&path, &path, &[("tags", "Leaves, Mould")])
+        .await
+        .done());
+    let page = ana.get(&format!("/t/{thread}")).await;
+    assert!(page.contains("Tags saved: leaves, mould."));
+    assert!(page.contains("href=\"/tags/mould\">mould</a>"));
+    assert!(fay.submit(&path, &path, &[("tags", "")]).await.done());
+    assert!(!fay.get("/tags/mould").await.contains("Leaf mould"));
+    assert_eq!(
+        app.count("SELECT cardinality(tags)::bigint FROM threads")
+            .await,
+        0,
+        "the facilitator cleared them"
+    );
 }

@@ -24,9 +24,10 @@ use crate::auth::invitation::{self, InvitedTo, Inviter};
 use crate::auth::password;
 use crate::cultivate::fields::{EventDetails, EventInput, Problem};
 use crate::cultivate::queries::ensure_introductions;
-use crate::educate::fields::{self as entry_fields, normalise_all};
+use crate::educate::fields as entry_fields;
 use crate::forum::fields::{Body, ThreadKind, Title};
 use crate::forum::queries::{insert_post_at, render_with_mentions};
+use crate::forum::tags::normalise_all;
 use crate::Config;
 
 /// The demo community that `serve` loads into an empty database.
@@ -130,6 +131,8 @@ struct ThreadSpec {
     body: Spanned<String>,
     #[serde(default)]
     pinned: bool,
+    #[serde(default)]
+    tags: Vec<String>,
     #[serde(default)]
     replies: Vec<ReplySpec>,
 }
@@ -773,8 +776,8 @@ async fn write_thread(
         return Ok(());
     };
     let thread_id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO threads (domain_id, author_id, title, kind, pinned, created_at, last_posted_at)
-         SELECT $1, $2, $3, $4, $5, $6, $6
+        "INSERT INTO threads (domain_id, author_id, title, kind, pinned, created_at, last_posted_at, tags)
+         SELECT $1, $2, $3, $4, $5, $6, $6, $7
           WHERE NOT EXISTS (SELECT 1 FROM threads WHERE domain_id = $1 AND author_id = $2 AND title = $3)
          RETURNING id",
     )
@@ -784,6 +787,7 @@ async fn write_thread(
     .bind(ThreadKind::parse_starter(thread.kind.get_ref()).map_or("discussion", |k| k.as_str()))
     .bind(thread.pinned)
     .bind(at)
+    .bind(normalise_all(&thread.tags))
     .fetch_optional(&mut **tx)
     .await?;
     let Some(thread_id) = thread_id else {

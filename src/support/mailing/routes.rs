@@ -14,6 +14,7 @@ use super::views::{SettingsPage, UnsubscribePage, DIGEST, SUMMARY};
 use super::{queries, Delivery, MailKind};
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
+use crate::forum::watching;
 use crate::web::{flash_and_redirect, FieldErrors, FlashKind, Form, Path};
 use crate::AppState;
 
@@ -35,6 +36,7 @@ async fn settings(State(state): State<AppState>, member: Member) -> Result<Setti
     Ok(SettingsPage {
         choices: queries::preferences(&state.db, member.user.id).await?,
         digest: queries::wants_digest(&state.db, member.user.id).await?,
+        tags: watching::tags_of(&state.db, member.user.id).await?,
         page: member.page,
         errors: FieldErrors::default(),
     })
@@ -79,6 +81,7 @@ async fn save_settings(
     let (choices, digest, errors) = parse_settings(&form, &current);
     if !errors.is_empty() {
         let page = SettingsPage {
+            tags: watching::tags_of(&state.db, member.user.id).await?,
             page: member.page,
             choices,
             digest,

@@ -171,6 +171,8 @@ pub struct SettingsPage {
     pub choices: Vec<(MailKind, Delivery)>,
     /// Whether the weekly digest is wanted (or was sent back with the form).
     pub digest: bool,
+    /// (tag, level) of each tag the member set a watching level on.
+    pub tags: Vec<(String, String)>,
     pub errors: FieldErrors,
 }
 
