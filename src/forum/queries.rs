@@ -280,12 +280,13 @@ fn level_of(t: &str, viewer: &str, domain: bool) -> String {
 }
 
 /// The viewer's (SQL) level from the tags of thread `t`; no lookup for a thread without tags.
-pub fn tag_level(t: &str, viewer: &str) -> String {
+fn tag_level(t: &str, viewer: &str) -> String {
     format!(
         "CASE WHEN cardinality({t}.tags) > 0 THEN tag_watch_level({viewer}::bigint, {t}.tags) END"
     )
 }
 
+/// The viewer's (SQL) level on each thread of the alias `t`, as `effective_watch_level` rules.
 pub fn watch_level(t: &str, viewer: &str) -> String {
     level_of(t, viewer, true)
 }

@@ -92,8 +92,16 @@ async fn a_conversation_is_read_by_its_participants_and_nobody_else() {
         .await;
     assert_eq!(answered.location, Some(format!("{path}#last")));
     assert!(ana.get("/messages").await.contains("1 new"));
+    let unread_for_ana = "SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id
+                           WHERE u.username = 'ana' AND n.read_at IS NULL";
+    assert_eq!(app.count(unread_for_ana).await, 1);
     let read = ana.get(&path).await;
     assert!(read.contains("Yes, bring beans.") && read.contains("New since you last read"));
+    assert_eq!(
+        app.count(unread_for_ana).await,
+        0,
+        "opening the conversation reads its notification"
+    );
     assert_eq!(
         app.count("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'cal'").await,
         0

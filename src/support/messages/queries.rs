@@ -119,7 +119,8 @@ pub async fn messages(
     .await
 }
 
-/// Opening a conversation reads it to its last message.
+/// Opening a conversation reads it to its last message, and reads the notifications of its
+/// messages (so none of them is mailed afterwards).
 pub async fn mark_read(
     db: &PgPool,
     conversation_id: i64,
@@ -127,7 +128,11 @@ pub async fn mark_read(
     number: i32,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE conversation_members SET last_read_number = $3
+        "WITH messages_read AS (
+             UPDATE notifications SET read_at = now()
+              WHERE user_id = $2 AND conversation_id = $1 AND kind = 'message' AND read_at IS NULL
+         )
+         UPDATE conversation_members SET last_read_number = $3
           WHERE conversation_id = $1 AND user_id = $2 AND last_read_number < $3",
     )
     .bind(conversation_id)
