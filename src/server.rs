@@ -131,7 +131,7 @@ pub async fn seed_demo_if_empty(db: &PgPool, config: &Config) -> anyhow::Result<
 
 /// The scheduled work of every server process (see `jobs`): each runs once per due time
 /// however many processes there are. Admins see the last and next runs at `/admin/jobs`.
-pub static JOBS: [Job; 9] = [
+pub static JOBS: [Job; 10] = [
     Job {
         name: "expired sessions",
         every: Duration::from_secs(600),
@@ -178,6 +178,18 @@ pub static JOBS: [Job; 9] = [
                 let sent = crate::integrate::send_due_reminders(&db, today).await?;
                 let members = crate::web::count(sent as i64, "member", "members");
                 Ok(format!("{members} reminded of commitments that fell due"))
+            })
+        },
+    },
+    Job {
+        name: "repertoire reviews",
+        every: Duration::from_secs(3600),
+        run: |db, _| {
+            Box::pin(async move {
+                let today = time::OffsetDateTime::now_utc().date();
+                let due = crate::educate::upkeep::queries::mark_due(&db, today).await?;
+                let entries = crate::web::count(due as i64, "entry", "entries");
+                Ok(format!("{entries} came due for review"))
             })
         },
     },

@@ -14,6 +14,15 @@ pub struct EntrySummary {
     pub tags: Vec<String>,
     pub reports_count: i32,
     pub created_at: OffsetDateTime,
+    /// `educate::upkeep`'s state.
+    pub state: String,
+}
+
+impl EntrySummary {
+    /// The state, when a list should say it (not current).
+    pub fn state_label(&self) -> Option<&'static str> {
+        (self.state != "current").then(|| super::upkeep::state_label(&self.state))
+    }
 }
 
 pub const ENTRIES_PER_PAGE: i64 = 30;
@@ -73,7 +82,7 @@ pub async fn entries(
         ),
     };
     sqlx::query_as(&format!(
-        "SELECT id, kind, title, summary, tags, reports_count, created_at
+        "SELECT id, kind, title, summary, tags, reports_count, created_at, state
            FROM repertoire_entries
           WHERE domain_id = $1 AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR tags @> ARRAY[$3])
             AND ($4::bigint IS NULL OR {seek})
@@ -158,6 +167,21 @@ pub struct Entry {
     /// Moves on with every edit; the edit form carries the version it was opened on.
     pub version: i32,
     pub revision_count: i64,
+    /// Knowledge upkeep (`educate::upkeep`): who keeps it, when it is due, its state and what
+    /// replaces it (with its title) when obsolete.
+    pub steward_id: Option<i64>,
+    pub steward_username: Option<String>,
+    pub steward_name: Option<String>,
+    pub review_by: time::Date,
+    pub state: String,
+    pub replaced_by: Option<i64>,
+    pub replacement_title: Option<String>,
+}
+
+impl Entry {
+    pub fn state_label(&self) -> &'static str {
+        super::upkeep::state_label(&self.state)
+    }
 }
 
 /// An entry as `viewer` sees it: its provenance (the source thread's title and author) only
@@ -172,8 +196,12 @@ pub async fn entry(db: &PgPool, id: i64, viewer: Option<i64>) -> sqlx::Result<Op
                 e.curated_by, cu.username AS curator_username,
                 cu.display_name AS curator_name, e.created_at, e.updated_at, e.reports_count,
                 e.worked_count, e.partly_count, e.did_not_count, e.version,
-                (SELECT count(*) FROM repertoire_revisions r WHERE r.entry_id = e.id) AS revision_count
+                (SELECT count(*) FROM repertoire_revisions r WHERE r.entry_id = e.id) AS revision_count,
+                e.steward_id, st.username AS steward_username, st.display_name AS steward_name,
+                e.review_by, e.state, e.replaced_by, re.title AS replacement_title
            FROM repertoire_entries e
+           LEFT JOIN users st ON st.id = e.steward_id
+           LEFT JOIN repertoire_entries re ON re.id = e.replaced_by
            LEFT JOIN threads t ON t.id = e.source_thread_id
            LEFT JOIN posts sp ON sp.id = e.source_post_id
            LEFT JOIN users su ON su.id = sp.author_id

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/r/{id}", get(show_entry))
         .route("/r/{id}/edit", get(edit_form).post(edit))
         .route("/r/{id}/revisions", get(revisions))
+        .merge(super::upkeep::routes::router())
 }
 
 #[derive(Deserialize, Default)]
@@ -79,11 +80,16 @@ async fn repertoire(
     )
     .await?;
     let (kind_counts, tag_counts) = queries::counts(&state.db, domain.id).await?;
+    let is_steward = match viewer {
+        Some(user) => super::upkeep::queries::stewards_in(&state.db, domain.id, user.id).await?,
+        None => false,
+    };
     let next = (entries.len() as i64 == ENTRIES_PER_PAGE)
         .then(|| entries.last())
         .flatten()
         .map(|e| EntryCursor::after(e, order).encode());
     Ok(RepertoirePage {
+        can_review: super::policy::may_see_review_queue(viewer, &domain, is_steward).is_ok(),
         can_write: domain.access(viewer).can_post(),
         page: visitor.page,
         domain,
@@ -288,7 +294,7 @@ async fn new_entry(
 }
 
 /// An entry with its domain, if the viewer may read the domain.
-async fn readable_entry(
+pub(in crate::educate) async fn readable_entry(
     state: &AppState,
     id: EntryId,
     viewer: Option<&CurrentUser>,
@@ -313,10 +319,15 @@ async fn show_entry(
 ) -> Result<EntryPage> {
     let viewer = visitor.page.user.as_ref();
     let (entry, domain) = readable_entry(&state, id, viewer).await?;
-    let reports = integrate::reports_on(&state.db, integrate::Subject::Entry(entry.id)).await?;
-    let learnings = integrate::learnings(&state.db, entry.id).await?;
+    let (reports, learnings, history) = tokio::try_join!(
+        integrate::reports_on(&state.db, integrate::Subject::Entry(entry.id)),
+        integrate::learnings(&state.db, entry.id),
+        super::upkeep::queries::history(&state.db, entry.id),
+    )?;
     let access = domain.access(viewer);
     Ok(EntryPage {
+        can_keep: super::policy::may_keep(viewer, entry.steward_id, &domain).is_ok(),
+        history,
         can_edit: can_edit(&entry, &domain, viewer),
         can_report: access.can_post(),
         can_moderate: access.can_moderate(),

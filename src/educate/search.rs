@@ -72,6 +72,8 @@ pub struct Hit {
     pub domain_name: String,
     /// A post that opens its thread, not a reply.
     pub opening: bool,
+    /// A repertoire entry's state (`educate::upkeep`).
+    pub entry_state: Option<String>,
 }
 
 impl Hit {
@@ -90,6 +92,14 @@ impl Hit {
             "post" => "Reply",
             _ => "Repertoire",
         }
+    }
+
+    /// A repertoire entry's state, when it is not current.
+    pub fn entry_state_label(&self) -> Option<&'static str> {
+        self.entry_state
+            .as_deref()
+            .filter(|state| *state != "current")
+            .map(super::upkeep::state_label)
     }
 
     /// The snippet as plain text (it is cut from Markdown), escaped, with matches in `<mark>`.
@@ -271,6 +281,8 @@ async fn find(state: &AppState, q: &str, scope: Scope<'_>, page_number: i64) -> 
                     r.kind = 'post' AND NOT EXISTS (SELECT 1 FROM posts o
                                                      WHERE o.thread_id = r.thread_id AND o.id < r.id)
                         AS opening,
+                    (SELECT e.state FROM repertoire_entries e
+                      WHERE r.kind = 'entry' AND e.id = r.id) AS entry_state,
                     ts_headline('english', r.text, websearch_to_tsquery('english', $1),
                                 'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || ', MaxWords=35, MinWords=15, ShortWord=0, MaxFragments=2')
                         AS snippet,

@@ -17,6 +17,8 @@ pub struct RepertoirePage {
     pub page: PageContext,
     pub domain: Domain,
     pub can_write: bool,
+    /// Facilitators and stewards: a link to the review queue.
+    pub can_review: bool,
     pub kind: Option<String>,
     pub tag: Option<String>,
     pub most_applied: bool,
@@ -87,6 +89,10 @@ pub struct EntryPage {
     pub reports: Vec<Report>,
     pub learnings: Vec<Learning>,
     pub today: String,
+    /// The steward or a facilitator: "Review this entry" (`policy::may_keep`).
+    pub can_keep: bool,
+    /// Its upkeep history, newest first.
+    pub history: Vec<super::upkeep::queries::Act>,
 }
 
 impl EntryPage {

@@ -202,23 +202,29 @@ pub async fn file(
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        crate::educate::upkeep::queries::review_if_reports_go_against(&mut *tx, entry_id).await?;
     }
     Ok(id)
 }
 
+/// Changes a report; a changed outcome may put its entry in review (`educate::upkeep`).
 pub async fn update(db: &PgPool, id: i64, content: ReportContent<'_>) -> sqlx::Result<()> {
-    sqlx::query(
+    let entry_id: Option<i64> = sqlx::query_scalar(
         "UPDATE practice_reports SET context = $2, tried = $3, outcome = $4, reflection = $5, updated_at = now()
-          WHERE id = $1",
+          WHERE id = $1 RETURNING entry_id",
     )
     .bind(id)
     .bind(content.context)
     .bind(content.tried)
     .bind(content.outcome.as_str())
     .bind(content.reflection)
-    .execute(db)
-    .await
-    .map(|_| ())
+    .fetch_optional(db)
+    .await?
+    .flatten();
+    if let Some(entry_id) = entry_id {
+        crate::educate::upkeep::queries::review_if_reports_go_against(db, entry_id).await?;
+    }
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]

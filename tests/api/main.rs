@@ -37,5 +37,6 @@ mod security;
 mod seeding;
 mod shell;
 mod support;
+mod upkeep;
 mod uploads;
 mod watching;

@@ -25,6 +25,7 @@ use crate::auth::password;
 use crate::cultivate::fields::{EventDetails, EventInput, Problem};
 use crate::cultivate::queries::ensure_introductions;
 use crate::educate::fields as entry_fields;
+use crate::educate::upkeep::review_date;
 use crate::forum::fields::{Body, ThreadKind, Title};
 use crate::forum::queries::{insert_post_at, render_with_mentions};
 use crate::forum::tags::normalise_all;
@@ -160,6 +161,10 @@ struct EntrySpec {
     #[serde(default)]
     tags: Vec<String>,
     curated_by: Spanned<String>,
+    /// When it is due for review (`YYYY-MM-DD`; a date passed puts it in the review queue);
+    /// the domain's period from now when left out.
+    #[serde(default)]
+    review_by: Option<Spanned<String>>,
 }
 
 /// Why a file was refused: where, and what is wrong.
@@ -445,6 +450,9 @@ impl Checker<'_> {
                     entry_fields::EntryKind::parse(entry.kind.get_ref()),
                 )?;
                 self.check_summary(entry)?;
+                if let Some(date) = &entry.review_by {
+                    self.check(date, "review_by", review_date(date.get_ref()))?;
+                }
                 self.author(&entry.curated_by, &in_domain, slug)?;
             }
         }
@@ -614,8 +622,8 @@ async fn write(
                 .unwrap_or("");
             let (body_html, _) = render_with_mentions(&mut **tx, body).await?;
             let inserted = sqlx::query(
-                "INSERT INTO repertoire_entries (domain_id, kind, title, summary, body_md, body_html, tags, curated_by)
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8
+                "INSERT INTO repertoire_entries (domain_id, kind, title, summary, body_md, body_html, tags, curated_by, review_by)
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
                   WHERE NOT EXISTS (SELECT 1 FROM repertoire_entries WHERE domain_id = $1 AND title = $3)",
             )
             .bind(domain_id)
@@ -626,6 +634,12 @@ async fn write(
             .bind(body_html)
             .bind(&tags)
             .bind(curator)
+            .bind(
+                entry
+                    .review_by
+                    .as_ref()
+                    .and_then(|d| review_date(d.get_ref()).ok()),
+            )
             .execute(&mut **tx)
             .await?;
             report.entries += inserted.rows_affected() as usize;
