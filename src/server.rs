@@ -131,7 +131,7 @@ pub async fn seed_demo_if_empty(db: &PgPool, config: &Config) -> anyhow::Result<
 
 /// The scheduled work of every server process (see `jobs`): each runs once per due time
 /// however many processes there are. Admins see the last and next runs at `/admin/jobs`.
-pub static JOBS: [Job; 10] = [
+pub static JOBS: [Job; 11] = [
     Job {
         name: "expired sessions",
         every: Duration::from_secs(600),
@@ -178,6 +178,18 @@ pub static JOBS: [Job; 10] = [
                 let sent = crate::integrate::send_due_reminders(&db, today).await?;
                 let members = crate::web::count(sent as i64, "member", "members");
                 Ok(format!("{members} reminded of commitments that fell due"))
+            })
+        },
+    },
+    Job {
+        name: "did it work? invitations",
+        every: Duration::from_secs(3600),
+        run: |db, _| {
+            Box::pin(async move {
+                let now = time::OffsetDateTime::now_utc();
+                let invited = crate::integrate::invite_to_report_back(&db, now).await?;
+                let askers = crate::web::count(invited as i64, "asker", "askers");
+                Ok(format!("{askers} asked whether an accepted answer worked"))
             })
         },
     },

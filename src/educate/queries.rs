@@ -176,6 +176,10 @@ pub struct Entry {
     pub state: String,
     pub replaced_by: Option<i64>,
     pub replacement_title: Option<String>,
+    /// For an entry made from a thread's accepted answer: how often the thread reports it was
+    /// applied, and how often it worked.
+    pub answer_applied: Option<i64>,
+    pub answer_worked: Option<i64>,
 }
 
 impl Entry {
@@ -198,8 +202,16 @@ pub async fn entry(db: &PgPool, id: i64, viewer: Option<i64>) -> sqlx::Result<Op
                 e.worked_count, e.partly_count, e.did_not_count, e.version,
                 (SELECT count(*) FROM repertoire_revisions r WHERE r.entry_id = e.id) AS revision_count,
                 e.steward_id, st.username AS steward_username, st.display_name AS steward_name,
-                e.review_by, e.state, e.replaced_by, re.title AS replacement_title
+                e.review_by, e.state, e.replaced_by, re.title AS replacement_title,
+                answer.applied AS answer_applied, answer.worked AS answer_worked
            FROM repertoire_entries e
+           LEFT JOIN LATERAL (
+               SELECT count(*) AS applied, count(*) FILTER (WHERE pr.outcome = 'worked') AS worked
+                 FROM practice_reports pr, threads at
+                WHERE at.id = e.source_thread_id AND at.accepted_post_id = e.source_post_id
+                  AND domain_readable(at.domain_id, $2) AND pr.thread_id = at.id
+               HAVING count(*) > 0
+           ) answer ON true
            LEFT JOIN users st ON st.id = e.steward_id
            LEFT JOIN repertoire_entries re ON re.id = e.replaced_by
            LEFT JOIN threads t ON t.id = e.source_thread_id

@@ -335,3 +335,28 @@ pub async fn send_due_reminders(db: &PgPool, today: Date) -> sqlx::Result<u64> {
     tx.commit().await?;
     Ok(sent.rows_affected())
 }
+
+/// Invites each asker whose question's answer was accepted long enough before `now` (their
+/// domain's `followup_days`) to report back on the thread: once per thread, and not if they
+/// already reported on it or the thread is hidden. Returns how many were invited.
+pub async fn invite_to_report_back(db: &PgPool, now: OffsetDateTime) -> sqlx::Result<u64> {
+    let invited = sqlx::query(
+        "WITH due AS (
+             UPDATE threads t SET followup_sent_at = $1
+               FROM domains d
+              WHERE d.id = t.domain_id AND t.accepted_post_id IS NOT NULL
+                AND t.followup_sent_at IS NULL
+                AND t.accepted_at <= $1 - make_interval(days => d.followup_days)
+             RETURNING t.id, t.author_id, t.accepted_post_id, t.hidden
+         )
+         INSERT INTO notifications (user_id, kind, thread_id, post_id, created_at)
+         SELECT author_id, 'did_it_work', id, accepted_post_id, $1 FROM due
+          WHERE NOT hidden
+            AND NOT EXISTS (SELECT 1 FROM practice_reports r
+                             WHERE r.thread_id = due.id AND r.author_id = due.author_id)",
+    )
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(invited.rows_affected())
+}

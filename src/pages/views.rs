@@ -89,7 +89,32 @@ pub struct ThreadPage {
     pub reply: ComposeForm,
 }
 
+/// How an answer fared in practice: the reports on its thread, by outcome.
+pub struct Tally {
+    pub applied: usize,
+    pub worked: usize,
+    pub partly: usize,
+    pub did_not: usize,
+}
+
 impl ThreadPage {
+    /// The practice reports on this thread itself (not on entries made from it): how its
+    /// accepted answer fared, shown beside it.
+    pub fn answer_tally(&self) -> Option<Tally> {
+        let on_thread: Vec<&Report> = self
+            .reports
+            .iter()
+            .filter(|r| r.thread_id == Some(self.thread.id))
+            .collect();
+        let count = |outcome: &str| on_thread.iter().filter(|r| r.outcome == outcome).count();
+        (!on_thread.is_empty()).then(|| Tally {
+            applied: on_thread.len(),
+            worked: count("worked"),
+            partly: count("partly"),
+            did_not: count("did_not"),
+        })
+    }
+
     /// Whether "Edit tags" is offered (`forum::tags::may_edit`).
     pub fn may_edit_tags(&self) -> bool {
         crate::forum::tags::may_edit(self.page.user.as_ref(), &self.thread).is_ok()

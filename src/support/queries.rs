@@ -132,6 +132,11 @@ impl Notification {
             "bookmark_reminder" => {
                 format!("Reminder: the post you bookmarked in “{thread}”")
             }
+            "did_it_work" => {
+                format!(
+                    "Did the accepted answer in “{thread}” work for you? Report back in one step."
+                )
+            }
             "commitment_due" => {
                 format!("You planned to try “{thread}” by now. How did it go? Report back.")
             }
@@ -181,6 +186,8 @@ struct NotificationTarget {
     conversation_id: Option<i64>,
     /// A message flagged to the admins (for `message_flagged`).
     flagged_message: Option<i64>,
+    /// The thread whose accepted answer the asker is asked about (for `did_it_work`).
+    report_on: Option<i64>,
 }
 
 /// Marks one of the member's notifications read and returns where it points: a flagged post's
@@ -193,7 +200,8 @@ pub async fn open_notification(db: &PgPool, user_id: i64, id: i64) -> sqlx::Resu
           RETURNING (SELECT d.slug FROM threads t JOIN domains d ON d.id = t.domain_id
                       WHERE n.kind = 'flagged' AND t.id = n.thread_id) AS queue,
                     n.post_id, n.thread_id, n.entry_id, n.conversation_id,
-                    CASE WHEN n.kind = 'message_flagged' THEN n.message_id END AS flagged_message",
+                    CASE WHEN n.kind = 'message_flagged' THEN n.message_id END AS flagged_message,
+                    CASE WHEN n.kind = 'did_it_work' THEN n.thread_id END AS report_on",
     )
     .bind(id)
     .bind(user_id)
@@ -207,6 +215,10 @@ pub async fn open_notification(db: &PgPool, user_id: i64, id: i64) -> sqlx::Resu
             flagged_message: Some(message),
             ..
         } => format!("/admin/message-flags/{message}"),
+        NotificationTarget {
+            report_on: Some(thread),
+            ..
+        } => format!("/t/{thread}/report"),
         NotificationTarget {
             post_id: Some(post),
             ..

@@ -318,3 +318,108 @@ async fn a_facilitator_turns_a_report_into_what_we_learned() {
     )));
     assert_eq!(app.count("SELECT count(*) FROM entry_learnings").await, 1);
 }
+
+async fn invite(app: &TestApp, after: time::Duration) -> u64 {
+    let now = time::OffsetDateTime::now_utc() + after;
+    commonplace::integrate::invite_to_report_back(&app.db, now)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_asker_is_asked_did_it_work_once_after_the_domain_s_days_and_the_answer_shows_how_it_fared(
+) {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let ana = app.member_browser("ana", gardens, "member").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
+    let cal = app.member_browser("cal", gardens, "member").await;
+    let thread = ana.ask("gardens", "Clubroot in brassicas?", "Help").await;
+    let answer = bea.answer(thread, "Lime the bed to pH 7.2.").await;
+    assert!(ana.accept(thread, answer).await.done());
+    // A second question whose asker has already reported back is not asked.
+    let other = ana.ask("gardens", "Carrot fly?", "Help").await;
+    let fleece = bea.answer(other, "Fleece.").await;
+    assert!(ana.accept(other, fleece).await.done());
+    let report = format!("/t/{other}/report");
+    let fields = [
+        ("context", "Raised bed"),
+        ("tried", "Fleece"),
+        ("outcome", "worked"),
+        ("reflection", ""),
+    ];
+    assert!(ana.act(&report, &fields).await.done());
+
+    let day = time::Duration::days(1);
+    assert_eq!(invite(&app, day * 13).await, 0, "not before 14 days");
+    assert_eq!(invite(&app, day * 14 + time::Duration::minutes(1)).await, 1);
+    assert_eq!(invite(&app, day * 30).await, 0, "once");
+    let invitations = "SELECT count(*) FROM notifications WHERE kind = 'did_it_work'";
+    assert_eq!(app.count(invitations).await, 1);
+    let told = ana.get("/notifications").await;
+    assert!(told.contains("Did the accepted answer in “Clubroot in brassicas?” work for you?"));
+    let id = app
+        .count("SELECT id FROM notifications WHERE kind = 'did_it_work'")
+        .await;
+    let opened = ana.get(&format!("/notifications/{id}")).await;
+    let report = format!("/t/{thread}/report");
+    assert_eq!(opened.location.as_deref(), Some(report.as_str()));
+
+    // One step: the form; then the answer shows how it fared, and so does its entry.
+    assert!(ana
+        .act(
+            &report,
+            &[
+                ("context", "Allotment"),
+                ("tried", "Lime"),
+                ("outcome", "worked")
+            ]
+        )
+        .await
+        .done());
+    assert!(cal
+        .act(
+            &report,
+            &[
+                ("context", "Garden"),
+                ("tried", "Lime"),
+                ("outcome", "did_not")
+            ]
+        )
+        .await
+        .done());
+    let page = cal.get(&format!("/t/{thread}")).await;
+    assert!(
+        page.contains("In practice: applied 2 times: 1 worked, 1 did not."),
+        "{}",
+        page.body
+    );
+    let entry = app
+        .insert_entry_from(gardens, "how-to", "Lime against clubroot", "pH 7.2", answer)
+        .await;
+    assert!(cal
+        .get(&format!("/r/{entry}"))
+        .await
+        .contains("As the accepted answer it came from, applied 2 times: 1 worked."));
+}
+
+#[tokio::test]
+async fn a_domain_chooses_how_many_days_before_asking() {
+    let app = TestApp::spawn().await;
+    let quick = app.create_domain("quick", "public").await;
+    sqlx::query("UPDATE domains SET followup_days = 3 WHERE id = $1")
+        .bind(quick)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let ana = app.member_browser("ana", quick, "member").await;
+    let bea = app.member_browser("bea", quick, "member").await;
+    let thread = ana.ask("quick", "Blight?", "Help").await;
+    let answer = bea.answer(thread, "Copper.").await;
+    assert!(ana.accept(thread, answer).await.done());
+    assert_eq!(invite(&app, time::Duration::days(2)).await, 0);
+    assert_eq!(
+        invite(&app, time::Duration::days(3) + time::Duration::minutes(1)).await,
+        1
+    );
+}

@@ -669,6 +669,7 @@ async fn a_daily_summary_gathers_what_the_member_chose_to_have_daily() {
                 ("reply", "daily"),
                 ("new_thread", "immediately"),
                 ("accepted", "immediately"),
+                ("did_it_work", "immediately"),
                 ("bookmark_reminder", "immediately"),
                 ("commitment_due", "immediately"),
                 ("flag_outcome", "daily"),

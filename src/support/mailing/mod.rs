@@ -27,6 +27,7 @@ pub enum MailKind {
     Reply,
     NewThread,
     Accepted,
+    DidItWork,
     BookmarkReminder,
     CommitmentDue,
     FlagOutcome,
@@ -35,12 +36,13 @@ pub enum MailKind {
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 10] = [
+    pub const ALL: [MailKind; 11] = [
         MailKind::Mention,
         MailKind::Message,
         MailKind::Reply,
         MailKind::NewThread,
         MailKind::Accepted,
+        MailKind::DidItWork,
         MailKind::BookmarkReminder,
         MailKind::CommitmentDue,
         MailKind::FlagOutcome,
@@ -55,6 +57,7 @@ impl MailKind {
             MailKind::Reply => "reply",
             MailKind::NewThread => "new_thread",
             MailKind::Accepted => "accepted",
+            MailKind::DidItWork => "did_it_work",
             MailKind::BookmarkReminder => "bookmark_reminder",
             MailKind::CommitmentDue => "commitment_due",
             MailKind::FlagOutcome => "flag_outcome",
@@ -75,6 +78,7 @@ impl MailKind {
             MailKind::Reply => "Replies to your threads and threads you watch",
             MailKind::NewThread => "New threads in domains you watch",
             MailKind::Accepted => "Your answer is accepted",
+            MailKind::DidItWork => "We ask whether the answer you accepted worked",
             MailKind::BookmarkReminder => "A reminder you set on a bookmark falls due",
             MailKind::CommitmentDue => "A practice you committed to try falls due",
             MailKind::FlagOutcome => "A facilitator acts on your flag",
