@@ -256,6 +256,19 @@ pub struct Week {
     pub entries_applied: i64,
 }
 
+/// One month of the domain's value profile: its practice reports, and how many of them said
+/// the value went as far as each stage (`integrate::queries::ValueStage`).
+#[derive(sqlx::FromRow, Clone, Debug, PartialEq, Eq)]
+pub struct ValueMonth {
+    pub month: Date,
+    pub reports: i64,
+    pub immediate: i64,
+    pub potential: i64,
+    pub applied: i64,
+    pub realized: i64,
+    pub reframing: i64,
+}
+
 #[derive(sqlx::FromRow, Clone, Debug)]
 pub struct Waiting {
     pub id: i64,
@@ -266,6 +279,8 @@ pub struct Waiting {
 #[derive(Debug)]
 pub struct Health {
     pub weeks: Vec<Week>,
+    /// The last `VALUE_MONTHS` calendar months, oldest first.
+    pub value: Vec<ValueMonth>,
     pub unanswered: Vec<Waiting>,
     pub median_first_reply_hours: Option<f64>,
     pub silent: Vec<(String, String)>,
@@ -273,10 +288,12 @@ pub struct Health {
 }
 
 pub const WEEKS: i32 = 12;
+pub const VALUE_MONTHS: i32 = 12;
 
 pub async fn health(db: &PgPool, domain_id: i64, now: OffsetDateTime) -> sqlx::Result<Health> {
     Ok(Health {
         weeks: weekly(db, domain_id, now).await?,
+        value: value_profile(db, domain_id, now).await?,
         unanswered: unanswered_for_48_hours(db, domain_id, now).await?,
         median_first_reply_hours: median_first_reply_hours(db, domain_id, now).await?,
         silent: silent_for_60_days(db, domain_id, now).await?,
@@ -316,6 +333,47 @@ async fn weekly(db: &PgPool, domain_id: i64, now: OffsetDateTime) -> sqlx::Resul
     .bind(domain_id)
     .bind(now)
     .bind(WEEKS)
+    .fetch_all(db)
+    .await
+}
+
+/// The domain's value profile: per calendar month (UTC), from `VALUE_MONTHS - 1` months before
+/// `now`'s to `now`'s, its practice reports (on its entries and threads) and how many reached
+/// each value stage.
+async fn value_profile(
+    db: &PgPool,
+    domain_id: i64,
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<ValueMonth>> {
+    sqlx::query_as(
+        "WITH months AS (
+             SELECT m AS starts, m + interval '1 month' AS ends
+               FROM generate_series(date_trunc('month', $2::timestamptz, 'UTC') - ($3 - 1) * interval '1 month',
+                                    date_trunc('month', $2::timestamptz, 'UTC'), interval '1 month') AS m
+         ),
+         domain_reports AS (
+             SELECT r.created_at, r.value_stages
+               FROM practice_reports r
+               LEFT JOIN repertoire_entries e ON e.id = r.entry_id
+               LEFT JOIN threads t ON t.id = r.thread_id
+              WHERE coalesce(e.domain_id, t.domain_id) = $1
+                AND r.created_at >= (SELECT min(starts) FROM months)
+         )
+         SELECT (m.starts AT TIME ZONE 'UTC')::date AS month,
+                count(r.created_at) AS reports,
+                count(*) FILTER (WHERE 'immediate' = ANY (r.value_stages)) AS immediate,
+                count(*) FILTER (WHERE 'potential' = ANY (r.value_stages)) AS potential,
+                count(*) FILTER (WHERE 'applied' = ANY (r.value_stages)) AS applied,
+                count(*) FILTER (WHERE 'realized' = ANY (r.value_stages)) AS realized,
+                count(*) FILTER (WHERE 'reframing' = ANY (r.value_stages)) AS reframing
+           FROM months m
+           LEFT JOIN domain_reports r ON r.created_at >= m.starts AND r.created_at < m.ends
+          GROUP BY m.starts
+          ORDER BY m.starts",
+    )
+    .bind(domain_id)
+    .bind(now)
+    .bind(VALUE_MONTHS)
     .fetch_all(db)
     .await
 }

@@ -140,3 +140,8 @@ mod tests {
         assert_eq!(super::human_hours(72.0), "3.0 days");
     }
 }
+
+/// A month as the value profile names it: "November 2026".
+pub fn month_name(first_day: &time::Date) -> String {
+    format!("{} {}", first_day.month(), first_day.year())
+}

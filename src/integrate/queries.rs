@@ -37,6 +37,72 @@ pub fn outcome_label(outcome: &str) -> &'static str {
     }
 }
 
+/// How far the value of what was tried went, in the Wenger-Trayner value-creation framework:
+/// the database's `practice_reports.value_stages`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueStage {
+    Immediate,
+    Potential,
+    Applied,
+    Realized,
+    Reframing,
+}
+
+impl ValueStage {
+    pub const ALL: [ValueStage; 5] = [
+        ValueStage::Immediate,
+        ValueStage::Potential,
+        ValueStage::Applied,
+        ValueStage::Realized,
+        ValueStage::Reframing,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValueStage::Immediate => "immediate",
+            ValueStage::Potential => "potential",
+            ValueStage::Applied => "applied",
+            ValueStage::Realized => "realized",
+            ValueStage::Reframing => "reframing",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        ValueStage::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// The framework's name for it, short.
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueStage::Immediate => "Immediate value",
+            ValueStage::Potential => "Potential value",
+            ValueStage::Applied => "Applied value",
+            ValueStage::Realized => "Realized value",
+            ValueStage::Reframing => "Reframing value",
+        }
+    }
+
+    /// What it means, in a member's words, for the report form.
+    pub fn plainly(self) -> &'static str {
+        match self {
+            ValueStage::Immediate => {
+                "Taking part helped in itself: I got unstuck, or felt less alone with it"
+            }
+            ValueStage::Potential => "I gained knowledge, a skill or a contact I can use later",
+            ValueStage::Applied => "I changed what I actually do",
+            ValueStage::Realized => {
+                "A result that matters got better (yield, time, cost, wellbeing…)"
+            }
+            ValueStage::Reframing => "It changed how we think about success, or what we aim for",
+        }
+    }
+}
+
+/// The name of a stored stage.
+pub fn value_stage_name(raw: &str) -> &'static str {
+    ValueStage::parse(raw).map_or("Value", ValueStage::name)
+}
+
 /// What a report is about.
 #[derive(Clone, Copy, Debug)]
 pub enum Subject {
@@ -57,6 +123,8 @@ pub struct Report {
     pub tried: String,
     pub outcome: String,
     pub reflection: String,
+    /// How far the value went (`ValueStage`), when the reporter said.
+    pub value_stages: Vec<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     pub subject_title: String,
@@ -79,7 +147,8 @@ impl Report {
 
 const REPORT: &str = "
     SELECT r.id, r.entry_id, r.thread_id, r.author_id, u.username AS author_username,
-           u.display_name AS author_name, r.context, r.tried, r.outcome, r.reflection, r.created_at,
+           u.display_name AS author_name, r.context, r.tried, r.outcome, r.reflection, r.value_stages,
+           r.created_at,
            coalesce(e.title, t.title) AS subject_title,
            EXISTS (SELECT 1 FROM entry_learnings l WHERE l.report_id = r.id) AS learned
       FROM practice_reports r
@@ -164,6 +233,13 @@ pub struct ReportContent<'a> {
     pub tried: &'a str,
     pub outcome: Outcome,
     pub reflection: &'a str,
+    pub value_stages: Vec<ValueStage>,
+}
+
+impl ReportContent<'_> {
+    fn stages(&self) -> Vec<&'static str> {
+        self.value_stages.iter().map(|s| s.as_str()).collect()
+    }
 }
 
 /// Files a report; a report on an entry fulfils the author's open commitments to that entry.
@@ -180,8 +256,9 @@ pub async fn file(
         Subject::Thread(id) => (None, Some(id)),
     };
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO practice_reports (entry_id, thread_id, author_id, context, tried, outcome, reflection)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO practice_reports
+                (entry_id, thread_id, author_id, context, tried, outcome, reflection, value_stages)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(entry_id)
     .bind(thread_id)
@@ -190,6 +267,7 @@ pub async fn file(
     .bind(content.tried)
     .bind(content.outcome.as_str())
     .bind(content.reflection)
+    .bind(content.stages())
     .fetch_one(&mut *tx)
     .await?;
     if let Some(entry_id) = entry_id {
@@ -210,7 +288,9 @@ pub async fn file(
 /// Changes a report; a changed outcome may put its entry in review (`educate::upkeep`).
 pub async fn update(db: &PgPool, id: i64, content: ReportContent<'_>) -> sqlx::Result<()> {
     let entry_id: Option<i64> = sqlx::query_scalar(
-        "UPDATE practice_reports SET context = $2, tried = $3, outcome = $4, reflection = $5, updated_at = now()
+        "UPDATE practice_reports
+            SET context = $2, tried = $3, outcome = $4, reflection = $5, value_stages = $6,
+                updated_at = now()
           WHERE id = $1 RETURNING entry_id",
     )
     .bind(id)
@@ -218,6 +298,7 @@ pub async fn update(db: &PgPool, id: i64, content: ReportContent<'_>) -> sqlx::R
     .bind(content.tried)
     .bind(content.outcome.as_str())
     .bind(content.reflection)
+    .bind(content.stages())
     .fetch_optional(db)
     .await?
     .flatten();

@@ -171,6 +171,7 @@ fn content(form: &ReportForm, outcome: Outcome) -> ReportContent<'_> {
         tried: form.tried.trim(),
         outcome,
         reflection: form.reflection.trim(),
+        value_stages: form.value_stages(),
     }
 }
 
@@ -240,13 +241,14 @@ async fn edit_form(
     Path(id): Path<ReportId>,
 ) -> Result<ReportFormPage> {
     let (report, target) = own_report(&state, id, &member.user).await?;
-    let form = ReportForm {
+    let mut form = ReportForm {
         context: report.context,
         tried: report.tried,
         outcome: report.outcome,
         reflection: report.reflection,
         ..ReportForm::default()
     };
+    form.tick(&report.value_stages);
     let mut page = form_page(
         member.page,
         &target,

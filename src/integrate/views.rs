@@ -4,7 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
 
-use super::queries::Commitment;
+use super::queries::{Commitment, ValueStage};
 use crate::web::submission::SubmissionKey;
 use crate::web::{FieldErrors, PageContext};
 
@@ -15,6 +15,12 @@ pub struct ReportForm {
     pub tried: String,
     pub outcome: String,
     pub reflection: String,
+    /// One ticked box per value stage: `value_applied=on` and so on (optional).
+    pub value_immediate: String,
+    pub value_potential: String,
+    pub value_applied: String,
+    pub value_realized: String,
+    pub value_reframing: String,
     /// A new report is filed once, however often the form is sent.
     pub key: SubmissionKey,
 }
@@ -58,4 +64,46 @@ pub struct CommitmentsPage {
     pub open: Vec<Commitment>,
     pub fulfilled: Vec<Commitment>,
     pub today: time::Date,
+}
+
+impl ReportForm {
+    /// The stages ticked, in the framework's order.
+    pub fn value_stages(&self) -> Vec<ValueStage> {
+        ValueStage::ALL
+            .into_iter()
+            .filter(|stage| !self.box_of(*stage).is_empty())
+            .collect()
+    }
+
+    fn box_of(&self, stage: ValueStage) -> &str {
+        match stage {
+            ValueStage::Immediate => &self.value_immediate,
+            ValueStage::Potential => &self.value_potential,
+            ValueStage::Applied => &self.value_applied,
+            ValueStage::Realized => &self.value_realized,
+            ValueStage::Reframing => &self.value_reframing,
+        }
+    }
+
+    /// Ticks the boxes of stored stages (editing a report).
+    pub fn tick(&mut self, stages: &[String]) {
+        for stage in stages.iter().filter_map(|s| ValueStage::parse(s)) {
+            let ticked = "on".to_string();
+            match stage {
+                ValueStage::Immediate => self.value_immediate = ticked,
+                ValueStage::Potential => self.value_potential = ticked,
+                ValueStage::Applied => self.value_applied = ticked,
+                ValueStage::Realized => self.value_realized = ticked,
+                ValueStage::Reframing => self.value_reframing = ticked,
+            }
+        }
+    }
+
+    /// For the form: every stage, whether ticked.
+    pub fn stage_boxes(&self) -> Vec<(ValueStage, bool)> {
+        ValueStage::ALL
+            .into_iter()
+            .map(|stage| (stage, !self.box_of(stage).is_empty()))
+            .collect()
+    }
 }

@@ -423,3 +423,119 @@ async fn a_domain_chooses_how_many_days_before_asking() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_report_tells_how_far_the_value_went_and_the_health_view_profiles_it_by_month() {
+    let (app, gardens, entry) = entry_in_gardens().await;
+    let orchards = app.create_domain("orchards", "public").await;
+    let ana = app.member_browser("ana", gardens, "member").await;
+    let report = format!("/r/{entry}/report");
+
+    // A problem elsewhere in the form keeps the stages ticked.
+    let refused = ana
+        .submit(
+            &report,
+            &report,
+            &[
+                ("tried", "Cardboard"),
+                ("outcome", "worked"),
+                ("value_applied", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("name=\"value_applied\" checked"));
+    assert!(!refused.contains("name=\"value_realized\" checked"));
+    assert_eq!(app.count("SELECT count(*) FROM practice_reports").await, 0);
+
+    let fields = [
+        ("context", "Clay plot"),
+        ("tried", "Cardboard"),
+        ("outcome", "worked"),
+        ("value_applied", "on"),
+        ("value_reframing", "on"),
+    ];
+    assert!(ana.submit(&report, &report, &fields).await.done());
+    let page = ana.get(&format!("/r/{entry}")).await;
+    assert!(page.contains("Applied value") && page.contains("Reframing value"));
+    assert!(!page.contains("Realized value"));
+    assert!(
+        ana.get("/u/ana").await.contains("Reframing value"),
+        "her story on her profile"
+    );
+    let id = app.count("SELECT id FROM practice_reports").await;
+    let edit = ana.get(&format!("/reports/{id}/edit")).await;
+    assert!(edit.contains("name=\"value_reframing\" checked"));
+
+    // The value profile on a known data set: November 2026, with 2026-11-15 as now.
+    sqlx::query("DELETE FROM practice_reports")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let thread = app
+        .insert_thread(
+            gardens,
+            app.count("SELECT id FROM users WHERE username = 'ana'")
+                .await,
+            "Mulch",
+            0,
+        )
+        .await;
+    let elsewhere = app.insert_entry(orchards, "Grease bands").await;
+    let author = app
+        .count("SELECT id FROM users WHERE username = 'ana'")
+        .await;
+    for (entry_id, thread_id, at, stages) in [
+        (Some(entry), None, "2026-11-03", vec!["applied", "realized"]),
+        (None, Some(thread), "2026-11-10", vec!["immediate"]),
+        (Some(entry), None, "2026-09-05", vec![]),
+        (Some(elsewhere), None, "2026-11-05", vec!["applied"]),
+        (Some(entry), None, "2025-10-01", vec!["potential"]),
+    ] {
+        sqlx::query(
+            "INSERT INTO practice_reports (entry_id, thread_id, author_id, context, tried, outcome, value_stages, created_at)
+             VALUES ($1, $2, $3, 'c', 't', 'worked', $4, $5::date)",
+        )
+        .bind(entry_id)
+        .bind(thread_id)
+        .bind(author)
+        .bind(stages)
+        .bind(at)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    }
+    let now = time::macros::datetime!(2026-11-15 12:00 UTC);
+    let health = commonplace::cultivate::queries::health(&app.db, gardens, now)
+        .await
+        .unwrap();
+    let months: Vec<String> = health.value.iter().map(|m| m.month.to_string()).collect();
+    assert_eq!(months.len(), 12);
+    assert_eq!(months[0], "2025-12-01");
+    assert_eq!(months[11], "2026-11-01");
+    let figures = |m: &commonplace::cultivate::queries::ValueMonth| {
+        [
+            m.reports,
+            m.immediate,
+            m.potential,
+            m.applied,
+            m.realized,
+            m.reframing,
+        ]
+    };
+    assert_eq!(
+        figures(&health.value[11]),
+        [2, 1, 0, 1, 1, 0],
+        "November: this domain's two"
+    );
+    assert_eq!(
+        figures(&health.value[9]),
+        [1, 0, 0, 0, 0, 0],
+        "September: one, no stage named"
+    );
+    let total: i64 = health.value.iter().map(|m| m.reports).sum();
+    assert_eq!(
+        total, 3,
+        "not the other domain's, not before the twelve months"
+    );
+}
