@@ -131,6 +131,11 @@ pub fn human_hours(hours: f64) -> String {
     }
 }
 
+/// A month as the value profile names it: "November 2026".
+pub fn month_name(first_day: &time::Date) -> String {
+    format!("{} {}", first_day.month(), first_day.year())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -139,9 +144,4 @@ mod tests {
         assert_eq!(super::human_hours(5.0), "5.0 hours");
         assert_eq!(super::human_hours(72.0), "3.0 days");
     }
-}
-
-/// A month as the value profile names it: "November 2026".
-pub fn month_name(first_day: &time::Date) -> String {
-    format!("{} {}", first_day.month(), first_day.year())
 }
