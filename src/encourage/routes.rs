@@ -48,7 +48,9 @@ async fn profile(
     let contributions = queries::contributions(&state.db, profile.id, viewer_id).await?;
     let tally = queries::tally(&state.db, profile.id, viewer_id).await?;
     let reports = crate::integrate::queries::reports_by(&state.db, profile.id, viewer).await?;
+    let evidence = crate::support::queries::evidence_of(&state.db, viewer_id, profile.id).await?;
     Ok(ProfilePage {
+        evidence,
         page: visitor.page,
         profile,
         domains,

@@ -15,6 +15,19 @@ pub struct ProfilePage {
     pub contributions: Vec<Contribution>,
     pub tally: Tally,
     pub reports: Vec<Report>,
+    /// What they did, by topic, in domains the viewer may read: (tag, accepted answers, posts
+    /// found helpful, entries curated, reports that their entries worked).
+    pub evidence: Vec<(String, i64, i64, i64, i64)>,
+}
+
+impl ProfilePage {
+    pub fn evidence_words(&self, a: &i64, h: &i64, c: &i64, w: &i64) -> String {
+        crate::support::queries::evidence_words(*a, *h, *c, *w)
+    }
+
+    pub fn lists(&self, tag: &str) -> bool {
+        self.profile.expertise.iter().any(|t| t == tag)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -297,6 +297,12 @@ pub struct Expert {
     pub username: String,
     pub display_name: String,
     pub expertise: Vec<String>,
+    /// What they did on the topic (`expertise_evidence`), in domains the viewer may read.
+    pub accepted: i64,
+    pub helpful: i64,
+    pub curated: i64,
+    pub worked: i64,
+    pub score: i64,
     pub recent_thread_ids: Vec<i64>,
     pub recent_titles: Vec<String>,
 }
@@ -309,31 +315,89 @@ impl Expert {
             .zip(self.recent_titles.iter().map(String::as_str))
             .collect()
     }
+
+    pub fn evidence(&self) -> String {
+        evidence_words(self.accepted, self.helpful, self.curated, self.worked)
+    }
+
+    /// Whether they list the topic themselves.
+    pub fn states(&self, tag: &str) -> bool {
+        self.expertise.iter().any(|t| t == tag)
+    }
+
+    /// Where the next page starts after this member.
+    pub fn cursor(&self) -> String {
+        format!("{}:{}", self.score, self.username)
+    }
+}
+
+/// What a member did on a topic, in words: "2 accepted answers · 1 entry curated".
+pub fn evidence_words(accepted: i64, helpful: i64, curated: i64, worked: i64) -> String {
+    let parts = [
+        (accepted, "accepted answer", "accepted answers"),
+        (helpful, "post found helpful", "posts found helpful"),
+        (
+            curated,
+            "repertoire entry curated",
+            "repertoire entries curated",
+        ),
+        (
+            worked,
+            "report that their entry worked",
+            "reports that their entries worked",
+        ),
+    ];
+    parts
+        .into_iter()
+        .filter(|(n, ..)| *n > 0)
+        .map(|(n, one, many)| crate::web::count(n, one, many))
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// Experts shown per page of the directory.
 pub const EXPERTS_PER_PAGE: i64 = 30;
 
-/// Members who list `tag`, a page of `EXPERTS_PER_PAGE` (and one more, to tell whether there is
-/// a next page) by name after the member `after`, found through the GIN index on expertise;
-/// each with up to three recent threads they wrote in about it, from domains the viewer can
-/// read. The per-member subquery runs only for that page, and looks at each one's newest 50
-/// posts (walking `posts_author_idx`), so a member with thousands of posts costs no more.
+/// Where a page of the directory starts: after (score, username).
+pub fn expert_cursor(raw: &str) -> Option<(i64, String)> {
+    let (score, username) = raw.split_once(':')?;
+    Some((score.parse().ok()?, username.to_string()))
+}
+
+/// Who knows `tag`: members with evidence on it (`expertise_evidence`, in the domains the
+/// viewer may read) or who list it, ranked by evidence (then by username), a page of
+/// `EXPERTS_PER_PAGE` (and one more, to tell whether there is a next) after `after`; each with
+/// up to three recent threads they wrote in about it, from domains the viewer can read. The
+/// per-member subquery runs only for that page, and looks at each one's newest 50 posts.
 pub async fn experts(
     db: &PgPool,
     viewer: Option<&CurrentUser>,
     tag: &str,
-    after: Option<&str>,
+    after: Option<(i64, String)>,
 ) -> sqlx::Result<Vec<Expert>> {
+    let (after_score, after_name) = after.unzip();
     sqlx::query_as(
-        "SELECT u.username, u.display_name, u.expertise,
+        "WITH evidence AS (SELECT * FROM expertise_evidence($1, $2)),
+         candidates AS (
+             SELECT id FROM users WHERE expertise @> ARRAY[$1]::text[]
+             UNION SELECT user_id FROM evidence
+         ),
+         ranked AS (
+             SELECT u.id, u.username, u.display_name, u.expertise,
+                    coalesce(ev.accepted, 0) AS accepted, coalesce(ev.helpful, 0) AS helpful,
+                    coalesce(ev.curated, 0) AS curated, coalesce(ev.worked, 0) AS worked,
+                    coalesce(ev.score, 0) AS score
+               FROM candidates c JOIN users u ON u.id = c.id
+               LEFT JOIN evidence ev ON ev.user_id = u.id
+              WHERE (u.suspended_until IS NULL OR u.suspended_until <= now())
+         )
+         SELECT u.username, u.display_name, u.expertise, u.accepted, u.helpful, u.curated,
+                u.worked, u.score,
                 coalesce(recent.ids, '{}') AS recent_thread_ids,
                 coalesce(recent.titles, '{}') AS recent_titles
-           FROM (SELECT id, username, display_name, expertise FROM users
-                  WHERE expertise @> ARRAY[$1]::text[] AND (suspended_until IS NULL OR suspended_until <= now())
-                    AND (NOT EXISTS (SELECT 1 FROM users WHERE username = $3)
-                         OR (display_name, username) > (SELECT display_name, username FROM users WHERE username = $3))
-                  ORDER BY display_name, username LIMIT $4) u
+           FROM (SELECT * FROM ranked
+                  WHERE $3::bigint IS NULL OR score < $3 OR (score = $3 AND username > $4)
+                  ORDER BY score DESC, username LIMIT $5) u
            LEFT JOIN LATERAL (
                SELECT array_agg(c.id ORDER BY c.at DESC) AS ids, array_agg(c.title ORDER BY c.at DESC) AS titles
                  FROM (
@@ -341,18 +405,60 @@ pub async fn experts(
                        FROM (SELECT * FROM listed_posts($2) p WHERE p.author_id = u.id
                               ORDER BY p.created_at DESC LIMIT 50) p
                        JOIN threads t ON t.id = p.thread_id
-                      WHERE (p.search @@ plainto_tsquery('english', $1) OR t.search @@ plainto_tsquery('english', $1))
+                      WHERE (p.search @@ plainto_tsquery('english', $1) OR t.search @@ plainto_tsquery('english', $1)
+                             OR t.tags @> ARRAY[$1])
                       GROUP BY t.id, t.title
                       ORDER BY at DESC
                       LIMIT 3
                  ) c
            ) recent ON true
-          ORDER BY u.display_name, u.username",
+          ORDER BY u.score DESC, u.username",
     )
     .bind(tag)
     .bind(viewer.map(|u| u.id))
-    .bind(after)
+    .bind(after_score)
+    .bind(after_name)
     .bind(EXPERTS_PER_PAGE + 1)
+    .fetch_all(db)
+    .await
+}
+
+/// A member's evidence by topic, in the domains the viewer may read: (tag, accepted, helpful,
+/// curated, worked), the strongest twelve, for their profile.
+pub async fn evidence_of(
+    db: &PgPool,
+    viewer: Option<i64>,
+    user_id: i64,
+) -> sqlx::Result<Vec<(String, i64, i64, i64, i64)>> {
+    sqlx::query_as(
+        "WITH readable AS (SELECT id FROM readable_domains($1)),
+         acts AS (
+             SELECT unnest(t.tags) AS tag, 1 AS accepted, 0 AS helpful, 0 AS curated, 0 AS worked
+               FROM posts p JOIN threads t ON t.accepted_post_id = p.id
+              WHERE p.author_id = $2 AND p.deleted_at IS NULL AND NOT p.hidden AND NOT t.hidden
+                AND t.domain_id IN (SELECT id FROM readable)
+             UNION ALL
+             SELECT unnest(t.tags), 0, 1, 0, 0
+               FROM reactions r JOIN posts p ON p.id = r.post_id JOIN threads t ON t.id = p.thread_id
+              WHERE p.author_id = $2 AND r.kind = 'helpful' AND r.user_id <> $2
+                AND p.deleted_at IS NULL AND NOT p.hidden AND NOT t.hidden
+                AND cardinality(t.tags) > 0 AND t.domain_id IN (SELECT id FROM readable)
+             UNION ALL
+             SELECT unnest(e.tags), 0, 0, 1, 0 FROM repertoire_entries e
+              WHERE e.curated_by = $2 AND e.domain_id IN (SELECT id FROM readable)
+             UNION ALL
+             SELECT unnest(e.tags), 0, 0, 0, 1
+               FROM repertoire_entries e
+               JOIN practice_reports r ON r.entry_id = e.id AND r.outcome = 'worked' AND r.author_id <> $2
+              WHERE e.curated_by = $2 AND e.domain_id IN (SELECT id FROM readable)
+         )
+         SELECT tag, sum(accepted)::bigint, sum(helpful)::bigint, sum(curated)::bigint, sum(worked)::bigint
+           FROM acts GROUP BY tag
+          ORDER BY sum(3 * accepted + helpful + 2 * curated + 2 * worked) DESC, tag
+          LIMIT 12",
+    )
+    .bind(viewer)
+    .bind(user_id)
     .fetch_all(db)
     .await
 }
@@ -367,7 +473,10 @@ pub async fn expertise_tags(db: &PgPool) -> sqlx::Result<Vec<(String, i64)>> {
     .await
 }
 
-/// Members of a domain whose expertise appears in `text` (a question being written).
+/// Members of a domain to suggest for a question being written (`text`): those with evidence
+/// on, or who list, a topic the text names (a tag members list as expertise, or a tag of the
+/// domain's repertoire), ranked by evidence as `/members?expertise=` ranks them, counted in the
+/// domains the asker may read.
 pub async fn suggest_experts(
     db: &PgPool,
     domain_id: i64,
@@ -375,12 +484,33 @@ pub async fn suggest_experts(
     text: &str,
 ) -> sqlx::Result<Vec<SuggestedMember>> {
     sqlx::query_as(
-        "SELECT u.username, u.display_name,
-                array(SELECT tag FROM unnest(u.expertise) tag WHERE strpos(lower($3), tag) > 0) AS matched
-           FROM memberships m JOIN users u ON u.id = m.user_id
-          WHERE m.domain_id = $1 AND u.id <> $2
-            AND EXISTS (SELECT 1 FROM unnest(u.expertise) tag WHERE strpos(lower($3), tag) > 0)
-          ORDER BY u.display_name
+        "WITH members AS (
+             SELECT u.id, u.username, u.display_name, u.expertise
+               FROM memberships m JOIN users u ON u.id = m.user_id
+              WHERE m.domain_id = $1 AND u.id <> $2
+         ),
+         topics AS (
+             SELECT DISTINCT tag FROM (
+                 SELECT unnest(expertise) AS tag FROM members
+                 UNION SELECT name FROM repertoire_facets WHERE domain_id = $1 AND facet = 'tag'
+             ) known
+              WHERE strpos(lower($3), tag) > 0
+         ),
+         evidence AS (
+             SELECT tp.tag, ev.user_id, ev.score
+               FROM topics tp CROSS JOIN LATERAL expertise_evidence(tp.tag, $2) ev
+         ),
+         matched AS (
+             SELECT id, tag FROM members m, unnest(m.expertise) tag WHERE tag IN (SELECT tag FROM topics)
+             UNION SELECT user_id, tag FROM evidence
+         )
+         SELECT m.username, m.display_name,
+                array(SELECT x.tag FROM matched x WHERE x.id = m.id ORDER BY x.tag) AS matched
+           FROM members m
+           LEFT JOIN (SELECT user_id, sum(score) AS score FROM evidence GROUP BY user_id) s
+                  ON s.user_id = m.id
+          WHERE EXISTS (SELECT 1 FROM matched x WHERE x.id = m.id)
+          ORDER BY coalesce(s.score, 0) DESC, m.display_name
           LIMIT 8",
     )
     .bind(domain_id)

@@ -293,14 +293,21 @@ async fn members(
         .take(60)
         .collect::<String>();
     let after = Some(query.after.trim()).filter(|a| !a.is_empty());
+    let cursor = match after {
+        Some(raw) => Some(
+            queries::expert_cursor(raw)
+                .ok_or_else(|| AppError::BadRequest("That page link is not one of ours.".into()))?,
+        ),
+        None => None,
+    };
     let mut experts = if expertise.is_empty() {
         Vec::new()
     } else {
-        queries::experts(&state.db, visitor.page.user.as_ref(), &expertise, after).await?
+        queries::experts(&state.db, visitor.page.user.as_ref(), &expertise, cursor).await?
     };
     let next_after = if experts.len() as i64 > queries::EXPERTS_PER_PAGE {
         experts.truncate(queries::EXPERTS_PER_PAGE as usize);
-        experts.last().map(|e| e.username.clone())
+        experts.last().map(queries::Expert::cursor)
     } else {
         None
     };

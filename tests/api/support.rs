@@ -221,7 +221,7 @@ async fn members_list_expertise_and_are_found_with_their_contributions() {
     assert!(app
         .get("/members?expertise=knitting")
         .await
-        .contains("Nobody lists “knitting” yet"));
+        .contains("Nobody lists “knitting”"));
     let profile = app.get("/u/ana").await;
     assert!(profile.contains(">composting</a>") && profile.contains(">soil</a>"));
     let directory = app.get("/members").await;
@@ -606,6 +606,138 @@ async fn the_expertise_directory_comes_in_pages() {
     assert_eq!(second.body.matches("class=\"domain-card\"").count(), 1);
     assert!(second.contains("@grower30") && !second.contains("rel=\"next\""));
     assert!(second.contains(">First page</a>"));
-    let past_the_end = app.get("/members?expertise=soil&after=grower30").await;
-    assert!(past_the_end.contains("No more members list"));
+    let past_the_end = app.get("/members?expertise=soil&after=0:grower30").await;
+    assert!(past_the_end.contains("No more members know"));
+    let not_ours = app.get("/members?expertise=soil&after=grower30").await;
+    assert_eq!(not_ours.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn who_knows_a_topic_is_ranked_by_evidence_in_the_domains_the_reader_may_read() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let council = app.create_domain("council", "private").await;
+    let ana = app.member_browser("ana", gardens, "member").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
+    let cal = app.member_browser("cal", gardens, "member").await;
+    let dan = app.member_browser("dan", gardens, "member").await;
+    let eve = app.member_browser("eve", council, "member").await;
+    let id_of = |name: &str| format!("SELECT id FROM users WHERE username = '{name}'");
+    let (ana_id, cal_id) = (
+        app.count(&id_of("ana")).await,
+        app.count(&id_of("cal")).await,
+    );
+    app.add_member(council, ana_id, "member").await;
+    sqlx::query("UPDATE users SET expertise = '{compost}' WHERE id = $1")
+        .bind(ana_id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+
+    // In Gardens: Bea's answer is accepted; Cal's reply is found helpful, and an entry he
+    // curated worked for Dan.
+    let path = "/d/gardens/new";
+    let fields = [
+        ("title", "Cold heap"),
+        ("kind", "question"),
+        ("tags", "compost"),
+        ("body", "Why?"),
+    ];
+    let asked = dan.submit(path, path, &fields).await;
+    let thread: i64 = asked
+        .location
+        .unwrap()
+        .trim_start_matches("/t/")
+        .parse()
+        .unwrap();
+    let answer = bea.answer(thread, "Turn it.").await;
+    let helpful = cal.answer(thread, "Add greens.").await;
+    assert!(dan.accept(thread, answer).await.done());
+    assert!(dan.react(helpful, "helpful").await.done());
+    let entry: i64 = sqlx::query_scalar(
+        "INSERT INTO repertoire_entries (domain_id, kind, title, tags, curated_by)
+         VALUES ($1, 'how-to', 'Hot composting', '{compost}', $2) RETURNING id",
+    )
+    .bind(gardens)
+    .bind(cal_id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert!(dan.report(entry, "worked").await.done());
+    // In the private Council: Ana's answer is accepted.
+    let secret = eve
+        .submit(
+            "/d/council/new",
+            "/d/council/new",
+            &[
+                ("title", "Budget compost"),
+                ("kind", "question"),
+                ("tags", "compost"),
+                ("body", "?"),
+            ],
+        )
+        .await;
+    let secret: i64 = secret
+        .location
+        .unwrap()
+        .trim_start_matches("/t/")
+        .parse()
+        .unwrap();
+    let hers = ana.answer(secret, "Buy in bulk.").await;
+    assert!(eve.accept(secret, hers).await.done());
+
+    let order = |page: &crate::helpers::Page, names: &[&str]| {
+        let at: Vec<usize> = names
+            .iter()
+            .map(|n| {
+                page.body
+                    .find(&format!("@{n}<"))
+                    .unwrap_or_else(|| panic!("{n} listed: {}", page.body))
+            })
+            .collect();
+        at.windows(2).all(|w| w[0] < w[1])
+    };
+    let for_dan = dan.get("/members?expertise=compost").await;
+    assert!(order(&for_dan, &["cal", "bea", "ana"]), "{}", for_dan.body);
+    assert!(for_dan.contains(
+        "1 post found helpful · 1 repertoire entry curated · 1 report that their entry worked"
+    ));
+    assert!(for_dan.contains("1 accepted answer"));
+    assert!(
+        !for_dan.contains("Budget compost"),
+        "nothing from the private domain"
+    );
+    let for_eve = eve.get("/members?expertise=compost").await;
+    assert!(order(&for_eve, &["cal", "ana", "bea"]), "{}", for_eve.body);
+
+    // The profile lists the evidence beside what she states, as far as the reader may read.
+    let ana_for_dan = dan.get("/u/ana").await;
+    assert!(!ana_for_dan.contains("1 accepted answer"));
+    let ana_for_eve = eve.get("/u/ana").await;
+    assert!(
+        ana_for_eve.contains("1 accepted answer") && ana_for_eve.contains("(listed)"),
+        "{}",
+        ana_for_eve.body
+    );
+
+    // A new question that names the topic suggests the same people, in the same order.
+    let preview = dan
+        .submit(
+            path,
+            path,
+            &[
+                ("title", "Compost smells"),
+                ("kind", "question"),
+                ("body", "My compost smells."),
+                ("action", "preview"),
+            ],
+        )
+        .await;
+    let at = |n: &str| {
+        preview
+            .body
+            .find(&format!("/u/{n}\""))
+            .unwrap_or_else(|| panic!("{n} suggested: {}", preview.body))
+    };
+    assert!(at("cal") < at("bea") && at("bea") < at("ana"));
 }
