@@ -59,6 +59,10 @@ pub struct TagPage {
 }
 
 impl TagPage {
+    pub fn watch_action(&self) -> String {
+        format!("/tags/{}/watch", crate::web::path_segment(&self.tag))
+    }
+
     pub fn watch_levels(&self) -> [super::watching::Level; 4] {
         super::watching::Level::ALL
     }

@@ -38,6 +38,10 @@ pub struct DomainPage {
 }
 
 impl DomainPage {
+    pub fn watch_action(&self) -> String {
+        format!("/d/{}/watch", self.domain.slug)
+    }
+
     pub fn watch_levels(&self) -> [Level; 4] {
         Level::ALL
     }

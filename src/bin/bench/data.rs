@@ -529,8 +529,11 @@ pub async fn load(db: &PgPool, scale: Scale, password_hash: &str) -> anyhow::Res
     let mut copy = Copy::new(
         &mut conn,
         "repertoire_entries",
-        "domain_id, kind, title, summary, body_md, body_html, tags, curated_by, source_post_id, source_thread_id",
+        "domain_id, kind, title, summary, body_md, body_html, tags, curated_by, steward_id, \
+         review_by, source_post_id, source_thread_id",
     );
+    // Triggers are off while loading: what `repertoire_upkeep_defaults` would set, set here.
+    let review_by = time::OffsetDateTime::now_utc().date() + time::Duration::days(365);
     for e in 0..shape.entries {
         let post = rng.gen_range(0..shape.posts);
         let thread = post_thread[post];
@@ -552,7 +555,7 @@ pub async fn load(db: &PgPool, scale: Scale, password_hash: &str) -> anyhow::Res
             copy_text(out, &body);
             out.push('\t');
             copy_text(out, &html_of(&body));
-            let _ = write!(out, "\t{tags}\t{curator}\t{source}");
+            let _ = write!(out, "\t{tags}\t{curator}\t{curator}\t{review_by}\t{source}");
         })
         .await?;
     }
