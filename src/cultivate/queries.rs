@@ -285,7 +285,23 @@ pub struct Health {
     pub median_first_reply_hours: Option<f64>,
     pub silent: Vec<(String, String)>,
     pub not_introduced: Vec<(String, String)>,
+    /// Newcomers whose first post waits more than 48 hours for anyone to answer it.
+    pub unanswered_newcomers: Vec<UnansweredNewcomer>,
 }
+
+/// A newcomer (joined in the last `NEWCOMER_DAYS`) and their first post in the domain, which
+/// nobody else has followed in its thread for 48 hours.
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct UnansweredNewcomer {
+    pub username: String,
+    pub display_name: String,
+    pub post_id: i64,
+    pub thread_title: String,
+    pub posted_at: OffsetDateTime,
+}
+
+/// How long a member counts as a newcomer after joining a domain.
+pub const NEWCOMER_DAYS: i32 = 30;
 
 pub const WEEKS: i32 = 12;
 pub const VALUE_MONTHS: i32 = 12;
@@ -298,6 +314,7 @@ pub async fn health(db: &PgPool, domain_id: i64, now: OffsetDateTime) -> sqlx::R
         median_first_reply_hours: median_first_reply_hours(db, domain_id, now).await?,
         silent: silent_for_60_days(db, domain_id, now).await?,
         not_introduced: not_introduced(db, domain_id).await?,
+        unanswered_newcomers: unanswered_newcomers(db, domain_id, now).await?,
     })
 }
 
@@ -431,6 +448,38 @@ async fn silent_for_60_days(
     )
     .bind(domain_id)
     .bind(now)
+    .fetch_all(db)
+    .await
+}
+
+/// Newcomers whose first post in the domain nobody else has followed, in its thread, for more
+/// than 48 hours before `now`: the people a community most risks losing.
+async fn unanswered_newcomers(
+    db: &PgPool,
+    domain_id: i64,
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<UnansweredNewcomer>> {
+    sqlx::query_as(
+        "SELECT u.username, u.display_name, first.id AS post_id, t.title AS thread_title,
+                first.created_at AS posted_at
+           FROM memberships m
+           JOIN users u ON u.id = m.user_id
+           CROSS JOIN LATERAL (
+               SELECT p.id, p.thread_id, p.created_at FROM posts p JOIN threads ft ON ft.id = p.thread_id
+                WHERE p.author_id = m.user_id AND ft.domain_id = $1 AND p.deleted_at IS NULL
+                ORDER BY p.created_at, p.id LIMIT 1
+           ) first
+           JOIN threads t ON t.id = first.thread_id
+          WHERE m.domain_id = $1 AND m.joined_at > $2 - make_interval(days => $3)
+            AND first.created_at < $2 - interval '48 hours' AND NOT t.hidden
+            AND NOT EXISTS (SELECT 1 FROM posts r
+                             WHERE r.thread_id = first.thread_id AND r.id > first.id
+                               AND r.author_id <> m.user_id AND r.deleted_at IS NULL)
+          ORDER BY first.created_at LIMIT 100",
+    )
+    .bind(domain_id)
+    .bind(now)
+    .bind(NEWCOMER_DAYS)
     .fetch_all(db)
     .await
 }

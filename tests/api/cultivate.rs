@@ -561,3 +561,75 @@ async fn creating_a_domain_holds_the_charter_to_the_limits_editing_it_does() {
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn the_health_view_lists_newcomers_whose_first_post_nobody_answered_in_48_hours() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let mut ids = std::collections::HashMap::new();
+    for (name, joined_days_ago) in [("oli", 90), ("nia", 5), ("ned", 5), ("nat", 2)] {
+        let id = app.create_user(name).await;
+        app.add_member(gardens, id, "member").await;
+        sqlx::query("UPDATE memberships SET joined_at = now() - make_interval(days => $2) WHERE user_id = $1")
+            .bind(id)
+            .bind(joined_days_ago)
+            .execute(&app.db)
+            .await
+            .unwrap();
+        ids.insert(name, id);
+    }
+    // A first post, `hours_ago`; `answered_by` follows it an hour later.
+    let first_post = |author: i64,
+                      title: &'static str,
+                      hours_ago: i32,
+                      answered_by: Option<i64>| {
+        let app = &app;
+        async move {
+            let thread = app.insert_thread(gardens, author, title, 0).await;
+            sqlx::query("UPDATE posts SET created_at = now() - make_interval(hours => $2) WHERE thread_id = $1")
+                .bind(thread)
+                .bind(hours_ago)
+                .execute(&app.db)
+                .await
+                .unwrap();
+            if let Some(other) = answered_by {
+                sqlx::query(
+                    "INSERT INTO posts (thread_id, author_id, body_md, body_html, created_at)
+                     VALUES ($1, $2, 'Welcome', '<p>Welcome</p>', now() - make_interval(hours => $3))",
+                )
+                .bind(thread)
+                .bind(other)
+                .bind(hours_ago - 1)
+                .execute(&app.db)
+                .await
+                .unwrap();
+            }
+        }
+    };
+    first_post(ids["nia"], "Nia asks about beans", 72, None).await;
+    first_post(ids["ned"], "Ned asks about peas", 72, Some(ids["oli"])).await;
+    first_post(ids["nat"], "Nat asks about kale", 24, None).await;
+    first_post(ids["oli"], "Oli asks about leeks", 72, None).await;
+
+    let now = time::OffsetDateTime::now_utc();
+    let found = health::health(&app.db, gardens, now).await.unwrap();
+    let listed: Vec<(&str, &str)> = found
+        .unanswered_newcomers
+        .iter()
+        .map(|n| (n.username.as_str(), n.thread_title.as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        [("nia", "Nia asks about beans")],
+        "not Ned (answered), Nat (under 48 hours), Oli (no newcomer)"
+    );
+    // Four days on, Nat's first post has waited long enough too (both joined within 30 days).
+    let later = now + time::Duration::days(4);
+    let later_list = health::health(&app.db, gardens, later).await.unwrap();
+    let names: Vec<&str> = later_list
+        .unanswered_newcomers
+        .iter()
+        .map(|n| n.username.as_str())
+        .collect();
+    assert_eq!(names, ["nia", "nat"]);
+}
