@@ -287,6 +287,8 @@ pub struct Health {
     pub not_introduced: Vec<(String, String)>,
     /// Newcomers whose first post waits more than 48 hours for anyone to answer it.
     pub unanswered_newcomers: Vec<UnansweredNewcomer>,
+    /// Mentoring requests and pairs, waiting requests first.
+    pub mentoring: Vec<super::mentoring::queries::Mentorship>,
 }
 
 /// A newcomer (joined in the last `NEWCOMER_DAYS`) and their first post in the domain, which
@@ -315,6 +317,7 @@ pub async fn health(db: &PgPool, domain_id: i64, now: OffsetDateTime) -> sqlx::R
         silent: silent_for_60_days(db, domain_id, now).await?,
         not_introduced: not_introduced(db, domain_id).await?,
         unanswered_newcomers: unanswered_newcomers(db, domain_id, now).await?,
+        mentoring: super::mentoring::queries::of_domain(db, domain_id).await?,
     })
 }
 

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/e/{id}", get(show_event))
         .route("/e/{id}/rsvp", post(rsvp))
         .route("/e/{id}/event.ics", get(event_ics))
+        .merge(super::mentoring::routes::router())
 }
 
 async fn charter_form(

@@ -49,7 +49,10 @@ async fn profile(
     let tally = queries::tally(&state.db, profile.id, viewer_id).await?;
     let reports = crate::integrate::queries::reports_by(&state.db, profile.id, viewer).await?;
     let evidence = crate::support::queries::evidence_of(&state.db, viewer_id, profile.id).await?;
+    let pairings =
+        crate::cultivate::mentoring::queries::pairings_of(&state.db, viewer_id, profile.id).await?;
     Ok(ProfilePage {
+        pairings,
         evidence,
         page: visitor.page,
         profile,

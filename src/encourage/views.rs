@@ -18,6 +18,9 @@ pub struct ProfilePage {
     /// What they did, by topic, in domains the viewer may read: (tag, accepted answers, posts
     /// found helpful, entries curated, reports that their entries worked).
     pub evidence: Vec<(String, i64, i64, i64, i64)>,
+    /// Mentoring pairs, in domains the viewer may read: (domain, the other's username and name,
+    /// whether this member mentors).
+    pub pairings: Vec<(String, String, String, bool)>,
 }
 
 impl ProfilePage {

@@ -81,6 +81,8 @@ typed_ids! {
     PrivateMessageId,
     /// `/uploads/{id}/{name}`
     UploadId,
+    /// `/d/{slug}/mentors/{id}/pair`
+    MentorshipId,
 }
 
 #[cfg(test)]

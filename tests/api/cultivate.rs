@@ -633,3 +633,105 @@ async fn the_health_view_lists_newcomers_whose_first_post_nobody_answered_in_48_
         .collect();
     assert_eq!(names, ["nia", "nat"]);
 }
+
+#[tokio::test]
+async fn a_newcomer_is_paired_with_a_mentor_who_offered_and_the_pair_shows_everywhere() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let moe = app.member_browser("moe", gardens, "member").await;
+    let nia = app.member_browser("nia", gardens, "member").await;
+    let ned = app.member_browser("ned", gardens, "member").await;
+    let fay = app.member_browser("fay", gardens, "facilitator").await;
+    let mentors = "/d/gardens/mentors";
+
+    // An offer needs a topic; then it is listed.
+    let empty = moe
+        .submit(mentors, "/d/gardens/mentors/offer", &[("tags", " ")])
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.contains("id=\"tags-error\""));
+    assert!(moe
+        .submit(
+            mentors,
+            "/d/gardens/mentors/offer",
+            &[("tags", "Compost, no-dig")]
+        )
+        .await
+        .done());
+    assert!(nia
+        .get(mentors)
+        .await
+        .contains("@moe): <span class=\"tag\">compost</span>"));
+
+    // Asking someone who did not offer is named beside the field, the note kept, nothing made.
+    let refused = nia
+        .submit(
+            mentors,
+            "/d/gardens/mentors/request",
+            &[("mentor", "ned"), ("note", "Beds on clay")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("id=\"mentor-error\"") && refused.contains("ned has not offered"));
+    assert!(refused.contains("Beds on clay"));
+    assert_eq!(app.count("SELECT count(*) FROM mentorships").await, 0);
+
+    // Choosing one who offered pairs them at once; asking again is refused.
+    assert!(nia
+        .submit(
+            mentors,
+            "/d/gardens/mentors/request",
+            &[("mentor", "moe"), ("note", "Beds on clay")]
+        )
+        .await
+        .done());
+    assert!(nia.get(mentors).await.contains("moe is your mentor here"));
+    let twice = nia
+        .act("/d/gardens/mentors/request", &[("mentor", "")])
+        .await;
+    assert_eq!(twice.status, StatusCode::BAD_REQUEST);
+
+    // Left to the facilitators: Ned waits until Fay pairs him; only a facilitator may.
+    assert!(ned
+        .submit(mentors, "/d/gardens/mentors/request", &[("mentor", "")])
+        .await
+        .done());
+    let waiting = app
+        .count("SELECT id FROM mentorships WHERE mentor_id IS NULL")
+        .await;
+    let pair = format!("/d/gardens/mentors/{waiting}/pair");
+    assert_eq!(
+        nia.act(&pair, &[("mentor", "moe")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(fay
+        .get("/d/gardens/health")
+        .await
+        .contains("waits for a mentor"));
+    let bad = fay.act(&pair, &[("mentor", "nia")]).await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "nia did not offer"
+    );
+    assert!(fay.act(&pair, &[("mentor", "moe")]).await.done());
+    assert_eq!(
+        fay.act(&pair, &[("mentor", "moe")]).await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    // Both profiles and the health view show the pairs.
+    let moe_profile = ned.get("/u/moe").await;
+    assert!(
+        moe_profile.contains("Mentors <a href=\"/u/nia\">"),
+        "{}",
+        moe_profile.body
+    );
+    assert!(moe_profile.contains("Mentors <a href=\"/u/ned\">"));
+    assert!(ned
+        .get("/u/nia")
+        .await
+        .contains("Mentored by <a href=\"/u/moe\">"));
+    let health = fay.get("/d/gardens/health").await;
+    assert!(health.contains("mentored by moe") && !health.contains("waits for a mentor"));
+}

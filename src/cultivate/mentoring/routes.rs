@@ -1,0 +1,233 @@
+//! Offering to mentor, asking for a mentor, and pairing, at `/d/{slug}/mentors`.
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+use super::queries;
+use super::views::MentorsPage;
+use crate::auth::Member;
+use crate::error::{AppError, Result};
+use crate::forum::fields::Slug;
+use crate::forum::lookup::readable_domain;
+use crate::forum::queries::Domain;
+use crate::web::{flash_and_redirect, FieldErrors, FlashKind, Form, Path};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/d/{slug}/mentors", get(mentors))
+        .route("/d/{slug}/mentors/offer", post(offer))
+        .route("/d/{slug}/mentors/withdraw", post(withdraw))
+        .route("/d/{slug}/mentors/request", post(request))
+        .route("/d/{slug}/mentors/{id}/pair", post(pair))
+}
+
+/// The fields the page's forms send, kept when one comes back with a problem.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MentorForm {
+    tags: String,
+    mentor: String,
+    note: String,
+}
+
+async fn page(
+    state: &AppState,
+    member: Member,
+    domain: Domain,
+    form: MentorForm,
+    errors: FieldErrors,
+) -> Result<MentorsPage> {
+    let access = domain.access(Some(&member.user));
+    let can_pair = access.can_moderate();
+    let (offers, mine, all) = tokio::try_join!(
+        queries::offers(&state.db, domain.id),
+        queries::of_member(&state.db, domain.id, member.user.id),
+        async {
+            match can_pair {
+                true => queries::of_domain(&state.db, domain.id).await,
+                false => Ok(Vec::new()),
+            }
+        },
+    )?;
+    let offer_tags = match form.tags.is_empty() {
+        true => offers
+            .iter()
+            .find(|o| o.user_id == member.user.id)
+            .map(|o| o.tags.join(", "))
+            .unwrap_or_default(),
+        false => form.tags,
+    };
+    Ok(MentorsPage {
+        can_post: access.can_post(),
+        page: member.page,
+        domain,
+        offers,
+        mine,
+        all,
+        can_pair,
+        offer_tags,
+        mentor: form.mentor,
+        note: form.note,
+        errors,
+    })
+}
+
+async fn mentors(
+    State(state): State<AppState>,
+    member: Member,
+    Path(slug): Path<Slug>,
+) -> Result<MentorsPage> {
+    let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
+    page(
+        &state,
+        member,
+        domain,
+        MentorForm::default(),
+        FieldErrors::default(),
+    )
+    .await
+}
+
+/// The domain, for a member who may post in it.
+async fn postable(state: &AppState, member: &Member, slug: &Slug) -> Result<Domain> {
+    let domain = readable_domain(&state.db, slug, Some(&member.user)).await?;
+    domain.access(Some(&member.user)).require_post()?;
+    Ok(domain)
+}
+
+fn back(domain: &Domain) -> String {
+    format!("/d/{}/mentors", domain.slug)
+}
+
+async fn offer(
+    State(state): State<AppState>,
+    member: Member,
+    Path(slug): Path<Slug>,
+    Form(form): Form<MentorForm>,
+) -> Result<Response> {
+    let domain = postable(&state, &member, &slug).await?;
+    let tags = match crate::forum::tags::parse(&form.tags) {
+        Ok(tags) if !tags.is_empty() => tags,
+        Ok(_) => {
+            return again(
+                &state,
+                member,
+                domain,
+                form,
+                "tags",
+                "Name at least one topic you can help with.".into(),
+            )
+            .await
+        }
+        Err(problem) => return again(&state, member, domain, form, "tags", problem).await,
+    };
+    queries::offer(&state.db, domain.id, member.user.id, &tags).await?;
+    let done = format!("You offer to mentor on {}.", tags.join(", "));
+    flash_and_redirect(&member.session, FlashKind::Success, done, &back(&domain)).await
+}
+
+/// The page again, with `problem` beside `field` and the forms as sent.
+async fn again(
+    state: &AppState,
+    member: Member,
+    domain: Domain,
+    form: MentorForm,
+    field: &'static str,
+    problem: String,
+) -> Result<Response> {
+    let mut errors = FieldErrors::default();
+    errors.add(field, problem);
+    Ok(page(state, member, domain, form, errors).await?.answer())
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    member: Member,
+    Path(slug): Path<Slug>,
+) -> Result<Response> {
+    let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
+    queries::withdraw(&state.db, domain.id, member.user.id).await?;
+    let done = "You no longer offer to mentor here; pairings already made stay.";
+    flash_and_redirect(&member.session, FlashKind::Notice, done, &back(&domain)).await
+}
+
+/// Asks for a mentor: one who offered here, or (left empty) whom a facilitator chooses.
+async fn request(
+    State(state): State<AppState>,
+    member: Member,
+    Path(slug): Path<Slug>,
+    Form(form): Form<MentorForm>,
+) -> Result<Response> {
+    let domain = postable(&state, &member, &slug).await?;
+    if form.note.chars().count() > 1000 {
+        let problem = "Keep the note to 1000 characters or fewer.".to_string();
+        return again(&state, member, domain, form, "note", problem).await;
+    }
+    let wanted = form.mentor.trim().trim_start_matches('@');
+    let mentor = if wanted.is_empty() {
+        None
+    } else {
+        let offers = queries::offers(&state.db, domain.id).await?;
+        match offers
+            .iter()
+            .find(|o| o.username.eq_ignore_ascii_case(wanted) && o.user_id != member.user.id)
+        {
+            Some(offer) => Some((offer.user_id, offer.display_name.clone())),
+            None => {
+                let problem = format!(
+                    "{wanted} has not offered to mentor in {}: choose one who has, or leave it to the facilitators.",
+                    domain.name
+                );
+                return again(&state, member, domain, form, "mentor", problem).await;
+            }
+        }
+    };
+    let made = queries::request(
+        &state.db,
+        domain.id,
+        member.user.id,
+        mentor.as_ref().map(|m| m.0),
+        form.note.trim(),
+    )
+    .await?;
+    if !made {
+        return Err(AppError::BadRequest(
+            "You have already asked for a mentor in this domain.".into(),
+        ));
+    }
+    let done = match mentor {
+        Some((_, name)) => format!("{name} is your mentor in {}.", domain.name),
+        None => "Asked: a facilitator will choose your mentor.".to_string(),
+    };
+    flash_and_redirect(&member.session, FlashKind::Success, done, &back(&domain)).await
+}
+
+async fn pair(
+    State(state): State<AppState>,
+    member: Member,
+    Path((slug, id)): Path<(Slug, crate::web::path::MentorshipId)>,
+    Form(form): Form<MentorForm>,
+) -> Result<Response> {
+    let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
+    if !domain.access(Some(&member.user)).can_moderate() {
+        return Err(AppError::Forbidden(
+            "Only the domain's facilitators choose a mentor for someone.",
+        ));
+    }
+    let offers = queries::offers(&state.db, domain.id).await?;
+    let Some(mentor) = offers.iter().find(|o| o.username == form.mentor.trim()) else {
+        let problem = "Choose one of the members who offered to mentor.".to_string();
+        return again(&state, member, domain, form, "pair", problem).await;
+    };
+    if !queries::pair(&state.db, domain.id, id.0, mentor.user_id).await? {
+        return Err(AppError::BadRequest(
+            "That request no longer waits, or the mentor is the one who asked.".into(),
+        ));
+    }
+    let done = format!("Paired with {} as mentor.", mentor.display_name);
+    flash_and_redirect(&member.session, FlashKind::Success, done, &back(&domain)).await
+}
