@@ -735,3 +735,81 @@ async fn a_newcomer_is_paired_with_a_mentor_who_offered_and_the_pair_shows_every
     let health = fay.get("/d/gardens/health").await;
     assert!(health.contains("mentored by moe") && !health.contains("waits for a mentor"));
 }
+
+/// Asks a question in Gardens with tags; returns its thread.
+async fn ask_tagged(who: &TestApp, title: &str, tags: &str) -> i64 {
+    let path = "/d/gardens/new";
+    let fields = [
+        ("title", title),
+        ("kind", "question"),
+        ("tags", tags),
+        ("body", "?"),
+    ];
+    let asked = who.submit(path, path, &fields).await;
+    asked
+        .location
+        .unwrap()
+        .trim_start_matches("/t/")
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_newcomer_is_offered_starter_contributions_from_the_domain_s_own_needs() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    app.create_domain("council", "private").await;
+    let nia = app.member_browser("nia", gardens, "member").await;
+    let oli = app.member_browser("oli", gardens, "member").await;
+    let none_yet = nia.get("/d/gardens/start").await;
+    assert!(
+        none_yet.contains("List your expertise"),
+        "{}",
+        none_yet.body
+    );
+    sqlx::query("UPDATE users SET expertise = '{compost}' WHERE username = 'nia'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    ask_tagged(&oli, "Cold heap", "compost").await;
+    let answered = ask_tagged(&oli, "Wet heap", "compost").await;
+    oli.answer(answered, "Add browns.").await;
+    ask_tagged(&oli, "Bean supports", "beans").await;
+    ask_tagged(&nia, "My own heap", "compost").await;
+    let entry = app.insert_entry(gardens, "Hot composting").await;
+    sqlx::query("UPDATE repertoire_entries SET state = 'needs_review' WHERE id = $1")
+        .bind(entry)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let oli_id = app
+        .count("SELECT id FROM users WHERE username = 'oli'")
+        .await;
+    let intro: i64 = sqlx::query_scalar(
+        "INSERT INTO threads (domain_id, author_id, title, kind) VALUES ($1, $2, 'Introduce yourself', 'introduction') RETURNING id",
+    )
+    .bind(gardens)
+    .bind(oli_id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    oli.reply(intro, "I am Oli, I grow leeks.").await;
+
+    let page = nia.get("/d/gardens/start").await;
+    assert!(page.contains("Cold heap"), "{}", page.body);
+    assert!(
+        !page.contains("Wet heap")
+            && !page.contains("Bean supports")
+            && !page.contains("My own heap")
+    );
+    assert!(page.contains(&format!("href=\"/r/{entry}\">Hot composting</a>")));
+    assert!(page.contains(">oli</a>"), "Oli's introduction to welcome");
+    assert!(nia
+        .get("/d/gardens")
+        .await
+        .contains("href=\"/d/gardens/start\""));
+    assert_eq!(
+        nia.get("/d/council/start").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -7,7 +7,8 @@ use axum::Router;
 use serde::Deserialize;
 
 use super::queries;
-use super::views::MentorsPage;
+use super::starter;
+use super::views::{MentorsPage, StartPage};
 use crate::auth::Member;
 use crate::error::{AppError, Result};
 use crate::forum::fields::Slug;
@@ -23,6 +24,34 @@ pub fn router() -> Router<AppState> {
         .route("/d/{slug}/mentors/withdraw", post(withdraw))
         .route("/d/{slug}/mentors/request", post(request))
         .route("/d/{slug}/mentors/{id}/pair", post(pair))
+        .route("/d/{slug}/start", get(start))
+}
+
+/// First contributions chosen for the member in a domain they may read.
+async fn start(
+    State(state): State<AppState>,
+    member: Member,
+    Path(slug): Path<Slug>,
+) -> Result<StartPage> {
+    let domain = readable_domain(&state.db, &slug, Some(&member.user)).await?;
+    let user = member.user.id;
+    let now = time::OffsetDateTime::now_utc();
+    let (questions, entries, introductions, expertise) = tokio::try_join!(
+        starter::questions_for(&state.db, domain.id, user),
+        starter::entries_to_review(&state.db, domain.id),
+        starter::introductions_to_welcome(&state.db, domain.id, user, now),
+        sqlx::query_scalar::<_, Vec<String>>("SELECT expertise FROM users WHERE id = $1")
+            .bind(user)
+            .fetch_one(&state.db),
+    )?;
+    Ok(StartPage {
+        page: member.page,
+        domain,
+        expertise,
+        questions,
+        entries,
+        introductions,
+    })
 }
 
 /// The fields the page's forms send, kept when one comes back with a problem.

@@ -49,3 +49,15 @@ impl MentorsPage {
             .collect()
     }
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "cultivate/start.html")]
+pub struct StartPage {
+    pub page: PageContext,
+    pub domain: Domain,
+    /// The member's stated expertise, to say what the questions were chosen by.
+    pub expertise: Vec<String>,
+    pub questions: Vec<super::starter::Start>,
+    pub entries: Vec<super::starter::Start>,
+    pub introductions: Vec<super::starter::Introduction>,
+}
