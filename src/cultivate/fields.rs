@@ -10,6 +10,44 @@ use crate::forum::fields::{Title, MAX_BODY_CHARS};
 /// A problem with one field: (field name, what to do about it).
 pub type Problem = (&'static str, &'static str);
 
+/// A domain's rhythms of upkeep: how often its repertoire entries come due for review
+/// (`educate::upkeep`), and how many days after an answer is accepted the asker is asked
+/// whether it worked (`integrate`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rhythm {
+    pub review_months: i32,
+    pub followup_days: i32,
+}
+
+impl Rhythm {
+    pub fn parse(review_months: &str, followup_days: &str) -> Result<Self, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let review_months = review_months
+            .trim()
+            .parse()
+            .ok()
+            .filter(|m| (1..=120).contains(m))
+            .ok_or(())
+            .map_err(|_| problems.push(("review_months", "Give a number of months from 1 to 120.")))
+            .ok();
+        let followup_days = followup_days
+            .trim()
+            .parse()
+            .ok()
+            .filter(|d| (1..=365).contains(d))
+            .ok_or(())
+            .map_err(|_| problems.push(("followup_days", "Give a number of days from 1 to 365.")))
+            .ok();
+        match (review_months, followup_days) {
+            (Some(review_months), Some(followup_days)) => Ok(Rhythm {
+                review_months,
+                followup_days,
+            }),
+            _ => Err(problems),
+        }
+    }
+}
+
 const MAX_CHARTER_CHARS: usize = 20_000;
 const MAX_FOCUS_CHARS: usize = 1000;
 

@@ -54,6 +54,33 @@ pub fn introductions_as_json(domain_id: &str, user_id: &str) -> String {
     )
 }
 
+/// A domain's rhythms of upkeep.
+pub async fn rhythm(db: &PgPool, domain_id: i64) -> sqlx::Result<super::fields::Rhythm> {
+    let (review_months, followup_days) =
+        sqlx::query_as("SELECT review_months, followup_days FROM domains WHERE id = $1")
+            .bind(domain_id)
+            .fetch_one(db)
+            .await?;
+    Ok(super::fields::Rhythm {
+        review_months,
+        followup_days,
+    })
+}
+
+pub async fn save_rhythm(
+    db: impl sqlx::PgExecutor<'_>,
+    domain_id: i64,
+    rhythm: super::fields::Rhythm,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE domains SET review_months = $2, followup_days = $3 WHERE id = $1")
+        .bind(domain_id)
+        .bind(rhythm.review_months)
+        .bind(rhythm.followup_days)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
 /// A domain's charter as its facilitators wrote it.
 pub async fn charter_md(db: &PgPool, domain_id: i64) -> sqlx::Result<String> {
     sqlx::query_scalar("SELECT charter_md FROM domains WHERE id = $1")

@@ -44,11 +44,14 @@ async fn charter_form(
 ) -> Result<CharterPage> {
     let domain = moderated_domain(&state.db, &slug, &member.user).await?;
     let charter = queries::charter_md(&state.db, domain.id).await?;
+    let rhythm = queries::rhythm(&state.db, domain.id).await?;
     Ok(CharterPage {
         form: CharterForm {
             charter,
             practice_focus: domain.practice_focus.clone(),
             audience: domain.audience.clone(),
+            review_months: rhythm.review_months.to_string(),
+            followup_days: rhythm.followup_days.to_string(),
         },
         page: member.page,
         domain,
@@ -63,9 +66,27 @@ async fn save_charter(
     Form(form): Form<CharterForm>,
 ) -> Result<Response> {
     let domain = moderated_domain(&state.db, &slug, &member.user).await?;
-    let charter = match Charter::parse(&form.charter, &form.practice_focus, &form.audience) {
-        Ok(charter) => charter,
-        Err(problems) => {
+    // A rhythm left out (an older form, a script) keeps what the domain has.
+    let current = queries::rhythm(&state.db, domain.id).await?;
+    let or_current = |typed: &str, current: i32| match typed.trim() {
+        "" => current.to_string(),
+        typed => typed.to_string(),
+    };
+    let parsed = (
+        Charter::parse(&form.charter, &form.practice_focus, &form.audience),
+        crate::cultivate::fields::Rhythm::parse(
+            &or_current(&form.review_months, current.review_months),
+            &or_current(&form.followup_days, current.followup_days),
+        ),
+    );
+    let (charter, rhythm) = match parsed {
+        (Ok(charter), Ok(rhythm)) => (charter, rhythm),
+        (charter, rhythm) => {
+            let problems: Vec<_> = [charter.err(), rhythm.err()]
+                .into_iter()
+                .flatten()
+                .flatten()
+                .collect();
             let page = CharterPage {
                 page: member.page,
                 domain,
@@ -77,6 +98,7 @@ async fn save_charter(
     };
     let mut tx = state.db.begin().await?;
     queries::save_charter(&mut *tx, domain.id, &charter).await?;
+    queries::save_rhythm(&mut *tx, domain.id, rhythm).await?;
     record_in_domain(
         &mut *tx,
         member.user.id,

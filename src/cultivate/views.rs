@@ -18,6 +18,9 @@ pub struct CharterForm {
     pub charter: String,
     pub practice_focus: String,
     pub audience: String,
+    /// `fields::Rhythm`, as typed.
+    pub review_months: String,
+    pub followup_days: String,
 }
 
 #[derive(Template, WebTemplate)]

@@ -813,3 +813,52 @@ async fn a_newcomer_is_offered_starter_contributions_from_the_domain_s_own_needs
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn facilitators_set_how_often_entries_are_reviewed_and_when_askers_are_asked() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let fay = app.member_browser("fay", gardens, "facilitator").await;
+    let charter = "/d/gardens/charter";
+    let form = fay.get(charter).await;
+    assert!(
+        form.contains("name=\"review_months\" type=\"number\" min=\"1\" max=\"120\" value=\"12\"")
+    );
+    assert!(
+        form.contains("name=\"followup_days\" type=\"number\" min=\"1\" max=\"365\" value=\"14\"")
+    );
+    let fields = |months: &'static str, days: &'static str| {
+        [
+            ("charter", "We grow food."),
+            ("practice_focus", ""),
+            ("audience", ""),
+            ("review_months", months),
+            ("followup_days", days),
+        ]
+    };
+    let refused = fay.submit(charter, charter, &fields("0", "a week")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.contains("id=\"review_months-error\"")
+            && refused.contains("id=\"followup_days-error\"")
+    );
+    assert!(refused.contains("value=\"a week\"") && refused.contains("We grow food."));
+    assert!(fay.submit(charter, charter, &fields("6", "7")).await.done());
+    let rhythm: (i32, i32) =
+        sqlx::query_as("SELECT review_months, followup_days FROM domains WHERE id = $1")
+            .bind(gardens)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(rhythm, (6, 7));
+    // A new entry is due after the domain's six months.
+    let entry = app.insert_entry(gardens, "Leaf mould").await;
+    let due: time::Date =
+        sqlx::query_scalar("SELECT review_by FROM repertoire_entries WHERE id = $1")
+            .bind(entry)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let today = time::OffsetDateTime::now_utc().date();
+    assert!(due > today + time::Duration::days(178) && due < today + time::Duration::days(186));
+}
