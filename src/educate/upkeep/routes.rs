@@ -151,10 +151,7 @@ async fn page_for(
     let history = queries::history(&state.db, entry.id).await?;
     Ok(UpkeepPage {
         can_appoint: may_appoint_steward(viewer, &domain).is_ok(),
-        tomorrow: add_months(today(), 0)
-            .next_day()
-            .unwrap_or(today())
-            .to_string(),
+        tomorrow: today().next_day().unwrap_or(today()).to_string(),
         page: member.page,
         domain,
         entry,
