@@ -132,6 +132,7 @@ impl Notification {
             "bookmark_reminder" => {
                 format!("Reminder: the post you bookmarked in “{thread}”")
             }
+            "mentor_requested" | "mentor_paired" => self.message.clone(),
             "did_it_work" => {
                 format!(
                     "Did the accepted answer in “{thread}” work for you? Report back in one step."
@@ -188,6 +189,8 @@ struct NotificationTarget {
     flagged_message: Option<i64>,
     /// The thread whose accepted answer the asker is asked about (for `did_it_work`).
     report_on: Option<i64>,
+    /// A domain's mentors page (for mentoring notifications).
+    mentors_of: Option<String>,
 }
 
 /// Marks one of the member's notifications read and returns where it points: a flagged post's
@@ -201,7 +204,8 @@ pub async fn open_notification(db: &PgPool, user_id: i64, id: i64) -> sqlx::Resu
                       WHERE n.kind = 'flagged' AND t.id = n.thread_id) AS queue,
                     n.post_id, n.thread_id, n.entry_id, n.conversation_id,
                     CASE WHEN n.kind = 'message_flagged' THEN n.message_id END AS flagged_message,
-                    CASE WHEN n.kind = 'did_it_work' THEN n.thread_id END AS report_on",
+                    CASE WHEN n.kind = 'did_it_work' THEN n.thread_id END AS report_on,
+                    (SELECT d.slug FROM domains d WHERE d.id = n.domain_id) AS mentors_of",
     )
     .bind(id)
     .bind(user_id)
@@ -219,6 +223,10 @@ pub async fn open_notification(db: &PgPool, user_id: i64, id: i64) -> sqlx::Resu
             report_on: Some(thread),
             ..
         } => format!("/t/{thread}/report"),
+        NotificationTarget {
+            mentors_of: Some(slug),
+            ..
+        } => format!("/d/{slug}/mentors"),
         NotificationTarget {
             post_id: Some(post),
             ..

@@ -720,6 +720,31 @@ async fn a_newcomer_is_paired_with_a_mentor_who_offered_and_the_pair_shows_every
         StatusCode::BAD_REQUEST
     );
 
+    // Everyone concerned was told; a notification opens the mentors page.
+    assert!(moe
+        .get("/notifications")
+        .await
+        .contains("nia chose you as their mentor in Gardens"));
+    assert!(moe
+        .get("/notifications")
+        .await
+        .contains("You mentor ned in Gardens"));
+    assert!(ned
+        .get("/notifications")
+        .await
+        .contains("moe is your mentor in Gardens"));
+    let asked = fay.get("/notifications").await;
+    assert!(
+        asked.contains("ned asks for a mentor in Gardens: choose one"),
+        "{}",
+        asked.body
+    );
+    let id = app
+        .count("SELECT id FROM notifications WHERE kind = 'mentor_requested'")
+        .await;
+    let opened = fay.get(&format!("/notifications/{id}")).await;
+    assert_eq!(opened.location.as_deref(), Some(mentors));
+
     // Both profiles and the health view show the pairs.
     let moe_profile = ned.get("/u/moe").await;
     assert!(

@@ -149,3 +149,48 @@ pub async fn pairings_of(
     .fetch_all(db)
     .await
 }
+
+/// Tells `to` about mentoring in a domain: `kind` is `mentor_requested` (a facilitator is asked
+/// to choose) or `mentor_paired`; `message` says what happened, in words.
+pub async fn tell(
+    db: &PgPool,
+    to: &[i64],
+    actor_id: i64,
+    domain_id: i64,
+    kind: &str,
+    message: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO notifications (user_id, kind, actor_id, domain_id, message)
+         SELECT DISTINCT unnest($1::bigint[]), $4, $2, $3, $5",
+    )
+    .bind(to)
+    .bind(actor_id)
+    .bind(domain_id)
+    .bind(kind)
+    .bind(message)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// The domain's facilitators.
+pub async fn facilitators(db: &PgPool, domain_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "SELECT user_id FROM memberships WHERE domain_id = $1 AND role = 'facilitator'",
+    )
+    .bind(domain_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The newcomer of a request.
+pub async fn newcomer_of(db: &PgPool, id: i64) -> sqlx::Result<Option<(i64, String)>> {
+    sqlx::query_as(
+        "SELECT u.id, u.display_name FROM mentorships ms JOIN users u ON u.id = ms.newcomer_id
+          WHERE ms.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}

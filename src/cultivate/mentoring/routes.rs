@@ -228,9 +228,35 @@ async fn request(
             "You have already asked for a mentor in this domain.".into(),
         ));
     }
+    let me = &member.user.display_name;
     let done = match mentor {
-        Some((_, name)) => format!("{name} is your mentor in {}.", domain.name),
-        None => "Asked: a facilitator will choose your mentor.".to_string(),
+        Some((mentor_id, name)) => {
+            let told = format!("{me} chose you as their mentor in {}", domain.name);
+            queries::tell(
+                &state.db,
+                &[mentor_id],
+                member.user.id,
+                domain.id,
+                "mentor_paired",
+                &told,
+            )
+            .await?;
+            format!("{name} is your mentor in {}; they are told.", domain.name)
+        }
+        None => {
+            let facilitators = queries::facilitators(&state.db, domain.id).await?;
+            let told = format!("{me} asks for a mentor in {}: choose one", domain.name);
+            queries::tell(
+                &state.db,
+                &facilitators,
+                member.user.id,
+                domain.id,
+                "mentor_requested",
+                &told,
+            )
+            .await?;
+            "Asked: a facilitator will choose your mentor.".to_string()
+        }
     };
     flash_and_redirect(&member.session, FlashKind::Success, done, &back(&domain)).await
 }
@@ -257,6 +283,32 @@ async fn pair(
             "That request no longer waits, or the mentor is the one who asked.".into(),
         ));
     }
-    let done = format!("Paired with {} as mentor.", mentor.display_name);
+    if let Some((newcomer_id, newcomer)) = queries::newcomer_of(&state.db, id.0).await? {
+        let to_mentor = format!("You mentor {newcomer} in {}", domain.name);
+        let to_newcomer = format!("{} is your mentor in {}", mentor.display_name, domain.name);
+        let (db, actor) = (&state.db, member.user.id);
+        queries::tell(
+            db,
+            &[mentor.user_id],
+            actor,
+            domain.id,
+            "mentor_paired",
+            &to_mentor,
+        )
+        .await?;
+        queries::tell(
+            db,
+            &[newcomer_id],
+            actor,
+            domain.id,
+            "mentor_paired",
+            &to_newcomer,
+        )
+        .await?;
+    }
+    let done = format!(
+        "Paired with {} as mentor; both are told.",
+        mentor.display_name
+    );
     flash_and_redirect(&member.session, FlashKind::Success, done, &back(&domain)).await
 }
