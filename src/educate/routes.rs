@@ -218,13 +218,7 @@ fn check(form: &EntryForm, errors: &mut FieldErrors) -> Option<Checked> {
     if form.summary.trim().is_empty() && form.body.trim().is_empty() {
         errors.add("summary", "Write a summary, the body, or both.");
     }
-    let tags = match crate::forum::tags::parse(&form.tags) {
-        Ok(tags) => Some(tags),
-        Err(problem) => {
-            errors.add("tags", problem);
-            None
-        }
-    };
+    let tags = errors.check("tags", crate::forum::tags::parse(&form.tags));
     match (kind, title, summary, tags) {
         (Some(kind), Some(title), Some(summary), Some(tags)) if errors.is_empty() => {
             Some(Checked {

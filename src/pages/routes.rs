@@ -172,13 +172,7 @@ async fn new_thread(
         .await?;
     let title = errors.check("title", Title::parse(&form.title));
     let kind = errors.check("kind", ThreadKind::parse(&form.kind));
-    let tags = match crate::forum::tags::parse(&form.tags) {
-        Ok(tags) => Some(tags),
-        Err(problem) => {
-            errors.add("tags", problem);
-            None
-        }
-    };
+    let tags = errors.check("tags", crate::forum::tags::parse(&form.tags));
     let body = errors.check("body", Body::parse(&form.body));
     let poll = polls::parse(
         &form.poll_options,

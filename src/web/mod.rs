@@ -123,7 +123,11 @@ impl FieldErrors {
     }
 
     /// Records the problem from a parse result and keeps the value, if any.
-    pub fn check<T>(&mut self, field: &'static str, parsed: Result<T, &'static str>) -> Option<T> {
+    pub fn check<T>(
+        &mut self,
+        field: &'static str,
+        parsed: Result<T, impl Into<String>>,
+    ) -> Option<T> {
         match parsed {
             Ok(value) => Some(value),
             Err(message) => {

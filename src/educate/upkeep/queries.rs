@@ -270,14 +270,6 @@ pub async fn history(db: &PgPool, entry_id: i64) -> sqlx::Result<Vec<Act>> {
     .await
 }
 
-/// The domain's review period, in months.
-pub async fn review_months(db: &PgPool, domain_id: i64) -> sqlx::Result<i32> {
-    sqlx::query_scalar("SELECT review_months FROM domains WHERE id = $1")
-        .bind(domain_id)
-        .fetch_one(db)
-        .await
-}
-
 /// A member of the domain (not banned) by username, in any letter case: (id, display name).
 pub async fn member_of(
     db: &PgPool,

@@ -93,7 +93,8 @@ async fn change_of(
     }
     let change = match form.act.as_str() {
         "verify" if form.review_by.trim().is_empty() => {
-            let months = queries::review_months(&state.db, domain_id).await?;
+            let rhythm = crate::cultivate::queries::rhythm(&state.db, domain_id).await?;
+            let months = rhythm.review_months;
             Some(Change::Verify {
                 review_by: add_months(today(), months),
             })
