@@ -5,6 +5,7 @@
 //! (`invite_to_report_back`), and facilitators fold what a report taught into the entry's
 //! "What we learned".
 
+pub mod fields;
 pub mod queries;
 pub mod routes;
 pub mod views;

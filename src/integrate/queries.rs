@@ -3,6 +3,8 @@
 use sqlx::{PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 
+use super::fields::ReportContent;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     Worked,
@@ -228,28 +230,15 @@ pub async fn reports_by(
     .await
 }
 
-pub struct ReportContent<'a> {
-    pub context: &'a str,
-    pub tried: &'a str,
-    pub outcome: Outcome,
-    pub reflection: &'a str,
-    pub value_stages: Vec<ValueStage>,
-}
-
-impl ReportContent<'_> {
-    fn stages(&self) -> Vec<&'static str> {
-        self.value_stages.iter().map(|s| s.as_str()).collect()
-    }
-}
-
-/// Files a report; a report on an entry fulfils the author's open commitments to that entry.
 /// Files a report inside the caller's transaction (which also holds its submission key), and
-/// marks the author's open commitment to the entry as fulfilled by it.
+/// marks the author's open commitment to the entry as fulfilled by it; a report on an entry
+/// may put the entry in review. `filed_at` is now unless given (a community file's history).
 pub async fn file(
     tx: &mut PgConnection,
     subject: Subject,
     author_id: i64,
     content: ReportContent<'_>,
+    filed_at: Option<OffsetDateTime>,
 ) -> sqlx::Result<i64> {
     let (entry_id, thread_id) = match subject {
         Subject::Entry(id) => (Some(id), None),
@@ -257,8 +246,10 @@ pub async fn file(
     };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO practice_reports
-                (entry_id, thread_id, author_id, context, tried, outcome, reflection, value_stages)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                (entry_id, thread_id, author_id, context, tried, outcome, reflection, value_stages,
+                 created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()), coalesce($9, now()))
+         RETURNING id",
     )
     .bind(entry_id)
     .bind(thread_id)
@@ -268,6 +259,7 @@ pub async fn file(
     .bind(content.outcome.as_str())
     .bind(content.reflection)
     .bind(content.stages())
+    .bind(filed_at)
     .fetch_one(&mut *tx)
     .await?;
     if let Some(entry_id) = entry_id {

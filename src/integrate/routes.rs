@@ -9,7 +9,8 @@ use axum::Router;
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
-use super::queries::{self, Outcome, ReportContent, Subject};
+use super::fields::{ReportContent, MAX_FIELD_CHARS};
+use super::queries::{self, Subject};
 use super::views::{CommitForm, CommitFormPage, CommitmentsPage, ReportForm, ReportFormPage};
 use crate::auth::Member;
 use crate::error::{AppError, Result};
@@ -140,39 +141,9 @@ async fn thread_report(
     file_report(state, member, target, format!("/t/{id}/report"), form).await
 }
 
-const MAX_FIELD_CHARS: usize = 4000;
-
-fn check(form: &ReportForm, errors: &mut FieldErrors) -> Option<Outcome> {
-    let required = [
-        ("context", &form.context, "Say where you applied it."),
-        ("tried", &form.tried, "Say what you tried."),
-    ];
-    for (field, value, message) in required {
-        if value.trim().is_empty() {
-            errors.add(field, message);
-        }
-    }
-    for (field, value) in [
-        ("context", &form.context),
-        ("tried", &form.tried),
-        ("reflection", &form.reflection),
-    ] {
-        if value.chars().count() > MAX_FIELD_CHARS {
-            errors.add(field, "Keep this to 4000 characters or fewer.");
-        }
-    }
-    let outcome = errors.check("outcome", Outcome::parse(&form.outcome));
-    outcome.filter(|_| errors.is_empty())
-}
-
-fn content(form: &ReportForm, outcome: Outcome) -> ReportContent<'_> {
-    ReportContent {
-        context: form.context.trim(),
-        tried: form.tried.trim(),
-        outcome,
-        reflection: form.reflection.trim(),
-        value_stages: form.value_stages(),
-    }
+/// The report as sent, or the problems beside their fields.
+fn parse(form: &ReportForm) -> std::result::Result<ReportContent<'_>, FieldErrors> {
+    ReportContent::parse(&form.input()).map_err(|problems| FieldErrors::from_problems(&problems))
 }
 
 async fn file_report(
@@ -183,23 +154,19 @@ async fn file_report(
     Form(form): Form<ReportForm>,
 ) -> Result<Response> {
     target.access.require_post()?;
-    let mut errors = FieldErrors::default();
-    let Some(outcome) = check(&form, &mut errors) else {
-        let page = form_page(member.page, &target, action, form, errors);
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    let content = match parse(&form) {
+        Ok(content) => content,
+        Err(errors) => {
+            let page = form_page(member.page, &target, action, form, errors);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
     };
     let mut tx = state.db.begin().await?;
     let repeat = submission::answer_repeat(&mut tx, &member.session, member.user.id, &form.key);
     if let Some(answer) = repeat.await? {
         return Ok(answer);
     }
-    let id = queries::file(
-        &mut tx,
-        target.subject,
-        member.user.id,
-        content(&form, outcome),
-    )
-    .await?;
+    let id = queries::file(&mut tx, target.subject, member.user.id, content, None).await?;
     let filed = format!("{}#report-{id}", target.href);
     submission::complete(&mut tx, member.user.id, &form.key, &filed).await?;
     tx.commit().await?;
@@ -267,19 +234,21 @@ async fn edit(
     Form(form): Form<ReportForm>,
 ) -> Result<Response> {
     let (report, target) = own_report(&state, id, &member.user).await?;
-    let mut errors = FieldErrors::default();
-    let Some(outcome) = check(&form, &mut errors) else {
-        let mut page = form_page(
-            member.page,
-            &target,
-            format!("/reports/{id}/edit"),
-            form,
-            errors,
-        );
-        page.heading = "Edit your practice report".into();
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    let content = match parse(&form) {
+        Ok(content) => content,
+        Err(errors) => {
+            let mut page = form_page(
+                member.page,
+                &target,
+                format!("/reports/{id}/edit"),
+                form,
+                errors,
+            );
+            page.heading = "Edit your practice report".into();
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
     };
-    queries::update(&state.db, report.id, content(&form, outcome)).await?;
+    queries::update(&state.db, report.id, content).await?;
     Ok(Redirect::to(&format!("{}#report-{}", target.href, report.id)).into_response())
 }
 

@@ -4,6 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
 
+use super::fields::ReportInput;
 use super::queries::{Commitment, ValueStage};
 use crate::web::submission::SubmissionKey;
 use crate::web::{FieldErrors, PageContext};
@@ -67,12 +68,20 @@ pub struct CommitmentsPage {
 }
 
 impl ReportForm {
-    /// The stages ticked, in the framework's order.
-    pub fn value_stages(&self) -> Vec<ValueStage> {
-        ValueStage::ALL
-            .into_iter()
-            .filter(|stage| !self.box_of(*stage).is_empty())
-            .collect()
+    /// The report as sent, for `ReportContent::parse`; the stages ticked, in the framework's
+    /// order.
+    pub fn input(&self) -> ReportInput<'_> {
+        ReportInput {
+            context: &self.context,
+            tried: &self.tried,
+            outcome: &self.outcome,
+            reflection: &self.reflection,
+            value_stages: ValueStage::ALL
+                .into_iter()
+                .filter(|stage| !self.box_of(*stage).is_empty())
+                .map(ValueStage::as_str)
+                .collect(),
+        }
     }
 
     fn box_of(&self, stage: ValueStage) -> &str {

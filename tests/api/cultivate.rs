@@ -200,6 +200,7 @@ async fn newcomers_are_welcomed_until_they_introduce_themselves() {
     assert!(
         page.contains("Welcome to Gardens!")
             && page.contains("introduce yourself and your practice")
+            && page.contains("href=\"/d/gardens/start\">Ways to start</a> lists questions")
     );
     let intro: i64 = sqlx::query_scalar("SELECT id FROM threads WHERE kind = 'introduction'")
         .fetch_one(&app.db)

@@ -245,6 +245,23 @@ pub async fn load_community(
     commonplace::admin::seed::load(db, file, source, &loading).await
 }
 
+/// A site with the demo community loaded, its accounts sharing `DEMO_PASSWORD`.
+pub async fn demo_site() -> TestApp {
+    let app = TestApp::spawn().await;
+    let demo = commonplace::admin::seed::DEMO;
+    load_community(
+        &app.db,
+        commonplace::admin::seed::DEMO_NAME,
+        demo,
+        Some(DEMO_PASSWORD),
+    )
+    .await
+    .expect("the demo seeds");
+    app
+}
+
+pub const DEMO_PASSWORD: &str = "demo-password-1";
+
 pub struct TestApp {
     pub address: SocketAddr,
     pub db: PgPool,

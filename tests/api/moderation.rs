@@ -624,7 +624,7 @@ async fn admins_seed_a_community_by_upload_idempotently() {
     .await;
     assert_eq!(first.status, StatusCode::OK);
     assert!(
-        first.contains("demo.toml: added 13 users"),
+        first.contains("demo.toml: added 15 users"),
         "{}",
         first.body
     );

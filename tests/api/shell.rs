@@ -1,20 +1,10 @@
 //! The web shell: pages every visitor sees, error pages, static assets, health.
 
-use crate::helpers::{load_community, TestApp};
-use commonplace::admin::seed;
+use crate::helpers::{demo_site, TestApp};
 use reqwest::StatusCode;
 
 async fn seeded() -> TestApp {
-    let app = TestApp::spawn().await;
-    load_community(
-        &app.db,
-        seed::DEMO_NAME,
-        seed::DEMO,
-        Some("demo-password-1"),
-    )
-    .await
-    .expect("the demo seeds");
-    app
+    demo_site().await
 }
 
 #[tokio::test]
@@ -77,7 +67,7 @@ async fn a_domain_page_shows_its_charter_and_threads_pinned_first() {
     let latest = page.body.find("Keeping a compost heap hot").unwrap();
     assert!(pinned < latest, "the pinned thread comes first");
     assert!(
-        page.contains("5 members"),
+        page.contains("6 members"),
         "counters are maintained on write"
     );
 }

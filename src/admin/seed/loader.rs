@@ -19,6 +19,9 @@ use toml::Spanned;
 
 use super::super::domains::fields::{DomainFields, DomainInput};
 use super::super::domains::queries::{self as domains, NewDomain};
+use super::practice::{
+    self, DomainPeople, IdOf, MentorSpec, MentorshipSpec, ReactionsSpec, ReportSpec,
+};
 use crate::auth::fields::{Email, Username};
 use crate::auth::invitation::{self, InvitedTo, Inviter};
 use crate::auth::password;
@@ -29,6 +32,7 @@ use crate::educate::upkeep::review_date;
 use crate::forum::fields::{Body, ThreadKind, Title};
 use crate::forum::queries::{insert_post_at, render_with_mentions};
 use crate::forum::tags::normalise_all;
+use crate::integrate::queries::Subject;
 use crate::Config;
 
 /// The demo community that `serve` loads into an empty database.
@@ -76,6 +80,9 @@ struct DomainSpec {
     facilitators: Vec<Spanned<String>>,
     #[serde(default)]
     members: Vec<Spanned<String>>,
+    /// Members who joined recently, just before their first post here (see `Timeline`).
+    #[serde(default)]
+    newcomers: Vec<Spanned<String>>,
     /// Addresses invited to the domain by email (`auth::invitation`).
     #[serde(default)]
     invite: Vec<Spanned<String>>,
@@ -85,6 +92,10 @@ struct DomainSpec {
     repertoire: Vec<EntrySpec>,
     #[serde(default)]
     events: Vec<EventSpec>,
+    #[serde(default)]
+    mentors: Vec<MentorSpec>,
+    #[serde(default)]
+    mentorships: Vec<MentorshipSpec>,
 }
 
 /// An event: local start and end (`2027-01-12T19:00`) in a named time zone.
@@ -134,8 +145,16 @@ struct ThreadSpec {
     pinned: bool,
     #[serde(default)]
     tags: Vec<String>,
+    /// When it was started; in file order, `THREAD_SPACING` apart, when left out.
+    #[serde(default)]
+    days_ago: Option<Spanned<u16>>,
+    /// Reactions to its opening post.
+    #[serde(default)]
+    reactions: ReactionsSpec,
     #[serde(default)]
     replies: Vec<ReplySpec>,
+    #[serde(default)]
+    reports: Vec<ReportSpec>,
 }
 
 fn discussion() -> Spanned<String> {
@@ -147,6 +166,15 @@ fn discussion() -> Spanned<String> {
 struct ReplySpec {
     author: Spanned<String>,
     body: Spanned<String>,
+    /// When it was written; three hours after the post before it when left out (and never
+    /// before it).
+    #[serde(default)]
+    days_ago: Option<Spanned<u16>>,
+    /// The question's accepted answer.
+    #[serde(default)]
+    accepted: bool,
+    #[serde(default)]
+    reactions: ReactionsSpec,
 }
 
 #[derive(Debug, Deserialize)]
@@ -165,6 +193,12 @@ struct EntrySpec {
     /// the domain's period from now when left out.
     #[serde(default)]
     review_by: Option<Spanned<String>>,
+    /// The title of the domain's question (in this file) whose accepted answer it was made
+    /// from: the entry then shows how that answer fared in practice.
+    #[serde(default)]
+    answer_of: Option<Spanned<String>>,
+    #[serde(default)]
+    reports: Vec<ReportSpec>,
 }
 
 /// Why a file was refused: where, and what is wrong.
@@ -197,6 +231,10 @@ pub struct SeedReport {
     pub entries: usize,
     pub events: usize,
     pub invitations: usize,
+    pub reactions: usize,
+    pub reports: usize,
+    pub mentors: usize,
+    pub mentorships: usize,
 }
 
 impl SeedReport {
@@ -217,6 +255,10 @@ impl fmt::Display for SeedReport {
             (self.entries, "repertoire entry", "repertoire entries"),
             (self.events, "event", "events"),
             (self.invitations, "invitation", "invitations"),
+            (self.reactions, "reaction", "reactions"),
+            (self.reports, "practice report", "practice reports"),
+            (self.mentors, "mentor offer", "mentor offers"),
+            (self.mentorships, "mentorship", "mentorships"),
         ];
         let added: Vec<String> = parts
             .into_iter()
@@ -316,7 +358,7 @@ pub fn parse(file: &str, source: &str) -> Result<CommunityFile, SeedFailure> {
     })
 }
 
-struct Checker<'a> {
+pub(super) struct Checker<'a> {
     file: &'a str,
     source: &'a str,
 }
@@ -329,7 +371,7 @@ impl Checker<'_> {
             + 1
     }
 
-    fn error<T>(&self, at: &Spanned<T>, message: String) -> SeedFailure {
+    pub(super) fn error<T>(&self, at: &Spanned<T>, message: String) -> SeedFailure {
         let span = at.span();
         SeedFailure::Invalid(SeedError {
             file: self.file.to_string(),
@@ -391,6 +433,7 @@ impl Checker<'_> {
             for (field, people) in [
                 ("facilitators", &domain.facilitators),
                 ("members", &domain.members),
+                ("newcomers", &domain.newcomers),
             ] {
                 for person in people {
                     if !known(person) {
@@ -402,9 +445,19 @@ impl Checker<'_> {
                             ),
                         ));
                     }
-                    in_domain.insert(person.get_ref().to_lowercase());
+                    if !in_domain.insert(person.get_ref().to_lowercase()) && field == "newcomers" {
+                        let problem = format!(
+                            "newcomers: `{}` is already listed as a facilitator or member",
+                            person.get_ref()
+                        );
+                        return Err(self.error(person, problem));
+                    }
                 }
             }
+            let people = DomainPeople {
+                slug,
+                members: &in_domain,
+            };
             for address in &domain.invite {
                 self.check(address, "invite", Email::parse(address.get_ref()))?;
             }
@@ -414,9 +467,23 @@ impl Checker<'_> {
                 let kind = ThreadKind::parse_starter(thread.kind.get_ref());
                 self.check(&thread.kind, "kind", kind)?;
                 self.author(&thread.author, &in_domain, slug)?;
+                self.days_ago(thread.days_ago.as_ref())?;
+                self.reactions(&thread.reactions, &thread.author, &people)?;
                 for reply in &thread.replies {
                     self.check(&reply.body, "body", Body::parse(reply.body.get_ref()))?;
                     self.author(&reply.author, &in_domain, slug)?;
+                    self.days_ago(reply.days_ago.as_ref())?;
+                    self.reactions(&reply.reactions, &reply.author, &people)?;
+                }
+                let accepted: Vec<_> = thread
+                    .replies
+                    .iter()
+                    .filter(|r| r.accepted)
+                    .map(|r| &r.author)
+                    .collect();
+                self.accepted(thread.kind.get_ref().trim(), &accepted)?;
+                for report in &thread.reports {
+                    self.report(report, &people)?;
                 }
             }
             for event in &domain.events {
@@ -454,9 +521,59 @@ impl Checker<'_> {
                     self.check(date, "review_by", review_date(date.get_ref()))?;
                 }
                 self.author(&entry.curated_by, &in_domain, slug)?;
+                if let Some(question) = &entry.answer_of {
+                    self.answer_of(question, domain)?;
+                }
+                for report in &entry.reports {
+                    self.report(report, &people)?;
+                }
             }
+            self.mentors(&domain.mentors, &people)?;
+            let offered = practice::offered_on_site(tx, slug).await?;
+            let name = domain.name.get_ref().trim();
+            self.mentorships(
+                &domain.mentorships,
+                &domain.mentors,
+                &offered,
+                &people,
+                name,
+            )?;
         }
         Ok(())
+    }
+
+    pub(super) fn days_ago(&self, days: Option<&Spanned<u16>>) -> Result<(), SeedFailure> {
+        match days {
+            Some(days) if *days.get_ref() > MAX_DAYS_AGO => Err(self.error(
+                days,
+                format!("days_ago: at most {MAX_DAYS_AGO} (ten years)"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// An entry made from an answer names a question of its domain, in this file, that has an
+    /// accepted reply.
+    fn answer_of(
+        &self,
+        question: &Spanned<String>,
+        domain: &DomainSpec,
+    ) -> Result<(), SeedFailure> {
+        let title = question.get_ref().trim();
+        let answered = domain
+            .threads
+            .iter()
+            .any(|t| t.title.get_ref().trim() == title && t.replies.iter().any(|r| r.accepted));
+        if answered {
+            return Ok(());
+        }
+        Err(self.error(
+            question,
+            format!(
+                "answer_of: no question `{title}` with an accepted reply in domain `{}` in this file",
+                domain.slug.get_ref()
+            ),
+        ))
     }
 
     /// A field's value checked by the same parser the web form uses.
@@ -517,7 +634,7 @@ impl Checker<'_> {
         })
     }
 
-    fn author(
+    pub(super) fn author(
         &self,
         who: &Spanned<String>,
         in_domain: &HashSet<String>,
@@ -537,6 +654,134 @@ impl Checker<'_> {
     }
 }
 
+/// How far apart starter threads are spread over the past, in file order.
+const THREAD_SPACING: Duration = Duration::days(4);
+/// Members not listed as newcomers joined this long before the file's history starts, so
+/// nobody counts as a newcomer (`cultivate::queries::NEWCOMER_DAYS`) unless the file says so.
+const ESTABLISHED_BEFORE: Duration = Duration::days(45);
+/// The furthest back `days_ago` may place a post.
+const MAX_DAYS_AGO: u16 = 3650;
+
+/// When the file's history happened: each thread's posts, by domain and thread, spread over the
+/// past weeks; never later than a few minutes ago.
+struct Timeline {
+    now: OffsetDateTime,
+    start: OffsetDateTime,
+    posts: Vec<Vec<Vec<OffsetDateTime>>>,
+}
+
+impl Timeline {
+    fn of(community: &CommunityFile, now: OffsetDateTime) -> Self {
+        let threads = community.domains.iter().flat_map(|d| &d.threads);
+        let slots = threads.filter(|t| t.days_ago.is_none()).count() as i32;
+        let start = now - Duration::days(1) - THREAD_SPACING * slots;
+        let mut timeline = Timeline {
+            now,
+            start,
+            posts: Vec::new(),
+        };
+        let mut slot = start;
+        for domain in &community.domains {
+            let mut threads = Vec::new();
+            for thread in &domain.threads {
+                let opened = match &thread.days_ago {
+                    Some(days) => timeline.days_ago(days),
+                    None => {
+                        slot += THREAD_SPACING;
+                        slot
+                    }
+                };
+                let mut posts = vec![timeline.past(opened)];
+                for reply in &thread.replies {
+                    let after = posts[posts.len() - 1] + Duration::hours(3);
+                    posts.push(timeline.no_sooner(after, reply.days_ago.as_ref()));
+                }
+                threads.push(posts);
+            }
+            timeline.posts.push(threads);
+        }
+        timeline
+    }
+
+    /// `at`, or a few minutes ago if that is sooner.
+    fn past(&self, at: OffsetDateTime) -> OffsetDateTime {
+        at.min(self.now - Duration::minutes(5))
+    }
+
+    fn days_ago(&self, days: &Spanned<u16>) -> OffsetDateTime {
+        self.now - Duration::days(i64::from(*days.get_ref()))
+    }
+
+    /// `days_ago` when given, but no sooner than `earliest`; in the past.
+    fn no_sooner(
+        &self,
+        earliest: OffsetDateTime,
+        days_ago: Option<&Spanned<u16>>,
+    ) -> OffsetDateTime {
+        let wanted = days_ago.map_or(earliest, |days| self.days_ago(days));
+        self.past(wanted.max(earliest))
+    }
+
+    /// When each report was filed: two days after the one before it (the first two days after
+    /// `after`), or when its `days_ago` says, never sooner.
+    fn reports(&self, after: OffsetDateTime, reports: &[ReportSpec]) -> Vec<OffsetDateTime> {
+        let mut before = after;
+        reports
+            .iter()
+            .map(|report| {
+                before = self.no_sooner(before + Duration::days(2), report.days_ago.as_ref());
+                before
+            })
+            .collect()
+    }
+
+    /// When an entry was curated: a day after the answer it was made from, or else a day
+    /// after the domain's first thread.
+    fn curated(&self, domain: usize, spec: &DomainSpec, entry: &EntrySpec) -> OffsetDateTime {
+        let source = entry.answer_of.as_ref().and_then(|title| {
+            let (thread, times) = spec
+                .threads
+                .iter()
+                .zip(&self.posts[domain])
+                .find(|(t, _)| t.title.get_ref().trim() == title.get_ref().trim())?;
+            let accepted = thread.replies.iter().position(|r| r.accepted)?;
+            times.get(accepted + 1).copied()
+        });
+        let first = self.posts[domain].iter().map(|posts| posts[0]).min();
+        let drawn_from = source.or(first).unwrap_or(self.start);
+        self.past(drawn_from + Duration::days(1))
+    }
+
+    /// When `who` joined the domain: a newcomer an hour before their first post in it (or two
+    /// days ago, without one); everyone else well before the history starts.
+    fn joined(&self, domain: usize, spec: &DomainSpec, who: &Spanned<String>) -> OffsetDateTime {
+        let is_newcomer = spec.newcomers.iter().any(|n| same_user(n, who));
+        if !is_newcomer {
+            return self.start - ESTABLISHED_BEFORE;
+        }
+        let first = spec
+            .threads
+            .iter()
+            .zip(&self.posts[domain])
+            .flat_map(|(thread, times)| {
+                let authors =
+                    std::iter::once(&thread.author).chain(thread.replies.iter().map(|r| &r.author));
+                authors.zip(times.iter().copied())
+            })
+            .filter(|(author, _)| same_user(author, who))
+            .map(|(_, at)| at)
+            .min();
+        match first {
+            Some(at) => at - Duration::hours(1),
+            None => self.past(self.now - Duration::days(2)),
+        }
+    }
+}
+
+fn same_user(a: &Spanned<String>, b: &Spanned<String>) -> bool {
+    a.get_ref().trim().eq_ignore_ascii_case(b.get_ref().trim())
+}
+
 async fn write(
     tx: &mut Transaction<'_, Postgres>,
     community: &CommunityFile,
@@ -544,22 +789,23 @@ async fn write(
 ) -> Result<SeedReport, SeedFailure> {
     let mut report = SeedReport::default();
     let ids = write_users(tx, &community.users, loading.initial_password, &mut report).await?;
-    let id_of = |name: &Spanned<String>| ids.get(&name.get_ref().to_lowercase()).copied();
-    // Starter content is spread over the past weeks, oldest first, so lists look lived in.
-    let total_threads: usize = community.domains.iter().map(|d| d.threads.len()).sum();
-    let mut at = OffsetDateTime::now_utc() - Duration::days(2 * total_threads as i64 + 1);
-    for domain in &community.domains {
-        let creator = domain.facilitators.first().and_then(&id_of);
+    let id_of = |name: &Spanned<String>| ids.get(&name.get_ref().trim().to_lowercase()).copied();
+    let timeline = Timeline::of(community, OffsetDateTime::now_utc());
+    for (d, domain) in community.domains.iter().enumerate() {
+        let creator = domain.facilitators.first().and_then(id_of);
         let domain_id = write_domain(tx, domain, creator, &mut report).await?;
+        let mut joined = HashMap::new();
         for (people, role) in [
             (&domain.facilitators, "facilitator"),
             (&domain.members, "member"),
+            (&domain.newcomers, "member"),
         ] {
             for person in people {
                 let Some(user_id) = id_of(person) else {
                     continue;
                 };
-                // Members joined when the community's history starts, not when it was seeded.
+                let joined_at = timeline.joined(d, domain, person);
+                joined.insert(user_id, joined_at);
                 let added = sqlx::query(
                     "INSERT INTO memberships (domain_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)
                      ON CONFLICT DO NOTHING",
@@ -567,42 +813,17 @@ async fn write(
                 .bind(domain_id)
                 .bind(user_id)
                 .bind(role)
-                .bind(at)
+                .bind(joined_at)
                 .execute(&mut **tx)
                 .await?;
                 report.memberships += added.rows_affected() as usize;
             }
         }
         write_invitations(tx, domain, domain_id, creator, loading, &mut report).await?;
-        for thread in &domain.threads {
-            at += Duration::days(2);
-            write_thread(tx, domain_id, thread, &id_of, at, &mut report).await?;
+        for (thread, times) in domain.threads.iter().zip(&timeline.posts[d]) {
+            write_thread(tx, domain_id, thread, &id_of, times, &timeline, &mut report).await?;
         }
-        for event in &domain.events {
-            let (Some(organiser), Ok(details)) =
-                (id_of(&event.organiser), EventDetails::parse(&event.input()))
-            else {
-                continue;
-            };
-            let inserted = sqlx::query(
-                "INSERT INTO events (domain_id, created_by, title, starts_at, ends_at, time_zone, place, link, agenda_md, agenda_html)
-                 SELECT $1, $2, $3, $4 AT TIME ZONE $6, $5 AT TIME ZONE $6, $6, $7, $8, $9, $10
-                  WHERE NOT EXISTS (SELECT 1 FROM events WHERE domain_id = $1 AND title = $3 AND starts_at = $4 AT TIME ZONE $6)",
-            )
-            .bind(domain_id)
-            .bind(organiser)
-            .bind(details.title.as_str())
-            .bind(details.local_start)
-            .bind(details.local_end)
-            .bind(&details.time_zone)
-            .bind(&details.place)
-            .bind(&details.link)
-            .bind(&details.agenda_md)
-            .bind(crate::markdown::render(&details.agenda_md))
-            .execute(&mut **tx)
-            .await?;
-            report.events += inserted.rows_affected() as usize;
-        }
+        write_events(tx, domain, domain_id, &id_of, &mut report).await?;
         if let Some(host) = creator {
             let name = domain.name.get_ref().trim();
             if ensure_introductions(tx, domain_id, host, name).await? {
@@ -611,41 +832,128 @@ async fn write(
             }
         }
         for entry in &domain.repertoire {
-            let Some(curator) = id_of(&entry.curated_by) else {
-                continue;
-            };
-            let tags = normalise_all(&entry.tags);
-            let body = entry
-                .body
-                .as_ref()
-                .map(|b| b.get_ref().as_str())
-                .unwrap_or("");
-            let (body_html, _) = render_with_mentions(&mut **tx, body).await?;
-            let inserted = sqlx::query(
-                "INSERT INTO repertoire_entries (domain_id, kind, title, summary, body_md, body_html, tags, curated_by, review_by)
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
-                  WHERE NOT EXISTS (SELECT 1 FROM repertoire_entries WHERE domain_id = $1 AND title = $3)",
+            let curated_at = timeline.curated(d, domain, entry);
+            write_entry(
+                tx,
+                domain_id,
+                entry,
+                &id_of,
+                curated_at,
+                &timeline,
+                &mut report,
             )
-            .bind(domain_id)
-            .bind(entry_fields::EntryKind::parse(entry.kind.get_ref()).map_or("story", |k| k.as_str()))
-            .bind(entry.title.get_ref().trim())
-            .bind(entry.summary.trim())
-            .bind(body)
-            .bind(body_html)
-            .bind(&tags)
-            .bind(curator)
-            .bind(
-                entry
-                    .review_by
-                    .as_ref()
-                    .and_then(|d| review_date(d.get_ref()).ok()),
-            )
-            .execute(&mut **tx)
             .await?;
-            report.entries += inserted.rows_affected() as usize;
         }
+        let asked_at = |newcomer: i64| {
+            let joined_at = joined.get(&newcomer).copied().unwrap_or(timeline.start);
+            timeline.past(joined_at + Duration::days(1))
+        };
+        practice::write_mentoring(
+            tx,
+            domain_id,
+            &domain.mentors,
+            &domain.mentorships,
+            &id_of,
+            asked_at,
+            &mut report,
+        )
+        .await?;
     }
     Ok(report)
+}
+
+async fn write_events(
+    tx: &mut Transaction<'_, Postgres>,
+    domain: &DomainSpec,
+    domain_id: i64,
+    id_of: IdOf<'_>,
+    report: &mut SeedReport,
+) -> Result<(), SeedFailure> {
+    for event in &domain.events {
+        let (Some(organiser), Ok(details)) =
+            (id_of(&event.organiser), EventDetails::parse(&event.input()))
+        else {
+            continue;
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO events (domain_id, created_by, title, starts_at, ends_at, time_zone, place, link, agenda_md, agenda_html)
+             SELECT $1, $2, $3, $4 AT TIME ZONE $6, $5 AT TIME ZONE $6, $6, $7, $8, $9, $10
+              WHERE NOT EXISTS (SELECT 1 FROM events WHERE domain_id = $1 AND title = $3 AND starts_at = $4 AT TIME ZONE $6)",
+        )
+        .bind(domain_id)
+        .bind(organiser)
+        .bind(details.title.as_str())
+        .bind(details.local_start)
+        .bind(details.local_end)
+        .bind(&details.time_zone)
+        .bind(&details.place)
+        .bind(&details.link)
+        .bind(&details.agenda_md)
+        .bind(crate::markdown::render(&details.agenda_md))
+        .execute(&mut **tx)
+        .await?;
+        report.events += inserted.rows_affected() as usize;
+    }
+    Ok(())
+}
+
+/// Writes an entry the domain does not have yet, with its reports, a few days apart after it
+/// was curated.
+async fn write_entry(
+    tx: &mut Transaction<'_, Postgres>,
+    domain_id: i64,
+    entry: &EntrySpec,
+    id_of: IdOf<'_>,
+    curated_at: OffsetDateTime,
+    timeline: &Timeline,
+    report: &mut SeedReport,
+) -> Result<(), SeedFailure> {
+    let Some(curator) = id_of(&entry.curated_by) else {
+        return Ok(());
+    };
+    let tags = normalise_all(&entry.tags);
+    let body = entry
+        .body
+        .as_ref()
+        .map(|b| b.get_ref().as_str())
+        .unwrap_or("");
+    let (body_html, _) = render_with_mentions(&mut **tx, body).await?;
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO repertoire_entries (domain_id, kind, title, summary, body_md, body_html, tags, curated_by, review_by,
+                                         created_at, updated_at, source_thread_id, source_post_id)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, source.id, source.accepted_post_id
+           FROM (SELECT NULL) AS nothing
+           LEFT JOIN threads source
+             ON source.domain_id = $1 AND source.title = $11 AND source.accepted_post_id IS NOT NULL
+          WHERE NOT EXISTS (SELECT 1 FROM repertoire_entries WHERE domain_id = $1 AND title = $3)
+          LIMIT 1
+         RETURNING id",
+    )
+    .bind(domain_id)
+    .bind(entry_fields::EntryKind::parse(entry.kind.get_ref()).map_or("story", |k| k.as_str()))
+    .bind(entry.title.get_ref().trim())
+    .bind(entry.summary.trim())
+    .bind(body)
+    .bind(body_html)
+    .bind(&tags)
+    .bind(curator)
+    .bind(
+        entry
+            .review_by
+            .as_ref()
+            .and_then(|d| review_date(d.get_ref()).ok()),
+    )
+    .bind(curated_at)
+    .bind(entry.answer_of.as_ref().map(|t| t.get_ref().trim()))
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(entry_id) = inserted else {
+        return Ok(());
+    };
+    report.entries += 1;
+    let filed = timeline.reports(curated_at, &entry.reports);
+    let subject = Subject::Entry(entry_id);
+    practice::write_reports(tx, subject, &entry.reports, id_of, &filed, report).await
 }
 
 /// Creates the users that do not exist yet and returns every listed or existing user's id by
@@ -782,13 +1090,15 @@ async fn write_thread(
     tx: &mut Transaction<'_, Postgres>,
     domain_id: i64,
     thread: &ThreadSpec,
-    id_of: &impl Fn(&Spanned<String>) -> Option<i64>,
-    at: OffsetDateTime,
+    id_of: IdOf<'_>,
+    times: &[OffsetDateTime],
+    timeline: &Timeline,
     report: &mut SeedReport,
 ) -> Result<(), SeedFailure> {
     let Some(author) = id_of(&thread.author) else {
         return Ok(());
     };
+    let opened = times[0];
     let thread_id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO threads (domain_id, author_id, title, kind, pinned, created_at, last_posted_at, tags)
          SELECT $1, $2, $3, $4, $5, $6, $6, $7
@@ -800,7 +1110,7 @@ async fn write_thread(
     .bind(thread.title.get_ref().trim())
     .bind(ThreadKind::parse_starter(thread.kind.get_ref()).map_or("discussion", |k| k.as_str()))
     .bind(thread.pinned)
-    .bind(at)
+    .bind(opened)
     .bind(normalise_all(&thread.tags))
     .fetch_optional(&mut **tx)
     .await?;
@@ -808,20 +1118,38 @@ async fn write_thread(
         return Ok(());
     };
     report.threads += 1;
-    let posts = std::iter::once((author, thread.body.get_ref())).chain(
-        thread
-            .replies
-            .iter()
-            .filter_map(|r| Some((id_of(&r.author)?, r.body.get_ref()))),
-    );
-    for (i, (author, body)) in posts.enumerate() {
+    let opening = std::iter::once((
+        &thread.author,
+        thread.body.get_ref(),
+        &thread.reactions,
+        false,
+    ));
+    let replies = thread
+        .replies
+        .iter()
+        .map(|r| (&r.author, r.body.get_ref(), &r.reactions, r.accepted));
+    for (i, ((author, body, reactions, accepted), written_at)) in opening
+        .chain(replies)
+        .zip(times.iter().copied())
+        .enumerate()
+    {
+        let Some(author) = id_of(author) else {
+            continue;
+        };
         // Through the core, so @mentions link as they do in posts written on the site; seeded
         // history notifies nobody.
-        let written_at = at + Duration::hours(3 * i as i64);
-        insert_post_at(tx, thread_id, author, body, i > 0, Some(written_at)).await?;
+        let post = insert_post_at(tx, thread_id, author, body, i > 0, Some(written_at)).await?;
         report.posts += 1;
+        let reacted_at = timeline.past(written_at + Duration::hours(1));
+        practice::write_reactions(tx, post.post_id, reactions, id_of, reacted_at, report).await?;
+        if accepted {
+            practice::accept(tx, thread_id, post.post_id, reacted_at).await?;
+        }
     }
-    Ok(())
+    let last = times.iter().copied().max().unwrap_or(opened);
+    let filed = timeline.reports(last, &thread.reports);
+    let subject = Subject::Thread(thread_id);
+    practice::write_reports(tx, subject, &thread.reports, id_of, &filed, report).await
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! requests on the same page. Pairings show on both members' profiles and in the health view.
 //! `starter` chooses first contributions for a member at `/d/{slug}/start`.
 
+pub mod fields;
 pub mod queries;
 pub mod routes;
 pub mod starter;

@@ -6,6 +6,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
+use super::fields;
 use super::queries;
 use super::starter;
 use super::views::{MentorsPage, StartPage};
@@ -139,19 +140,8 @@ async fn offer(
     Form(form): Form<MentorForm>,
 ) -> Result<Response> {
     let domain = postable(&state, &member, &slug).await?;
-    let tags = match crate::forum::tags::parse(&form.tags) {
-        Ok(tags) if !tags.is_empty() => tags,
-        Ok(_) => {
-            return again(
-                &state,
-                member,
-                domain,
-                form,
-                "tags",
-                "Name at least one topic you can help with.".into(),
-            )
-            .await
-        }
+    let tags = match fields::offer_tags(&form.tags) {
+        Ok(tags) => tags,
         Err(problem) => return again(&state, member, domain, form, "tags", problem).await,
     };
     queries::offer(&state.db, domain.id, member.user.id, &tags).await?;
@@ -192,10 +182,10 @@ async fn request(
     Form(form): Form<MentorForm>,
 ) -> Result<Response> {
     let domain = postable(&state, &member, &slug).await?;
-    if form.note.chars().count() > 1000 {
-        let problem = "Keep the note to 1000 characters or fewer.".to_string();
-        return again(&state, member, domain, form, "note", problem).await;
-    }
+    let note = match fields::note(&form.note) {
+        Ok(note) => note.to_string(),
+        Err(problem) => return again(&state, member, domain, form, "note", problem.into()).await,
+    };
     let wanted = form.mentor.trim().trim_start_matches('@');
     let mentor = if wanted.is_empty() {
         None
@@ -207,10 +197,7 @@ async fn request(
         {
             Some(offer) => Some((offer.user_id, offer.display_name.clone())),
             None => {
-                let problem = format!(
-                    "{wanted} has not offered to mentor in {}: choose one who has, or leave it to the facilitators.",
-                    domain.name
-                );
+                let problem = fields::not_offered(wanted, &domain.name);
                 return again(&state, member, domain, form, "mentor", problem).await;
             }
         }
@@ -220,7 +207,7 @@ async fn request(
         domain.id,
         member.user.id,
         mentor.as_ref().map(|m| m.0),
-        form.note.trim(),
+        &note,
     )
     .await?;
     if !made {
