@@ -302,6 +302,10 @@ pub fn not_muted(viewer: &str) -> String {
 /// Hidden threads are left out unless the viewer facilitates the domain, and so are threads the
 /// viewer muted (a muted domain's own page still lists its threads); `viewer`'s marks come with
 /// each.
+///
+/// Whether the page is the first and whether hidden threads show are written into the SQL, not
+/// passed as parameters: each of the four statements then keeps one plan, where a single
+/// statement with `$2 IS NULL OR …` was planned again on every call (1.5 ms of 4).
 pub async fn domain_threads(
     db: &PgPool,
     domain_id: i64,
@@ -309,30 +313,40 @@ pub async fn domain_threads(
     include_hidden: bool,
     viewer: Option<i64>,
 ) -> sqlx::Result<Vec<ThreadSummary>> {
-    let not_muted = not_muted("$5");
-    let list = format!(
-        "({THREAD_SUMMARY}
-           WHERE t.domain_id = $1 AND t.pinned AND (NOT t.hidden OR $4) AND $2::timestamptz IS NULL
-             AND {not_muted}
-           ORDER BY t.last_posted_at DESC, t.id DESC)
-         UNION ALL
-         ({THREAD_SUMMARY}
-           WHERE t.domain_id = $1 AND NOT t.pinned AND (NOT t.hidden OR $4)
-             AND {not_muted}
-             AND ($2::timestamptz IS NULL OR (t.last_posted_at, t.id) < ($2, $3))
-           ORDER BY t.last_posted_at DESC, t.id DESC
-           LIMIT {THREADS_PER_PAGE})"
-    );
+    let not_muted = not_muted("$4");
+    let shown = match include_hidden {
+        true => "",
+        false => "AND NOT t.hidden",
+    };
+    let unpinned = |after: &str| {
+        format!(
+            "({THREAD_SUMMARY}
+               WHERE t.domain_id = $1 AND NOT t.pinned {shown} {after} AND {not_muted}
+               ORDER BY t.last_posted_at DESC, t.id DESC
+               LIMIT {THREADS_PER_PAGE})"
+        )
+    };
+    let list = match before {
+        None => format!(
+            "({THREAD_SUMMARY}
+               WHERE t.domain_id = $1 AND t.pinned {shown} AND {not_muted}
+               ORDER BY t.last_posted_at DESC, t.id DESC)
+             UNION ALL
+             {}",
+            // Unused on the first page; bound so every variant takes the same parameters.
+            unpinned("AND $2::timestamptz IS NULL AND $3::bigint IS NULL")
+        ),
+        Some(_) => unpinned("AND (t.last_posted_at, t.id) < ($2, $3)"),
+    };
     // Pinned first, as the list has them; each part newest first.
     sqlx::query_as(&with_marks(
         &list,
-        "$5",
+        "$4",
         &format!("s.pinned DESC, {LATEST_FIRST}"),
     ))
     .bind(domain_id)
     .bind(before.map(|c| c.at))
     .bind(before.map(|c| c.id))
-    .bind(include_hidden)
     .bind(viewer)
     .fetch_all(db)
     .await
