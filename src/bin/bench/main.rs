@@ -395,5 +395,28 @@ async fn slow_statements(db: &PgPool) -> anyhow::Result<()> {
     for (mean, calls, query) in slow {
         println!("  {mean:>8.1} ms × {calls:>6}  {query}");
     }
+    replanned_statements(db).await
+}
+
+/// Statements PostgreSQL planned again on most calls (a custom plan each time, usually because
+/// a parameter decides the statement's shape), with what the planning cost them.
+async fn replanned_statements(db: &PgPool) -> anyhow::Result<()> {
+    let replanned: Vec<(f64, f64, i64, String)> = sqlx::query_as(
+        "SELECT mean_plan_time, mean_exec_time, calls,
+                left(regexp_replace(query, '\\s+', ' ', 'g'), 140)
+           FROM pg_stat_statements
+          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND calls > 100 AND plans > calls / 2 AND mean_plan_time > 0.2
+          ORDER BY mean_plan_time * calls DESC LIMIT 15",
+    )
+    .fetch_all(db)
+    .await?;
+    println!(
+        "statements planned again on most calls: {}",
+        replanned.len()
+    );
+    for (plan, exec, calls, query) in replanned {
+        println!("  plan {plan:>6.2} ms, run {exec:>6.2} ms × {calls:>6}  {query}");
+    }
     Ok(())
 }
