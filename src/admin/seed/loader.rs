@@ -1,6 +1,8 @@
 //! Seeding a whole community from one TOML file: users, domains with charters, facilitators and
 //! members, invitations by email to people who have no account yet, starter threads with
-//! replies, and repertoire entries.
+//! replies, repertoire entries and events; `practice` adds what records the community's
+//! practice (accepted answers, reactions, practice reports, newcomers and mentoring), and
+//! `Timeline` spreads the file's history over the past weeks.
 //!
 //! Three promises: the whole file is checked before anything is written, and every problem names
 //! the file, the line and the field; everything is written in one transaction, so an invalid file
