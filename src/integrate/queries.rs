@@ -166,13 +166,20 @@ fn newest_reports(column: &str, id: &str) -> String {
 /// The newest hundred reports on the thread whose id is the SQL expression `thread_id`, or on
 /// a repertoire entry made from one of its posts (how its answer fared once curated), as one
 /// JSON array (for a page that loads them in the same statement as the thread).
+///
+/// The ids are gathered first, each side through its own index: written as `thread_id = … OR
+/// entry_id IN (…)`, PostgreSQL walked every report newest first and filtered (75 ms a thread
+/// page with 50 000 reports).
 pub fn reports_on_thread_as_json(thread_id: &str) -> String {
     format!(
         "(SELECT coalesce(json_agg(report ORDER BY report.created_at DESC, report.id DESC), '[]')
             FROM ({REPORT}
-                  WHERE r.thread_id = {thread_id}
-                     OR r.entry_id IN (SELECT p.id FROM repertoire_entries p
-                                        WHERE p.source_thread_id = {thread_id})
+                  WHERE r.id = ANY (ARRAY(
+                      SELECT x.id FROM practice_reports x WHERE x.thread_id = {thread_id}
+                      UNION ALL
+                      SELECT x.id FROM repertoire_entries p
+                        JOIN practice_reports x ON x.entry_id = p.id
+                       WHERE p.source_thread_id = {thread_id}))
                   ORDER BY r.created_at DESC, r.id DESC LIMIT 100) report)"
     )
 }
