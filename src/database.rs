@@ -71,16 +71,9 @@ fn pool_options() -> PgPoolOptions {
         .max_connections(10)
         // Admission control keeps the queue short; a wait this long means overload (503).
         .acquire_timeout(Duration::from_secs(5))
-        // The pages' statements read by key, where one cached plan serves every parameter;
-        // left to choose, PostgreSQL planned some profile and list statements again on every
-        // call (up to 1.5 ms of planning for 0.3 ms of work). Search has its own pool and keeps
-        // custom plans, which its words' frequencies need. Measured in docs/performance.md.
-        .after_connect(|conn, _| {
-            Box::pin(async move {
-                sqlx::Executor::execute(conn, "SET plan_cache_mode = force_generic_plan").await?;
-                Ok(())
-            })
-        })
+    // PostgreSQL chooses between a custom and a generic plan itself. Forcing generic plans
+    // saved re-planning at 50 000 posts but was 9× slower for the repertoire list and 2× for
+    // the signed-in domain page at a million (docs/performance.md, sixth session).
 }
 
 pub async fn create_database_if_missing(

@@ -984,9 +984,7 @@ impl TestApp {
             total += sqlx::query_scalar::<_, i64>(
                 "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements
                   WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-                    AND query NOT LIKE '%_wal_%lsn()%'
-                    -- Run once per new connection, not per page.
-                    AND query NOT LIKE 'SET plan_cache_mode%'",
+                    AND query NOT LIKE '%_wal_%lsn()%'",
             )
             .fetch_one(&db)
             .await
