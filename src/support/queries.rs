@@ -431,51 +431,25 @@ pub async fn experts(
     .await
 }
 
-/// How many of a member's newest posts their profile's evidence looks at: an active member's
-/// whole history would cost the profile tens of milliseconds (measured: 60 ms a call at the
-/// small scale), and recent work is the evidence a reader asks about.
-pub const EVIDENCE_POSTS: i64 = 1000;
-
 /// A member's evidence by topic, in the domains the viewer may read: (tag, accepted, helpful,
-/// curated, worked), the strongest twelve, for their profile. Answers and helpful posts are
-/// counted among their newest `EVIDENCE_POSTS` posts (walking `posts_author_idx`).
+/// curated, worked), the strongest twelve, for their profile; counted on write over their whole
+/// history (`topic_evidence`).
 pub async fn evidence_of(
     db: &PgPool,
     viewer: Option<i64>,
     user_id: i64,
 ) -> sqlx::Result<Vec<(String, i64, i64, i64, i64)>> {
     sqlx::query_as(
-        "WITH readable AS (SELECT id FROM readable_domains($1)),
-         own_posts AS MATERIALIZED (
-             SELECT p.id, p.thread_id FROM posts p
-              WHERE p.author_id = $2 AND p.deleted_at IS NULL AND NOT p.hidden
-              ORDER BY p.created_at DESC LIMIT $3
-         ),
-         tagged AS MATERIALIZED (
-             SELECT op.id, t.tags, t.accepted_post_id = op.id AS accepted
-               FROM own_posts op JOIN threads t ON t.id = op.thread_id
-              WHERE cardinality(t.tags) > 0 AND NOT t.hidden
-                AND t.domain_id IN (SELECT id FROM readable)
-         ),
-         acts AS (
-             SELECT unnest(g.tags) AS tag, 1 AS accepted, 0 AS helpful, 0 AS curated, 0 AS worked
-               FROM tagged g WHERE g.accepted
-             UNION ALL
-             SELECT unnest(g.tags), 0, 1, 0, 0
-               FROM tagged g JOIN reactions r ON r.post_id = g.id
-              WHERE r.kind = 'helpful' AND r.user_id <> $2
-             UNION ALL
-             SELECT unnest(e.tags), 0, 0, 1, e.worked_count FROM repertoire_entries e
-              WHERE e.curated_by = $2 AND e.domain_id IN (SELECT id FROM readable)
-         )
-         SELECT tag, sum(accepted)::bigint, sum(helpful)::bigint, sum(curated)::bigint, sum(worked)::bigint
-           FROM acts GROUP BY tag
+        "SELECT tag, sum(accepted)::bigint, sum(helpful)::bigint, sum(curated)::bigint,
+                sum(worked)::bigint
+           FROM topic_evidence
+          WHERE user_id = $2 AND domain_id IN (SELECT id FROM readable_domains($1))
+          GROUP BY tag
           ORDER BY sum(3 * accepted + helpful + 2 * curated + 2 * worked) DESC, tag
           LIMIT 12",
     )
     .bind(viewer)
     .bind(user_id)
-    .bind(EVIDENCE_POSTS)
     .fetch_all(db)
     .await
 }

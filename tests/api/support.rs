@@ -741,3 +741,167 @@ async fn who_knows_a_topic_is_ranked_by_evidence_in_the_domains_the_reader_may_r
     };
     assert!(at("cal") < at("bea") && at("bea") < at("ana"));
 }
+
+/// Every topic's kept evidence equals a direct count from the rows, as the directory used to
+/// count it on every request: accepted answers and helpful reactions from others on visible
+/// posts of visible tagged threads, entries curated and their "worked" reports.
+async fn assert_evidence_matches_rows(app: &TestApp, after: &str) {
+    let mismatches: Vec<(String, i64, i64)> = sqlx::query_as(
+        "WITH acts AS (
+             SELECT tag, t.domain_id, p.author_id AS user_id, 1 AS accepted, 0 AS helpful,
+                    0 AS curated, 0 AS worked
+               FROM threads t, unnest(t.tags) tag, posts p
+              WHERE p.id = t.accepted_post_id AND NOT t.hidden AND p.deleted_at IS NULL AND NOT p.hidden
+             UNION ALL
+             SELECT tag, t.domain_id, p.author_id, 0, 1, 0, 0
+               FROM threads t, unnest(t.tags) tag, posts p, reactions r
+              WHERE p.thread_id = t.id AND r.post_id = p.id AND r.kind = 'helpful'
+                AND r.user_id <> p.author_id AND NOT t.hidden AND p.deleted_at IS NULL AND NOT p.hidden
+             UNION ALL
+             SELECT tag, e.domain_id, e.curated_by, 0, 0, 1, e.worked_count
+               FROM repertoire_entries e, unnest(e.tags) tag WHERE e.curated_by IS NOT NULL
+         ),
+         direct AS (
+             SELECT tag, domain_id, user_id, sum(accepted) AS accepted, sum(helpful) AS helpful,
+                    sum(curated) AS curated, sum(worked) AS worked
+               FROM acts GROUP BY 1, 2, 3
+         )
+         SELECT coalesce(d.tag, e.tag), coalesce(d.domain_id, e.domain_id),
+                coalesce(d.user_id, e.user_id)
+           FROM direct d FULL JOIN topic_evidence e
+             ON e.tag = d.tag AND e.domain_id = d.domain_id AND e.user_id = d.user_id
+          WHERE (d.accepted, d.helpful, d.curated, d.worked)
+                IS DISTINCT FROM (e.accepted::numeric, e.helpful::numeric, e.curated::numeric, e.worked::numeric)",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert!(
+        mismatches.is_empty(),
+        "after {after}: evidence of {mismatches:?} differs"
+    );
+}
+
+#[tokio::test]
+async fn evidence_of_expertise_follows_every_change_to_what_it_counts() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    app.create_domain("circle", "private").await;
+    let ana = app.member_browser("ana", gardens, "facilitator").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
+    let ana_id = app
+        .count("SELECT id FROM users WHERE username = 'ana'")
+        .await;
+    let bea_id = app
+        .count("SELECT id FROM users WHERE username = 'bea'")
+        .await;
+    let circle = app
+        .count("SELECT id FROM domains WHERE slug = 'circle'")
+        .await;
+    app.add_member(circle, ana_id, "facilitator").await;
+    let path = "/d/gardens/new";
+    let asked = ana
+        .submit(
+            path,
+            path,
+            &[
+                ("title", "Cold heap"),
+                ("kind", "question"),
+                ("tags", "compost"),
+                ("body", "Why?"),
+            ],
+        )
+        .await;
+    let thread: i64 = asked
+        .location
+        .unwrap()
+        .trim_start_matches("/t/")
+        .parse()
+        .unwrap();
+    let answer = bea.answer(thread, "Turn it.").await;
+    let other = bea.answer(thread, "Add greens.").await;
+    assert!(ana.react(answer, "helpful").await.done());
+    assert!(ana.react(other, "helpful").await.done());
+    assert!(ana.react(other, "thanks").await.done());
+    assert!(ana.accept(thread, answer).await.done());
+    assert_evidence_matches_rows(&app, "reacting and accepting").await;
+    let bea_page = app.get("/u/bea").await;
+    assert!(
+        bea_page.contains("1 accepted answer · 2 posts found helpful"),
+        "{}",
+        bea_page.body
+    );
+
+    let tags = format!("/t/{thread}/tags");
+    assert!(ana.act(&tags, &[("tags", "compost, soil")]).await.done());
+    assert!(ana.react(other, "helpful").await.done(), "taken back");
+    assert!(ana.accept(thread, other).await.done());
+    assert_evidence_matches_rows(&app, "retagging, unreacting, accepting another").await;
+    let directory = app.get("/members?expertise=soil").await;
+    assert!(
+        directory.contains("@bea<")
+            && directory.contains("1 accepted answer · 1 post found helpful"),
+        "{}",
+        directory.body
+    );
+
+    app.hide_post(answer).await;
+    app.delete_post(other).await;
+    assert_evidence_matches_rows(&app, "hiding and deleting").await;
+    assert!(!app.get("/members?expertise=soil").await.contains("@bea<"));
+    sqlx::query("UPDATE posts SET deleted_at = NULL, hidden = false WHERE thread_id = $1")
+        .bind(thread)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_evidence_matches_rows(&app, "restoring").await;
+
+    let moved = ana
+        .act(&format!("/t/{thread}/move"), &[("domain", "circle")])
+        .await;
+    assert!(moved.done(), "{}", moved.body);
+    assert_evidence_matches_rows(&app, "moving to a private domain").await;
+    assert!(
+        !app.get("/members?expertise=soil").await.contains("@bea<"),
+        "a visitor does not count what is in the private domain"
+    );
+    assert!(ana.get("/members?expertise=soil").await.contains("@bea<"));
+    let hidden = ana
+        .act(
+            &format!("/t/{thread}/moderate"),
+            &[("action", "hide"), ("reason", "Off topic")],
+        )
+        .await;
+    assert!(hidden.done());
+    assert_evidence_matches_rows(&app, "hiding the thread").await;
+
+    let entry: i64 = sqlx::query_scalar(
+        "INSERT INTO repertoire_entries (domain_id, kind, title, tags, curated_by)
+         VALUES ($1, 'how-to', 'Hot composting', '{compost}', $2) RETURNING id",
+    )
+    .bind(gardens)
+    .bind(bea_id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert!(ana.report(entry, "worked").await.done());
+    assert_evidence_matches_rows(&app, "curating and a report").await;
+    sqlx::query("UPDATE repertoire_entries SET tags = '{soil}', curated_by = $2 WHERE id = $1")
+        .bind(entry)
+        .bind(ana_id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_evidence_matches_rows(&app, "retagging an entry and changing its curator").await;
+    sqlx::query("DELETE FROM repertoire_entries WHERE id = $1")
+        .bind(entry)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_evidence_matches_rows(&app, "deleting the entry").await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM topic_evidence").await,
+        0,
+        "nothing left counted: the thread is hidden and the entry gone"
+    );
+}

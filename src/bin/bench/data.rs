@@ -714,6 +714,7 @@ async fn recount(conn: &mut PgConnection) -> anyhow::Result<()> {
         "SELECT member_stats_rebuild()",
         "SELECT repertoire_facets_rebuild()",
         "SELECT expertise_counts_rebuild()",
+        "SELECT topic_evidence_rebuild()",
     ] {
         sqlx::query(statement).execute(&mut *conn).await?;
     }
