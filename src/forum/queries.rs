@@ -657,7 +657,22 @@ pub async fn insert_post_at(
     is_reply: bool,
     written_at: Option<OffsetDateTime>,
 ) -> crate::error::Result<PostWritten> {
-    let (body_html, mentioned) = render_with_mentions(&mut **tx, body_md).await?;
+    let rendered = render_with_mentions(&mut **tx, body_md).await?;
+    insert_rendered(
+        tx, thread_id, author_id, body_md, rendered, is_reply, written_at,
+    )
+    .await
+}
+
+async fn insert_rendered(
+    tx: &mut Transaction<'_, Postgres>,
+    thread_id: i64,
+    author_id: i64,
+    body_md: &str,
+    (body_html, mentioned): (String, Vec<i64>),
+    is_reply: bool,
+    written_at: Option<OffsetDateTime>,
+) -> crate::error::Result<PostWritten> {
     let post_id = sqlx::query_scalar(
         "INSERT INTO posts (thread_id, author_id, body_md, body_html, created_at)
          VALUES ($1, $2, $3, $4, coalesce($5, now())) RETURNING id",
@@ -708,6 +723,9 @@ pub async fn reply(
     author_id: i64,
     body_md: &str,
 ) -> crate::error::Result<Option<PostWritten>> {
+    // Rendered before the thread row is locked: replies to one thread take turns on that row
+    // until they commit, and rendering is the longest step.
+    let rendered = render_with_mentions(&mut **tx, body_md).await?;
     let open: Option<bool> =
         sqlx::query_scalar("SELECT NOT locked FROM threads WHERE id = $1 FOR UPDATE")
             .bind(thread_id)
@@ -716,7 +734,7 @@ pub async fn reply(
     if open != Some(true) {
         return Ok(None);
     }
-    insert_post(tx, thread_id, author_id, body_md, true)
+    insert_rendered(tx, thread_id, author_id, body_md, rendered, true, None)
         .await
         .map(Some)
 }

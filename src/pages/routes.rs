@@ -463,12 +463,14 @@ async fn reply(
     if let Some(answer) = repeat.await? {
         return Ok(answer);
     }
+    // What does not need the new post comes first: from the reply on, every other reply to
+    // this thread waits for this transaction to commit. (A locked thread rolls all of it back.)
+    drafts::discard(&mut *tx, member.user.id, Slot::Reply(thread.id)).await?;
+    watching::replied(&mut *tx, member.user.id, thread.id).await?;
     match queries::reply(&mut tx, thread.id, member.user.id, body.as_str()).await? {
         Some(written) => {
             support::notify::post_written(&mut tx, &written).await?;
             reading::mark_written(&mut *tx, member.user.id, thread.id, written.post_id).await?;
-            drafts::discard(&mut *tx, member.user.id, Slot::Reply(thread.id)).await?;
-            watching::replied(&mut *tx, member.user.id, thread.id).await?;
             let target = format!("/p/{}", written.post_id);
             submission::complete(&mut tx, member.user.id, &form.key, &target).await?;
             tx.commit().await?;

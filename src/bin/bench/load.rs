@@ -109,13 +109,25 @@ pub fn post_script(body: &str, cookie: &str) -> String {
     )
 }
 
-/// A wrk script that picks each request's path at random from `paths`.
-pub fn mixed_script(paths: &[String]) -> String {
-    let list = paths
+/// A wrk script that posts the same form to a path picked at random from `paths` each time.
+pub fn post_many_script(paths: &[String], body: &str, cookie: &str) -> String {
+    format!(
+        "local paths = {{ {} }}\nmath.randomseed(7)\nlocal headers = {{ [\"Content-Type\"] = \"application/x-www-form-urlencoded\", [\"Cookie\"] = \"{cookie}\" }}\nrequest = function()\n  return wrk.format(\"POST\", paths[math.random(#paths)], headers, \"{body}\")\nend\n",
+        quoted(paths)
+    )
+}
+
+fn quoted(paths: &[String]) -> String {
+    paths
         .iter()
         .map(|p| format!("\"{p}\""))
         .collect::<Vec<_>>()
-        .join(", ");
+        .join(", ")
+}
+
+/// A wrk script that picks each request's path at random from `paths`.
+pub fn mixed_script(paths: &[String]) -> String {
+    let list = quoted(paths);
     format!(
         "local paths = {{ {list} }}\nmath.randomseed(7)\nrequest = function()\n  return wrk.format(nil, paths[math.random(#paths)])\nend\n"
     )

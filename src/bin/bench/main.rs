@@ -310,6 +310,14 @@ async fn scenarios(
     .bind(big)
     .fetch_one(db)
     .await?;
+    // The same domain's hundred newest open threads, for replies that do not queue on one row.
+    let reply_threads: Vec<i64> = sqlx::query_scalar(
+        "SELECT t.id FROM threads t JOIN domains d ON d.id = t.domain_id
+          WHERE d.slug = $1 AND NOT t.locked AND NOT t.hidden ORDER BY t.id DESC LIMIT 100",
+    )
+    .bind(big)
+    .fetch_all(db)
+    .await?;
     let (_, _, home) = load::request(port, "GET", "/", Some(cookie), None).await?;
     let token = load::csrf_of(&home).context("a CSRF token on the signed-in home page")?;
     let (c, r, p) = (
@@ -368,6 +376,18 @@ async fn scenarios(
     list.push(Scenario {
         script: Some(load::post_script(&body, cookie)),
         ..scenario("post a reply", format!("/t/{reply_thread}/reply"), true)
+    });
+    let paths: Vec<String> = reply_threads
+        .iter()
+        .map(|t| format!("/t/{t}/reply"))
+        .collect();
+    list.push(Scenario {
+        script: Some(load::post_many_script(&paths, &body, cookie)),
+        ..scenario(
+            "post a reply, 100 threads",
+            format!("/t/{reply_thread}/reply"),
+            true,
+        )
     });
     let _ = scale;
     Ok(list)
