@@ -830,12 +830,18 @@ impl TestApp {
 
     /// Asks a question through the new-thread form; returns the thread's id.
     pub async fn ask(&self, slug: &str, title: &str, body: &str) -> i64 {
+        self.ask_tagged(slug, title, "", body).await
+    }
+
+    /// Asks a question with tags (comma-separated, as typed); returns the new thread's id.
+    pub async fn ask_tagged(&self, slug: &str, title: &str, tags: &str, body: &str) -> i64 {
         let page = self
             .act(
                 &format!("/d/{slug}/new"),
                 &[
                     ("title", title),
                     ("kind", "question"),
+                    ("tags", tags),
                     ("body", body),
                     ("action", "post"),
                 ],

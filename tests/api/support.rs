@@ -636,20 +636,9 @@ async fn who_knows_a_topic_is_ranked_by_evidence_in_the_domains_the_reader_may_r
 
     // In Gardens: Bea's answer is accepted; Cal's reply is found helpful, and an entry he
     // curated worked for Dan.
-    let path = "/d/gardens/new";
-    let fields = [
-        ("title", "Cold heap"),
-        ("kind", "question"),
-        ("tags", "compost"),
-        ("body", "Why?"),
-    ];
-    let asked = dan.submit(path, path, &fields).await;
-    let thread: i64 = asked
-        .location
-        .unwrap()
-        .trim_start_matches("/t/")
-        .parse()
-        .unwrap();
+    let thread = dan
+        .ask_tagged("gardens", "Cold heap", "compost", "Why?")
+        .await;
     let answer = bea.answer(thread, "Turn it.").await;
     let helpful = cal.answer(thread, "Add greens.").await;
     assert!(dan.accept(thread, answer).await.done());
@@ -666,23 +655,8 @@ async fn who_knows_a_topic_is_ranked_by_evidence_in_the_domains_the_reader_may_r
     assert!(dan.report(entry, "worked").await.done());
     // In the private Council: Ana's answer is accepted.
     let secret = eve
-        .submit(
-            "/d/council/new",
-            "/d/council/new",
-            &[
-                ("title", "Budget compost"),
-                ("kind", "question"),
-                ("tags", "compost"),
-                ("body", "?"),
-            ],
-        )
+        .ask_tagged("council", "Budget compost", "compost", "?")
         .await;
-    let secret: i64 = secret
-        .location
-        .unwrap()
-        .trim_start_matches("/t/")
-        .parse()
-        .unwrap();
     let hers = ana.answer(secret, "Buy in bulk.").await;
     assert!(eve.accept(secret, hers).await.done());
 
@@ -721,6 +695,7 @@ async fn who_knows_a_topic_is_ranked_by_evidence_in_the_domains_the_reader_may_r
     );
 
     // A new question that names the topic suggests the same people, in the same order.
+    let path = "/d/gardens/new";
     let preview = dan
         .submit(
             path,
@@ -799,25 +774,9 @@ async fn evidence_of_expertise_follows_every_change_to_what_it_counts() {
         .count("SELECT id FROM domains WHERE slug = 'circle'")
         .await;
     app.add_member(circle, ana_id, "facilitator").await;
-    let path = "/d/gardens/new";
-    let asked = ana
-        .submit(
-            path,
-            path,
-            &[
-                ("title", "Cold heap"),
-                ("kind", "question"),
-                ("tags", "compost"),
-                ("body", "Why?"),
-            ],
-        )
+    let thread = ana
+        .ask_tagged("gardens", "Cold heap", "compost", "Why?")
         .await;
-    let thread: i64 = asked
-        .location
-        .unwrap()
-        .trim_start_matches("/t/")
-        .parse()
-        .unwrap();
     let answer = bea.answer(thread, "Turn it.").await;
     let other = bea.answer(thread, "Add greens.").await;
     assert!(ana.react(answer, "helpful").await.done());
