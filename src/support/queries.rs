@@ -445,7 +445,7 @@ pub async fn evidence_of(
            FROM topic_evidence
           WHERE user_id = $2 AND domain_id IN (SELECT id FROM readable_domains($1))
           GROUP BY tag
-          ORDER BY sum(3 * accepted + helpful + 2 * curated + 2 * worked) DESC, tag
+          ORDER BY sum(score) DESC, tag
           LIMIT 12",
     )
     .bind(viewer)
