@@ -66,14 +66,15 @@ pub async fn pool(options: PgConnectOptions) -> anyhow::Result<PgPool> {
 }
 
 /// The pages' pool, on the primary or on a replica.
+///
+/// PostgreSQL chooses between a custom and a generic plan itself: forcing generic plans saved
+/// re-planning at 50 000 posts but was 9× slower for the repertoire list and 2× for the
+/// signed-in domain page at a million (docs/performance.md, sixth session).
 fn pool_options() -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(10)
         // Admission control keeps the queue short; a wait this long means overload (503).
         .acquire_timeout(Duration::from_secs(5))
-    // PostgreSQL chooses between a custom and a generic plan itself. Forcing generic plans
-    // saved re-planning at 50 000 posts but was 9× slower for the repertoire list and 2× for
-    // the signed-in domain page at a million (docs/performance.md, sixth session).
 }
 
 pub async fn create_database_if_missing(

@@ -303,14 +303,8 @@ async fn scenarios(
     .fetch_one(db)
     .await?;
     let before = format!("{}_{}", cursor.0.unix_timestamp_nanos() / 1000, cursor.1);
-    let reply_thread: i64 = sqlx::query_scalar(
-        "SELECT t.id FROM threads t JOIN domains d ON d.id = t.domain_id
-          WHERE d.slug = $1 AND NOT t.locked ORDER BY t.id DESC LIMIT 1",
-    )
-    .bind(big)
-    .fetch_one(db)
-    .await?;
-    // The same domain's hundred newest open threads, for replies that do not queue on one row.
+    // The big domain's hundred newest open threads: replies to the newest, and replies spread
+    // over all of them, which do not queue on one row.
     let reply_threads: Vec<i64> = sqlx::query_scalar(
         "SELECT t.id FROM threads t JOIN domains d ON d.id = t.domain_id
           WHERE d.slug = $1 AND NOT t.locked AND NOT t.hidden ORDER BY t.id DESC LIMIT 100",
@@ -318,6 +312,9 @@ async fn scenarios(
     .bind(big)
     .fetch_all(db)
     .await?;
+    let reply_thread = *reply_threads
+        .first()
+        .context("an open thread in the big domain")?;
     let (_, _, home) = load::request(port, "GET", "/", Some(cookie), None).await?;
     let token = load::csrf_of(&home).context("a CSRF token on the signed-in home page")?;
     let (c, r, p) = (
