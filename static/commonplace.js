@@ -305,9 +305,10 @@ if (liveSource && window.EventSource) {
       if (!link) {
         return;
       }
-      const count = Number(event.data);
+      // The label the server draws in the header: a count, "99+", or "0" for none.
+      const label = event.data;
       let badge = link.querySelector(".badge");
-      if (count > 0) {
+      if (label !== "0") {
         if (!badge) {
           badge = document.createElement("span");
           badge.className = "badge";
@@ -317,7 +318,7 @@ if (liveSource && window.EventSource) {
         const hidden = document.createElement("span");
         hidden.className = "visually-hidden";
         hidden.textContent = " unread";
-        badge.replaceChildren(String(count), hidden);
+        badge.replaceChildren(label, hidden);
       } else if (badge) {
         badge.remove();
       }

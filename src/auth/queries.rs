@@ -5,7 +5,7 @@ use sqlx::{PgConnection, PgPool};
 use crate::web::CurrentUser;
 
 /// The signed-in member for the header and permission checks: one query per request, with the
-/// unread notification count from its partial index. Suspended accounts, and sessions from
+/// unread notification count from its partial index (up to 100, `unread_badge`). Suspended accounts, and sessions from
 /// before the account's last password change (`epoch`), are not returned. The same statement
 /// notes that the member is on the site (at most once a minute), so notification mail goes
 /// only to members who are away; coming back after an hour away starts a new visit, and threads
@@ -20,7 +20,7 @@ pub async fn current_user(db: &PgPool, id: i64, epoch: i32) -> sqlx::Result<Opti
               WHERE user_id = $1 AND seen_at < now() - interval '1 minute'
          )
          SELECT u.id, u.username, u.display_name, u.site_role = 'admin',
-                (SELECT count(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL)
+                unread_badge(u.id)
            FROM users u
           WHERE u.id = $1 AND u.session_epoch = $2 AND u.email_confirmed_at IS NOT NULL
             AND (u.suspended_until IS NULL OR u.suspended_until <= now())",

@@ -31,7 +31,7 @@ pub async fn last_post(db: &PgPool, thread_id: i64) -> sqlx::Result<i64> {
 
 /// The count the header shows (the same count as `auth::queries::current_user`'s).
 pub async fn unread_count(db: &PgPool, user_id: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+    sqlx::query_scalar("SELECT unread_badge($1)")
         .bind(user_id)
         .fetch_one(db)
         .await

@@ -223,6 +223,6 @@ async fn send_count(
     let count = queries::unread_count(&state.db, viewer.id).await?;
     let event = Event::default()
         .event("notifications")
-        .data(count.to_string());
+        .data(crate::web::page::unread_label(count));
     sender.send(event).await.map_err(|_| Stop::Done)
 }

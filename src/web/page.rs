@@ -17,6 +17,23 @@ pub struct CurrentUser {
     pub unread_notifications: i64,
 }
 
+impl CurrentUser {
+    /// The header's badge: the unread count, "99+" beyond 99 (counted up to 100, in SQL's
+    /// `unread_badge`), "0" for none.
+    pub fn unread_label(&self) -> String {
+        unread_label(self.unread_notifications)
+    }
+}
+
+/// How an unread count reads in the header and in the live stream's updates to it.
+pub fn unread_label(count: i64) -> String {
+    if count > 99 {
+        "99+".into()
+    } else {
+        count.to_string()
+    }
+}
+
 /// What the layout needs on every page.
 #[derive(Clone, Debug, Default)]
 pub struct PageContext {

@@ -981,7 +981,6 @@ impl TestApp {
         .expect("insert an entry from a post")
     }
 
-    /// How many statements this test's database has run so far.
     /// Statements the server has run on this test's database, on the primary and, when the
     /// server reads from one, on the replica (leaving out the replica watcher's own checks).
     pub async fn statements(&self) -> i64 {

@@ -198,6 +198,36 @@ async fn an_open_thread_hears_each_new_reply_and_a_member_their_notification_cou
 }
 
 #[tokio::test]
+async fn a_member_back_after_a_long_time_away_sees_99_plus_unread_in_the_header_and_the_stream() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let ana = app.other_browser();
+    let ana_id = ana.member("ana", gardens, "member").await;
+    let badge = |label: &str| {
+        format!("<span class=\"badge\">{label}<span class=\"visually-hidden\"> unread</span>")
+    };
+    let away = |count: i64| {
+        sqlx::query(
+            "INSERT INTO notifications (user_id, kind, message)
+             SELECT $1, 'mentor_paired', 'While you were away' FROM generate_series(1, $2)",
+        )
+        .bind(ana_id)
+        .bind(count)
+    };
+    away(99).execute(&app.db).await.unwrap();
+    assert!(ana.get("/d").await.contains(&badge("99")));
+    away(21).execute(&app.db).await.unwrap();
+    assert!(ana.get("/d").await.contains(&badge("99+")));
+    let mut stream = LiveStream::open(&ana, "/live", None).await;
+    assert_eq!(stream.next_of("notifications").await.data, "99+");
+
+    ana.submit("/notifications", "/notifications/read", &[])
+        .await;
+    assert_eq!(stream.next_of("notifications").await.data, "0");
+    assert!(!ana.get("/d").await.contains("class=\"badge\""));
+}
+
+#[tokio::test]
 async fn a_private_thread_streams_to_nobody_who_may_not_read_it() {
     let app = TestApp::spawn().await;
     let council = app.create_domain("council", "private").await;

@@ -117,6 +117,21 @@ pub fn post_many_script(paths: &[String], body: &str, cookie: &str) -> String {
     )
 }
 
+/// A wrk script in which each request posts as one of several signed-in members, picked at
+/// random, to one of `paths`: a community's members reply at once, not one member sixteen times.
+/// `members` holds each member's session cookie and form body (their CSRF token is in it).
+pub fn post_by_many_script(paths: &[String], members: &[(String, String)]) -> String {
+    let members: Vec<String> = members
+        .iter()
+        .map(|(cookie, body)| format!("{{ \"{cookie}\", \"{body}\" }}"))
+        .collect();
+    format!(
+        "local paths = {{ {} }}\nlocal members = {{ {} }}\nmath.randomseed(7)\nrequest = function()\n  local m = members[math.random(#members)]\n  local headers = {{ [\"Content-Type\"] = \"application/x-www-form-urlencoded\", [\"Cookie\"] = m[1] }}\n  return wrk.format(\"POST\", paths[math.random(#paths)], headers, m[2])\nend\n",
+        quoted(paths),
+        members.join(", ")
+    )
+}
+
 fn quoted(paths: &[String]) -> String {
     paths
         .iter()

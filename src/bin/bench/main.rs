@@ -41,6 +41,10 @@ struct Args {
     only: Vec<String>,
 }
 
+/// Members who reply at once in the many-members posting scenario (each signs in once, within
+/// the per-address login allowance).
+const POSTING_MEMBERS: usize = 16;
+
 struct Scenario {
     name: String,
     path: String,
@@ -382,6 +386,22 @@ async fn scenarios(
         script: Some(load::post_many_script(&paths, &body, cookie)),
         ..scenario(
             "post a reply, 100 threads",
+            format!("/t/{reply_thread}/reply"),
+            true,
+        )
+    });
+    let mut members = Vec::new();
+    for i in 1..=POSTING_MEMBERS {
+        let cookie = sign_in(port, &format!("member{i}")).await?;
+        let (_, _, home) = load::request(port, "GET", "/", Some(&cookie), None).await?;
+        let token = load::csrf_of(&home).context("a CSRF token on a member's home page")?;
+        let body = format!("csrf={token}&body=Tried+it+this+week%3A+it+worked.&action=post");
+        members.push((cookie, body));
+    }
+    list.push(Scenario {
+        script: Some(load::post_by_many_script(&paths, &members)),
+        ..scenario(
+            &format!("post a reply, {POSTING_MEMBERS} members"),
             format!("/t/{reply_thread}/reply"),
             true,
         )
