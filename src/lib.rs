@@ -45,6 +45,12 @@ pub struct AppState {
     /// Search's own few connections, each with a statement timeout, so slow searches queue
     /// among themselves and never take the connections pages need.
     pub search_db: PgPool,
+    /// For the statements of pages measured faster with one generic plan per statement
+    /// (`plan_cache_mode = force_generic_plan` on these connections): PostgreSQL plans some
+    /// statements again on every call because a custom plan looks cheaper, when planning costs
+    /// more than the work. Not for every page: at a million posts a generic plan made the
+    /// repertoire list 5× and the signed-in domain page 1.4× slower (docs/performance.md).
+    pub generic_db: PgPool,
     /// Always the primary, for what must be current even on a page read from a replica: the
     /// session store and who is signed in (a suspension ends a session at once), readiness,
     /// and `/metrics`.
@@ -67,12 +73,14 @@ pub struct AppState {
 /// How long one search statement may run, and how many run at once.
 pub const SEARCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 const SEARCH_CONNECTIONS: u32 = 3;
+const GENERIC_CONNECTIONS: u32 = 5;
 
 impl AppState {
     /// Must be called inside the Tokio runtime: the process's listener (and the replica's
     /// watcher, if the config names a replica) starts here.
     pub fn new(db: PgPool, config: Config) -> AppState {
         let search_db = search_pool((*db.connect_options()).clone());
+        let generic_db = generic_pool((*db.connect_options()).clone());
         let pages = Arc::new(web::page_cache::PageCache::new());
         let live = Arc::new(live::Hub::new(config.live_streams, config.live_heartbeat));
         let cached = config.page_cache.then(|| pages.clone());
@@ -87,6 +95,7 @@ impl AppState {
             primary: db.clone(),
             db,
             search_db,
+            generic_db,
             replica,
             config: Arc::new(config),
             pages,
@@ -102,9 +111,25 @@ impl AppState {
         AppState {
             db: replica.db.clone(),
             search_db: replica.search_db.clone(),
+            generic_db: replica.generic_db.clone(),
             ..self.clone()
         }
     }
+}
+
+/// The generic-plan pool on a server (`AppState::generic_db`): a few connections, set after
+/// connecting as search's timeout is.
+pub fn generic_pool(options: sqlx::postgres::PgConnectOptions) -> PgPool {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(GENERIC_CONNECTIONS)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::Executor::execute(conn, "SET plan_cache_mode = force_generic_plan").await?;
+                Ok(())
+            })
+        })
+        .connect_lazy_with(options)
 }
 
 /// Search's pool on a server: a few connections, each with `SEARCH_TIMEOUT` as its statement

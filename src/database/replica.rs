@@ -99,6 +99,8 @@ pub struct ReadReplica {
     pub db: PgPool,
     /// Search's pool on the replica, with the same statement timeout as on the primary.
     pub search_db: PgPool,
+    /// The generic-plan pool on the replica (`AppState::generic_db`).
+    pub generic_db: PgPool,
     progress: watch::Receiver<Progress>,
 }
 
@@ -115,12 +117,14 @@ impl ReadReplica {
             .parse()
             .context("COMMONPLACE_READ_DATABASE_URL is not a valid PostgreSQL URL")?;
         let db = super::pool_options().connect_lazy_with(options.clone());
-        let search_db = crate::search_pool(options);
+        let search_db = crate::search_pool(options.clone());
+        let generic_db = crate::generic_pool(options);
         let (report, progress) = watch::channel(Progress::default());
         tokio::spawn(watch_replica(primary, db.clone(), pages, report));
         Ok(Arc::new(ReadReplica {
             db,
             search_db,
+            generic_db,
             progress,
         }))
     }

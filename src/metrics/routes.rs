@@ -155,8 +155,18 @@ async fn read_gauges(state: &AppState) {
     let (pages, page_bytes) = state.pages.size();
     state.metrics.record(|| {
         let replica = state.replica.as_deref();
-        let replica_pools = replica.map(|r| [("replica", &r.db), ("replica_search", &r.search_db)]);
-        let pools = [("main", &state.primary), ("search", &state.search_db)];
+        let replica_pools = replica.map(|r| {
+            [
+                ("replica", &r.db),
+                ("replica_search", &r.search_db),
+                ("replica_generic", &r.generic_db),
+            ]
+        });
+        let pools = [
+            ("main", &state.primary),
+            ("search", &state.search_db),
+            ("generic", &state.generic_db),
+        ];
         for (name, pool) in pools.into_iter().chain(replica_pools.into_iter().flatten()) {
             let idle = pool.num_idle() as f64;
             let open = f64::from(pool.size());

@@ -111,6 +111,12 @@ async fn metrics_count_each_route_s_requests_by_status_time_them_and_follow_the_
         &[("pool", "main"), ("state", "in_use")],
     );
     assert!(idle.unwrap() + in_use.unwrap() >= 1.0, "{text}");
+    for pool in ["search", "generic"] {
+        assert!(
+            series("commonplace_db_pool_max_connections", &[("pool", pool)]).is_some(),
+            "the {pool} pool is reported: {text}"
+        );
+    }
     assert_eq!(
         series("commonplace_requests_running", &[]),
         Some(1.0),
