@@ -80,9 +80,12 @@ async fn domain(
             None => Ok(None),
         }
     };
+    // The reports' statement keeps one generic plan (it was planned again on every call, 0.72
+    // ms for 0.12 ms of work); the lists and counts keep custom plans, which were several times
+    // faster than generic ones at a million posts.
     let (listed, reports, counts) = tokio::try_join!(
         list,
-        integrate::queries::recent_in_domain(&state.db, domain.id, 5),
+        integrate::queries::recent_in_domain(&state.generic_db, domain.id, 5),
         counts,
     )?;
     let (pinned, threads): (Vec<_>, Vec<_>) = listed.into_iter().partition(|t| t.pinned);
