@@ -117,32 +117,38 @@ impl AppState {
     }
 }
 
-/// The generic-plan pool on a server (`AppState::generic_db`): a few connections, set after
-/// connecting as search's timeout is.
+/// The generic-plan pool on a server (`AppState::generic_db`): a few connections.
 pub fn generic_pool(options: sqlx::postgres::PgConnectOptions) -> PgPool {
-    sqlx::postgres::PgPoolOptions::new()
-        .max_connections(GENERIC_CONNECTIONS)
-        .acquire_timeout(std::time::Duration::from_secs(5))
-        .after_connect(|conn, _| {
-            Box::pin(async move {
-                sqlx::Executor::execute(conn, "SET plan_cache_mode = force_generic_plan").await?;
-                Ok(())
-            })
-        })
-        .connect_lazy_with(options)
+    pool_with_setting(
+        options,
+        GENERIC_CONNECTIONS,
+        std::time::Duration::from_secs(5),
+        "SET plan_cache_mode = force_generic_plan".into(),
+    )
 }
 
 /// Search's pool on a server: a few connections, each with `SEARCH_TIMEOUT` as its statement
-/// timeout (set after connecting rather than as a startup option, which PgBouncer refuses).
+/// timeout.
 pub fn search_pool(options: sqlx::postgres::PgConnectOptions) -> PgPool {
     let set_timeout = format!("SET statement_timeout = {}", SEARCH_TIMEOUT.as_millis());
+    pool_with_setting(options, SEARCH_CONNECTIONS, SEARCH_TIMEOUT, set_timeout)
+}
+
+/// A pool that connects when first used, each connection running `setting` once after it
+/// connects (rather than as a startup option, which PgBouncer refuses).
+fn pool_with_setting(
+    options: sqlx::postgres::PgConnectOptions,
+    connections: u32,
+    wait: std::time::Duration,
+    setting: String,
+) -> PgPool {
     sqlx::postgres::PgPoolOptions::new()
-        .max_connections(SEARCH_CONNECTIONS)
-        .acquire_timeout(SEARCH_TIMEOUT)
+        .max_connections(connections)
+        .acquire_timeout(wait)
         .after_connect(move |conn, _| {
-            let set_timeout = set_timeout.clone();
+            let setting = setting.clone();
             Box::pin(async move {
-                sqlx::Executor::execute(conn, set_timeout.as_str()).await?;
+                sqlx::Executor::execute(conn, setting.as_str()).await?;
                 Ok(())
             })
         })
