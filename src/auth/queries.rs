@@ -5,8 +5,9 @@ use sqlx::{PgConnection, PgPool};
 use crate::web::CurrentUser;
 
 /// The signed-in member for the header and permission checks: one query per request, with the
-/// unread notification count from its partial index (up to 100, `unread_badge`). Suspended accounts, and sessions from
-/// before the account's last password change (`epoch`), are not returned. The same statement
+/// unread notification count from its partial index (counted up to 100, `unread_badge`).
+/// Suspended accounts, and sessions from before the account's last password change (`epoch`),
+/// are not returned. The same statement
 /// notes that the member is on the site (at most once a minute), so notification mail goes
 /// only to members who are away; coming back after an hour away starts a new visit, and threads
 /// started since the previous one are "new" (`forum::reading`).

@@ -40,8 +40,9 @@ async fn profile(
     Path(username): Path<String>,
 ) -> Result<ProfilePage> {
     let viewer = visitor.page.user.as_ref();
-    // Every statement here read by key and was planned again on each call (3 ms of planning a
-    // page): with one generic plan each, 534 → 827 profiles a second at a million posts.
+    // These statements read by key, and four of them were planned again on every call (about
+    // 3 ms of planning a page): with one generic plan each, 534 → 827 profiles a second at a
+    // million posts.
     let db = &state.generic_db;
     let profile = queries::profile(db, &username)
         .await?

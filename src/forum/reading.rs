@@ -213,13 +213,9 @@ impl Counts {
     }
 }
 
-/// A tab's count as shown: none for nothing, "99+" past what is counted.
+/// A tab's count as shown: none for nothing, "99+" past what is counted, as the header's.
 fn shown(n: i64) -> Option<String> {
-    match n {
-        0 => None,
-        n if n >= COUNTED_UP_TO => Some("99+".to_string()),
-        n => Some(n.to_string()),
-    }
+    (n > 0).then(|| crate::web::page::unread_label(n))
 }
 
 pub async fn counts(db: &PgPool, user_id: i64, scope: Scope) -> sqlx::Result<Counts> {

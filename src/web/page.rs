@@ -25,7 +25,8 @@ impl CurrentUser {
     }
 }
 
-/// How an unread count reads in the header and in the live stream's updates to it.
+/// How an unread count reads in the header, in the live stream's updates to it and on the
+/// unread and new tabs; the counts stop at 100 (`unread_badge`, `forum::reading::COUNTED_UP_TO`).
 pub fn unread_label(count: i64) -> String {
     if count > 99 {
         "99+".into()
