@@ -277,10 +277,7 @@ async fn profile_counters_follow_every_change_to_what_is_listed() {
     let gardens = app.create_domain("gardens", "public").await;
     let circle = app.create_domain("circle", "private").await;
     let ana = app.other_browser();
-    ana.member("ana", gardens, "facilitator").await;
-    let ana_id: i64 = app
-        .count("SELECT id FROM users WHERE username = 'ana'")
-        .await;
+    let ana_id = ana.member("ana", gardens, "facilitator").await;
     app.add_member(circle, ana_id, "facilitator").await;
     let bea = app.other_browser();
     bea.member("bea", gardens, "member").await;

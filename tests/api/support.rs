@@ -761,18 +761,11 @@ async fn assert_evidence_matches_rows(app: &TestApp, after: &str) {
 async fn evidence_of_expertise_follows_every_change_to_what_it_counts() {
     let app = TestApp::spawn().await;
     let gardens = app.create_domain("gardens", "public").await;
-    app.create_domain("circle", "private").await;
-    let ana = app.member_browser("ana", gardens, "facilitator").await;
-    let bea = app.member_browser("bea", gardens, "member").await;
-    let ana_id = app
-        .count("SELECT id FROM users WHERE username = 'ana'")
-        .await;
-    let bea_id = app
-        .count("SELECT id FROM users WHERE username = 'bea'")
-        .await;
-    let circle = app
-        .count("SELECT id FROM domains WHERE slug = 'circle'")
-        .await;
+    let circle = app.create_domain("circle", "private").await;
+    let ana = app.other_browser();
+    let ana_id = ana.member("ana", gardens, "facilitator").await;
+    let bea = app.other_browser();
+    let bea_id = bea.member("bea", gardens, "member").await;
     app.add_member(circle, ana_id, "facilitator").await;
     let thread = ana
         .ask_tagged("gardens", "Cold heap", "compost", "Why?")
