@@ -209,6 +209,9 @@ async fn members_list_expertise_and_are_found_with_their_contributions() {
     app.insert_thread(domain, ana, "Composting in winter", 0)
         .await;
     app.insert_thread(domain, ana, "Unrelated topic", 0).await;
+    let shed = app.insert_thread(domain, ana, "Tool shed", 0).await;
+    app.answer(shed, "Old pallets make good composting bays.")
+        .await;
     let found = app
         .other_browser()
         .get("/members?expertise=composting")
@@ -217,6 +220,11 @@ async fn members_list_expertise_and_are_found_with_their_contributions() {
     assert!(
         found.contains("Composting in winter") && !found.contains("Unrelated topic"),
         "recent contributions in that area"
+    );
+    assert!(
+        found.contains("Tool shed"),
+        "a thread where what she wrote is on the topic: {}",
+        found.body
     );
     assert!(app
         .get("/members?expertise=knitting")
@@ -612,6 +620,102 @@ async fn the_expertise_directory_comes_in_pages() {
     assert_eq!(not_ours.status, StatusCode::BAD_REQUEST);
 }
 
+/// The members on every page of the directory for `topic`, as `reader` sees it, in order.
+async fn directory_pages(reader: &TestApp, topic: &str) -> Vec<Vec<String>> {
+    let mut pages = Vec::new();
+    let mut path = format!("/members?expertise={topic}");
+    loop {
+        let page = reader.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let names = page
+            .body
+            .split("class=\"domain-card\"")
+            .skip(1)
+            .map(|card| {
+                let name = card.split('@').nth(1).unwrap_or_default();
+                name[..name.find('<').unwrap_or(0)].to_string()
+            })
+            .collect();
+        pages.push(names);
+        match page.body.split("rel=\"next\" href=\"").nth(1) {
+            Some(rest) => path = rest[..rest.find('"').unwrap()].replace("&#38;", "&"),
+            None => return pages,
+        }
+    }
+}
+
+#[tokio::test]
+async fn private_evidence_moves_a_member_up_the_directory_without_showing_them_twice() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let circle = app.create_domain("circle", "private").await;
+    let insider = app.member_browser("ivy", circle, "member").await;
+    let list = |id: i64| {
+        sqlx::query("UPDATE users SET expertise = '{soil}' WHERE id = $1")
+            .bind(id)
+            .execute(&app.db)
+    };
+    // Three pages of members who list the topic, with nothing else to show for it.
+    let growers: Vec<String> = (0..61).map(|i| format!("grower{i:02}")).collect();
+    for name in &growers {
+        list(app.create_user(name).await).await.unwrap();
+    }
+    // Yan curated an entry in each domain. Grower30x lists the topic too, and curated one in
+    // the circle: visitors find her on the second page, the circle's members on the first.
+    let yan = app.create_user("yan").await;
+    let lifted = app.create_user("grower30x").await;
+    list(lifted).await.unwrap();
+    for (domain, curator, title) in [
+        (gardens, yan, "Soil tests"),
+        (circle, yan, "Soil budget"),
+        (circle, lifted, "Soil plans"),
+    ] {
+        sqlx::query(
+            "INSERT INTO repertoire_entries (domain_id, kind, title, tags, curated_by)
+             VALUES ($1, 'how-to', $2, '{soil}', $3)",
+        )
+        .bind(domain)
+        .bind(title)
+        .bind(curator)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    }
+
+    let for_visitor = directory_pages(&app.other_browser(), "soil").await;
+    let mut expected = vec!["yan".to_string()];
+    expected.extend(growers.iter().cloned());
+    expected.insert(32, "grower30x".into());
+    assert_eq!(
+        for_visitor.concat(),
+        expected,
+        "public evidence first, then by name"
+    );
+    assert_eq!(
+        for_visitor.iter().map(Vec::len).collect::<Vec<_>>(),
+        [30, 30, 3]
+    );
+
+    let for_insider = directory_pages(&insider, "soil").await;
+    let mut expected = vec!["yan".to_string(), "grower30x".to_string()];
+    expected.extend(growers.iter().cloned());
+    assert_eq!(
+        for_insider.concat(),
+        expected,
+        "the circle's entry lifts her onto the first page, and no page repeats or loses anyone"
+    );
+    assert_eq!(
+        for_insider.iter().map(Vec::len).collect::<Vec<_>>(),
+        [30, 30, 3]
+    );
+    let first = insider.get("/members?expertise=soil").await;
+    assert!(
+        first.contains("2 repertoire entries curated"),
+        "Yan's evidence counts both domains: {}",
+        first.body
+    );
+}
+
 #[tokio::test]
 async fn who_knows_a_topic_is_ranked_by_evidence_in_the_domains_the_reader_may_read() {
     let app = TestApp::spawn().await;
@@ -755,6 +859,35 @@ async fn assert_evidence_matches_rows(app: &TestApp, after: &str) {
         mismatches.is_empty(),
         "after {after}: evidence of {mismatches:?} differs"
     );
+    // The directory's ranking: evidence in the domains every visitor may read, and listings.
+    let standing_mismatches: Vec<(String, i64)> = sqlx::query_as(
+        "WITH direct AS (
+             SELECT tag, user_id, sum(accepted) AS accepted, sum(helpful) AS helpful,
+                    sum(curated) AS curated, sum(worked) AS worked, false AS listed
+               FROM topic_evidence e JOIN domains d ON d.id = e.domain_id
+              WHERE d.visibility = 'public' AND d.archived_at IS NULL
+              GROUP BY 1, 2
+             UNION ALL
+             SELECT tag, id, 0, 0, 0, 0, true FROM users, unnest(expertise) tag
+         ),
+         expected AS (
+             SELECT tag, user_id, sum(accepted) AS accepted, sum(helpful) AS helpful,
+                    sum(curated) AS curated, sum(worked) AS worked, bool_or(listed) AS listed
+               FROM direct GROUP BY 1, 2
+         )
+         SELECT coalesce(x.tag, s.tag), coalesce(x.user_id, s.user_id)
+           FROM expected x FULL JOIN topic_standing s ON s.tag = x.tag AND s.user_id = x.user_id
+          WHERE (x.accepted, x.helpful, x.curated, x.worked, x.listed)
+                IS DISTINCT FROM (s.accepted::numeric, s.helpful::numeric, s.curated::numeric,
+                                  s.worked::numeric, s.listed)",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert!(
+        standing_mismatches.is_empty(),
+        "after {after}: the directory's standing of {standing_mismatches:?} differs"
+    );
 }
 
 #[tokio::test]
@@ -818,6 +951,43 @@ async fn evidence_of_expertise_follows_every_change_to_what_it_counts() {
         "a visitor does not count what is in the private domain"
     );
     assert!(ana.get("/members?expertise=soil").await.contains("@bea<"));
+
+    // The admins open the domain to visitors, archive it, restore it and close it again.
+    let root = app.other_browser();
+    let root_id = root.create_user("root").await;
+    sqlx::query("UPDATE users SET site_role = 'admin' WHERE id = $1")
+        .bind(root_id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    root.login("root", PASSWORD).await;
+    let visitor_sees_bea = || async { app.get("/members?expertise=soil").await.contains("@bea<") };
+    let edit = "/admin/domains/circle/edit";
+    let opened = root
+        .act(edit, &[("name", "Circle"), ("visibility", "public")])
+        .await;
+    assert!(opened.done(), "{}", opened.body);
+    assert_evidence_matches_rows(&app, "opening the domain").await;
+    assert!(
+        visitor_sees_bea().await,
+        "counted once the domain is public"
+    );
+    assert!(root.act("/admin/domains/circle/archive", &[]).await.done());
+    assert_evidence_matches_rows(&app, "archiving the domain").await;
+    assert!(
+        !visitor_sees_bea().await,
+        "an archived domain counts for nobody"
+    );
+    assert!(root.act("/admin/domains/circle/restore", &[]).await.done());
+    assert_evidence_matches_rows(&app, "restoring the domain").await;
+    assert!(visitor_sees_bea().await);
+    let closed = root
+        .act(edit, &[("name", "Circle"), ("visibility", "private")])
+        .await;
+    assert!(closed.done(), "{}", closed.body);
+    assert_evidence_matches_rows(&app, "closing the domain again").await;
+    assert!(!visitor_sees_bea().await);
+
     let hidden = ana
         .act(
             &format!("/t/{thread}/moderate"),

@@ -715,6 +715,7 @@ async fn recount(conn: &mut PgConnection) -> anyhow::Result<()> {
         "SELECT repertoire_facets_rebuild()",
         "SELECT expertise_counts_rebuild()",
         "SELECT topic_evidence_rebuild()",
+        "SELECT topic_standing_rebuild()",
     ] {
         sqlx::query(statement).execute(&mut *conn).await?;
     }
