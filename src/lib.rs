@@ -48,8 +48,8 @@ pub struct AppState {
     /// For the statements of pages measured faster with one generic plan per statement
     /// (`plan_cache_mode = force_generic_plan` on these connections): PostgreSQL plans some
     /// statements again on every call because a custom plan looks cheaper, when planning costs
-    /// more than the work. Not for every page: at a million posts a generic plan made the
-    /// repertoire list 5× and the signed-in domain page 1.4× slower (docs/performance.md).
+    /// more than the work. Not for every statement: at a million posts a generic plan made the
+    /// repertoire list 5× slower, and the unread and new counts 8 ms a call (docs/performance.md).
     pub generic_db: PgPool,
     /// Always the primary, for what must be current even on a page read from a replica: the
     /// session store and who is signed in (a suspension ends a session at once), readiness,
