@@ -462,6 +462,19 @@ impl TestApp {
     }
 
     /// The same server seen from a second browser, with an empty cookie jar.
+    /// A browser signed in as "root", a site admin.
+    pub async fn admin_browser(&self) -> TestApp {
+        let browser = self.other_browser();
+        let id = browser.create_user("root").await;
+        sqlx::query("UPDATE users SET site_role = 'admin' WHERE id = $1")
+            .bind(id)
+            .execute(&self.db)
+            .await
+            .expect("make root an admin");
+        browser.login("root", PASSWORD).await;
+        browser
+    }
+
     pub fn other_browser(&self) -> TestApp {
         let jar = Arc::new(Jar::default());
         TestApp {

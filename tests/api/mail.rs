@@ -263,14 +263,7 @@ async fn without_smtp_admins_read_what_would_have_been_sent() {
     let page = forgot(&app, "ana").await;
     assert!(page.contains("is on its way"));
 
-    let admin = app.other_browser();
-    let root = admin.create_user("root").await;
-    sqlx::query("UPDATE users SET site_role = 'admin' WHERE id = $1")
-        .bind(root)
-        .execute(&app.db)
-        .await
-        .unwrap();
-    admin.login("root", PASSWORD).await;
+    let admin = app.admin_browser().await;
     let outbox = admin.get("/admin/outbox").await;
     assert!(outbox.contains("Choose a new password for Commonplace"));
     assert!(outbox.contains("not sent: no SMTP server is configured"));

@@ -392,25 +392,13 @@ async fn removing_a_member_takes_them_out_of_the_domain() {
     );
 }
 
-async fn admin_browser(app: &TestApp) -> TestApp {
-    let browser = app.other_browser();
-    let id = browser.create_user("root").await;
-    sqlx::query("UPDATE users SET site_role = 'admin' WHERE id = $1")
-        .bind(id)
-        .execute(&app.db)
-        .await
-        .unwrap();
-    browser.login("root", PASSWORD).await;
-    browser
-}
-
 #[tokio::test]
 async fn suspending_an_account_ends_its_sessions_at_once() {
     let (app, _, _, _) = garden().await;
     let ana = app.other_browser();
     ana.login("ana", PASSWORD).await;
     assert_eq!(ana.signed_in_as().await.as_deref(), Some("ana"));
-    let admin = admin_browser(&app).await;
+    let admin = app.admin_browser().await;
     let page = admin
         .submit(
             "/admin/users/ana",
@@ -458,7 +446,7 @@ async fn suspending_an_account_ends_its_sessions_at_once() {
 #[tokio::test]
 async fn a_reset_link_sets_a_new_password_once() {
     let (app, _, _, _) = garden().await;
-    let admin = admin_browser(&app).await;
+    let admin = app.admin_browser().await;
     let reset_link = || async {
         let page = admin
             .submit("/admin/users/ana", "/admin/users/ana/reset-link", &[])
@@ -510,7 +498,7 @@ async fn a_reset_link_sets_a_new_password_once() {
 #[tokio::test]
 async fn archiving_a_domain_asks_first_hides_it_and_can_be_undone() {
     let (app, _, thread, _) = garden().await;
-    let admin = admin_browser(&app).await;
+    let admin = app.admin_browser().await;
     // The domain page links to a confirmation; nothing there archives in one click.
     let domain_page = admin.get("/admin/domains/gardens").await;
     assert!(domain_page.contains("href=\"/admin/domains/gardens/archive\""));
@@ -587,7 +575,7 @@ async fn upload(admin: &TestApp, name: &str, bytes: Vec<u8>) -> crate::helpers::
 #[tokio::test]
 async fn a_csrf_token_in_the_query_string_is_refused() {
     let app = TestApp::spawn().await;
-    let admin = admin_browser(&app).await;
+    let admin = app.admin_browser().await;
     let token = admin.get("/admin/seed").await.csrf();
     let multipart = reqwest::multipart::Form::new().part(
         "file",
@@ -615,7 +603,7 @@ async fn a_csrf_token_in_the_query_string_is_refused() {
 #[tokio::test]
 async fn admins_seed_a_community_by_upload_idempotently() {
     let app = TestApp::spawn().await;
-    let admin = admin_browser(&app).await;
+    let admin = app.admin_browser().await;
     let first = upload(
         &admin,
         "demo.toml",
@@ -651,7 +639,7 @@ async fn admins_seed_a_community_by_upload_idempotently() {
 #[tokio::test]
 async fn bad_uploads_load_nothing_and_say_why() {
     let app = TestApp::spawn().await;
-    let admin = admin_browser(&app).await;
+    let admin = app.admin_browser().await;
     let duplicate = "[[domains]]\nslug = \"a\"\nname = \"A\"\ncharter = \"x\"\n\n[[domains]]\nslug = \"a\"\nname = \"B\"\ncharter = \"y\"\n";
     let page = upload(&admin, "dup.toml", duplicate.as_bytes().to_vec()).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);

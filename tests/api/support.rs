@@ -953,14 +953,7 @@ async fn evidence_of_expertise_follows_every_change_to_what_it_counts() {
     assert!(ana.get("/members?expertise=soil").await.contains("@bea<"));
 
     // The admins open the domain to visitors, archive it, restore it and close it again.
-    let root = app.other_browser();
-    let root_id = root.create_user("root").await;
-    sqlx::query("UPDATE users SET site_role = 'admin' WHERE id = $1")
-        .bind(root_id)
-        .execute(&app.db)
-        .await
-        .unwrap();
-    root.login("root", PASSWORD).await;
+    let root = app.admin_browser().await;
     let visitor_sees_bea = || async { app.get("/members?expertise=soil").await.contains("@bea<") };
     let edit = "/admin/domains/circle/edit";
     let opened = root
