@@ -717,6 +717,43 @@ async fn private_evidence_moves_a_member_up_the_directory_without_showing_them_t
 }
 
 #[tokio::test]
+async fn evidence_written_at_the_same_moment_in_two_domains_is_all_counted() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let orchard = app.create_domain("orchard", "public").await;
+    let bea = app.create_user("bea").await;
+    let curate = move |domain: i64| {
+        format!(
+            "INSERT INTO repertoire_entries (domain_id, kind, title, tags, curated_by)
+             VALUES ({domain}, 'how-to', 'Soil in {domain}', '{{soil}}', {bea})"
+        )
+    };
+    // Two curators' saves overlap: the second is written while the first is not yet committed.
+    let mut first = app.db.begin().await.unwrap();
+    sqlx::query(&curate(gardens))
+        .execute(&mut *first)
+        .await
+        .unwrap();
+    let (db, in_orchard) = (app.db.clone(), curate(orchard));
+    let second = tokio::spawn(async move {
+        let mut tx = db.begin().await?;
+        sqlx::query(&in_orchard).execute(&mut *tx).await?;
+        tx.commit().await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    first.commit().await.unwrap();
+    second.await.unwrap().unwrap();
+
+    assert_evidence_matches_rows(&app, "two entries curated at once").await;
+    let directory = app.get("/members?expertise=soil").await;
+    assert!(
+        directory.contains("@bea<") && directory.contains("2 repertoire entries curated"),
+        "{}",
+        directory.body
+    );
+}
+
+#[tokio::test]
 async fn who_knows_a_topic_is_ranked_by_evidence_in_the_domains_the_reader_may_read() {
     let app = TestApp::spawn().await;
     let gardens = app.create_domain("gardens", "public").await;
