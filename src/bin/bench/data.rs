@@ -228,6 +228,18 @@ fn prose(rng: &mut StdRng, words: usize) -> String {
     text
 }
 
+/// Texts for the posting scenarios' replies, written as the data set's posts are (its marker
+/// words at their rates), up to 300 words each.
+pub fn reply_texts(count: usize) -> Vec<String> {
+    let mut rng = StdRng::seed_from_u64(11);
+    (0..count)
+        .map(|_| {
+            let words = post_words(&mut rng).min(300);
+            prose(&mut rng, words)
+        })
+        .collect()
+}
+
 /// A post's length in words: most a few lines, some a page (mean about 60).
 fn post_words(rng: &mut StdRng) -> usize {
     let r: f64 = rng.gen_range(0.001..1.0);

@@ -102,33 +102,23 @@ fn millis(latency: &str) -> anyhow::Result<f64> {
     Ok(number.parse::<f64>()? * factor)
 }
 
-/// A wrk script that posts a form with a session cookie (the CSRF token is in the body).
-pub fn post_script(body: &str, cookie: &str) -> String {
-    format!(
-        "wrk.method = \"POST\"\nwrk.body = \"{body}\"\nwrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\nwrk.headers[\"Cookie\"] = \"{cookie}\"\n"
-    )
-}
-
-/// A wrk script that posts the same form to a path picked at random from `paths` each time.
-pub fn post_many_script(paths: &[String], body: &str, cookie: &str) -> String {
-    format!(
-        "local paths = {{ {} }}\nmath.randomseed(7)\nlocal headers = {{ [\"Content-Type\"] = \"application/x-www-form-urlencoded\", [\"Cookie\"] = \"{cookie}\" }}\nrequest = function()\n  return wrk.format(\"POST\", paths[math.random(#paths)], headers, \"{body}\")\nend\n",
-        quoted(paths)
-    )
-}
-
-/// A wrk script in which each request posts as one of several signed-in members, picked at
-/// random, to one of `paths`: a community's members reply at once, not one member sixteen times.
-/// `members` holds each member's session cookie and form body (their CSRF token is in it).
-pub fn post_by_many_script(paths: &[String], members: &[(String, String)]) -> String {
+/// A wrk script in which each request posts a reply as one of `members` (session cookie and
+/// CSRF token), picked at random, to one of `paths`, with one of `bodies` (form-encoded
+/// `body=…` fields): a community's members reply at once, in words like the rest of the data.
+pub fn post_replies_script(
+    paths: &[String],
+    members: &[(String, String)],
+    bodies: &[String],
+) -> String {
     let members: Vec<String> = members
         .iter()
-        .map(|(cookie, body)| format!("{{ \"{cookie}\", \"{body}\" }}"))
+        .map(|(cookie, token)| format!("{{ \"{cookie}\", \"{token}\" }}"))
         .collect();
     format!(
-        "local paths = {{ {} }}\nlocal members = {{ {} }}\nmath.randomseed(7)\nrequest = function()\n  local m = members[math.random(#members)]\n  local headers = {{ [\"Content-Type\"] = \"application/x-www-form-urlencoded\", [\"Cookie\"] = m[1] }}\n  return wrk.format(\"POST\", paths[math.random(#paths)], headers, m[2])\nend\n",
+        "local paths = {{ {} }}\nlocal members = {{ {} }}\nlocal bodies = {{ {} }}\nmath.randomseed(7)\nrequest = function()\n  local m = members[math.random(#members)]\n  local headers = {{ [\"Content-Type\"] = \"application/x-www-form-urlencoded\", [\"Cookie\"] = m[1] }}\n  local body = \"csrf=\" .. m[2] .. \"&\" .. bodies[math.random(#bodies)] .. \"&action=post\"\n  return wrk.format(\"POST\", paths[math.random(#paths)], headers, body)\nend\n",
         quoted(paths),
-        members.join(", ")
+        members.join(", "),
+        quoted(bodies)
     )
 }
 

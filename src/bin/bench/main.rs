@@ -373,36 +373,38 @@ async fn scenarios(
         script: Some(load::mixed_script(&mixed)),
         ..scenario("mixed browse", "/".into(), false)
     });
-    let body = format!("csrf={token}&body=Tried+it+this+week%3A+it+worked.&action=post");
+    // Replies written like the data set's posts: search looks at the newest posts first, and
+    // one repeated sentence would fill that window after a few runs.
+    let bodies: Vec<String> = data::reply_texts(64)
+        .into_iter()
+        .map(|text| serde_urlencoded::to_string([("body", text)]))
+        .collect::<Result<_, _>>()?;
+    let member0 = [(cookie.to_string(), token.clone())];
+    let one_thread = [format!("/t/{reply_thread}/reply")];
     list.push(Scenario {
-        script: Some(load::post_script(&body, cookie)),
-        ..scenario("post a reply", format!("/t/{reply_thread}/reply"), true)
+        script: Some(load::post_replies_script(&one_thread, &member0, &bodies)),
+        ..scenario("post a reply", one_thread[0].clone(), true)
     });
     let paths: Vec<String> = reply_threads
         .iter()
         .map(|t| format!("/t/{t}/reply"))
         .collect();
     list.push(Scenario {
-        script: Some(load::post_many_script(&paths, &body, cookie)),
-        ..scenario(
-            "post a reply, 100 threads",
-            format!("/t/{reply_thread}/reply"),
-            true,
-        )
+        script: Some(load::post_replies_script(&paths, &member0, &bodies)),
+        ..scenario("post a reply, 100 threads", one_thread[0].clone(), true)
     });
     let mut members = Vec::new();
     for i in 1..=POSTING_MEMBERS {
         let cookie = sign_in(port, &format!("member{i}")).await?;
         let (_, _, home) = load::request(port, "GET", "/", Some(&cookie), None).await?;
         let token = load::csrf_of(&home).context("a CSRF token on a member's home page")?;
-        let body = format!("csrf={token}&body=Tried+it+this+week%3A+it+worked.&action=post");
-        members.push((cookie, body));
+        members.push((cookie, token));
     }
     list.push(Scenario {
-        script: Some(load::post_by_many_script(&paths, &members)),
+        script: Some(load::post_replies_script(&paths, &members, &bodies)),
         ..scenario(
             &format!("post a reply, {POSTING_MEMBERS} members"),
-            format!("/t/{reply_thread}/reply"),
+            one_thread[0].clone(),
             true,
         )
     });
