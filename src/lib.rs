@@ -49,7 +49,7 @@ pub struct AppState {
     /// (`plan_cache_mode = force_generic_plan` on these connections): PostgreSQL plans some
     /// statements again on every call because a custom plan looks cheaper, when planning costs
     /// more than the work. Not for every statement: at a million posts a generic plan made the
-    /// repertoire list 5× slower, and the unread and new counts 8 ms a call (docs/performance.md).
+    /// repertoire list 5× slower (docs/performance.md).
     pub generic_db: PgPool,
     /// Always the primary, for what must be current even on a page read from a replica: the
     /// session store and who is signed in (a suspension ends a session at once), readiness,

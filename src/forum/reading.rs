@@ -218,12 +218,21 @@ fn shown(n: i64) -> Option<String> {
     (n > 0).then(|| crate::web::page::unread_label(n))
 }
 
+/// For `AppState::generic_db`: one plan per scope, not planned again on every call (1.1–1.9 ms
+/// of planning for 0.6–0.9 ms of work at a million posts).
 pub async fn counts(db: &PgPool, user_id: i64, scope: Scope) -> sqlx::Result<Counts> {
+    // In one domain, the newest threads first: without an order, the generic plan fetched
+    // every thread since the member's "new since" through a bitmap (37 886 index entries, 17
+    // ms, in the big domain at a million posts) to count the first 100; in order it stops there.
+    let newest_first = match scope {
+        Scope::Domain(_) => "ORDER BY t.created_at DESC",
+        Scope::Home => "",
+    };
     sqlx::query_as(&format!(
         "SELECT (SELECT count(*) FROM (SELECT 1 FROM threads t {marks} WHERE {}
                                         LIMIT {COUNTED_UP_TO}) u) AS unread,
                 (SELECT count(*) FROM (SELECT 1 FROM threads t {marks} WHERE {}
-                                        LIMIT {COUNTED_UP_TO}) n) AS new",
+                                        {newest_first} LIMIT {COUNTED_UP_TO}) n) AS new",
         filter(Tracked::Unread, scope),
         filter(Tracked::New, scope),
         marks = viewer_marks("$1"),
