@@ -520,17 +520,21 @@ impl Post {
     }
 }
 
-/// The select behind every `Post`, aliased `p`.
+/// The select behind every `Post`, aliased `p`. The author's role comes from a join, not a
+/// subquery per post: on a page of one thread, PostgreSQL then reads the thread once.
 pub(crate) const POST: &str = "
     SELECT p.id, p.thread_id, p.author_id, u.username AS author_username,
            u.display_name AS author_name, u.site_role = 'admin' AS author_is_admin,
-           (SELECT m.role FROM memberships m JOIN threads th ON th.id = p.thread_id
-             WHERE m.domain_id = th.domain_id AND m.user_id = p.author_id) AS author_domain_role,
+           author_membership.role AS author_domain_role,
            u.avatar_upload_id AS author_avatar, p.body_md, p.body_html, p.created_at, p.edited_at,
            p.deleted_at, p.hidden, p.hidden_reason, p.helpful_count, p.thanks_count,
            p.insightful_count, p.version
       FROM posts p
-      JOIN users u ON u.id = p.author_id";
+      JOIN users u ON u.id = p.author_id
+      JOIN threads post_thread ON post_thread.id = p.thread_id
+      LEFT JOIN memberships author_membership
+             ON author_membership.domain_id = post_thread.domain_id
+            AND author_membership.user_id = p.author_id";
 
 /// The newest post of a thread (its id; posts are numbered in the order they are written).
 pub async fn last_post_id(db: &PgPool, thread_id: i64) -> sqlx::Result<Option<i64>> {

@@ -143,9 +143,13 @@ pub struct MarkedPost {
 }
 
 /// One page of posts from `from` on (one more than a page, to tell whether another follows;
-/// `from` 0 is the first page),
-/// each with its marks, in one statement. It needs only the thread's id, so the handler runs it
-/// beside `thread_head`; for a thread the viewer may not read, its rows are thrown away.
+/// `from` 0 is the first page), each with its marks, in one statement. It needs only the
+/// thread's id, so the handler runs it beside `thread_head`; for a thread the viewer may not
+/// read, its rows are thrown away.
+///
+/// The marks are looked up for the whole page at once (`= ANY` the page's ids), not post by
+/// post: a subquery per post and mark cost a signed-in page 0.45 ms of its 0.9 at a million
+/// posts; looked up together, 0.2.
 pub async fn marked_posts(
     db: &PgPool,
     thread_id: i64,
@@ -153,25 +157,36 @@ pub async fn marked_posts(
     viewer: Option<i64>,
 ) -> sqlx::Result<Vec<MarkedPost>> {
     sqlx::query_as(&format!(
-        "SELECT page.*,
-                (SELECT min(e.id) FROM repertoire_entries e
-                  WHERE e.source_post_id = page.id) AS entry_id,
-                $3::bigint IS NOT NULL AND EXISTS (
-                    SELECT 1 FROM bookmarks b WHERE b.user_id = $3 AND b.post_id = page.id
-                ) AS bookmarked,
-                CASE WHEN $3::bigint IS NULL THEN '{{}}'::text[] ELSE array(
-                    SELECT r.kind FROM reactions r WHERE r.post_id = page.id AND r.user_id = $3
-                ) END AS reacted,
-                $3::bigint IS NOT NULL AND EXISTS (
-                    SELECT 1 FROM flags f
-                     WHERE f.post_id = page.id AND f.flagger_id = $3 AND f.resolved_at IS NULL
-                ) AS flagged,
-                {} AS poll
-           FROM ({} WHERE p.thread_id = $1 AND p.id >= $2 ORDER BY p.id LIMIT {}) page
+        "WITH page AS ({post} WHERE p.thread_id = $1 AND p.id >= $2 ORDER BY p.id LIMIT {limit}),
+              entries AS (
+                  SELECT e.source_post_id, min(e.id) AS entry_id FROM repertoire_entries e
+                   WHERE e.source_post_id = ANY (ARRAY(SELECT id FROM page))
+                   GROUP BY e.source_post_id),
+              reacted AS (
+                  SELECT r.post_id, array_agg(r.kind) AS kinds FROM reactions r
+                   WHERE r.post_id = ANY (ARRAY(SELECT id FROM page)) AND r.user_id = $3
+                   GROUP BY r.post_id)
+         SELECT page.*, entries.entry_id,
+                page.id = ANY (ARRAY(
+                    SELECT b.post_id FROM bookmarks b
+                     WHERE b.user_id = $3 AND b.post_id = ANY (ARRAY(SELECT id FROM page))
+                )) AS bookmarked,
+                coalesce(reacted.kinds, '{{}}') AS reacted,
+                page.id = ANY (ARRAY(
+                    SELECT f.post_id FROM flags f
+                     WHERE f.flagger_id = $3 AND f.resolved_at IS NULL
+                       AND f.post_id = ANY (ARRAY(SELECT id FROM page))
+                )) AS flagged,
+                CASE WHEN page.id = ANY (ARRAY(
+                         SELECT pl.post_id FROM polls pl WHERE pl.post_id = ANY (ARRAY(SELECT id FROM page))
+                     )) THEN {poll} END AS poll
+           FROM page
+           LEFT JOIN entries ON entries.source_post_id = page.id
+           LEFT JOIN reacted ON reacted.post_id = page.id
           ORDER BY page.id",
-        forum::polls::poll_as_json("page.id", "$3"),
-        forum::queries::POST,
-        POSTS_PER_PAGE + 1
+        poll = forum::polls::poll_as_json("page.id", "$3"),
+        post = forum::queries::POST,
+        limit = POSTS_PER_PAGE + 1
     ))
     .bind(thread_id)
     .bind(from)

@@ -850,3 +850,56 @@ async fn a_posts_history_shows_each_change_word_by_word_and_a_facilitator_can_re
         3
     );
 }
+
+/// A thread page looks up the viewer's marks for all its posts at once: each mark lands on
+/// the post it was made on, on a later page too, and only its maker sees it as theirs.
+#[tokio::test]
+async fn a_members_marks_land_on_their_own_posts_and_only_they_see_them() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.member("ana", domain, "member").await;
+    let thread = app.insert_thread(domain, ana, "A long thread", 60).await;
+    let posts: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM posts WHERE thread_id = $1 ORDER BY id")
+            .bind(thread)
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    let bea = app.member_browser("bea", domain, "member").await;
+    let (bookmarked, flagged, reacted) = (posts[1], posts[2], posts[54]);
+    assert!(bea
+        .act(&format!("/p/{bookmarked}/bookmark"), &[])
+        .await
+        .done());
+    assert!(bea.flag(flagged, "spam").await.done());
+    assert!(bea.react(reacted, "helpful").await.done());
+
+    let first = bea.get(&format!("/t/{thread}")).await;
+    let second = bea.get(&format!("/t/{thread}?from={}", posts[50])).await;
+    assert!(first.post_markup(bookmarked).contains("Remove bookmark"));
+    assert!(first.post_markup(flagged).contains("You flagged this post"));
+    for post in [posts[0], posts[3], posts[49]] {
+        let markup = first.post_markup(post);
+        assert!(
+            markup.contains(">Bookmark</button>"),
+            "post {post}: {markup}"
+        );
+        assert!(!markup.contains("You flagged") && !markup.contains("aria-pressed=\"true\""));
+    }
+    let marked = second.post_markup(reacted);
+    assert!(marked.contains("class=\"reaction active\" aria-pressed=\"true\">Helpful"));
+    assert!(!second
+        .post_markup(posts[53])
+        .contains("aria-pressed=\"true\""));
+
+    // Ana sees the count bea's reaction added, and none of bea's marks as her own.
+    let theirs = app.get(&format!("/t/{thread}?from={}", posts[50])).await;
+    let markup = theirs.post_markup(reacted);
+    assert!(
+        markup.contains("Helpful <span class=\"count\">1</span>"),
+        "{markup}"
+    );
+    assert!(!markup.contains("aria-pressed=\"true\""));
+    let first = app.get(&format!("/t/{thread}")).await;
+    assert!(!first.contains("Remove bookmark") && !first.contains("You flagged"));
+}
