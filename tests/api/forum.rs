@@ -859,12 +859,7 @@ async fn a_members_marks_land_on_their_own_posts_and_only_they_see_them() {
     let domain = app.create_domain("gardens", "public").await;
     let ana = app.member("ana", domain, "member").await;
     let thread = app.insert_thread(domain, ana, "A long thread", 60).await;
-    let posts: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM posts WHERE thread_id = $1 ORDER BY id")
-            .bind(thread)
-            .fetch_all(&app.db)
-            .await
-            .unwrap();
+    let posts = app.post_ids(thread).await;
     let bea = app.member_browser("bea", domain, "member").await;
     let (bookmarked, flagged, reacted) = (posts[1], posts[2], posts[54]);
     assert!(bea

@@ -795,6 +795,15 @@ impl TestApp {
         .await
     }
 
+    /// A thread's post ids, oldest first.
+    pub async fn post_ids(&self, thread_id: i64) -> Vec<i64> {
+        sqlx::query_scalar("SELECT id FROM posts WHERE thread_id = $1 ORDER BY id")
+            .bind(thread_id)
+            .fetch_all(&self.db)
+            .await
+            .expect("the thread's posts")
+    }
+
     /// A thread with `replies` replies, written straight to the database (for volume).
     pub async fn insert_thread(
         &self,

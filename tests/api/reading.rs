@@ -246,12 +246,7 @@ async fn a_browser_that_reports_scrolling_reads_only_the_posts_scrolled_past() {
     let thread = app.insert_thread(gardens, ana, "Long one", 29).await;
     let other = app.insert_thread(gardens, ana, "Other", 2).await;
     let private = app.insert_thread(circle, ana, "Private", 2).await;
-    let posts: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM posts WHERE thread_id = $1 ORDER BY id")
-            .bind(thread)
-            .fetch_all(&app.db)
-            .await
-            .unwrap();
+    let posts = app.post_ids(thread).await;
     let bea = app.member_browser("bea", gardens, "member").await;
     // The script's cookie: opening the page reads nothing by itself.
     bea.set_cookie("commonplace_reads=scroll");
