@@ -66,9 +66,9 @@ async fn home(
 ) -> Result<HomePage> {
     let viewer = visitor.page.user.as_ref();
     let before = query.cursor()?;
-    // A member's list and tab counts, beside the domains rather than after them. The list, the
-    // counts and the domains keep one generic plan each (two A/B runs at each scale: signed in
-    // +10–29 %, anonymous +3–56 %).
+    // A member's list and tab counts, beside the domains rather than after them. The list and
+    // the domains keep one generic plan each (two A/B runs at each scale: signed in +10–29 %,
+    // anonymous +3–56 %), and so do the counts (`reading::counts`).
     let theirs = async {
         let Some(user) = viewer else {
             return Ok((Vec::new(), None));

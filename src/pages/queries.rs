@@ -147,9 +147,9 @@ pub struct MarkedPost {
 /// thread's id, so the handler runs it beside `thread_head`; for a thread the viewer may not
 /// read, its rows are thrown away.
 ///
-/// The marks are looked up for the whole page at once (`= ANY` the page's ids), not post by
-/// post: a subquery per post and mark cost a signed-in page 0.45 ms of its 0.9 at a million
-/// posts; looked up together, 0.2.
+/// The marks are looked up for the whole page at once (`= ANY` the page's ids), not with a
+/// subquery per post and mark: at a million posts the statement took 0.89–0.91 ms for a
+/// member (0.43–0.54 for a visitor), and 0.61–0.68 ms with the marks read together.
 pub async fn marked_posts(
     db: &PgPool,
     thread_id: i64,
