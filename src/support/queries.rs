@@ -443,6 +443,10 @@ pub async fn experts(
            LEFT JOIN LATERAL (
                -- Their newest posts, a row per thread, then the threads about the topic:
                -- tagged with it, or its word in the title or in what they wrote there.
+               -- `listed_posts($2)` written out in two halves: the post's own conditions
+               -- and its domain here, its thread not hidden below, for the three threads
+               -- shown only. Calling `listed_posts` checked every post's thread: 0.039–0.043
+               -- against 0.028·B at a million posts. A change to that rule belongs in both.
                SELECT array_agg(c.id ORDER BY c.at DESC) AS ids,
                       array_agg(c.title ORDER BY c.at DESC) AS titles
                  FROM (
