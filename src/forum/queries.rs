@@ -9,6 +9,7 @@ use crate::web::CurrentUser;
 
 #[derive(sqlx::FromRow, Clone, Debug)]
 pub struct DomainSummary {
+    pub id: i64,
     pub slug: String,
     pub name: String,
     pub charter_md: String,
@@ -26,7 +27,7 @@ pub async fn visible_domains(
     viewer: Option<&CurrentUser>,
 ) -> sqlx::Result<Vec<DomainSummary>> {
     sqlx::query_as(
-        "SELECT d.slug, d.name, d.charter_md, d.visibility, d.member_count, d.thread_count,
+        "SELECT d.id, d.slug, d.name, d.charter_md, d.visibility, d.member_count, d.thread_count,
                 d.last_activity_at,
                 EXISTS (SELECT 1 FROM memberships m WHERE m.domain_id = d.id AND m.user_id = $1) AS is_member
            FROM readable_domains($1) d

@@ -104,6 +104,10 @@ async fn private_domains_stay_private_in_search() {
         .get("/search?q=secret")
         .await
         .contains("Secret compost recipe"));
+    // A member narrows to their private domain like any other.
+    let circle = app.get("/search?q=compost&domain=circle").await;
+    assert!(circle.contains("Secret compost recipe"), "{}", circle.body);
+    assert!(!circle.contains("Compost from kitchen scraps"));
 }
 
 #[tokio::test]
