@@ -56,15 +56,37 @@ pub async fn admit(State(gate): State<Arc<Admission>>, request: Request, next: N
     if let Ok(_turn) = gate.running.try_acquire() {
         return next.run(request).await;
     }
-    if gate.waiting.fetch_add(1, Ordering::SeqCst) >= gate.max_waiting {
-        gate.waiting.fetch_sub(1, Ordering::SeqCst);
+    let place = InQueue::join(&gate.waiting);
+    if place.ahead >= gate.max_waiting {
         return AppError::Busy(OVERLOADED).into_response();
     }
     let turn = tokio::time::timeout(gate.patience, gate.running.acquire()).await;
-    gate.waiting.fetch_sub(1, Ordering::SeqCst);
+    drop(place);
     match turn {
         Ok(Ok(_turn)) => next.run(request).await,
         _ => AppError::Busy(OVERLOADED).into_response(),
+    }
+}
+
+/// A request's place in the queue, given up when it is dropped: also when the client goes
+/// away while waiting and its request is dropped mid-wait, which otherwise left the place
+/// counted for ever and, after a burst of impatient clients, the queue full with nobody in it.
+struct InQueue<'a> {
+    waiting: &'a AtomicUsize,
+    /// How many were waiting before this one.
+    ahead: usize,
+}
+
+impl<'a> InQueue<'a> {
+    fn join(waiting: &'a AtomicUsize) -> InQueue<'a> {
+        let ahead = waiting.fetch_add(1, Ordering::SeqCst);
+        InQueue { waiting, ahead }
+    }
+}
+
+impl Drop for InQueue<'_> {
+    fn drop(&mut self) {
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -113,6 +135,35 @@ mod tests {
             StatusCode::OK,
             "the waiting one got its turn"
         );
+    }
+
+    #[tokio::test]
+    async fn a_client_that_leaves_while_waiting_gives_its_place_back() {
+        let gate = Arc::new(Admission::new(1, 1, Duration::from_secs(5)));
+        let site = Router::new()
+            .route(
+                "/",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    "done"
+                }),
+            )
+            .layer(axum::middleware::from_fn_with_state(gate.clone(), admit));
+        let first = tokio::spawn(status_of(site.clone()));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let leaves = tokio::spawn(status_of(site.clone()));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(gate.load(), (1, 1));
+        // The client hangs up: its request is dropped while it waits for a turn.
+        leaves.abort();
+        assert!(leaves.await.unwrap_err().is_cancelled());
+        assert_eq!(gate.load(), (1, 0), "the place is given back");
+        assert_eq!(
+            status_of(site).await,
+            StatusCode::OK,
+            "the next one may wait in it"
+        );
+        assert_eq!(first.await.unwrap(), StatusCode::OK);
     }
 
     #[tokio::test]
