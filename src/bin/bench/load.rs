@@ -13,6 +13,8 @@ pub struct Measured {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub errors: u64,
+    /// Answers by status (`200=…, 503=…`), where the scenario's script counts them.
+    pub statuses: String,
 }
 
 pub fn ensure_wrk() -> anyhow::Result<()> {
@@ -66,6 +68,7 @@ fn parse(text: &str) -> anyhow::Result<Measured> {
         p50_ms: 0.0,
         p99_ms: 0.0,
         errors: 0,
+        statuses: String::new(),
     };
     for line in text.lines().map(str::trim) {
         let fields: Vec<&str> = line.split_whitespace().collect();
@@ -74,6 +77,7 @@ fn parse(text: &str) -> anyhow::Result<Measured> {
             ["50%", latency] => measured.p50_ms = millis(latency)?,
             ["99%", latency] => measured.p99_ms = millis(latency)?,
             ["Non-2xx", "or", "3xx", "responses:", n] => measured.errors += n.parse::<u64>()?,
+            ["statuses:", counts @ ..] => measured.statuses = counts.join(" "),
             ["Socket", "errors:", rest @ ..] => {
                 measured.errors += rest
                     .iter()
@@ -129,6 +133,35 @@ fn quoted(paths: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Lua appended to a wrk script (or alone) for the overload scenarios. Each connection is a
+/// member who, shown the busy page, waits as its `Retry-After` asks (5 s) before the next
+/// request, as a browser's visitor would, instead of asking again at once. Counts the answers
+/// by status over all of wrk's threads and prints them as `statuses: 200=… 503=…`.
+pub const BUSY_AWARE_CLIENTS: &str = r#"
+local threads = {}
+local told_to_wait = false
+function setup(thread) table.insert(threads, thread) end
+function init(args) statuses = {} end
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+  told_to_wait = status == 503
+end
+function delay()
+  if told_to_wait then told_to_wait = false return 5000 end
+  return 0
+end
+function done(summary, latency, requests)
+  local all = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses")) do all[status] = (all[status] or 0) + n end
+  end
+  local counts = {}
+  for status, n in pairs(all) do table.insert(counts, status .. "=" .. n) end
+  table.sort(counts)
+  io.write("statuses: " .. table.concat(counts, " ") .. "\n")
+end
+"#;
 
 /// A wrk script that picks each request's path at random from `paths`.
 pub fn mixed_script(paths: &[String]) -> String {
@@ -212,11 +245,12 @@ mod tests {
 
     #[test]
     fn reads_wrk_output() {
-        let text = "  Latency Distribution\n     50%    1.25ms\n     75%    2.00ms\n     99%  850.00us\nRequests/sec:   1234.50\n  Non-2xx or 3xx responses: 3\n";
+        let text = "  Latency Distribution\n     50%    1.25ms\n     75%    2.00ms\n     99%  850.00us\nRequests/sec:   1234.50\n  Non-2xx or 3xx responses: 3\nstatuses: 200=1230 503=3\n";
         let m = parse(text).unwrap();
         assert_eq!(
             (m.rps, m.p50_ms, m.p99_ms, m.errors),
             (1234.5, 1.25, 0.85, 3)
         );
+        assert_eq!(m.statuses, "200=1230 503=3");
     }
 }

@@ -45,6 +45,10 @@ struct Args {
 /// the per-address login allowance).
 const POSTING_MEMBERS: usize = 16;
 
+/// Connections in the overload scenarios: more than the server's turns and queue together
+/// (`web::admission`: 32 and 256).
+const OVERLOAD_CONNECTIONS: u32 = 512;
+
 struct Scenario {
     name: String,
     path: String,
@@ -52,6 +56,9 @@ struct Scenario {
     /// Served by the second instance, whose anonymous page cache is on.
     cached: bool,
     script: Option<String>,
+    /// More connections than the server can serve at once: measured after the rest, for how
+    /// it sheds load (each answer's status counted), not for its rate.
+    overload: Option<u32>,
 }
 
 fn scenario(name: &str, path: String, signed_in: bool) -> Scenario {
@@ -61,6 +68,7 @@ fn scenario(name: &str, path: String, signed_in: bool) -> Scenario {
         signed_in,
         cached: false,
         script: None,
+        overload: None,
     }
 }
 
@@ -131,27 +139,64 @@ async fn main() -> anyhow::Result<()> {
         .collect();
 
     let work = dir.clone();
-    let run = |path: &str, port: u16, cookie: Option<&str>, script: Option<&str>, seconds: u64| {
+    let run = |path: &str,
+               port: u16,
+               cookie: Option<&str>,
+               script: Option<&str>,
+               seconds: u64,
+               connections: u32| {
         let url = format!("http://127.0.0.1:{port}{path}");
-        load::wrk(&url, seconds, args.connections, cookie, script, &work)
+        load::wrk(&url, seconds, connections, cookie, script, &work)
     };
     let warm = (args.seconds / 3).max(1);
-    run("/floor", floor_port, None, None, warm)?;
-    let floor_before = run("/floor", floor_port, None, None, args.seconds)?;
+    let connections = args.connections;
+    run("/floor", floor_port, None, None, warm, connections)?;
+    let floor_before = run("/floor", floor_port, None, None, args.seconds, connections)?;
     reset_statements(&db).await?;
     let mut results = Vec::new();
-    for s in &selected {
+    let (overloads, normal): (Vec<&Scenario>, Vec<&Scenario>) =
+        selected.into_iter().partition(|s| s.overload.is_some());
+    for s in &normal {
         load::wait_until_idle(app_port).await?;
         let cookie = s.signed_in.then_some(cookie.as_str());
         let port = if s.cached { cached_port } else { app_port };
         if s.script.is_none() {
-            run(&s.path, port, cookie, None, warm)?;
+            run(&s.path, port, cookie, None, warm, args.connections)?;
         }
-        let measured = run(&s.path, port, cookie, s.script.as_deref(), args.seconds)?;
-        results.push((s, measured));
+        let measured = run(
+            &s.path,
+            port,
+            cookie,
+            s.script.as_deref(),
+            args.seconds,
+            args.connections,
+        )?;
+        results.push((*s, measured));
+    }
+    // Read before the overload scenarios, whose every statement waits for the CPU.
+    let statements = slow_statements(&db).await?;
+    for s in &overloads {
+        load::wait_until_idle(app_port).await?;
+        let connections = s.overload.unwrap_or(args.connections);
+        let measured = run(
+            &s.path,
+            app_port,
+            None,
+            s.script.as_deref(),
+            args.seconds,
+            connections,
+        )?;
+        results.push((*s, measured));
     }
     load::wait_until_idle(app_port).await?;
-    let floor_after = run("/floor", floor_port, None, None, args.seconds)?;
+    let floor_after = run(
+        "/floor",
+        floor_port,
+        None,
+        None,
+        args.seconds,
+        args.connections,
+    )?;
     let floor = (floor_before.rps + floor_after.rps) / 2.0;
 
     println!(
@@ -178,14 +223,17 @@ async fn main() -> anyhow::Result<()> {
             m.errors
         );
     }
+    for (s, m) in results.iter().filter(|(s, _)| s.overload.is_some()) {
+        println!("  {}: answers by status {}", s.name, m.statuses);
+    }
     println!();
     for (s, m) in &results {
         println!(
-            "{{\"scale\":\"{}\",\"scenario\":\"{}\",\"path\":\"{}\",\"rps\":{:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3},\"ratio_to_floor\":{:.4},\"floor_rps\":{:.1},\"errors\":{}}}",
-            scale.name(), s.name, s.path.replace('"', "\\\""), m.rps, m.p50_ms, m.p99_ms, m.rps / floor, floor, m.errors
+            "{{\"scale\":\"{}\",\"scenario\":\"{}\",\"path\":\"{}\",\"rps\":{:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3},\"ratio_to_floor\":{:.4},\"floor_rps\":{:.1},\"errors\":{},\"statuses\":\"{}\"}}",
+            scale.name(), s.name, s.path.replace('"', "\\\""), m.rps, m.p50_ms, m.p99_ms, m.rps / floor, floor, m.errors, m.statuses
         );
     }
-    slow_statements(&db).await?;
+    print!("{statements}");
     println!("\nmemory after the scenarios: {}", memory());
     let answers = login_burst(app_port, 150).await?;
     println!("memory after 150 logins at once ({answers}): {}", memory());
@@ -258,7 +306,11 @@ async fn sign_in(port: u16, username: &str) -> anyhow::Result<String> {
 
 /// Opens the login form and sends it back filled in: the answer's status and cookies.
 async fn submit_login(port: u16, username: &str) -> anyhow::Result<(u16, Vec<String>)> {
-    let (_, cookies, page) = load::request(port, "GET", "/login", None, None).await?;
+    let (status, cookies, page) = load::request(port, "GET", "/login", None, None).await?;
+    if status != 200 {
+        // Busy: the form itself was not served.
+        return Ok((status, cookies));
+    }
     let cookie = cookies
         .first()
         .cloned()
@@ -408,6 +460,27 @@ async fn scenarios(
             true,
         )
     });
+    // Far more members at once than the server can serve (it is CPU-bound at 16): the ones
+    // beyond its queue must get the busy page at once, never an error or a timeout.
+    list.push(Scenario {
+        script: Some(load::mixed_script(&mixed) + load::BUSY_AWARE_CLIENTS),
+        overload: Some(OVERLOAD_CONNECTIONS),
+        ..scenario(
+            &format!("overload: mixed, {OVERLOAD_CONNECTIONS} connections"),
+            "/".into(),
+            false,
+        )
+    });
+    // Every connection searching for a word in a third of all posts.
+    list.push(Scenario {
+        script: Some(load::BUSY_AWARE_CLIENTS.into()),
+        overload: Some(64),
+        ..scenario(
+            "overload: search, 64 connections",
+            format!("/search?q={}", data::COMMON_WORD),
+            false,
+        )
+    });
     let _ = scale;
     Ok(list)
 }
@@ -419,8 +492,8 @@ async fn reset_statements(db: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Statements the pages ran that took more than 5 ms on average.
-async fn slow_statements(db: &PgPool) -> anyhow::Result<()> {
+/// Statements the pages ran that took more than 5 ms on average, as lines to print.
+async fn slow_statements(db: &PgPool) -> anyhow::Result<String> {
     let slow: Vec<(f64, i64, String)> = sqlx::query_as(
         "SELECT mean_exec_time, calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 140)
            FROM pg_stat_statements
@@ -430,16 +503,16 @@ async fn slow_statements(db: &PgPool) -> anyhow::Result<()> {
     )
     .fetch_all(db)
     .await?;
-    println!("\nstatements above 5 ms on average: {}", slow.len());
+    let mut lines = format!("\nstatements above 5 ms on average: {}\n", slow.len());
     for (mean, calls, query) in slow {
-        println!("  {mean:>8.1} ms × {calls:>6}  {query}");
+        lines += &format!("  {mean:>8.1} ms × {calls:>6}  {query}\n");
     }
-    replanned_statements(db).await
+    Ok(lines + &replanned_statements(db).await?)
 }
 
 /// Statements PostgreSQL planned again on most calls (a custom plan each time, usually because
 /// a parameter decides the statement's shape), with what the planning cost them.
-async fn replanned_statements(db: &PgPool) -> anyhow::Result<()> {
+async fn replanned_statements(db: &PgPool) -> anyhow::Result<String> {
     let replanned: Vec<(f64, f64, i64, String)> = sqlx::query_as(
         "SELECT mean_plan_time, mean_exec_time, calls,
                 left(regexp_replace(query, '\\s+', ' ', 'g'), 140)
@@ -450,12 +523,12 @@ async fn replanned_statements(db: &PgPool) -> anyhow::Result<()> {
     )
     .fetch_all(db)
     .await?;
-    println!(
-        "statements planned again on most calls: {}",
+    let mut lines = format!(
+        "statements planned again on most calls: {}\n",
         replanned.len()
     );
     for (plan, exec, calls, query) in replanned {
-        println!("  plan {plan:>6.2} ms, run {exec:>6.2} ms × {calls:>6}  {query}");
+        lines += &format!("  plan {plan:>6.2} ms, run {exec:>6.2} ms × {calls:>6}  {query}\n");
     }
-    Ok(())
+    Ok(lines)
 }
