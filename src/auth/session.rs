@@ -15,6 +15,8 @@ use crate::AppState;
 const USER_ID: &str = "user_id";
 /// The account's session epoch when this session signed in (see `queries::set_password`).
 const EPOCH: &str = "epoch";
+/// The day (since 1970, UTC) the session was last written to keep it alive (`keep_alive`).
+const RENEWED_ON: &str = "renewed_on";
 pub const CSRF: &str = "csrf";
 
 /// Anyone, signed in or not.
@@ -99,10 +101,28 @@ pub async fn signed_in(session: &Session, db: &PgPool) -> Result<Option<CurrentU
     };
     let epoch = session.get::<i32>(EPOCH).await?.unwrap_or(0);
     let user = super::queries::current_user(db, id, epoch).await?;
-    if user.is_none() {
-        session.flush().await?;
+    match user {
+        Some(_) => keep_alive(session).await?,
+        None => session.flush().await?,
     }
     Ok(user)
+}
+
+/// A session expires 30 days after it was last written: tower-sessions counts only a change as
+/// activity, not a read. A member who only reads would be signed out a month after logging in,
+/// however often they came. Writing the day, once a day, moves the expiry (in the database and
+/// the cookie's Max-Age) 30 days past the member's last day on the site, for one write per
+/// member per day.
+async fn keep_alive(session: &Session) -> Result<()> {
+    let today = today();
+    if session.get::<i64>(RENEWED_ON).await? != Some(today) {
+        session.insert(RENEWED_ON, today).await?;
+    }
+    Ok(())
+}
+
+fn today() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp() / 86_400
 }
 
 /// The header's account part for a signed-in member (nothing for a visitor), without taking
@@ -133,6 +153,7 @@ pub async fn log_in(session: &Session, user_id: i64, epoch: i32) -> Result<()> {
     session.cycle_id().await?;
     session.insert(USER_ID, user_id).await?;
     session.insert(EPOCH, epoch).await?;
+    session.insert(RENEWED_ON, today()).await?;
     session.insert(CSRF, super::csrf::new_token()).await?;
     Ok(())
 }

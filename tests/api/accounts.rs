@@ -319,6 +319,65 @@ async fn the_session_id_changes_at_login() {
     assert_eq!(planted.signed_in_as().await, None);
 }
 
+/// A member who only reads stays signed in while they keep coming: a session lasts 30 days
+/// from the member's last day on the site, not from the last time something was written to it.
+#[tokio::test]
+async fn a_session_in_use_is_kept_alive_a_day_at_a_time() {
+    use tower_sessions::SessionStore;
+
+    let app = TestApp::spawn().await;
+    app.register("ana").await;
+    // The first page takes the welcome message out of the session, which writes it.
+    app.get("/").await;
+    let cookie = app.session_cookie().expect("signed in");
+    let id: tower_sessions::session::Id = cookie
+        .split_once('=')
+        .expect("name=value")
+        .1
+        .parse()
+        .expect("a session id");
+    // Twenty-nine days on: the session was last written long ago and ends tomorrow.
+    let store = tower_sessions_sqlx_store::PostgresStore::new(app.db.clone());
+    let mut record = store.load(&id).await.unwrap().expect("the stored session");
+    record
+        .data
+        .insert("renewed_on".into(), serde_json::json!(0));
+    record.expiry_date = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    store.save(&record).await.unwrap();
+    let ends_within = |days: i32| {
+        let db = app.db.clone();
+        let id = id.to_string();
+        async move {
+            sqlx::query_scalar::<_, bool>(
+                "SELECT expiry_date < now() + make_interval(days => $2)
+                   FROM tower_sessions.session WHERE id = $1",
+            )
+            .bind(id)
+            .bind(days)
+            .fetch_one(&db)
+            .await
+            .unwrap()
+        }
+    };
+    assert!(ends_within(2).await);
+
+    // Reading a page today keeps it for another 30 days, in the database and in the browser.
+    let page = app.get("/").await;
+    assert!(page.contains("ana"));
+    let renewed = page
+        .headers
+        .get("set-cookie")
+        .expect("the cookie is sent again")
+        .to_str()
+        .unwrap();
+    assert!(renewed.contains("Max-Age=2592000"), "{renewed}");
+    assert!(!ends_within(29).await, "30 days from today");
+    // Once a day: the next page writes nothing.
+    let again = app.get("/").await;
+    assert!(again.headers.get("set-cookie").is_none());
+    assert_eq!(app.signed_in_as().await.as_deref(), Some("ana"));
+}
+
 #[tokio::test]
 async fn a_logged_out_session_cookie_no_longer_works() {
     let app = TestApp::spawn().await;
