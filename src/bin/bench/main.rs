@@ -161,7 +161,7 @@ async fn main() -> anyhow::Result<()> {
         let cookie = s.signed_in.then_some(cookie.as_str());
         let port = if s.cached { cached_port } else { app_port };
         if s.script.is_none() {
-            run(&s.path, port, cookie, None, warm, args.connections)?;
+            run(&s.path, port, cookie, None, warm, connections)?;
         }
         let measured = run(
             &s.path,
@@ -169,7 +169,7 @@ async fn main() -> anyhow::Result<()> {
             cookie,
             s.script.as_deref(),
             args.seconds,
-            args.connections,
+            connections,
         )?;
         results.push((*s, measured));
     }
@@ -177,26 +177,18 @@ async fn main() -> anyhow::Result<()> {
     let statements = slow_statements(&db).await?;
     for s in &overloads {
         load::wait_until_idle(app_port).await?;
-        let connections = s.overload.unwrap_or(args.connections);
         let measured = run(
             &s.path,
             app_port,
             None,
             s.script.as_deref(),
             args.seconds,
-            connections,
+            s.overload.unwrap_or(connections),
         )?;
         results.push((*s, measured));
     }
     load::wait_until_idle(app_port).await?;
-    let floor_after = run(
-        "/floor",
-        floor_port,
-        None,
-        None,
-        args.seconds,
-        args.connections,
-    )?;
+    let floor_after = run("/floor", floor_port, None, None, args.seconds, connections)?;
     let floor = (floor_before.rps + floor_after.rps) / 2.0;
 
     println!(
