@@ -99,7 +99,7 @@ mod tests {
     use axum::Router;
     use tower::ServiceExt;
 
-    fn slow_site(gate: Admission) -> Router {
+    fn slow_site(gate: Arc<Admission>) -> Router {
         Router::new()
             .route(
                 "/",
@@ -108,7 +108,7 @@ mod tests {
                     "done"
                 }),
             )
-            .layer(axum::middleware::from_fn_with_state(Arc::new(gate), admit))
+            .layer(axum::middleware::from_fn_with_state(gate, admit))
     }
 
     async fn status_of(site: Router) -> StatusCode {
@@ -118,7 +118,7 @@ mod tests {
 
     #[tokio::test]
     async fn one_runs_one_waits_and_the_next_is_told_at_once() {
-        let site = slow_site(Admission::new(1, 1, Duration::from_secs(5)));
+        let site = slow_site(Arc::new(Admission::new(1, 1, Duration::from_secs(5))));
         let first = tokio::spawn(status_of(site.clone()));
         tokio::time::sleep(Duration::from_millis(50)).await;
         let second = tokio::spawn(status_of(site.clone()));
@@ -140,15 +140,7 @@ mod tests {
     #[tokio::test]
     async fn a_client_that_leaves_while_waiting_gives_its_place_back() {
         let gate = Arc::new(Admission::new(1, 1, Duration::from_secs(5)));
-        let site = Router::new()
-            .route(
-                "/",
-                get(|| async {
-                    tokio::time::sleep(Duration::from_millis(300)).await;
-                    "done"
-                }),
-            )
-            .layer(axum::middleware::from_fn_with_state(gate.clone(), admit));
+        let site = slow_site(gate.clone());
         let first = tokio::spawn(status_of(site.clone()));
         tokio::time::sleep(Duration::from_millis(50)).await;
         let leaves = tokio::spawn(status_of(site.clone()));
@@ -168,7 +160,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_wait_longer_than_the_patience_ends_in_the_busy_page() {
-        let site = slow_site(Admission::new(1, 10, Duration::from_millis(50)));
+        let site = slow_site(Arc::new(Admission::new(1, 10, Duration::from_millis(50))));
         let first = tokio::spawn(status_of(site.clone()));
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert_eq!(status_of(site).await, StatusCode::SERVICE_UNAVAILABLE);
