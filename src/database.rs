@@ -71,10 +71,33 @@ pub async fn pool(options: PgConnectOptions) -> anyhow::Result<PgPool> {
 /// re-planning at 50 000 posts but was 9× slower for the repertoire list and 2× for the
 /// signed-in domain page at a million (docs/performance.md, sixth session).
 fn pool_options() -> PgPoolOptions {
-    PgPoolOptions::new()
+    checked_when_idle(PgPoolOptions::new())
         .max_connections(10)
         // Admission control keeps the queue short; a wait this long means overload (503).
         .acquire_timeout(Duration::from_secs(5))
+}
+
+/// How long a connection may sit unused and still be handed out without a check.
+const TRUSTED_AFTER_USE: Duration = Duration::from_secs(10);
+
+/// sqlx checks every connection it hands out with a round trip of its own (a `Sync`), which
+/// doubled the round trips of every page: each statement waited twice. A connection used in the
+/// last ten seconds is trusted, as HikariCP trusts one used recently; one idle for longer (a
+/// quiet night, a dropped link) is still checked, and replaced if dead, before a page gets it.
+/// The cost: if PostgreSQL restarts, a connection used just before fails one request.
+/// (The pool hands connections out oldest-idle first, so on a quiet site each connection waits
+/// a while between uses: a window of one second had most pages pinging again.)
+pub fn checked_when_idle(options: PgPoolOptions) -> PgPoolOptions {
+    options
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > TRUSTED_AFTER_USE {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
 }
 
 pub async fn create_database_if_missing(

@@ -142,7 +142,7 @@ fn pool_with_setting(
     wait: std::time::Duration,
     setting: String,
 ) -> PgPool {
-    sqlx::postgres::PgPoolOptions::new()
+    database::checked_when_idle(sqlx::postgres::PgPoolOptions::new())
         .max_connections(connections)
         .acquire_timeout(wait)
         .after_connect(move |conn, _| {

@@ -374,7 +374,13 @@ impl TestApp {
     }
 
     /// A server on an existing database: a second process of the same site.
-    pub async fn spawn_on(db: PgPool, mut config: Config) -> TestApp {
+    pub async fn spawn_on(db: PgPool, config: Config) -> TestApp {
+        TestApp::spawn_serving(db.clone(), db, config).await
+    }
+
+    /// A server whose pool is `server_db`, while the test sets up and inspects through `db`
+    /// (the same database reached another way, as `round_trips.rs` does through a slow link).
+    pub async fn spawn_serving(server_db: PgPool, db: PgPool, mut config: Config) -> TestApp {
         // Uploads go to this run's scratch directory (removed with it), never ./data.
         config.data_dir =
             std::env::temp_dir().join(format!("commonplace-test-{}-data", std::process::id()));
@@ -382,7 +388,7 @@ impl TestApp {
             .await
             .expect("bind");
         let address = listener.local_addr().expect("local address");
-        let state = AppState::new(db.clone(), config.clone());
+        let state = AppState::new(server_db, config.clone());
         let metrics = state.metrics.clone();
         let limits = config.clone();
         tokio::spawn(async move {

@@ -31,6 +31,7 @@ mod query_counts;
 mod read_replica;
 mod reading;
 mod repertoire;
+mod round_trips;
 mod sanitiser;
 mod search;
 mod security;
