@@ -16,4 +16,4 @@ pub mod routes;
 pub mod session;
 pub mod views;
 
-pub use session::{Admin, Member, Visitor};
+pub use session::{Admin, Arrival, Member, Visitor};

@@ -1,6 +1,7 @@
 //! Who is asking. Sessions live server-side in PostgreSQL (tower-sessions); the cookie holds only
 //! the session id. These extractors turn a session into a `Visitor`, a `Member` or an `Admin`,
-//! so a handler's signature states the permission it needs.
+//! so a handler's signature states the permission it needs; an `Arrival` is a visitor whose
+//! account is still being checked, for a page that reads beside the check.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -23,6 +24,8 @@ pub const CSRF: &str = "csrf";
 pub struct Visitor {
     pub page: PageContext,
     pub session: Session,
+    /// The session named a member when the request came in (`Arrival`).
+    claimed: bool,
 }
 
 /// A signed-in member whose account is not suspended.
@@ -35,26 +38,78 @@ pub struct Member {
 /// A site admin.
 pub struct Admin(pub Member);
 
-impl FromRequestParts<AppState> for Visitor {
-    type Rejection = AppError;
+/// A visitor whose account is not yet looked up: the session names the member it was signed
+/// in as. A page that reads something for that member can read it while `visitor` checks the
+/// account, one round trip sooner; if the check fails (a suspended account, a changed
+/// password), `Visitor::lost_claim` says so and the page reads it again for nobody.
+pub struct Arrival {
+    session: Session,
+    claim: Option<Claim>,
+    theme: Option<Theme>,
+}
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let session = session_of(parts)?;
-        // On the primary even when the page reads from a replica: a suspension or a changed
-        // password ends the session at once, and presence is recorded here.
-        let user = signed_in(&session, &state.primary).await?;
-        let csrf = session.get::<String>(CSRF).await?.unwrap_or_default();
-        let flash = take_flash(&session).await?;
-        let theme = Theme::of(&parts.headers);
+/// The account a session was signed in as, and that account's session epoch then.
+#[derive(Clone, Copy)]
+struct Claim {
+    user_id: i64,
+    epoch: i32,
+}
+
+impl Arrival {
+    /// The member the session claims to be, not yet checked: only for reading what a page
+    /// shows that member, never for deciding what they may do.
+    pub fn claimed_id(&self) -> Option<i64> {
+        self.claim.map(|claim| claim.user_id)
+    }
+
+    /// The visitor, with the account checked. On the primary even when the page reads from a
+    /// replica: a suspension or a changed password ends the session at once, and presence is
+    /// recorded here.
+    pub async fn visitor(self, state: &AppState) -> Result<Visitor> {
+        let user = confirm(&self.session, &state.primary, self.claim).await?;
+        let csrf = self.session.get::<String>(CSRF).await?.unwrap_or_default();
+        let flash = take_flash(&self.session).await?;
         Ok(Visitor {
             page: PageContext {
                 user,
                 csrf,
                 flash,
-                theme,
+                theme: self.theme,
             },
-            session,
+            session: self.session,
+            claimed: self.claim.is_some(),
         })
+    }
+}
+
+impl FromRequestParts<AppState> for Arrival {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self> {
+        let session = session_of(parts)?;
+        let claim = claim_of(&session).await?;
+        Ok(Arrival {
+            session,
+            claim,
+            theme: Theme::of(&parts.headers),
+        })
+    }
+}
+
+impl Visitor {
+    /// The session claimed a member whose account turned out not to be usable: what was read
+    /// for the claimed member must be read again for a visitor.
+    pub fn lost_claim(&self) -> bool {
+        self.claimed && self.page.user.is_none()
+    }
+}
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let arrival = Arrival::from_request_parts(parts, state).await?;
+        arrival.visitor(state).await
     }
 }
 
@@ -96,11 +151,27 @@ impl FromRequestParts<AppState> for Admin {
 /// The member this session is signed in as, if the account may still be used. A session
 /// whose account was suspended, removed or had its password changed since ends here.
 pub async fn signed_in(session: &Session, db: &PgPool) -> Result<Option<CurrentUser>> {
-    let Some(id) = session.get::<i64>(USER_ID).await? else {
+    let claim = claim_of(session).await?;
+    confirm(session, db, claim).await
+}
+
+async fn claim_of(session: &Session) -> Result<Option<Claim>> {
+    let Some(user_id) = session.get::<i64>(USER_ID).await? else {
         return Ok(None);
     };
     let epoch = session.get::<i32>(EPOCH).await?.unwrap_or(0);
-    let user = super::queries::current_user(db, id, epoch).await?;
+    Ok(Some(Claim { user_id, epoch }))
+}
+
+async fn confirm(
+    session: &Session,
+    db: &PgPool,
+    claim: Option<Claim>,
+) -> Result<Option<CurrentUser>> {
+    let Some(claim) = claim else {
+        return Ok(None);
+    };
+    let user = super::queries::current_user(db, claim.user_id, claim.epoch).await?;
     match user {
         Some(_) => keep_alive(session).await?,
         None => session.flush().await?,

@@ -7,10 +7,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
+use sqlx::PgPool;
 
-use super::queries::PageMarks;
+use super::queries::{MarkedPost, PageMarks, ThreadHead};
 use super::views::{DomainPage, ThreadPage};
-use crate::auth::{Member, Visitor};
+use crate::auth::{Arrival, Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::forum::drafts::{self, Draft, Slot};
 use crate::forum::fields::Slug;
@@ -42,18 +43,26 @@ pub fn router() -> Router<AppState> {
 /// Two round trips: the domain with most of what is beside its list; then the list (which needs
 /// the viewer's standing, to show hidden threads to facilitators) and the recent practice
 /// reports, side by side, with a member's Unread and New counts beside them. A member's Unread
-/// or New view lists those threads instead of the latest.
+/// or New view lists those threads instead of the latest. A member's account is checked beside
+/// the first, after the session: three in all.
 async fn domain(
     State(state): State<AppState>,
-    visitor: Visitor,
+    arrival: Arrival,
     Path(slug): Path<Slug>,
     Query(query): Query<ListQuery>,
 ) -> Result<DomainPage> {
-    let viewer = visitor.page.user.as_ref();
     let before = query.cursor()?;
-    let head = super::queries::domain_head(&state.db, &slug, viewer.map(|u| u.id))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (db, slug) = (&state.db, &slug);
+    let read_head = |viewer_id| async move {
+        Ok::<_, AppError>(super::queries::domain_head(db, slug, viewer_id).await?)
+    };
+    let claimed = arrival.claimed_id();
+    let (visitor, mut head) = tokio::try_join!(arrival.visitor(&state), read_head(claimed))?;
+    if visitor.lost_claim() {
+        head = read_head(None).await?;
+    }
+    let head = head.ok_or(AppError::NotFound)?;
+    let viewer = visitor.page.user.as_ref();
     let domain = head.domain;
     let access = domain.access(viewer);
     access.require_read()?;
@@ -291,49 +300,41 @@ async fn read(
 
 async fn show_thread_with_slug(
     state: State<AppState>,
-    visitor: Visitor,
+    arrival: Arrival,
     headers: HeaderMap,
     Path((id, _slug)): Path<(ThreadId, String)>,
     query: Query<ThreadQuery>,
 ) -> Result<ThreadPage> {
-    show_thread(state, visitor, headers, Path(id), query).await
+    show_thread(state, arrival, headers, Path(id), query).await
 }
 
 /// Two sequential round trips for a visitor, whatever the page: where a `from` page starts,
-/// then the thread and its posts side by side. A signed-in viewer adds the session and account
-/// lookups; a moderator, the domains a thread could move to.
+/// then the thread and its posts side by side. A signed-in viewer adds the session lookup, and
+/// their account is checked beside the rest; a moderator adds the domains a thread could move
+/// to.
 async fn show_thread(
     State(state): State<AppState>,
-    visitor: Visitor,
+    arrival: Arrival,
     headers: HeaderMap,
     Path(id): Path<ThreadId>,
     Query(query): Query<ThreadQuery>,
 ) -> Result<ThreadPage> {
-    let viewer = visitor.page.user.as_ref();
-    let viewer_id = viewer.map(|u| u.id);
-    let (start, before) = match query.from.as_deref() {
-        // A `from` that is not a page start (a hand-edited link) is moved to the start of its page.
-        Some(raw) => {
-            let from = parse_id(raw)
-                .map_err(|_| AppError::BadRequest("That page link is damaged.".into()))?;
-            queries::page_start(&state.db, id.0, from)
-                .await?
-                .ok_or(AppError::NotFound)?
-        }
-        // The first page starts at the opening post, with nothing before it.
-        None => (0, 0),
-    };
-    let previous = async {
-        match before {
-            0 => Ok(None),
-            _ => queries::previous_page_start(&state.db, id.0, start).await,
-        }
-    };
-    let (head, mut posts, previous) = tokio::try_join!(
-        super::queries::thread_head(&state.db, id.0, viewer_id),
-        super::queries::marked_posts(&state.db, id.0, start, viewer_id),
-        previous,
+    let from = query.from.as_deref();
+    let claimed = arrival.claimed_id();
+    let (visitor, mut read) = tokio::try_join!(
+        arrival.visitor(&state),
+        read_thread_page(&state.db, id.0, from, claimed),
     )?;
+    if visitor.lost_claim() {
+        read = read_thread_page(&state.db, id.0, from, None).await?;
+    }
+    let PageRead {
+        before,
+        head,
+        mut posts,
+        previous,
+    } = read;
+    let viewer = visitor.page.user.as_ref();
     let head = head
         .filter(|h| h.thread.readable_by(viewer))
         .ok_or(AppError::NotFound)?;
@@ -390,6 +391,53 @@ async fn show_thread(
         posts: views,
         previous,
         next,
+    })
+}
+
+/// What a thread page reads for `viewer_id`, whose marks the posts carry.
+struct PageRead {
+    /// How many posts come before the page.
+    before: i64,
+    head: Option<ThreadHead>,
+    posts: Vec<MarkedPost>,
+    previous: Option<i64>,
+}
+
+/// Where a `from` page starts (the first page starts at the opening post); then the thread, its
+/// posts and the previous page's start, side by side.
+async fn read_thread_page(
+    db: &PgPool,
+    thread_id: i64,
+    from: Option<&str>,
+    viewer_id: Option<i64>,
+) -> Result<PageRead> {
+    let (start, before) = match from {
+        // A `from` that is not a page start (a hand-edited link) is moved to the start of its page.
+        Some(raw) => {
+            let from = parse_id(raw)
+                .map_err(|_| AppError::BadRequest("That page link is damaged.".into()))?;
+            queries::page_start(db, thread_id, from)
+                .await?
+                .ok_or(AppError::NotFound)?
+        }
+        None => (0, 0),
+    };
+    let previous = async {
+        match before {
+            0 => Ok(None),
+            _ => queries::previous_page_start(db, thread_id, start).await,
+        }
+    };
+    let (head, posts, previous) = tokio::try_join!(
+        super::queries::thread_head(db, thread_id, viewer_id),
+        super::queries::marked_posts(db, thread_id, start, viewer_id),
+        previous,
+    )?;
+    Ok(PageRead {
+        before,
+        head,
+        posts,
+        previous,
     })
 }
 

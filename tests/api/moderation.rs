@@ -443,6 +443,71 @@ async fn suspending_an_account_ends_its_sessions_at_once() {
     );
 }
 
+/// Pages read what they show a member while the member's account is checked; once it is
+/// suspended, the session's next page is a visitor's: no private domain, no draft reply.
+#[tokio::test]
+async fn a_suspended_members_open_session_gets_a_visitors_pages() {
+    let (app, _, thread, _) = garden().await;
+    let ana = app
+        .count("SELECT id FROM users WHERE username = 'ana'")
+        .await;
+    let cellar = app.create_domain("cellar", "private").await;
+    app.add_member(cellar, ana, "member").await;
+    let secret = app.insert_thread(cellar, ana, "Cellar secrets", 0).await;
+    sqlx::query("INSERT INTO drafts (user_id, thread_id, body) VALUES ($1, $2, 'Half-written')")
+        .bind(ana)
+        .bind(thread)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let public = format!("/t/{thread}");
+    let private = format!("/t/{secret}");
+    // One session a page: a session ends at its first page after the suspension.
+    let mut sessions = Vec::new();
+    for (path, shows) in [
+        (&public, "Half-written"),
+        (&"/d/cellar".to_string(), "Cellar secrets"),
+        (&private, "Cellar secrets"),
+    ] {
+        let browser = app.other_browser();
+        browser.login("ana", PASSWORD).await;
+        assert!(browser.get(path).await.contains(shows), "{path} before");
+        sessions.push(browser);
+    }
+    let reply = || async {
+        sqlx::query(
+            "INSERT INTO posts (thread_id, author_id, body_md, body_html)
+             SELECT $1, id, 'More', '<p>More</p>' FROM users WHERE username = 'fay'",
+        )
+        .bind(thread)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    };
+    reply().await;
+    let unread = "New since you last read";
+    assert!(sessions[0].get(&public).await.contains(unread));
+    reply().await;
+    sqlx::query("UPDATE users SET suspended_until = now() + interval '30 days' WHERE id = $1")
+        .bind(ana)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let page = sessions[0].get(&public).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.contains("Half-written"), "{}", page.body);
+    assert!(!page.contains(unread), "{}", page.body);
+    assert!(page.contains("Log in"));
+    assert_eq!(
+        sessions[1].get("/d/cellar").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        sessions[2].get(&private).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
 #[tokio::test]
 async fn a_reset_link_sets_a_new_password_once() {
     let (app, _, _, _) = garden().await;
