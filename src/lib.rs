@@ -73,7 +73,8 @@ pub struct AppState {
 /// How long one search statement may run, and how many run at once.
 pub const SEARCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 const SEARCH_CONNECTIONS: u32 = 3;
-const GENERIC_CONNECTIONS: u32 = 5;
+/// Eight: a profile reads six statements at once, and a second page may be reading beside it.
+const GENERIC_CONNECTIONS: u32 = 8;
 
 impl AppState {
     /// Must be called inside the Tokio runtime: the process's listener (and the replica's
@@ -130,8 +131,13 @@ pub fn generic_pool(options: sqlx::postgres::PgConnectOptions) -> PgPool {
 /// Search's pool on a server: a few connections, each with `SEARCH_TIMEOUT` as its statement
 /// timeout.
 pub fn search_pool(options: sqlx::postgres::PgConnectOptions) -> PgPool {
-    let set_timeout = format!("SET statement_timeout = {}", SEARCH_TIMEOUT.as_millis());
-    pool_with_setting(options, SEARCH_CONNECTIONS, SEARCH_TIMEOUT, set_timeout)
+    // Custom plans: a search is planned for its very words (`educate::search::find`). As a
+    // prepared statement rather than an unnamed one, it is sent in one round trip, not two.
+    let settings = format!(
+        "SET statement_timeout = {}; SET plan_cache_mode = force_custom_plan",
+        SEARCH_TIMEOUT.as_millis()
+    );
+    pool_with_setting(options, SEARCH_CONNECTIONS, SEARCH_TIMEOUT, settings)
 }
 
 /// A pool that connects when first used, each connection running `setting` once after it

@@ -3,6 +3,8 @@
 //! so a handler's signature states the permission it needs; an `Arrival` is a visitor whose
 //! account is still being checked, for a page that reads beside the check.
 
+use std::future::Future;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use sqlx::PgPool;
@@ -24,8 +26,6 @@ pub const CSRF: &str = "csrf";
 pub struct Visitor {
     pub page: PageContext,
     pub session: Session,
-    /// The session named a member when the request came in (`Arrival`).
-    claimed: bool,
 }
 
 /// A signed-in member whose account is not suspended.
@@ -39,9 +39,8 @@ pub struct Member {
 pub struct Admin(pub Member);
 
 /// A visitor whose account is not yet looked up: the session names the member it was signed
-/// in as. A page that reads something for that member can read it while `visitor` checks the
-/// account, one round trip sooner; if the check fails (a suspended account, a changed
-/// password), `Visitor::lost_claim` says so and the page reads it again for nobody.
+/// in as. A page that reads something for that member reads it while the account is checked
+/// (`Arrival::read_beside`), one round trip sooner.
 pub struct Arrival {
     session: Session,
     claim: Option<Claim>,
@@ -56,10 +55,22 @@ struct Claim {
 }
 
 impl Arrival {
-    /// The member the session claims to be, not yet checked: only for reading what a page
-    /// shows that member, never for deciding what they may do.
-    pub fn claimed_id(&self) -> Option<i64> {
-        self.claim.map(|claim| claim.user_id)
+    /// The visitor, and what `read` found for them. `read` runs beside the account check for
+    /// the member the session claims to be; if the account turns out unusable (suspended, its
+    /// password changed), it runs again for nobody, so a page never shows a visitor what it
+    /// read for a member. The claimed id is only for reading: what the viewer may do is
+    /// decided from the checked `Visitor`.
+    pub async fn read_beside<T, F, Fut>(self, state: &AppState, read: F) -> Result<(Visitor, T)>
+    where
+        F: Fn(Option<i64>) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let claimed = self.claim.map(|claim| claim.user_id);
+        let (visitor, found) = tokio::try_join!(self.visitor(state), read(claimed))?;
+        if claimed.is_some() && visitor.page.user.is_none() {
+            return Ok((visitor, read(None).await?));
+        }
+        Ok((visitor, found))
     }
 
     /// The visitor, with the account checked. On the primary even when the page reads from a
@@ -77,7 +88,6 @@ impl Arrival {
                 theme: self.theme,
             },
             session: self.session,
-            claimed: self.claim.is_some(),
         })
     }
 }
@@ -93,14 +103,6 @@ impl FromRequestParts<AppState> for Arrival {
             claim,
             theme: Theme::of(&parts.headers),
         })
-    }
-}
-
-impl Visitor {
-    /// The session claimed a member whose account turned out not to be usable: what was read
-    /// for the claimed member must be read again for a visitor.
-    pub fn lost_claim(&self) -> bool {
-        self.claimed && self.page.user.is_none()
     }
 }
 

@@ -10,11 +10,13 @@ use serde::Deserialize;
 use super::fields;
 use super::queries::{self, EntryCursor, NewEntry, Order, ENTRIES_PER_PAGE};
 use super::views::{EntryForm, EntryFormPage, EntryPage, EntryRevisionsPage, RepertoirePage};
-use crate::auth::{Member, Visitor};
+use crate::auth::{Arrival, Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::forum::fields::Slug;
 use crate::forum::fields::{parse_id, Body, Title, MAX_BODY_CHARS};
-use crate::forum::lookup::{readable_domain, readable_domain_by_id, readable_thread_of_post};
+use crate::forum::lookup::{
+    readable_domain, readable_domain_by_id, readable_domain_on_arrival, readable_thread_of_post,
+};
 use crate::forum::queries::{self as forum, Domain, Saved};
 use crate::forum::views::EditConflict;
 use crate::integrate::queries as integrate;
@@ -46,14 +48,15 @@ struct ListQuery {
     after: Option<String>,
 }
 
+/// Two round trips for a visitor: the domain; then the entries, the kind and tag counts and
+/// (for a member) whether they steward any, side by side. A member's account is checked beside
+/// the first, after the session.
 async fn repertoire(
     State(state): State<AppState>,
-    visitor: Visitor,
+    arrival: Arrival,
     Path(slug): Path<Slug>,
     Query(query): Query<ListQuery>,
 ) -> Result<RepertoirePage> {
-    let viewer = visitor.page.user.as_ref();
-    let domain = readable_domain(&state.db, &slug, viewer).await?;
     let kind = fields::EntryKind::parse(&query.kind)
         .ok()
         .map(|k| k.as_str().to_string());
@@ -70,20 +73,20 @@ async fn repertoire(
         ),
         None => None,
     };
-    let entries = queries::entries(
-        &state.db,
-        domain.id,
-        kind.as_deref(),
-        tag.as_deref(),
-        order,
-        after,
-    )
-    .await?;
-    let (kind_counts, tag_counts) = queries::counts(&state.db, domain.id).await?;
-    let is_steward = match viewer {
-        Some(user) => super::upkeep::queries::stewards_in(&state.db, domain.id, user.id).await?,
-        None => false,
+    let (visitor, domain) = readable_domain_on_arrival(&state, arrival, &slug).await?;
+    let viewer = visitor.page.user.as_ref();
+    let db = &state.db;
+    let is_steward = async {
+        match viewer {
+            Some(user) => super::upkeep::queries::stewards_in(db, domain.id, user.id).await,
+            None => Ok(false),
+        }
     };
+    let (entries, (kind_counts, tag_counts), is_steward) = tokio::try_join!(
+        queries::entries(db, domain.id, kind.as_deref(), tag.as_deref(), order, after),
+        queries::counts(db, domain.id),
+        is_steward,
+    )?;
     let next = (entries.len() as i64 == ENTRIES_PER_PAGE)
         .then(|| entries.last())
         .flatten()

@@ -12,7 +12,7 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use serde::Deserialize;
 
-use crate::auth::Visitor;
+use crate::auth::Arrival;
 use crate::error::{AppError, Result};
 use crate::web::{url_encode, PageContext, Query};
 use crate::AppState;
@@ -134,12 +134,14 @@ impl SearchPage {
     }
 }
 
+/// Two round trips for a visitor: the domains they may narrow to beside the window's edge,
+/// then the search. A member's session comes first, and their account is checked beside the
+/// first.
 pub async fn search(
     State(state): State<AppState>,
-    visitor: Visitor,
+    arrival: Arrival,
     Query(query): Query<SearchQuery>,
 ) -> Result<SearchPage> {
-    let viewer = visitor.page.user.as_ref();
     // (A NUL never gets here: `web::refuse_nul` answers 400 first.)
     let shortened = query.q.chars().count() > MAX_QUERY_CHARS;
     let q: String = query.q.trim().chars().take(MAX_QUERY_CHARS).collect();
@@ -152,10 +154,11 @@ pub async fn search(
         .clamp(1, MAX_PAGE);
     // The window's edge is looked up beside the domains, so the search costs no extra round
     // trip in sequence.
-    let (mut domains, window_edge) = tokio::try_join!(
-        async {
-            Ok::<_, AppError>(crate::forum::queries::visible_domains(&state.db, viewer).await?)
-        },
+    let db = &state.db;
+    let ((visitor, mut domains), window_edge) = tokio::try_join!(
+        arrival.read_beside(&state, |viewer_id| async move {
+            Ok(crate::forum::queries::visible_domains_for(db, viewer_id).await?)
+        }),
         async {
             if q.is_empty() {
                 Ok(0)
@@ -164,6 +167,7 @@ pub async fn search(
             }
         },
     )?;
+    let viewer = visitor.page.user.as_ref();
     domains.sort_by(|a, b| a.name.cmp(&b.name));
     // Only a domain the viewer can see may narrow the search; anything else searches them all.
     let chosen = domains.iter().find(|d| d.slug == query.domain);
@@ -206,9 +210,10 @@ const CANDIDATES: i64 = 300;
 /// in few is answered by the index over everything (work bounded by its matches).
 const RECENT_POSTS: i64 = 25_000;
 
-/// One page of hits. Sent as an unnamed statement, with the tsquery, the window's edge and the
-/// domain written inline (not in a CTE or a subquery) so PostgreSQL plans it for these very
-/// words, this window and this domain: the GIN index for a rare word, a newest-first scan that stops after enough
+/// One page of hits. Planned for its values on every call (the search pool's connections force
+/// custom plans), with the tsquery, the window's edge and the domain bound where the planner
+/// sees them (not in a CTE or a subquery), so PostgreSQL plans it for these very words, this
+/// window and this domain: the GIN index for a rare word, a newest-first scan that stops after enough
 /// matches for a common one, the index intersected with the window for a phrase (whose
 /// frequency the planner cannot estimate). Post candidates are found before the visibility
 /// join, so a rare word never makes the planner hash every visible thread; posts the viewer
@@ -231,7 +236,7 @@ async fn find(state: &AppState, q: &str, scope: Scope, page_number: i64) -> Resu
              ),
              post_candidates AS MATERIALIZED (
                  (SELECT p.id FROM posts p
-                   WHERE $4 IN ('', 'replies') AND p.id > {window_edge}
+                   WHERE $4 IN ('', 'replies') AND p.id > $7
                      AND p.search @@ websearch_to_tsquery('english', $1)
                      AND p.deleted_at IS NULL AND NOT p.hidden
                      AND ($3::bigint IS NULL OR p.domain_id = $3)
@@ -239,7 +244,7 @@ async fn find(state: &AppState, q: &str, scope: Scope, page_number: i64) -> Resu
                  UNION ALL
                  -- `+ 0`: the window's edge filters the index's matches, never drives the scan.
                  (SELECT p.id FROM posts p
-                   WHERE $4 IN ('', 'replies') AND p.id + 0 <= {window_edge}
+                   WHERE $4 IN ('', 'replies') AND p.id + 0 <= $7
                      AND p.search @@ websearch_to_tsquery('english', $1)
                      AND p.deleted_at IS NULL AND NOT p.hidden
                      AND ($3::bigint IS NULL OR p.domain_id = $3)
@@ -292,7 +297,7 @@ async fn find(state: &AppState, q: &str, scope: Scope, page_number: i64) -> Resu
         .bind(kind.as_str())
         .bind(PER_PAGE + 1)
         .bind((page_number - 1) * PER_PAGE)
-        .persistent(false)
+        .bind(window_edge)
         .fetch_all(&state.search_db)
         .await
         .map_err(search_failed)

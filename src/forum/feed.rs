@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 
-use crate::auth::Visitor;
+use crate::auth::Arrival;
 use crate::error::Result;
 use crate::forum::fields::Slug;
 use crate::web::Path;
@@ -56,12 +56,11 @@ struct Feed {
 
 pub async fn domain_feed(
     State(state): State<AppState>,
-    visitor: Visitor,
+    arrival: Arrival,
     Path(slug): Path<Slug>,
 ) -> Result<Response> {
     let slug = slug.strip_suffix(".atom").unwrap_or(&slug).to_string();
-    let viewer = visitor.page.user.as_ref();
-    let domain = super::lookup::readable_domain(&state.db, &slug, viewer).await?;
+    let (_, domain) = super::lookup::readable_domain_on_arrival(&state, arrival, &slug).await?;
     // The opening post of each of the newest visible threads, in one query.
     let entries: Vec<FeedEntry> = sqlx::query_as(
         "SELECT t.id, t.title, u.display_name AS author_name, t.created_at,

@@ -26,6 +26,14 @@ pub async fn visible_domains(
     db: &PgPool,
     viewer: Option<&CurrentUser>,
 ) -> sqlx::Result<Vec<DomainSummary>> {
+    visible_domains_for(db, viewer.map(|u| u.id)).await
+}
+
+/// The same for a viewer known by id alone (`auth::Arrival::read_beside`).
+pub async fn visible_domains_for(
+    db: &PgPool,
+    viewer_id: Option<i64>,
+) -> sqlx::Result<Vec<DomainSummary>> {
     sqlx::query_as(
         "SELECT d.id, d.slug, d.name, d.charter_md, d.visibility, d.member_count, d.thread_count,
                 d.last_activity_at,
@@ -33,7 +41,7 @@ pub async fn visible_domains(
            FROM readable_domains($1) d
           ORDER BY d.last_activity_at DESC NULLS LAST, d.name",
     )
-    .bind(viewer.map(|u| u.id))
+    .bind(viewer_id)
     .fetch_all(db)
     .await
 }
@@ -96,9 +104,18 @@ pub async fn domain_by_slug(
     slug: &str,
     viewer: Option<&CurrentUser>,
 ) -> sqlx::Result<Option<Domain>> {
+    domain_by_slug_for(db, slug, viewer.map(|u| u.id)).await
+}
+
+/// The same for a viewer known by id alone (`auth::Arrival::read_beside`).
+pub async fn domain_by_slug_for(
+    db: &PgPool,
+    slug: &str,
+    viewer_id: Option<i64>,
+) -> sqlx::Result<Option<Domain>> {
     sqlx::query_as(&format!("{DOMAIN} WHERE d.slug = $1"))
         .bind(slug)
-        .bind(viewer.map(|u| u.id))
+        .bind(viewer_id)
         .fetch_optional(db)
         .await
 }

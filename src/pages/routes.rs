@@ -53,14 +53,11 @@ async fn domain(
 ) -> Result<DomainPage> {
     let before = query.cursor()?;
     let (db, slug) = (&state.db, &slug);
-    let read_head = |viewer_id| async move {
-        Ok::<_, AppError>(super::queries::domain_head(db, slug, viewer_id).await?)
-    };
-    let claimed = arrival.claimed_id();
-    let (visitor, mut head) = tokio::try_join!(arrival.visitor(&state), read_head(claimed))?;
-    if visitor.lost_claim() {
-        head = read_head(None).await?;
-    }
+    let (visitor, head) = arrival
+        .read_beside(&state, |viewer_id| async move {
+            Ok(super::queries::domain_head(db, slug, viewer_id).await?)
+        })
+        .await?;
     let head = head.ok_or(AppError::NotFound)?;
     let viewer = visitor.page.user.as_ref();
     let domain = head.domain;
@@ -319,15 +316,12 @@ async fn show_thread(
     Path(id): Path<ThreadId>,
     Query(query): Query<ThreadQuery>,
 ) -> Result<ThreadPage> {
-    let from = query.from.as_deref();
-    let claimed = arrival.claimed_id();
-    let (visitor, mut read) = tokio::try_join!(
-        arrival.visitor(&state),
-        read_thread_page(&state.db, id.0, from, claimed),
-    )?;
-    if visitor.lost_claim() {
-        read = read_thread_page(&state.db, id.0, from, None).await?;
-    }
+    let (db, from) = (&state.db, query.from.as_deref());
+    let (visitor, read) = arrival
+        .read_beside(&state, |viewer_id| {
+            read_thread_page(db, id.0, from, viewer_id)
+        })
+        .await?;
     let PageRead {
         before,
         head,

@@ -300,18 +300,22 @@ async fn members(
         ),
         None => None,
     };
-    let mut experts = if expertise.is_empty() {
-        Vec::new()
-    } else {
-        queries::experts(&state.db, visitor.page.user.as_ref(), &expertise, cursor).await?
+    let experts = async {
+        match expertise.is_empty() {
+            true => Ok(Vec::new()),
+            false => {
+                let viewer = visitor.page.user.as_ref();
+                queries::experts(&state.db, viewer, &expertise, cursor).await
+            }
+        }
     };
+    let (mut experts, tags) = tokio::try_join!(experts, queries::expertise_tags(&state.db))?;
     let next_after = if experts.len() as i64 > queries::EXPERTS_PER_PAGE {
         experts.truncate(queries::EXPERTS_PER_PAGE as usize);
         experts.last().map(queries::Expert::cursor)
     } else {
         None
     };
-    let tags = queries::expertise_tags(&state.db).await?;
     Ok(MembersPage {
         page: visitor.page,
         expertise,

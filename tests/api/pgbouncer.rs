@@ -52,7 +52,7 @@ unix_socket_dir =
 auth_type = any
 pool_mode = session
 max_client_conn = 100
-default_pool_size = 20
+default_pool_size = 30
 ignore_startup_parameters = extra_float_digits
 logfile = {d}/pgbouncer.log
 ",
