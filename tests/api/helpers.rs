@@ -309,6 +309,17 @@ impl Page {
         })
     }
 
+    /// The `Set-Cookie` this answer sends for the cookie `name`, if any. A page may send other
+    /// cookies too: with a replica, the one naming the member's last write is cleared once the
+    /// replica has it.
+    pub fn set_cookie(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find(|cookie| cookie.split_once('=').is_some_and(|(n, _)| n == name))
+    }
+
     pub fn csrf_if_any(&self) -> Option<String> {
         self.field("csrf")
     }
