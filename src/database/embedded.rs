@@ -312,6 +312,11 @@ impl Installation {
         // A standby applies the primary's cleanup only once its own queries are done with
         // the rows, instead of cancelling them (ignored by a primary).
         command.args(["-c", "hot_standby_feedback=on"]);
+        // What a page reads is in memory or on an SSD, where a lookup by index costs little
+        // more than reading in order. At the default of 4, with a few hundred members,
+        // PostgreSQL hashed every member and membership for each thread page rather than look
+        // up the page's 50 authors (docs/performance.md, twelfth session).
+        command.args(["-c", "random_page_cost=1.1"]);
         if durability != Durability::Durable {
             // Tests and the benchmark count the statements a page runs, per database.
             command.args(["-c", "shared_preload_libraries=pg_stat_statements"]);
