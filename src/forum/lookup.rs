@@ -13,11 +13,7 @@ pub async fn readable_domain(
     slug: &str,
     viewer: Option<&CurrentUser>,
 ) -> Result<Domain> {
-    let domain = queries::domain_by_slug(db, slug, viewer)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    domain.access(viewer).require_read()?;
-    Ok(domain)
+    readable(queries::domain_by_slug(db, slug, viewer).await?, viewer)
 }
 
 /// `readable_domain` for a page that looks the domain up while the viewer's account is checked
@@ -33,8 +29,7 @@ pub async fn readable_domain_on_arrival(
             Ok(queries::domain_by_slug_for(db, slug, viewer_id).await?)
         })
         .await?;
-    let domain = domain.ok_or(AppError::NotFound)?;
-    domain.access(visitor.page.user.as_ref()).require_read()?;
+    let domain = readable(domain, visitor.page.user.as_ref())?;
     Ok((visitor, domain))
 }
 
@@ -43,9 +38,12 @@ pub async fn readable_domain_by_id(
     id: i64,
     viewer: Option<&CurrentUser>,
 ) -> Result<Domain> {
-    let domain = queries::domain_by_id(db, id, viewer)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    readable(queries::domain_by_id(db, id, viewer).await?, viewer)
+}
+
+/// The domain found, if the viewer may read it; 404 for a missing one and a private one alike.
+fn readable(found: Option<Domain>, viewer: Option<&CurrentUser>) -> Result<Domain> {
+    let domain = found.ok_or(AppError::NotFound)?;
     domain.access(viewer).require_read()?;
     Ok(domain)
 }

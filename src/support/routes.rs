@@ -301,13 +301,11 @@ async fn members(
         None => None,
     };
     let experts = async {
-        match expertise.is_empty() {
-            true => Ok(Vec::new()),
-            false => {
-                let viewer = visitor.page.user.as_ref();
-                queries::experts(&state.db, viewer, &expertise, cursor).await
-            }
+        if expertise.is_empty() {
+            return Ok(Vec::new());
         }
+        let viewer = visitor.page.user.as_ref();
+        queries::experts(&state.db, viewer, &expertise, cursor).await
     };
     let (mut experts, tags) = tokio::try_join!(experts, queries::expertise_tags(&state.db))?;
     let next_after = if experts.len() as i64 > queries::EXPERTS_PER_PAGE {
