@@ -526,6 +526,8 @@ pub struct Post {
     pub insightful_count: i32,
     /// Moves on with every edit; an edit form carries the version it was opened on.
     pub version: i32,
+    /// Its position in the thread, from 1 for the opening post.
+    pub number: i32,
 }
 
 impl Post {
@@ -546,7 +548,7 @@ pub(crate) const POST: &str = "
            author_membership.role AS author_domain_role,
            u.avatar_upload_id AS author_avatar, p.body_md, p.body_html, p.created_at, p.edited_at,
            p.deleted_at, p.hidden, p.hidden_reason, p.helpful_count, p.thanks_count,
-           p.insightful_count, p.version
+           p.insightful_count, p.version, p.number
       FROM posts p
       JOIN users u ON u.id = p.author_id
       JOIN threads post_thread ON post_thread.id = p.thread_id
@@ -573,44 +575,47 @@ pub async fn post(db: &PgPool, id: i64) -> sqlx::Result<Option<Post>> {
 /// removed, only marked deleted).
 pub const POSTS_PER_PAGE: i64 = 50;
 
+/// SQL for the number that starts the page holding the post aliased `post`.
+pub fn page_start_number(post: &str) -> String {
+    format!("({post}.number - ({post}.number - 1) % {POSTS_PER_PAGE})")
+}
+
 /// Where the page holding `post_id` starts, and how many posts come before that start.
 pub async fn page_start(
     db: &PgPool,
     thread_id: i64,
     post_id: i64,
 ) -> sqlx::Result<Option<(i64, i64)>> {
-    sqlx::query_as(
-        "WITH position AS (
-             SELECT count(*) AS before FROM posts WHERE thread_id = $1 AND id < $2
-         )
-         SELECT p.id, position.before - position.before % $3
-           FROM position, LATERAL (
-               SELECT id FROM posts WHERE thread_id = $1 AND id <= $2
-                ORDER BY id DESC OFFSET (SELECT before % $3 FROM position) LIMIT 1
-           ) p",
-    )
+    sqlx::query_as(&format!(
+        "SELECT start.id, start.number::bigint - 1
+           FROM posts p
+           JOIN posts start ON start.thread_id = p.thread_id AND start.number = {}
+          WHERE p.id = $2 AND p.thread_id = $1",
+        page_start_number("p")
+    ))
     .bind(thread_id)
     .bind(post_id)
-    .bind(POSTS_PER_PAGE)
     .fetch_optional(db)
     .await
 }
 
-/// The start of the page before the one starting at `from`.
+/// Where the page before the one holding `post_id` starts; `None` on the first page.
 pub async fn previous_page_start(
     db: &PgPool,
     thread_id: i64,
-    from: i64,
+    post_id: i64,
 ) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
-        "SELECT min(id) FROM (
-             SELECT id FROM posts WHERE thread_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3
-         ) page",
-    )
+    sqlx::query_scalar(&format!(
+        "SELECT previous.id
+           FROM posts p
+           JOIN posts previous ON previous.thread_id = p.thread_id
+                              AND previous.number = {} - {POSTS_PER_PAGE}
+          WHERE p.id = $2 AND p.thread_id = $1",
+        page_start_number("p")
+    ))
     .bind(thread_id)
-    .bind(from)
-    .bind(POSTS_PER_PAGE)
-    .fetch_one(db)
+    .bind(post_id)
+    .fetch_optional(db)
     .await
 }
 

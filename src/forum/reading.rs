@@ -1,6 +1,6 @@
 //! Unread and new, as Discourse has them. Each member has one row per thread they opened or
 //! wrote in (`thread_reads`): the number of the last post they read. A thread's posts are
-//! numbered by position, so "N new" is the thread's highest number less that one. A thread
+//! numbered in order (`posts.number`), so "N new" is the thread's highest number less that one. A thread
 //! nobody opened is "new" to a member when it was started since their previous visit.
 //!
 //! The "Unread" and "New" views (of the home page, across the member's domains, and of one
@@ -282,14 +282,11 @@ pub fn reads_by_scrolling(headers: &axum::http::HeaderMap) -> bool {
 
 /// The number of a post in its thread (its position), if the post is in that thread.
 pub async fn number_of(db: &PgPool, thread_id: i64, post_id: i64) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
-        "SELECT (SELECT count(*) FROM posts WHERE thread_id = $1 AND id <= $2)
-           FROM posts WHERE id = $2 AND thread_id = $1",
-    )
-    .bind(thread_id)
-    .bind(post_id)
-    .fetch_optional(db)
-    .await
+    sqlx::query_scalar("SELECT number::bigint FROM posts WHERE id = $2 AND thread_id = $1")
+        .bind(thread_id)
+        .bind(post_id)
+        .fetch_optional(db)
+        .await
 }
 
 /// A page view: the member has read up to post `post_id`, number `number`. A read mark never

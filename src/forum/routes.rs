@@ -657,7 +657,7 @@ async fn revisions(
     let post = queries::post(&state.db, post_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let view = PostView::new(post, 0, viewer, thread.access(viewer));
+    let view = PostView::new(post, viewer, thread.access(viewer));
     if !view.show_body {
         return Err(AppError::NotFound);
     }

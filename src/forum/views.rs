@@ -318,7 +318,7 @@ pub struct PostView {
 }
 
 impl PostView {
-    pub fn new(post: Post, number: i64, viewer: Option<&CurrentUser>, access: Access) -> Self {
+    pub fn new(post: Post, viewer: Option<&CurrentUser>, access: Access) -> Self {
         let is_own = viewer.is_some_and(|u| u.id == post.author_id);
         let (show_body, notice) = if post.deleted_at.is_some() {
             (
@@ -339,8 +339,8 @@ impl PostView {
             (true, None)
         };
         PostView {
+            number: i64::from(post.number),
             post,
-            number,
             show_body,
             notice,
             is_own,

@@ -305,8 +305,8 @@ async fn show_thread_with_slug(
     show_thread(state, arrival, headers, Path(id), query).await
 }
 
-/// Two sequential round trips for a visitor, whatever the page: where a `from` page starts,
-/// then the thread and its posts side by side. A signed-in viewer adds the session lookup, and
+/// One round trip for a visitor, whatever the page: the thread, its posts and the previous
+/// page's start side by side. A signed-in viewer adds the session lookup, and
 /// their account is checked beside the rest; a moderator adds the domains a thread could move
 /// to.
 async fn show_thread(
@@ -323,7 +323,6 @@ async fn show_thread(
         })
         .await?;
     let PageRead {
-        before,
         head,
         mut posts,
         previous,
@@ -332,9 +331,10 @@ async fn show_thread(
     let head = head
         .filter(|h| h.thread.readable_by(viewer))
         .ok_or(AppError::NotFound)?;
-    if posts.is_empty() {
-        return Err(AppError::NotFound);
-    }
+    let before = match posts.first() {
+        Some(first) => i64::from(first.post.number) - 1,
+        None => return Err(AppError::NotFound),
+    };
     let thread = head.thread;
     let next = (posts.len() as i64 > POSTS_PER_PAGE)
         .then(|| posts.pop())
@@ -345,8 +345,7 @@ async fn show_thread(
     let marks = PageMarks::gather(level, &posts);
     let views: Vec<PostView> = posts
         .into_iter()
-        .enumerate()
-        .map(|(i, marked)| PostView::new(marked.post, before + i as i64 + 1, viewer, access))
+        .map(|marked| PostView::new(marked.post, viewer, access))
         .collect();
     let move_targets = match viewer.filter(|_| access.can_moderate()) {
         Some(user) => queries::facilitated_domains(&state.db, user, thread.domain_id).await?,
@@ -390,45 +389,36 @@ async fn show_thread(
 
 /// What a thread page reads for `viewer_id`, whose marks the posts carry.
 struct PageRead {
-    /// How many posts come before the page.
-    before: i64,
     head: Option<ThreadHead>,
     posts: Vec<MarkedPost>,
     previous: Option<i64>,
 }
 
-/// Where a `from` page starts (the first page starts at the opening post); then the thread, its
-/// posts and the previous page's start, side by side.
+/// The thread, the page of posts holding `from` (the first page without it) and the previous
+/// page's start, side by side: posts are numbered, so each finds its page by key. A `from` that
+/// is not a page start (a hand-edited link) shows the page that holds it.
 async fn read_thread_page(
     db: &PgPool,
     thread_id: i64,
     from: Option<&str>,
     viewer_id: Option<i64>,
 ) -> Result<PageRead> {
-    let (start, before) = match from {
-        // A `from` that is not a page start (a hand-edited link) is moved to the start of its page.
-        Some(raw) => {
-            let from = parse_id(raw)
-                .map_err(|_| AppError::BadRequest("That page link is damaged.".into()))?;
-            queries::page_start(db, thread_id, from)
-                .await?
-                .ok_or(AppError::NotFound)?
-        }
-        None => (0, 0),
-    };
+    let from = from
+        .map(parse_id)
+        .transpose()
+        .map_err(|_| AppError::BadRequest("That page link is damaged.".into()))?;
     let previous = async {
-        match before {
-            0 => Ok(None),
-            _ => queries::previous_page_start(db, thread_id, start).await,
+        match from {
+            Some(from) => queries::previous_page_start(db, thread_id, from).await,
+            None => Ok(None),
         }
     };
     let (head, posts, previous) = tokio::try_join!(
         super::queries::thread_head(db, thread_id, viewer_id),
-        super::queries::marked_posts(db, thread_id, start, viewer_id),
+        super::queries::marked_posts(db, thread_id, from, viewer_id),
         previous,
     )?;
     Ok(PageRead {
-        before,
         head,
         posts,
         previous,

@@ -309,3 +309,50 @@ async fn a_form_that_failed_its_checks_can_be_fixed_and_sent_with_the_same_key()
         1
     );
 }
+
+#[tokio::test]
+async fn posts_written_to_one_thread_at_once_are_numbered_in_turn() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("soil", "public").await;
+    let ana = app.create_user("ana").await;
+    let thread = app.insert_thread(domain, ana, "Compost", 2).await;
+    // Written straight to the database, without the lock a reply takes first, each held open
+    // for a moment so that they overlap.
+    let writes = (0..8).map(|n| {
+        let db = app.db.clone();
+        async move {
+            let mut tx = db.begin().await.expect("a transaction");
+            sqlx::query(
+                "INSERT INTO posts (thread_id, author_id, body_md, body_html)
+                 VALUES ($1, $2, $3, '<p>A reply</p>')",
+            )
+            .bind(thread)
+            .bind(ana)
+            .bind(format!("Reply {n}"))
+            .execute(&mut *tx)
+            .await
+            .expect("the reply is written");
+            sqlx::query("SELECT pg_sleep(0.05)")
+                .execute(&mut *tx)
+                .await
+                .expect("a pause");
+            tx.commit().await.expect("the reply is kept");
+        }
+    });
+    all_at_once(writes.collect()).await;
+
+    let numbers: Vec<i32> =
+        sqlx::query_scalar("SELECT number FROM posts WHERE thread_id = $1 ORDER BY id")
+            .bind(thread)
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        numbers,
+        (1..=11).collect::<Vec<_>>(),
+        "in the order of their ids"
+    );
+    let page = app.get(&format!("/t/{thread}")).await;
+    assert!(page.contains("10 replies"), "the reply count");
+    assert!(page.contains("· #11</span>"), "the last post's number");
+}

@@ -165,8 +165,8 @@ async fn pages_wait_for_the_database_at_most_twice_for_a_visitor_and_three_times
         // The thread and its posts side by side; a member's session first, and their account
         // checked beside the rest.
         (format!("/t/{thread}"), 1, 2),
-        // Where a later page starts first.
-        (format!("/t/{thread}?from={later}"), 2, 3),
+        // A later page too: its posts, and the page before it, are found by their numbers.
+        (format!("/t/{thread}?from={later}"), 1, 2),
         // The domain; then its list, reports and a member's counts side by side.
         ("/d/gardens".to_string(), 2, 3),
         // The home page's lists side by side; a member's session and account first.

@@ -507,7 +507,7 @@ pub async fn load(db: &PgPool, scale: Scale, password_hash: &str) -> anyhow::Res
     let mut copy = Copy::new(
         &mut conn,
         "posts",
-        "thread_id, domain_id, author_id, body_md, body_html, created_at",
+        "thread_id, number, domain_id, author_id, body_md, body_html, created_at",
     );
     for (t, &length) in lengths.iter().enumerate() {
         let thread = first_thread + t as i64;
@@ -520,7 +520,7 @@ pub async fn load(db: &PgPool, scale: Scale, password_hash: &str) -> anyhow::Res
             let created = timestamp(start + time::Duration::minutes(k as i64 * 7 + 1));
             post_thread.push(thread);
             copy.row(|out| {
-                let _ = write!(out, "{thread}\t{domain}\t{author}\t");
+                let _ = write!(out, "{thread}\t{}\t{domain}\t{author}\t", k + 1);
                 copy_text(out, &body);
                 out.push('\t');
                 copy_text(out, &html_of(&body));

@@ -356,13 +356,18 @@ async fn scenarios(
     let reply_thread = *reply_threads
         .first()
         .context("an open thread in the big domain")?;
-    // Not one the posting scenarios write to: each run adds thousands of replies to the newest
-    // thread, which after a few runs was longer than the data set's longest and was measured
-    // instead of it, a little longer every run.
-    let giant: (i64, i64) = sqlx::query_as(
-        "SELECT t.id, (SELECT id FROM posts WHERE thread_id = t.id ORDER BY id
-                        OFFSET (t.reply_count + 1) / 50 * 50 LIMIT 1)
-           FROM threads t WHERE t.id <> ALL ($1) ORDER BY reply_count DESC LIMIT 1",
+    // The longest thread, and where its middle and last pages start. Not one the posting
+    // scenarios write to: each run adds thousands of replies to the newest thread, which after
+    // a few runs was longer than the data set's longest and was measured instead of it, a
+    // little longer every run.
+    let giant: (i64, i64, i64) = sqlx::query_as(
+        "SELECT t.id, middle.id, last.id
+           FROM threads t
+           JOIN posts middle ON middle.thread_id = t.id
+                            AND middle.number = (t.reply_count + 1) / 100 * 50 + 1
+           JOIN posts last ON last.thread_id = t.id
+                          AND last.number = t.reply_count - t.reply_count % 50 + 1
+          WHERE t.id <> ALL ($1) ORDER BY t.reply_count DESC LIMIT 1",
     )
     .bind(&reply_threads)
     .fetch_one(db)
@@ -379,8 +384,18 @@ async fn scenarios(
         cached("thread, anonymous, cached", format!("/t/{thread}")),
         scenario("thread, signed in", format!("/t/{thread}"), true),
         scenario(
-            "thread 5000 replies, last page",
+            "thread 5000 replies, first page",
+            format!("/t/{}", giant.0),
+            false,
+        ),
+        scenario(
+            "thread 5000 replies, middle page",
             format!("/t/{}?from={}", giant.0, giant.1),
+            false,
+        ),
+        scenario(
+            "thread 5000 replies, last page",
+            format!("/t/{}?from={}", giant.0, giant.2),
             false,
         ),
         scenario("domain page, anonymous", format!("/d/{big}"), false),
