@@ -56,10 +56,12 @@ pub struct Version {
     pub changes: Vec<Change>,
 }
 
-/// Every version of a post, newest first: the current one, written by `editor` (or the author
-/// if nobody else has written it), then the earlier ones, each with its changes.
+/// Every version of a post, newest first: the current one (`post`, written as `body_md`), by
+/// `editor` (or the author if nobody else has written it), then the earlier ones, each with its
+/// changes.
 pub fn versions(
     post: &Post,
+    body_md: String,
     editor: Option<(String, String)>,
     earlier: Vec<Revision>,
 ) -> Vec<Version> {
@@ -75,7 +77,7 @@ pub fn versions(
         body_html: post.body_html.clone(),
         changes: Vec::new(),
     }];
-    let mut newer_md = post.body_md.clone();
+    let mut newer_md = body_md;
     for (i, revision) in earlier.into_iter().enumerate() {
         if let Some(newer) = versions.last_mut() {
             newer.changes = word_diff(&revision.body_md, &newer_md);

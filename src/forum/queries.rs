@@ -514,7 +514,6 @@ pub struct Post {
     pub author_domain_role: Option<String>,
     /// The author's picture (`uploads`); their initials without one.
     pub author_avatar: Option<i64>,
-    pub body_md: String,
     pub body_html: String,
     pub created_at: OffsetDateTime,
     pub edited_at: Option<OffsetDateTime>,
@@ -540,21 +539,28 @@ impl Post {
     }
 }
 
-/// The select behind every `Post`, aliased `p`. The author's role comes from a join, not a
-/// subquery per post: on a page of one thread, PostgreSQL then reads the thread once.
-pub(crate) const POST: &str = "
-    SELECT p.id, p.thread_id, p.author_id, u.username AS author_username,
-           u.display_name AS author_name, u.site_role = 'admin' AS author_is_admin,
-           author_membership.role AS author_domain_role,
-           u.avatar_upload_id AS author_avatar, p.body_md, p.body_html, p.created_at, p.edited_at,
-           p.deleted_at, p.hidden, p.hidden_reason, p.helpful_count, p.thanks_count,
-           p.insightful_count, p.version, p.number
+/// The columns of every `Post` (`p` and its author `u`); `POST_FROM` joins them.
+const POST_COLUMNS: &str = "
+    p.id, p.thread_id, p.author_id, u.username AS author_username,
+    u.display_name AS author_name, u.site_role = 'admin' AS author_is_admin,
+    author_membership.role AS author_domain_role, u.avatar_upload_id AS author_avatar,
+    p.body_html, p.created_at, p.edited_at, p.deleted_at, p.hidden, p.hidden_reason,
+    p.helpful_count, p.thanks_count, p.insightful_count, p.version, p.number";
+
+/// The author's role comes from a join, not a subquery per post: on a page of one thread,
+/// PostgreSQL then reads the thread once.
+const POST_FROM: &str = "
       FROM posts p
       JOIN users u ON u.id = p.author_id
       JOIN threads post_thread ON post_thread.id = p.thread_id
       LEFT JOIN memberships author_membership
              ON author_membership.domain_id = post_thread.domain_id
             AND author_membership.user_id = p.author_id";
+
+/// The select behind every `Post`, aliased `p`.
+pub(crate) fn post_select() -> String {
+    format!("SELECT {POST_COLUMNS} {POST_FROM}")
+}
 
 /// The newest post of a thread (its id; posts are numbered in the order they are written).
 pub async fn last_post_id(db: &PgPool, thread_id: i64) -> sqlx::Result<Option<i64>> {
@@ -564,11 +570,31 @@ pub async fn last_post_id(db: &PgPool, thread_id: i64) -> sqlx::Result<Option<i6
         .await
 }
 
-pub async fn post(db: &PgPool, id: i64) -> sqlx::Result<Option<Post>> {
-    sqlx::query_as(&format!("{POST} WHERE p.id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+/// A post with the Markdown it was written in, for the pages that start from its text: its
+/// edit form, a quotation, its history, an excerpt. A thread page shows only the rendered
+/// HTML, so it reads `Post` alone, half the bytes.
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct PostSource {
+    #[sqlx(flatten)]
+    pub post: Post,
+    pub body_md: String,
+}
+
+impl std::ops::Deref for PostSource {
+    type Target = Post;
+
+    fn deref(&self) -> &Post {
+        &self.post
+    }
+}
+
+pub async fn post(db: &PgPool, id: i64) -> sqlx::Result<Option<PostSource>> {
+    sqlx::query_as(&format!(
+        "SELECT {POST_COLUMNS}, p.body_md {POST_FROM} WHERE p.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
 }
 
 /// Pages of a thread start at every 50th post, so a post's page never changes (posts are never

@@ -15,7 +15,7 @@ use super::drafts::{self, Draft, Slot};
 use super::fields::{Body, Title};
 use super::lookup;
 use super::polls::{self, Voted};
-use super::queries::{self, Cursor, Leaving, Post, Retitle, Saved, Thread, THREADS_PER_PAGE};
+use super::queries::{self, Cursor, Leaving, PostSource, Retitle, Saved, Thread, THREADS_PER_PAGE};
 use super::reading::{self, ListQuery, Scope, Tabs, Tracked};
 use super::views::{
     ComposeForm, ComposerPage, DeletePage, DirectoryPage, DraftsPage, EditConflict, EditTagsPage,
@@ -488,7 +488,11 @@ async fn permalink(
 }
 
 /// A post with its thread, for its author to change; 404 if unreadable, 403 if not theirs.
-async fn own_post(state: &AppState, id: PostId, user: &CurrentUser) -> Result<(Post, Thread)> {
+async fn own_post(
+    state: &AppState,
+    id: PostId,
+    user: &CurrentUser,
+) -> Result<(PostSource, Thread)> {
     let post_id = id.0;
     let thread = super::lookup::readable_thread_of_post(&state.db, post_id, Some(user)).await?;
     let post = queries::post(&state.db, post_id)
@@ -599,7 +603,10 @@ async fn edit_conflict(
     post_id: i64,
     mut form: ComposeForm,
 ) -> Result<Response> {
-    let saved = queries::post(&state.db, post_id)
+    let PostSource {
+        post: saved,
+        body_md,
+    } = queries::post(&state.db, post_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let current_title = lookup::readable_thread(&state.db, thread.id, page.user.as_ref())
@@ -611,7 +618,7 @@ async fn edit_conflict(
         saved_at: saved.edited_at.unwrap_or(saved.created_at),
         title: opening.then_some(current_title),
         summary: None,
-        body_md: saved.body_md,
+        body_md,
         body_html: saved.body_html,
     });
     Ok(composer.answer_with(StatusCode::CONFLICT))
@@ -626,7 +633,7 @@ async fn delete_form(
     Ok(DeletePage {
         page: member.page,
         thread,
-        post,
+        post: post.post,
     })
 }
 
@@ -654,7 +661,7 @@ async fn revisions(
     let viewer = visitor.page.user.as_ref();
     let post_id = id.0;
     let thread = super::lookup::readable_thread_of_post(&state.db, post_id, viewer).await?;
-    let post = queries::post(&state.db, post_id)
+    let PostSource { post, body_md } = queries::post(&state.db, post_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let view = PostView::new(post, viewer, thread.access(viewer));
@@ -665,7 +672,7 @@ async fn revisions(
         queries::revisions(&state.db, post_id),
         queries::current_editor(&state.db, post_id),
     )?;
-    let versions = super::history::versions(&view.post, editor, earlier);
+    let versions = super::history::versions(&view.post, body_md, editor, earlier);
     Ok(RevisionsPage {
         can_revert: thread.access(viewer).can_moderate(),
         page: visitor.page,

@@ -31,5 +31,5 @@ pub async fn moderated_post(
         .await?
         .ok_or(AppError::NotFound)?;
     let thread = moderated_thread(state, post.thread_id, user).await?;
-    Ok((post, thread))
+    Ok((post.post, thread))
 }

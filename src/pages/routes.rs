@@ -18,7 +18,7 @@ use crate::forum::fields::Slug;
 use crate::forum::fields::{parse_id, Body, ThreadKind, Title};
 use crate::forum::lookup;
 use crate::forum::polls;
-use crate::forum::queries::{self, Post, Thread, POSTS_PER_PAGE};
+use crate::forum::queries::{self, PostSource, Thread, POSTS_PER_PAGE};
 use crate::forum::reading::{self, ListQuery, Scope, Tabs, View};
 use crate::forum::views::{ComposeForm, ComposerPage, PostView, SuggestedMember};
 use crate::forum::watching::{self, Level};
@@ -457,7 +457,7 @@ async fn reply_form(
 }
 
 /// A Markdown quotation of a post, crediting its author with a link back to it.
-fn quote(post: &Post) -> String {
+fn quote(post: &PostSource) -> String {
     let quoted: String = post
         .body_md
         .lines()
