@@ -571,8 +571,8 @@ pub async fn last_post_id(db: &PgPool, thread_id: i64) -> sqlx::Result<Option<i6
 }
 
 /// A post with the Markdown it was written in, for the pages that start from its text: its
-/// edit form, a quotation, its history, an excerpt. A thread page shows only the rendered
-/// HTML, so it reads `Post` alone, half the bytes.
+/// edit form, a quotation, its history, an excerpt, a repertoire entry made from it. A thread
+/// page shows only the rendered HTML, so it reads `Post` alone, without the Markdown.
 #[derive(sqlx::FromRow, Clone, Debug)]
 pub struct PostSource {
     #[sqlx(flatten)]

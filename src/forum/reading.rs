@@ -1,7 +1,8 @@
 //! Unread and new, as Discourse has them. Each member has one row per thread they opened or
 //! wrote in (`thread_reads`): the number of the last post they read. A thread's posts are
-//! numbered in order (`posts.number`), so "N new" is the thread's highest number less that one. A thread
-//! nobody opened is "new" to a member when it was started since their previous visit.
+//! numbered in order (`posts.number`), so "N new" is the thread's highest number less that
+//! one. A thread nobody opened is "new" to a member when it was started since their previous
+//! visit.
 //!
 //! The "Unread" and "New" views (of the home page, across the member's domains, and of one
 //! domain) and their "dismiss" share one filter each, so a list, its count and its dismissal

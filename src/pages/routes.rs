@@ -306,9 +306,8 @@ async fn show_thread_with_slug(
 }
 
 /// One round trip for a visitor, whatever the page: the thread, its posts and the previous
-/// page's start side by side. A signed-in viewer adds the session lookup, and
-/// their account is checked beside the rest; a moderator adds the domains a thread could move
-/// to.
+/// page's start side by side. A signed-in viewer adds the session lookup, and their account is
+/// checked beside the rest; a moderator adds the domains a thread could move to.
 async fn show_thread(
     State(state): State<AppState>,
     arrival: Arrival,
