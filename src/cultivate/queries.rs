@@ -358,7 +358,7 @@ async fn weekly(db: &PgPool, domain_id: i64, now: OffsetDateTime) -> sqlx::Resul
          ),
          domain_posts AS (
              SELECT p.author_id, p.created_at,
-                    EXISTS (SELECT 1 FROM posts f WHERE f.thread_id = p.thread_id AND f.id < p.id) AS is_reply
+                    p.number > 1 AS is_reply
                FROM posts p JOIN threads t ON t.id = p.thread_id
               WHERE t.domain_id = $1 AND p.created_at >= (SELECT min(starts) FROM weeks)
          )

@@ -76,7 +76,7 @@ pub async fn contributions(
 ) -> sqlx::Result<Vec<Contribution>> {
     sqlx::query_as(
         "SELECT p.id AS post_id, t.title AS thread_title, d.name AS domain_name,
-                NOT EXISTS (SELECT 1 FROM posts e WHERE e.thread_id = t.id AND e.id < p.id) AS is_opening,
+                p.number = 1 AS is_opening,
                 p.created_at
            FROM listed_posts($2) p
            JOIN threads t ON t.id = p.thread_id

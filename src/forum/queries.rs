@@ -530,6 +530,11 @@ pub struct Post {
 }
 
 impl Post {
+    /// The post that opened its thread, not a reply.
+    pub fn is_opening(&self) -> bool {
+        self.number == 1
+    }
+
     pub fn reaction_count(&self, kind: &str) -> i32 {
         match kind {
             "helpful" => self.helpful_count,
@@ -643,13 +648,6 @@ pub async fn previous_page_start(
     .bind(post_id)
     .fetch_optional(db)
     .await
-}
-
-pub async fn first_post_id(db: &PgPool, thread_id: i64) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("SELECT min(id) FROM posts WHERE thread_id = $1")
-        .bind(thread_id)
-        .fetch_one(db)
-        .await
 }
 
 /// What the core reports after writing a post. The caller starts what follows from it

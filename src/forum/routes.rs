@@ -514,7 +514,7 @@ async fn edit_form(
     Path(id): Path<PostId>,
 ) -> Result<ComposerPage> {
     let (post, thread) = own_post(&state, id, &member.user).await?;
-    let opening = queries::first_post_id(&state.db, thread.id).await? == Some(post.id);
+    let opening = post.is_opening();
     let form = ComposeForm {
         title: if opening {
             thread.title.clone()
@@ -541,7 +541,7 @@ async fn edit(
     FormWithFiles { mut form, files }: FormWithFiles<ComposeForm>,
 ) -> Result<Response> {
     let (post, thread) = own_post(&state, id, &member.user).await?;
-    let opening = queries::first_post_id(&state.db, thread.id).await? == Some(post.id);
+    let opening = post.is_opening();
     let mut errors = FieldErrors::default();
     let attached = (state.uploads)
         .attach(

@@ -310,8 +310,6 @@ impl ComposerPage {
 /// A post as one viewer sees it.
 pub struct PostView {
     pub post: Post,
-    /// Its position in the thread, from 1 (the opening post).
-    pub number: i64,
     pub show_body: bool,
     pub notice: Option<String>,
     pub is_own: bool,
@@ -339,7 +337,6 @@ impl PostView {
             (true, None)
         };
         PostView {
-            number: i64::from(post.number),
             post,
             show_body,
             notice,

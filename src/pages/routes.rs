@@ -351,19 +351,13 @@ async fn show_thread(
         None => Vec::new(),
     };
     let read_number = head.read_number.map_or(0, i64::from);
-    if let (Some(user), Some(last)) = (viewer, views.last()) {
+    if let (Some(user), Some(last)) = (viewer, views.last().map(|v| &v.post)) {
         // A page view reads every post it shows, unless the browser's script reports the posts
         // scrolled past instead. Written to the primary: this page may have been read from a
         // replica.
-        if last.number > read_number && !reading::reads_by_scrolling(&headers) {
-            reading::mark_read(
-                &state.primary,
-                user.id,
-                thread.id,
-                last.number,
-                last.post.id,
-            )
-            .await?;
+        let number = i64::from(last.number);
+        if number > read_number && !reading::reads_by_scrolling(&headers) {
+            reading::mark_read(&state.primary, user.id, thread.id, number, last.id).await?;
         }
     }
     Ok(ThreadPage {

@@ -143,8 +143,7 @@ impl ThreadPage {
     pub fn can_accept(&self, view: &PostView) -> bool {
         self.can_choose_answer()
             && !self.is_accepted(view)
-            && crate::support::policy::may_be_accepted(&self.thread, &view.post, view.number == 1)
-                .is_ok()
+            && crate::support::policy::may_be_accepted(&self.thread, &view.post).is_ok()
     }
 
     pub fn is_accepted(&self, view: &PostView) -> bool {
@@ -185,7 +184,7 @@ impl ThreadPage {
 
     /// The first post the viewer had not read, when they had read some of the thread before.
     pub fn is_first_unread(&self, view: &PostView) -> bool {
-        crate::forum::reading::is_first_unread(self.read_number, view.number)
+        crate::forum::reading::is_first_unread(self.read_number, i64::from(view.post.number))
     }
 
     pub fn watch_levels(&self) -> [Level; 4] {

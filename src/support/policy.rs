@@ -27,8 +27,9 @@ pub fn may_choose_answer(viewer: Option<&CurrentUser>, thread: &Thread) -> Resul
 
 /// What can be a question's accepted answer: a live, visible reply in that thread, never the
 /// question itself.
-pub fn may_be_accepted(thread: &Thread, post: &Post, is_opening: bool) -> Result<()> {
-    if post.thread_id != thread.id || is_opening || post.deleted_at.is_some() || post.hidden {
+pub fn may_be_accepted(thread: &Thread, post: &Post) -> Result<()> {
+    if post.thread_id != thread.id || post.is_opening() || post.deleted_at.is_some() || post.hidden
+    {
         return Err(AppError::BadRequest(
             "Only a visible reply in this thread can be its accepted answer.".into(),
         ));

@@ -58,8 +58,7 @@ async fn accept(
             "Only a visible reply in this thread can be its accepted answer.".into(),
         )
     })?;
-    let first = forum::first_post_id(&state.db, thread.id).await?;
-    policy::may_be_accepted(&thread, &post, first == Some(post.id))?;
+    policy::may_be_accepted(&thread, &post)?;
     queries::accept(&state.db, thread.id, post_id, member.user.id).await?;
     flash_and_redirect(
         &member.session,
