@@ -11,6 +11,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
+use tower_http::CompressionLevel;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
@@ -110,7 +111,7 @@ fn routes(state: AppState) -> Router {
                 .then(|| header_layer(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000")),
         ))
         .layer(middleware::from_fn(web::cache_policy))
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(RequestBodyTimeoutLayer::new(state.config.body_timeout))
         .layer(middleware::from_fn_with_state(
             state.admission.clone(),

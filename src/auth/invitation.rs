@@ -61,7 +61,7 @@ pub struct InviteMail {
 }
 
 #[derive(Template)]
-#[template(path = "auth/invite_mail.txt")]
+#[template(path = "auth/invite_mail.txt", whitespace = "preserve")]
 struct InviteText<'a> {
     mail: &'a InviteMail,
 }

@@ -75,7 +75,7 @@ pub struct AccountMail {
 }
 
 #[derive(Template)]
-#[template(path = "auth/reset_mail.txt")]
+#[template(path = "auth/reset_mail.txt", whitespace = "preserve")]
 struct ResetText<'a> {
     mail: &'a AccountMail,
 }
@@ -87,7 +87,7 @@ struct ResetHtml<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "auth/confirm_mail.txt")]
+#[template(path = "auth/confirm_mail.txt", whitespace = "preserve")]
 struct ConfirmText<'a> {
     mail: &'a AccountMail,
 }
@@ -99,7 +99,7 @@ struct ConfirmHtml<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "auth/already_mail.txt")]
+#[template(path = "auth/already_mail.txt", whitespace = "preserve")]
 struct AlreadyText<'a> {
     mail: &'a AccountMail,
 }

@@ -33,7 +33,7 @@ pub struct DigestMail {
 }
 
 #[derive(Template)]
-#[template(path = "digest/weekly.txt")]
+#[template(path = "digest/weekly.txt", whitespace = "preserve")]
 struct DigestText<'a> {
     mail: &'a DigestMail,
 }

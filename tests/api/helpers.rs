@@ -341,16 +341,21 @@ impl Page {
                 .is_some_and(|l| l.starts_with("/login"))
     }
 
-    /// The markup of one post on a thread page (`<li … id="p{id}">` to its `</li>`).
+    /// The markup of one post on a thread page: from its `<li … id="p{id}">` to the end of its
+    /// actions (`</footer>`), or to the next post where it shows none (a placeholder). Read by
+    /// tags, not indentation: the templates' whitespace is minimised.
     pub fn post_markup(&self, post_id: i64) -> &str {
         let marker = format!("id=\"p{post_id}\"");
         let Some(start) = self.body.find(&marker) else {
             return "";
         };
-        let end = self.body[start..]
-            .find("\n  </li>")
-            .map_or(self.body.len(), |e| start + e);
-        &self.body[start..end]
+        let rest = &self.body[start..];
+        let end = [rest.find("</footer>"), rest.find("<li class=\"post")]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(rest.len());
+        &rest[..end]
     }
 
     pub fn contains(&self, text: &str) -> bool {

@@ -171,6 +171,32 @@ async fn responses_are_compressed_when_the_browser_asks() {
     assert_eq!(page.headers["content-encoding"], "gzip");
 }
 
+/// Pages are compressed at zlib's fastest level, for the server's CPU: what arrives must still
+/// be the page itself, byte for byte.
+#[tokio::test]
+async fn a_page_sent_compressed_is_the_page_sent_plain() {
+    use std::io::Read;
+    let app = TestApp::spawn().await;
+    let client = reqwest::Client::new();
+    let plain = client.get(app.url("/d")).send().await.unwrap();
+    assert!(!plain.headers().contains_key("content-encoding"));
+    let plain = plain.bytes().await.unwrap();
+    let compressed = client
+        .get(app.url("/d"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.headers()["content-encoding"], "gzip");
+    let compressed = compressed.bytes().await.unwrap();
+    let mut unpacked = Vec::new();
+    flate2::read::GzDecoder::new(&compressed[..])
+        .read_to_end(&mut unpacked)
+        .expect("a valid gzip stream");
+    assert_eq!(unpacked, plain);
+    assert!(compressed.len() < plain.len());
+}
+
 #[tokio::test]
 async fn pages_carry_security_headers() {
     let app = TestApp::spawn().await;

@@ -24,7 +24,7 @@ pub struct NotificationMail {
 }
 
 #[derive(Template)]
-#[template(path = "support/notification_mail.txt")]
+#[template(path = "support/notification_mail.txt", whitespace = "preserve")]
 struct NotificationText<'a> {
     mail: &'a NotificationMail,
 }
@@ -104,7 +104,7 @@ pub struct SummaryMail {
 }
 
 #[derive(Template)]
-#[template(path = "support/summary_mail.txt")]
+#[template(path = "support/summary_mail.txt", whitespace = "preserve")]
 struct SummaryText<'a> {
     mail: &'a SummaryMail,
 }
