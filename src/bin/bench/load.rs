@@ -36,6 +36,10 @@ pub fn ensure_wrk() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What Chromium asks for: every page a browser fetches comes compressed, and the server pays
+/// for compressing each page it renders. The floor has no middleware, so it answers uncompressed.
+pub const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
+
 /// Runs wrk for `seconds` against `url`; `script` is Lua source for wrk's `-s`.
 pub fn wrk(
     url: &str,
@@ -48,7 +52,8 @@ pub fn wrk(
     let mut command = Command::new("wrk");
     command
         .args(["-t2", &format!("-c{connections}"), &format!("-d{seconds}s")])
-        .args(["--latency", "--timeout", "10s"]);
+        .args(["--latency", "--timeout", "10s"])
+        .args(["-H", &format!("Accept-Encoding: {ACCEPT_ENCODING}")]);
     if let Some(cookie) = cookie {
         command.args(["-H", &format!("Cookie: {cookie}")]);
     }
@@ -119,7 +124,7 @@ pub fn post_replies_script(
         .map(|(cookie, token)| format!("{{ \"{cookie}\", \"{token}\" }}"))
         .collect();
     format!(
-        "local paths = {{ {} }}\nlocal members = {{ {} }}\nlocal bodies = {{ {} }}\nmath.randomseed(7)\nrequest = function()\n  local m = members[math.random(#members)]\n  local headers = {{ [\"Content-Type\"] = \"application/x-www-form-urlencoded\", [\"Cookie\"] = m[1] }}\n  local body = \"csrf=\" .. m[2] .. \"&\" .. bodies[math.random(#bodies)] .. \"&action=post\"\n  return wrk.format(\"POST\", paths[math.random(#paths)], headers, body)\nend\n",
+        "local paths = {{ {} }}\nlocal members = {{ {} }}\nlocal bodies = {{ {} }}\nmath.randomseed(7)\nrequest = function()\n  local m = members[math.random(#members)]\n  local headers = {{ [\"Content-Type\"] = \"application/x-www-form-urlencoded\", [\"Cookie\"] = m[1], [\"Accept-Encoding\"] = \"{ACCEPT_ENCODING}\" }}\n  local body = \"csrf=\" .. m[2] .. \"&\" .. bodies[math.random(#bodies)] .. \"&action=post\"\n  return wrk.format(\"POST\", paths[math.random(#paths)], headers, body)\nend\n",
         quoted(paths),
         members.join(", "),
         quoted(bodies)
