@@ -552,14 +552,14 @@ const POST_COLUMNS: &str = "
     p.body_html, p.created_at, p.edited_at, p.deleted_at, p.hidden, p.hidden_reason,
     p.helpful_count, p.thanks_count, p.insightful_count, p.version, p.number";
 
-/// The author's role comes from a join, not a subquery per post: on a page of one thread,
-/// PostgreSQL then reads the thread once.
+/// The author's role in the post's domain comes from a join, not a subquery per post. The post
+/// carries its domain (`posts.domain_id`, moved with its thread by a trigger), so the thread is
+/// not read again for each post of a page.
 const POST_FROM: &str = "
       FROM posts p
       JOIN users u ON u.id = p.author_id
-      JOIN threads post_thread ON post_thread.id = p.thread_id
       LEFT JOIN memberships author_membership
-             ON author_membership.domain_id = post_thread.domain_id
+             ON author_membership.domain_id = p.domain_id
             AND author_membership.user_id = p.author_id";
 
 /// The select behind every `Post`, aliased `p`.

@@ -245,7 +245,7 @@ async fn a_hidden_post_tells_its_author_why() {
 
 #[tokio::test]
 async fn a_thread_moves_only_to_another_domain_its_facilitator_tends() {
-    let (app, _, thread, _) = garden().await;
+    let (app, _, thread, post) = garden().await;
     let orchards = app.create_domain("orchards", "public").await;
     app.create_domain("kitchens", "public").await;
     let refused = app
@@ -261,6 +261,16 @@ async fn a_thread_moves_only_to_another_domain_its_facilitator_tends() {
         .await
         .unwrap();
     app.add_member(orchards, fay, "facilitator").await;
+    // Ana is a member where her thread starts and a facilitator where it goes: her post's badge
+    // is her role in the thread's domain of the moment.
+    let ana: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'ana'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    app.add_member(orchards, ana, "facilitator").await;
+    let badge = "<span class=\"tag role\">facilitator</span>";
+    let before = app.get(&format!("/t/{thread}")).await;
+    assert!(!before.post_markup(post).contains(badge));
     let moved = app
         .submit(
             &format!("/t/{thread}"),
@@ -283,6 +293,8 @@ async fn a_thread_moves_only_to_another_domain_its_facilitator_tends() {
         ],
         "counters follow the thread"
     );
+    let after = app.get(&format!("/t/{thread}")).await;
+    assert!(after.post_markup(post).contains(badge));
 }
 
 #[tokio::test]
