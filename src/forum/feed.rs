@@ -69,7 +69,7 @@ pub async fn domain_feed(
                      ELSE '<p>The opening post is no longer shown.</p>' END AS body_html
            FROM threads t
            JOIN users u ON u.id = t.author_id
-           JOIN LATERAL (SELECT * FROM posts WHERE thread_id = t.id ORDER BY id LIMIT 1) p ON true
+           JOIN posts p ON p.thread_id = t.id AND p.number = 1
           WHERE t.domain_id = $1 AND NOT t.hidden
           ORDER BY t.created_at DESC, t.id DESC
           LIMIT $2",
