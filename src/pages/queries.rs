@@ -149,10 +149,11 @@ pub struct MarkedPost {
 ///
 /// The page is a range of post numbers as well as "the first 51 from here": with the limit
 /// alone, the one plan PostgreSQL keeps for the statement (made for a thread of average length)
-/// read all 5 001 posts of a long thread and sorted them, 15.6 ms; with the range alone, a
-/// 50-reply thread's page took 0.8-0.9 ms; with both, 0.5-0.6 ms and 0.6-0.7 ms for the long
-/// thread (one client, small scale, the kept plan). The range makes PostgreSQL expect one post,
-/// so the marks are gathered once (`MATERIALIZED`), not again for each post of the page.
+/// read all 5 001 posts of a long thread and sorted them, 15.6 ms. The range makes PostgreSQL
+/// expect one post, so it gathered the marks again for each post of the page (1.3–1.4 ms for a
+/// 50-reply thread's page, one client, small scale): they are gathered once (`MATERIALIZED`).
+/// With both, 0.73–1.04 ms, and 0.53–0.82 ms for the long thread's first page
+/// (`docs/performance.md`, thirteenth session).
 ///
 /// The marks are looked up for the whole page at once (`= ANY` the page's ids), not with a
 /// subquery per post and mark: at a million posts the statement took 0.89–0.91 ms for a
