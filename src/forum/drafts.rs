@@ -3,6 +3,8 @@
 //! and form (a thread's reply, a domain's new thread), put back in the form when they return,
 //! and deleted when the post is made. `/me/drafts` lists them.
 
+use std::sync::LazyLock;
+
 use sqlx::{PgExecutor, PgPool};
 use time::OffsetDateTime;
 
@@ -97,17 +99,24 @@ pub async fn load(db: &PgPool, user_id: i64, slot: Slot) -> sqlx::Result<Option<
 
 /// Deletes the member's draft for `slot`: posted, emptied, or discarded from `/me/drafts`.
 pub async fn discard(db: impl PgExecutor<'_>, user_id: i64, slot: Slot) -> sqlx::Result<()> {
+    static STATEMENT: LazyLock<String> = LazyLock::new(|| discard_sql("$1", "$2", "$3"));
     let (thread_id, domain_id) = slot.ids();
-    sqlx::query(
-        "DELETE FROM drafts WHERE user_id = $1 AND thread_id IS NOT DISTINCT FROM $2
-            AND domain_id IS NOT DISTINCT FROM $3",
+    sqlx::query(&STATEMENT)
+        .bind(user_id)
+        .bind(thread_id)
+        .bind(domain_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// `discard`'s statement over SQL expressions for the member and the slot's thread and domain
+/// (one of them NULL), so a page can run it beside what it writes.
+pub fn discard_sql(user: &str, thread: &str, domain: &str) -> String {
+    format!(
+        "DELETE FROM drafts WHERE user_id = {user} AND thread_id IS NOT DISTINCT FROM {thread}
+            AND domain_id IS NOT DISTINCT FROM {domain}"
     )
-    .bind(user_id)
-    .bind(thread_id)
-    .bind(domain_id)
-    .execute(db)
-    .await
-    .map(|_| ())
 }
 
 /// A draft on `/me/drafts`, with where it continues.

@@ -657,6 +657,8 @@ pub async fn previous_page_start(
 pub struct PostWritten {
     pub post_id: i64,
     pub thread_id: i64,
+    /// Its number in the thread (1 for the opening post).
+    pub number: i32,
     pub author_id: i64,
     pub is_reply: bool,
     /// Members whose `@name` the post links.
@@ -724,9 +726,9 @@ async fn insert_rendered(
     is_reply: bool,
     written_at: Option<OffsetDateTime>,
 ) -> crate::error::Result<PostWritten> {
-    let post_id = sqlx::query_scalar(
+    let (post_id, number) = sqlx::query_as(
         "INSERT INTO posts (thread_id, author_id, body_md, body_html, created_at)
-         VALUES ($1, $2, $3, $4, coalesce($5, now())) RETURNING id",
+         VALUES ($1, $2, $3, $4, coalesce($5, now())) RETURNING id, number",
     )
     .bind(thread_id)
     .bind(author_id)
@@ -738,6 +740,7 @@ async fn insert_rendered(
     Ok(PostWritten {
         post_id,
         thread_id,
+        number,
         author_id,
         is_reply,
         mentioned,
@@ -766,29 +769,16 @@ pub async fn render_with_mentions<'e>(
     Ok((html, found.into_iter().map(|(id, _)| id).collect()))
 }
 
-/// Adds a reply unless the thread was locked meanwhile (checked in the same statement, so a lock
-/// that lands between page view and submit still wins). `None` means locked.
-pub async fn reply(
-    tx: &mut Transaction<'_, Postgres>,
-    thread_id: i64,
-    author_id: i64,
-    body_md: &str,
-) -> crate::error::Result<Option<PostWritten>> {
-    // Rendered before the thread row is locked: replies to one thread take turns on that row
-    // until they commit, and rendering is the longest step.
-    let rendered = render_with_mentions(&mut **tx, body_md).await?;
-    let open: Option<bool> =
-        sqlx::query_scalar("SELECT NOT locked FROM threads WHERE id = $1 FOR UPDATE")
-            .bind(thread_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    if open != Some(true) {
-        return Ok(None);
-    }
-    insert_rendered(tx, thread_id, author_id, body_md, rendered, true, None)
-        .await
-        .map(Some)
-}
+/// Adds a reply unless the thread is locked, checked under the thread's row lock, so a lock
+/// that lands between page view and submit still wins: `$1` the thread, `$2` the author, `$3`
+/// the Markdown and `$4` its HTML (`render_with_mentions`, before the statement: replies to one
+/// thread take turns on that row until they commit, and rendering is the longest step). Returns
+/// the post's id, thread and number; no row if the thread is locked. `pages::queries::
+/// write_reply` runs it with what follows a reply, in one statement.
+pub const INSERT_REPLY: &str =
+    "INSERT INTO posts (thread_id, author_id, body_md, body_html, created_at)
+     SELECT t.id, $2, $3, $4, now() FROM threads t WHERE t.id = $1 AND NOT t.locked FOR UPDATE
+     RETURNING id, thread_id, number";
 
 /// Whether an edit made from a form opened on some version was saved.
 #[derive(Debug, PartialEq, Eq)]

@@ -317,29 +317,19 @@ pub async fn mark_read(
     Ok(())
 }
 
-/// A member's own new post is read by them, as is everything before it they had read. Runs in
-/// the transaction that wrote the post, after the trigger has counted it, so the thread's
-/// highest number is the post's own.
-pub async fn mark_written(
-    db: impl PgExecutor<'_>,
-    user_id: i64,
-    thread_id: i64,
-    post_id: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
+/// A member's own new post is read by them, as is everything before it they had read: the
+/// statement over SQL expressions for the member, the thread, and the post's number and id, so
+/// a page can run it in the statement that writes the post. Where `thread` is NULL (nothing was
+/// written), nothing is marked.
+pub fn mark_written_sql(user: &str, thread: &str, number: &str, post: &str) -> String {
+    format!(
         "INSERT INTO thread_reads (user_id, thread_id, last_read_number, last_read_post_id)
-         SELECT $1, t.id, t.reply_count + 1, $3 FROM threads t WHERE t.id = $2
+         SELECT {user}, t.id, {number}, {post} FROM threads t WHERE t.id = {thread}
          ON CONFLICT (user_id, thread_id) DO UPDATE
             SET last_read_number = greatest(thread_reads.last_read_number, EXCLUDED.last_read_number),
                 last_read_post_id = greatest(thread_reads.last_read_post_id, EXCLUDED.last_read_post_id),
-                read_at = now()",
+                read_at = now()"
     )
-    .bind(user_id)
-    .bind(thread_id)
-    .bind(post_id)
-    .execute(db)
-    .await?;
-    Ok(())
 }
 
 /// The first post a member has not read in a thread they opened before.

@@ -6,7 +6,7 @@
 //! and lists both use.
 
 use serde::Deserialize;
-use sqlx::{PgExecutor, PgPool};
+use sqlx::PgPool;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -130,17 +130,14 @@ pub async fn tags_of(db: &PgPool, user_id: i64) -> sqlx::Result<Vec<(String, Str
 
 /// Replying tracks a thread, as Discourse does, for a member whose domain is set to normal:
 /// their own replies' threads keep counting what is new. It never lowers a level.
-pub async fn replied(db: impl PgExecutor<'_>, user_id: i64, thread_id: i64) -> sqlx::Result<()> {
-    sqlx::query(
+/// The statement over SQL expressions for the member and the thread, run in the statement that
+/// prepares a reply (`pages::queries::prepare_reply`).
+pub fn replied_sql(user: &str, thread: &str) -> String {
+    format!(
         "INSERT INTO thread_watches (user_id, thread_id, level)
-         SELECT $1, t.id, 'tracking' FROM threads t
-           JOIN domain_watches dw ON dw.domain_id = t.domain_id AND dw.user_id = $1
-          WHERE t.id = $2 AND dw.level = 'normal' AND t.author_id <> $1
-         ON CONFLICT (thread_id, user_id) DO NOTHING",
+         SELECT {user}, t.id, 'tracking' FROM threads t
+           JOIN domain_watches dw ON dw.domain_id = t.domain_id AND dw.user_id = {user}
+          WHERE t.id = {thread} AND dw.level = 'normal' AND t.author_id <> {user}
+         ON CONFLICT (thread_id, user_id) DO NOTHING"
     )
-    .bind(user_id)
-    .bind(thread_id)
-    .execute(db)
-    .await
-    .map(|_| ())
 }

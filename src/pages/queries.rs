@@ -2,15 +2,18 @@
 //! the core. Each function writes its own part of the SQL; these put the parts together, as
 //! `pages` may and `forum` may not.
 
+use std::sync::LazyLock;
+
 use sqlx::types::Json;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::encourage::queries::Featured;
 use crate::forum::polls::Poll;
-use crate::forum::queries::{Domain, Post, Thread, POSTS_PER_PAGE};
+use crate::forum::queries::{Domain, Post, PostWritten, Thread, POSTS_PER_PAGE};
 use crate::forum::watching::Level;
 use crate::integrate::queries::Report;
-use crate::{cultivate, educate, encourage, forum, integrate};
+use crate::web::submission::{self, SubmissionKey};
+use crate::{cultivate, educate, encourage, forum, integrate, support};
 
 /// What one viewer has marked on a page of posts: their watching level on the thread, which of
 /// the posts they bookmarked, and which posts are in the repertoire (with the entry).
@@ -209,6 +212,117 @@ pub async fn marked_posts(
     .bind(viewer)
     .fetch_all(db)
     .await
+}
+
+/// What a reply's form does before the reply is written, in one statement: it claims the form's
+/// submission key (`web::submission`), discards the member's draft of the reply
+/// (`forum::drafts`) and tracks the thread for them (`forum::watching`). False: the key was
+/// claimed before, a repeat; the caller rolls all of it back.
+pub async fn prepare_reply(
+    tx: &mut PgConnection,
+    user_id: i64,
+    thread_id: i64,
+    key: &SubmissionKey,
+) -> sqlx::Result<bool> {
+    static STATEMENT: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH claimed AS ({claim} RETURNING 1),
+                  discarded AS ({discard}),
+                  tracked AS ({track})
+             SELECT EXISTS (SELECT FROM claimed)",
+            claim = submission::claim_sql("$1", "$3"),
+            discard = forum::drafts::discard_sql("$1", "$2", "NULL::bigint"),
+            track = forum::watching::replied_sql("$1", "$2"),
+        )
+    });
+    sqlx::query_scalar(&STATEMENT)
+        .bind(user_id)
+        .bind(thread_id)
+        .bind(key.as_str())
+        .fetch_one(tx)
+        .await
+}
+
+/// Writes a reply unless the thread is locked (`forum::queries::INSERT_REPLY`; `None` then),
+/// and in the same statement what follows it: the members it concerns are notified
+/// (`support::notify`), the author has read it (`forum::reading`), and the form's key points
+/// to it. One statement, not four: every other reply to the thread waits for this one's row
+/// lock until it commits. Returns where the form sends the member: the new post.
+pub async fn write_reply(
+    tx: &mut PgConnection,
+    thread_id: i64,
+    author_id: i64,
+    body_md: &str,
+    (body_html, mentioned): (String, Vec<i64>),
+    key: &SubmissionKey,
+) -> sqlx::Result<Option<String>> {
+    static STATEMENT: LazyLock<String> = LazyLock::new(|| {
+        let post = "(SELECT id FROM written)";
+        let thread = "(SELECT thread_id FROM written)";
+        let target = "(SELECT '/p/' || id FROM written)";
+        format!(
+            "WITH written AS ({insert}),
+                  notified AS ({notify}),
+                  marked AS ({mark}),
+                  completed AS ({complete})
+             SELECT {target}",
+            insert = forum::queries::INSERT_REPLY,
+            notify = support::notify::post_written_sql(post, thread, "$2", "true", "$5"),
+            mark = forum::reading::mark_written_sql(
+                "$2",
+                thread,
+                "(SELECT number FROM written)",
+                post
+            ),
+            complete = submission::complete_sql("$2", "$6", target),
+        )
+    });
+    sqlx::query_scalar(&STATEMENT)
+        .bind(thread_id)
+        .bind(author_id)
+        .bind(body_md)
+        .bind(body_html)
+        .bind(mentioned)
+        .bind(key.as_str())
+        .fetch_one(tx)
+        .await
+}
+
+/// What follows a new thread's opening post, in one statement: the members it concerns are
+/// notified, the author has read it, their draft of it is discarded and the form's key points
+/// to `target`.
+pub async fn thread_started(
+    tx: &mut PgConnection,
+    written: &PostWritten,
+    domain_id: i64,
+    key: &SubmissionKey,
+    target: &str,
+) -> sqlx::Result<()> {
+    static STATEMENT: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH notified AS ({notify}),
+                  marked AS ({mark}),
+                  discarded AS ({discard}),
+                  completed AS ({complete})
+             SELECT",
+            notify = support::notify::post_written_sql("$1", "$2", "$3", "false", "$4"),
+            mark = forum::reading::mark_written_sql("$3", "$2", "$5", "$1"),
+            discard = forum::drafts::discard_sql("$3", "NULL::bigint", "$6"),
+            complete = submission::complete_sql("$3", "$7", "$8"),
+        )
+    });
+    sqlx::query(&STATEMENT)
+        .bind(written.post_id)
+        .bind(written.thread_id)
+        .bind(written.author_id)
+        .bind(&written.mentioned)
+        .bind(written.number)
+        .bind(domain_id)
+        .bind(key.as_str())
+        .bind(target)
+        .execute(tx)
+        .await
+        .map(|_| ())
 }
 
 impl PageMarks {

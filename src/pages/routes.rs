@@ -21,12 +21,12 @@ use crate::forum::polls;
 use crate::forum::queries::{self, PostSource, Thread, POSTS_PER_PAGE};
 use crate::forum::reading::{self, ListQuery, Scope, Tabs, View};
 use crate::forum::views::{ComposeForm, ComposerPage, PostView, SuggestedMember};
-use crate::forum::watching::{self, Level};
+use crate::forum::watching::Level;
 use crate::support::queries::suggest_experts;
 use crate::web::path::ThreadId;
 use crate::web::submission;
 use crate::web::{CurrentUser, FieldErrors, Form, FormWithFiles, Path, Query};
-use crate::{integrate, support, AppState};
+use crate::{integrate, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -228,11 +228,8 @@ async fn new_thread(
     if let Some(poll) = &poll {
         polls::create(&mut tx, written.post_id, poll).await?;
     }
-    support::notify::post_written(&mut tx, &written).await?;
-    reading::mark_written(&mut *tx, member.user.id, written.thread_id, written.post_id).await?;
-    drafts::discard(&mut *tx, member.user.id, Slot::NewThread(domain.id)).await?;
     let target = format!("/t/{}", written.thread_id);
-    submission::complete(&mut tx, member.user.id, &form.key, &target).await?;
+    super::queries::thread_started(&mut tx, &written, domain.id, &form.key, &target).await?;
     tx.commit().await?;
     Ok(Redirect::to(&target).into_response())
 }
@@ -489,21 +486,23 @@ async fn reply(
             .await?
             .answer());
     };
+    // Rendered before the thread row is locked: replies to one thread take turns on that row
+    // until they commit, and rendering is the longest step.
+    let rendered = queries::render_with_mentions(&state.db, body.as_str()).await?;
     let mut tx = state.db.begin().await?;
-    let repeat = submission::answer_repeat(&mut tx, &member.session, member.user.id, &form.key);
+    // What does not need the new post comes first: from the reply on, every other reply to
+    // this thread waits for this transaction to commit. (A locked thread rolls all of it back.)
+    let user = member.user.id;
+    let claimed = super::queries::prepare_reply(&mut tx, user, thread.id, &form.key).await?;
+    let repeat =
+        submission::answer_unless_claimed(&mut tx, &member.session, user, &form.key, claimed);
     if let Some(answer) = repeat.await? {
         return Ok(answer);
     }
-    // What does not need the new post comes first: from the reply on, every other reply to
-    // this thread waits for this transaction to commit. (A locked thread rolls all of it back.)
-    drafts::discard(&mut *tx, member.user.id, Slot::Reply(thread.id)).await?;
-    watching::replied(&mut *tx, member.user.id, thread.id).await?;
-    match queries::reply(&mut tx, thread.id, member.user.id, body.as_str()).await? {
-        Some(written) => {
-            support::notify::post_written(&mut tx, &written).await?;
-            reading::mark_written(&mut *tx, member.user.id, thread.id, written.post_id).await?;
-            let target = format!("/p/{}", written.post_id);
-            submission::complete(&mut tx, member.user.id, &form.key, &target).await?;
+    let written =
+        super::queries::write_reply(&mut tx, thread.id, user, body.as_str(), rendered, &form.key);
+    match written.await? {
+        Some(target) => {
             tx.commit().await?;
             Ok(Redirect::to(&target).into_response())
         }

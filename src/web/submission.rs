@@ -5,6 +5,7 @@
 //! waits for the first to commit, then finds its record.
 
 use std::fmt;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Deserializer};
 use sqlx::PgConnection;
@@ -29,6 +30,10 @@ impl Default for SubmissionKey {
 }
 
 impl SubmissionKey {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     fn parse(raw: &str) -> Option<Self> {
         let well_formed = raw.len() == KEY_BYTES * 2
             && raw
@@ -51,12 +56,6 @@ impl fmt::Display for SubmissionKey {
     }
 }
 
-/// What the first request with a key made, if this request is a repeat.
-enum Claim {
-    First,
-    Repeat { target: String },
-}
-
 /// Claims `key` for `user` inside the transaction that will create the thing. `None`: this is
 /// the first request, go on and create. A repeat is answered here: sent to what the first
 /// request made, with a notice; the caller must create nothing then.
@@ -66,35 +65,44 @@ pub async fn answer_repeat(
     user: i64,
     key: &SubmissionKey,
 ) -> Result<Option<Response>> {
-    match claim(tx, user, key).await? {
-        Claim::First => Ok(None),
-        Claim::Repeat { target } => {
-            flash_and_redirect(session, FlashKind::Notice, ALREADY_DONE, &target)
-                .await
-                .map(Some)
-        }
-    }
+    static CLAIM: LazyLock<String> = LazyLock::new(|| claim_sql("$1", "$2"));
+    let claimed = sqlx::query(&CLAIM)
+        .bind(user)
+        .bind(key.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        == 1;
+    answer_unless_claimed(tx, session, user, key, claimed).await
 }
 
-async fn claim(tx: &mut PgConnection, user: i64, key: &SubmissionKey) -> Result<Claim> {
-    let inserted = sqlx::query(
-        "INSERT INTO submissions (user_id, key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-    )
-    .bind(user)
-    .bind(&key.0)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if inserted == 1 {
-        return Ok(Claim::First);
+/// As `answer_repeat`, for a page that ran `claim_sql` inside a statement of its own:
+/// `claimed` says whether that statement inserted the key.
+pub async fn answer_unless_claimed(
+    tx: &mut PgConnection,
+    session: &Session,
+    user: i64,
+    key: &SubmissionKey,
+    claimed: bool,
+) -> Result<Option<Response>> {
+    if claimed {
+        return Ok(None);
     }
     let target: String =
         sqlx::query_scalar("SELECT target FROM submissions WHERE user_id = $1 AND key = $2")
             .bind(user)
-            .bind(&key.0)
+            .bind(key.as_str())
             .fetch_one(&mut *tx)
             .await?;
-    Ok(Claim::Repeat { target })
+    flash_and_redirect(session, FlashKind::Notice, ALREADY_DONE, &target)
+        .await
+        .map(Some)
+}
+
+/// The claim over SQL expressions for the member and the key: inserts one row the first time,
+/// none for a repeat (a request racing with the first waits for it at the unique index).
+pub fn claim_sql(user: &str, key: &str) -> String {
+    format!("INSERT INTO submissions (user_id, key) VALUES ({user}, {key}) ON CONFLICT DO NOTHING")
 }
 
 /// Records where the first request sends its member, before its transaction commits.
@@ -104,13 +112,24 @@ pub async fn complete(
     key: &SubmissionKey,
     target: &str,
 ) -> Result<()> {
-    sqlx::query("UPDATE submissions SET target = $3 WHERE user_id = $1 AND key = $2")
+    static STATEMENT: LazyLock<String> = LazyLock::new(|| complete_sql("$1", "$2", "$3"));
+    sqlx::query(&STATEMENT)
         .bind(user)
-        .bind(&key.0)
+        .bind(key.as_str())
         .bind(target)
         .execute(tx)
         .await?;
     Ok(())
+}
+
+/// `complete`'s statement over SQL expressions for the member, the key and the target, so a
+/// page can run it in the statement that creates the thing. Where `target` is NULL (nothing was
+/// made), nothing is recorded.
+pub fn complete_sql(user: &str, key: &str, target: &str) -> String {
+    format!(
+        "UPDATE submissions SET target = {target}
+          WHERE user_id = {user} AND key = {key} AND {target} IS NOT NULL"
+    )
 }
 
 /// The feedback a repeat gets on the page it is sent to.

@@ -290,6 +290,58 @@ async fn a_locked_thread_takes_no_replies() {
     assert_eq!(app.count("SELECT count(*) FROM posts").await, 1);
 }
 
+/// The thread is checked when the reply arrives, and again under the thread's row lock as the
+/// reply is written: a lock that lands in between wins, and nothing of the reply is kept.
+#[tokio::test]
+async fn a_lock_that_lands_while_a_reply_waits_for_the_thread_wins() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.member("ana", domain, "member").await;
+    let thread = app.insert_thread(domain, ana, "Closing soon", 0).await;
+    let bea = app.other_browser();
+    bea.member("bea", domain, "member").await;
+    let token = bea.get(&format!("/t/{thread}")).await.csrf();
+    // A facilitator's lock, not yet committed, holds the thread's row.
+    let mut locking = app.db.begin().await.expect("a transaction");
+    sqlx::query("UPDATE threads SET locked = true WHERE id = $1")
+        .bind(thread)
+        .execute(&mut *locking)
+        .await
+        .expect("lock the thread");
+    let replying = tokio::spawn({
+        let bea = bea.same_browser();
+        async move {
+            let fields = [
+                ("csrf", token.as_str()),
+                ("body", "My late reply"),
+                ("action", "post"),
+            ];
+            bea.post(&format!("/t/{thread}/reply"), &fields).await
+        }
+    });
+    let waiting = "SELECT count(*) FROM pg_stat_activity
+                    WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    for _ in 0..200 {
+        if app.count(waiting).await > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        app.count(waiting).await,
+        1,
+        "the reply waits for the thread's row"
+    );
+    locking.commit().await.expect("commit the lock");
+    let refused = replying.await.expect("the reply's request");
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.contains("This thread was locked while you wrote"));
+    assert!(refused.contains("My late reply"), "the text comes back");
+    assert_eq!(app.count("SELECT count(*) FROM posts").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM notifications").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM submissions").await, 0);
+}
+
 #[tokio::test]
 async fn editing_keeps_every_earlier_version_for_readers() {
     let app = TestApp::spawn().await;
