@@ -130,6 +130,7 @@ pub async fn tags_of(db: &PgPool, user_id: i64) -> sqlx::Result<Vec<(String, Str
 
 /// Replying tracks a thread, as Discourse does, for a member whose domain is set to normal:
 /// their own replies' threads keep counting what is new. It never lowers a level.
+///
 /// The statement over SQL expressions for the member and the thread, run in the statement that
 /// prepares a reply (`pages::queries::prepare_reply`).
 pub fn replied_sql(user: &str, thread: &str) -> String {

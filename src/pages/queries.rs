@@ -305,16 +305,17 @@ pub async fn thread_started(
                   discarded AS ({discard}),
                   completed AS ({complete})
              SELECT",
-            notify = support::notify::post_written_sql("$1", "$2", "$3", "false", "$4"),
-            mark = forum::reading::mark_written_sql("$3", "$2", "$5", "$1"),
-            discard = forum::drafts::discard_sql("$3", "NULL::bigint", "$6"),
-            complete = submission::complete_sql("$3", "$7", "$8"),
+            notify = support::notify::post_written_sql("$1", "$2", "$3", "$4", "$5"),
+            mark = forum::reading::mark_written_sql("$3", "$2", "$6", "$1"),
+            discard = forum::drafts::discard_sql("$3", "NULL::bigint", "$7"),
+            complete = submission::complete_sql("$3", "$8", "$9"),
         )
     });
     sqlx::query(&STATEMENT)
         .bind(written.post_id)
         .bind(written.thread_id)
         .bind(written.author_id)
+        .bind(written.is_reply)
         .bind(&written.mentioned)
         .bind(written.number)
         .bind(domain_id)
