@@ -228,7 +228,7 @@ async fn find(state: &AppState, q: &str, scope: Scope, page_number: i64) -> Resu
     sqlx::query_as(&format!(
             "WITH thread_hits AS (
                  SELECT 'thread' AS kind, t.id, t.title, t.title AS text, t.search AS vector, t.domain_id,
-                        t.id AS thread_id
+                        t.id AS thread_id, false AS opening
                    FROM listed_threads($2) t
                   WHERE $4 IN ('', 'threads') AND t.search @@ websearch_to_tsquery('english', $1)
                     AND ($3::bigint IS NULL OR t.domain_id = $3)
@@ -253,13 +253,13 @@ async fn find(state: &AppState, q: &str, scope: Scope, page_number: i64) -> Resu
              ),
              post_hits AS (
                  SELECT 'post' AS kind, p.id, t.title, p.body_md AS text, p.search AS vector, t.domain_id,
-                        t.id AS thread_id
+                        t.id AS thread_id, p.number = 1 AS opening
                    FROM post_candidates c JOIN listed_posts($2) p ON p.id = c.id
                    JOIN threads t ON t.id = p.thread_id
              ),
              entry_hits AS (
                  SELECT 'entry' AS kind, e.id, e.title, e.title || ': ' || e.summary || ' ' || e.body_md AS text,
-                        e.search AS vector, e.domain_id, NULL::bigint AS thread_id
+                        e.search AS vector, e.domain_id, NULL::bigint AS thread_id, false AS opening
                    FROM repertoire_entries e
                   WHERE $4 IN ('', 'repertoire') AND e.search @@ websearch_to_tsquery('english', $1)
                     AND e.domain_id IN (SELECT id FROM readable_domains($2))
@@ -269,7 +269,7 @@ async fn find(state: &AppState, q: &str, scope: Scope, page_number: i64) -> Resu
              -- One hit per thread, its best: the thread's title or one of its posts.
              best AS (
                  SELECT DISTINCT ON (coalesce(c.thread_id, -c.id))
-                        c.kind, c.id, c.title, c.text, c.domain_id, c.thread_id,
+                        c.kind, c.id, c.title, c.text, c.domain_id, c.thread_id, c.opening,
                         ts_rank(c.vector, websearch_to_tsquery('english', $1)) AS rank
                    FROM (SELECT * FROM thread_hits UNION ALL SELECT * FROM post_hits
                          UNION ALL SELECT * FROM entry_hits) c
@@ -278,10 +278,7 @@ async fn find(state: &AppState, q: &str, scope: Scope, page_number: i64) -> Resu
              ranked AS (
                  SELECT * FROM best ORDER BY rank DESC, id DESC LIMIT $5 OFFSET $6
              )
-             SELECT r.kind, r.id, r.title,
-                    r.kind = 'post' AND NOT EXISTS (SELECT 1 FROM posts o
-                                                     WHERE o.thread_id = r.thread_id AND o.id < r.id)
-                        AS opening,
+             SELECT r.kind, r.id, r.title, r.opening,
                     (SELECT e.state FROM repertoire_entries e
                       WHERE r.kind = 'entry' AND e.id = r.id) AS entry_state,
                     ts_headline('english', r.text, websearch_to_tsquery('english', $1),
