@@ -143,40 +143,36 @@ pub async fn save_profile(
 }
 
 /// Adds the reaction, or takes it back if it was there; returns whether it is there now and
-/// the post's count of that kind.
+/// the post's count of that kind. One statement, so one commit: taking back, adding and
+/// reading the count were three, each flushed to disk on its own. The count is the post's as
+/// the statement began (its trigger runs after), with this member's change added.
 pub async fn toggle_reaction(
     db: &PgPool,
     post_id: i64,
     user_id: i64,
     kind: ReactionKind,
 ) -> sqlx::Result<(bool, i32)> {
-    let removed =
-        sqlx::query("DELETE FROM reactions WHERE post_id = $1 AND user_id = $2 AND kind = $3")
-            .bind(post_id)
-            .bind(user_id)
-            .bind(kind.as_str())
-            .execute(db)
-            .await?;
-    let active = removed.rows_affected() == 0;
-    if active {
-        sqlx::query(
-            "INSERT INTO reactions (post_id, user_id, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        )
-        .bind(post_id)
-        .bind(user_id)
-        .bind(kind.as_str())
-        .execute(db)
-        .await?;
-    }
     // The column name comes from the enum, never from the request.
-    let count = sqlx::query_scalar(&format!(
-        "SELECT {}_count FROM posts WHERE id = $1",
+    sqlx::query_as(&format!(
+        "WITH removed AS (
+             DELETE FROM reactions WHERE post_id = $1 AND user_id = $2 AND kind = $3 RETURNING 1
+         ),
+         added AS (
+             INSERT INTO reactions (post_id, user_id, kind)
+             SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT FROM removed)
+             ON CONFLICT DO NOTHING RETURNING 1
+         )
+         SELECT NOT EXISTS (SELECT FROM removed),
+                p.{}_count + (SELECT count(*) FROM added)::integer
+                           - (SELECT count(*) FROM removed)::integer
+           FROM posts p WHERE p.id = $1",
         kind.as_str()
     ))
     .bind(post_id)
+    .bind(user_id)
+    .bind(kind.as_str())
     .fetch_one(db)
-    .await?;
-    Ok((active, count))
+    .await
 }
 
 #[derive(sqlx::FromRow, serde::Deserialize)]

@@ -1,6 +1,6 @@
 //! Encourage: reactions, the spotlight, profiles.
 
-use crate::helpers::{TestApp, PASSWORD};
+use crate::helpers::{Page, TestApp, PASSWORD};
 use reqwest::StatusCode;
 
 async fn post_by_ana() -> (TestApp, i64, i64, i64) {
@@ -74,20 +74,37 @@ async fn reactions_toggle_and_are_counted() {
     );
 }
 
+/// Presses "Insightful" as the page's script does, which is answered with JSON.
+async fn react_by_script(member: &TestApp, thread: i64, post: i64) -> Page {
+    let token = member.get(&format!("/t/{thread}")).await.csrf();
+    let request = reqwest::Client::new()
+        .post(member.url(&format!("/p/{post}/react")))
+        .header("x-requested-with", "fetch")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", member.session_cookie().unwrap())
+        .body(format!("csrf={token}&kind=insightful"));
+    member.send(request).await
+}
+
 #[tokio::test]
 async fn reactions_answer_json_to_scripts() {
     let (app, domain, thread, post) = post_by_ana().await;
     app.member("bea", domain, "member").await;
-    let token = app.get(&format!("/t/{thread}")).await.csrf();
-    let request = reqwest::Client::new()
-        .post(app.url(&format!("/p/{post}/react")))
-        .header("x-requested-with", "fetch")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("cookie", app.session_cookie().unwrap())
-        .body(format!("csrf={token}&kind=insightful"));
-    let page = app.send(request).await;
+    let page = react_by_script(&app, thread, post).await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.body, "{\"active\":true,\"count\":1}");
+    // The count includes everyone's reactions, and a second press takes this one back.
+    let cal = app.other_browser();
+    cal.member("cal", domain, "member").await;
+    assert_eq!(
+        react_by_script(&cal, thread, post).await.body,
+        "{\"active\":true,\"count\":2}"
+    );
+    assert_eq!(
+        react_by_script(&app, thread, post).await.body,
+        "{\"active\":false,\"count\":1}"
+    );
+    assert_eq!(counts(&app, post).await, (0, 0, 1));
 }
 
 #[tokio::test]
