@@ -7,6 +7,7 @@ use std::future::Future;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use axum::http::Uri;
 use sqlx::PgPool;
 use tower_sessions::Session;
 
@@ -120,15 +121,22 @@ impl FromRequestParts<AppState> for Member {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let visitor = Visitor::from_request_parts(parts, state).await?;
-        match visitor.page.user.clone() {
+        visitor.member(&parts.uri)
+    }
+}
+
+impl Visitor {
+    /// The member, if this visitor is signed in; otherwise the login page, which comes back to
+    /// `uri` (the request's own).
+    pub fn member(self, uri: &Uri) -> Result<Member> {
+        match self.page.user.clone() {
             Some(user) => Ok(Member {
                 user,
-                page: visitor.page,
-                session: visitor.session,
+                page: self.page,
+                session: self.session,
             }),
             None => Err(AppError::LoginRequired {
-                next: parts
-                    .uri
+                next: uri
                     .path_and_query()
                     .map(|pq| pq.as_str().to_string())
                     .unwrap_or_else(|| "/".into()),

@@ -480,9 +480,18 @@ pub async fn thread(
     id: i64,
     viewer: Option<&CurrentUser>,
 ) -> sqlx::Result<Option<Thread>> {
+    thread_for(db, id, viewer.map(|u| u.id)).await
+}
+
+/// The same for a viewer known by id alone (`auth::Arrival::read_beside`).
+pub async fn thread_for(
+    db: &PgPool,
+    id: i64,
+    viewer_id: Option<i64>,
+) -> sqlx::Result<Option<Thread>> {
     sqlx::query_as(&format!("{THREAD} WHERE t.id = $1"))
         .bind(id)
-        .bind(viewer.map(|u| u.id))
+        .bind(viewer_id)
         .fetch_optional(db)
         .await
 }

@@ -2,7 +2,7 @@
 //! with the functions beside it, and the forms that write a post and then tell Support.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -461,11 +461,13 @@ fn quote(post: &PostSource) -> String {
 
 async fn reply(
     State(state): State<AppState>,
-    member: Member,
+    arrival: Arrival,
+    uri: Uri,
     Path(id): Path<ThreadId>,
     FormWithFiles { mut form, files }: FormWithFiles<ComposeForm>,
 ) -> Result<Response> {
-    let thread = replyable_thread(&state, id, &member.user).await?;
+    let (member, thread) = lookup::readable_thread_for_member(&state, arrival, &uri, id.0).await?;
+    require_replyable(&thread, &member.user)?;
     let mut errors = FieldErrors::default();
     let attached = (state.uploads)
         .attach(
@@ -548,11 +550,17 @@ async fn keep_draft(
 /// A thread this member may reply to: readable, they may post in its domain, and not locked.
 async fn replyable_thread(state: &AppState, id: ThreadId, user: &CurrentUser) -> Result<Thread> {
     let thread = lookup::readable_thread(&state.db, id.0, Some(user)).await?;
+    require_replyable(&thread, user)?;
+    Ok(thread)
+}
+
+/// Whether this member may reply to a thread they may read.
+fn require_replyable(thread: &Thread, user: &CurrentUser) -> Result<()> {
     thread.access(Some(user)).require_post()?;
     if thread.locked {
         return Err(AppError::Forbidden(
             "This thread is locked: it takes no more replies.",
         ));
     }
-    Ok(thread)
+    Ok(())
 }

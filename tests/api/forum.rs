@@ -153,6 +153,33 @@ async fn visitors_are_sent_to_log_in_before_posting() {
     );
 }
 
+/// A visitor whose session carries a form token but no member (signed out while writing) is
+/// sent to log in and come back to the reply, for a private domain's thread as for a public
+/// one; nothing is posted.
+#[tokio::test]
+async fn a_reply_sent_signed_out_is_sent_to_log_in() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let circle = app.create_domain("circle", "private").await;
+    let ana = app.member("ana", gardens, "member").await;
+    let open = app.insert_thread(gardens, ana, "Open", 0).await;
+    let closed = app.insert_thread(circle, ana, "Closed circle", 0).await;
+    let visitor = app.other_browser();
+    let token = visitor.get("/login").await.csrf();
+    for thread in [open, closed] {
+        let sent = visitor
+            .post(
+                &format!("/t/{thread}/reply"),
+                &[("csrf", &token), ("body", "Hello"), ("action", "post")],
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER);
+        let to_login = format!("/login?next=%2Ft%2F{thread}%2Freply");
+        assert_eq!(sent.location.as_deref(), Some(to_login.as_str()));
+    }
+    assert_eq!(app.count("SELECT count(*) FROM posts").await, 2);
+}
+
 #[tokio::test]
 async fn bad_titles_and_bodies_come_back_with_the_text_kept() {
     let app = TestApp::spawn().await;
