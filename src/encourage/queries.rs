@@ -145,7 +145,8 @@ pub async fn save_profile(
 /// Adds the reaction, or takes it back if it was there; returns whether it is there now and
 /// the post's count of that kind. One statement, so one commit: taking back, adding and
 /// reading the count were three, each flushed to disk on its own. The count is the post's as
-/// the statement began (its trigger runs after), with this member's change added.
+/// the statement began (its trigger runs after), with this member's change added; two presses
+/// of one member racing each other may answer a count one short until the page is read again.
 pub async fn toggle_reaction(
     db: &PgPool,
     post_id: i64,

@@ -173,12 +173,12 @@ async fn react(
     let kind = ReactionKind::parse(&form.kind).map_err(|why| AppError::BadRequest(why.into()))?;
     let viewer = Some(&member.user);
     // Side by side: both are found by the post's id.
-    let (thread, post) =
-        tokio::try_join!(readable_thread_of_post(&state.db, id.0, viewer), async {
-            forum::post(&state.db, id.0)
-                .await?
-                .ok_or(AppError::NotFound)
-        },)?;
+    let post = async {
+        forum::post(&state.db, id.0)
+            .await?
+            .ok_or(AppError::NotFound)
+    };
+    let (thread, post) = tokio::try_join!(readable_thread_of_post(&state.db, id.0, viewer), post)?;
     super::policy::may_react(viewer, &thread, &post)?;
     let (active, count) =
         queries::toggle_reaction(&state.db, post.id, member.user.id, kind).await?;

@@ -246,7 +246,7 @@ pub async fn prepare_reply(
 /// Writes a reply unless the thread is locked (`forum::queries::INSERT_REPLY`; `None` then),
 /// and in the same statement what follows it: the members it concerns are notified
 /// (`support::notify`), the author has read it (`forum::reading`), and the form's key points
-/// to it. One statement, not four: every other reply to the thread waits for this one's row
+/// to it. One statement, not five: every other reply to the thread waits for this one's row
 /// lock until it commits. Returns where the form sends the member: the new post.
 pub async fn write_reply(
     tx: &mut PgConnection,
