@@ -1,4 +1,5 @@
-//! Encourage's vocabulary: the three reactions, as the database spells them.
+//! Encourage's vocabulary: the three reactions, as the database spells them, and why
+//! something is in the spotlight.
 
 /// (database value, label) for each reaction, in the order posts show them.
 pub const KINDS: [(&str, &str); 3] = [
@@ -31,6 +32,15 @@ impl ReactionKind {
             Self::Insightful => "insightful",
         }
     }
+}
+
+/// Why a facilitator features something: required, at most 500 characters, shown beside it.
+pub fn spotlight_reason(raw: &str) -> Result<&str, &'static str> {
+    let reason = raw.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err("Say why you feature it, in at most 500 characters.");
+    }
+    Ok(reason)
 }
 
 #[cfg(test)]

@@ -8,9 +8,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::fields::ReactionKind;
+use super::fields::{spotlight_reason, ReactionKind};
 use super::queries;
-use super::views::{EditProfilePage, ProfileForm, ProfilePage};
+use super::views::{EditProfilePage, ProfileForm, ProfilePage, SpotlightPostPage};
 use crate::auth::fields::{display_name, Username};
 use crate::auth::{Arrival, Member};
 use crate::error::{AppError, Result};
@@ -18,6 +18,7 @@ use crate::forum::fields::parse_id;
 use crate::forum::lookup::{readable_domain_by_id, readable_thread_of_post};
 use crate::forum::queries as forum;
 use crate::forum::tags::normalise_all;
+use crate::moderation::lookup::moderated_post;
 use crate::uploads::Purpose;
 use crate::web::path::{PostId, SpotlightId};
 use crate::web::{
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/u/{username}", get(profile))
         .route("/me/profile", get(edit_form).post(edit))
         .route("/p/{id}/react", post(react))
+        .route("/p/{id}/spotlight", get(spotlight_form))
         .route("/spotlight", post(feature))
         .route("/spotlight/{id}/remove", post(remove))
 }
@@ -205,6 +207,34 @@ async fn facilitates(state: &AppState, domain_id: i64, user: &CurrentUser) -> Re
     Ok(domain.access(Some(user)).can_moderate())
 }
 
+/// A post this member may feature: live and shown, in a domain they facilitate.
+async fn featurable_post(
+    state: &AppState,
+    post_id: i64,
+    member: &Member,
+) -> Result<SpotlightPostPage> {
+    let (post, thread) = moderated_post(state, post_id, &member.user).await?;
+    if post.deleted_at.is_some() || post.hidden {
+        return Err(AppError::NotFound);
+    }
+    Ok(SpotlightPostPage {
+        page: member.page.clone(),
+        thread,
+        post,
+        reason: String::new(),
+        errors: FieldErrors::default(),
+    })
+}
+
+/// Asks why before featuring a post; the form is sent to `feature`.
+async fn spotlight_form(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<PostId>,
+) -> Result<SpotlightPostPage> {
+    featurable_post(&state, id.0, &member).await
+}
+
 /// Features a post (`post=`) or an entry (`entry=`). The domain is the one the object belongs
 /// to, and the member must facilitate it.
 async fn feature(
@@ -212,30 +242,28 @@ async fn feature(
     member: Member,
     Form(form): Form<FeatureForm>,
 ) -> Result<Response> {
-    let reason = form.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(AppError::BadRequest(
-            "Say why you feature it, in at most 500 characters.".into(),
-        ));
-    }
     let (domain_id, post_id, entry_id) = if !form.post.is_empty() {
-        let post_id = parse_id(&form.post)?;
-        let thread = forum::thread_of_post(&state.db, post_id, Some(&member.user))
-            .await?
-            .ok_or(AppError::NotFound)?;
-        (thread.domain_id, Some(post_id), None)
+        let mut page = featurable_post(&state, parse_id(&form.post)?, &member).await?;
+        if let Err(problem) = spotlight_reason(&form.reason) {
+            page.errors.add("reason", problem);
+            page.reason = form.reason;
+            return Ok(page.answer());
+        }
+        (page.thread.domain_id, Some(page.post.id), None)
     } else {
         let entry =
             crate::educate::queries::entry(&state.db, parse_id(&form.entry)?, Some(member.user.id))
                 .await?
                 .ok_or(AppError::NotFound)?;
+        if !facilitates(&state, entry.domain_id, &member.user).await? {
+            return Err(AppError::Forbidden(
+                "Only this domain's facilitators can feature in its spotlight.",
+            ));
+        }
         (entry.domain_id, None, Some(entry.id))
     };
-    if !facilitates(&state, domain_id, &member.user).await? {
-        return Err(AppError::Forbidden(
-            "Only this domain's facilitators can feature in its spotlight.",
-        ));
-    }
+    let reason =
+        spotlight_reason(&form.reason).map_err(|problem| AppError::BadRequest(problem.into()))?;
     queries::feature(
         &state.db,
         domain_id,

@@ -1,8 +1,11 @@
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::queries::{Contribution, Profile, Tally};
+use crate::forum::queries::{Post, Thread};
 use crate::integrate::queries::Report;
 use crate::web::{FieldErrors, PageContext};
 
@@ -51,4 +54,23 @@ pub struct EditProfilePage {
     pub errors: FieldErrors,
     /// The picture they have now.
     pub avatar: Option<i64>,
+}
+
+/// "Spotlight": why a facilitator features a post, asked on a page of its own so a long
+/// thread does not carry a spotlight form under every post.
+#[derive(Template, WebTemplate)]
+#[template(path = "encourage/spotlight_post.html")]
+pub struct SpotlightPostPage {
+    pub page: PageContext,
+    pub thread: Thread,
+    pub post: Post,
+    pub reason: String,
+    pub errors: FieldErrors,
+}
+
+impl SpotlightPostPage {
+    /// 422 with the problem named and the reason kept.
+    pub fn answer(self) -> Response {
+        (StatusCode::UNPROCESSABLE_ENTITY, self).into_response()
+    }
 }

@@ -7,12 +7,19 @@ use crate::error::{AppError, Result};
 
 /// Why something is hidden: required, at most 500 characters, shown to facilitators and to
 /// the author.
-pub fn reason_for_hiding(raw: &str) -> Result<String> {
+pub fn hiding_reason(raw: &str) -> std::result::Result<String, &'static str> {
     let reason = raw.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(AppError::BadRequest("Say why, in at most 500 characters: the reason is shown to facilitators and to the author.".into()));
+        return Err(
+            "Say why, in at most 500 characters: the reason is shown to facilitators and to the author.",
+        );
     }
     Ok(reason.to_string())
+}
+
+/// `hiding_reason`, for a form that answers a problem with an error page.
+pub fn reason_for_hiding(raw: &str) -> Result<String> {
+    hiding_reason(raw).map_err(|problem| AppError::BadRequest(problem.into()))
 }
 
 /// A ban's end: `forever` is 9999-12-31; otherwise 1 to 3650 days from now.
@@ -155,8 +162,11 @@ pub struct FlagForm {
 
 impl FlagForm {
     /// The reason, if it is one of those `offered`, and the note, trimmed: at most 1000
-    /// characters, and not empty for "other".
-    pub fn parse(&self, offered: &[FlagReason]) -> Result<(FlagReason, &str)> {
+    /// characters, and not empty for "other". A problem comes with the field it belongs to.
+    pub fn check(
+        &self,
+        offered: &[FlagReason],
+    ) -> std::result::Result<(FlagReason, &str), (&'static str, String)> {
         let reason = FlagReason::parse(&self.reason)
             .filter(|r| offered.contains(r))
             .ok_or_else(|| {
@@ -166,15 +176,25 @@ impl FlagForm {
                     Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
                     None => String::new(),
                 };
-                AppError::BadRequest(format!("Choose why: {choices}."))
+                ("reason", format!("Choose why: {choices}."))
             })?;
         let note = self.note.trim();
-        if note.chars().count() > 1000 || (reason == FlagReason::Other && note.is_empty()) {
-            return Err(AppError::BadRequest(
-                "For “other”, add a note of at most 1000 characters saying what is wrong.".into(),
+        if note.chars().count() > 1000 {
+            return Err(("note", "Keep the note to at most 1000 characters.".into()));
+        }
+        if reason == FlagReason::Other && note.is_empty() {
+            return Err((
+                "note",
+                "For “something else”, say in the note what is wrong.".into(),
             ));
         }
         Ok((reason, note))
+    }
+
+    /// `check`, for a form that answers a problem with an error page.
+    pub fn parse(&self, offered: &[FlagReason]) -> Result<(FlagReason, &str)> {
+        self.check(offered)
+            .map_err(|(_, problem)| AppError::BadRequest(problem))
     }
 }
 
@@ -210,6 +230,25 @@ impl FlagReason {
             "other" => Self::Other,
             _ => return None,
         })
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Spam => "Spam",
+            Self::OffTopic => "Off-topic",
+            Self::Inappropriate => "Inappropriate",
+            Self::Other => "Something else",
+        }
+    }
+
+    /// What the reason covers, shown beside it so a member can tell them apart.
+    pub fn explained(self) -> &'static str {
+        match self {
+            Self::Spam => "an advertisement, or posted to sell rather than to help",
+            Self::OffTopic => "not about this thread or this domain",
+            Self::Inappropriate => "rude, hurtful or against the domain's charter",
+            Self::Other => "anything else the facilitators should look at; say what in the note",
+        }
     }
 
     pub fn as_str(self) -> &'static str {

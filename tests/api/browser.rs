@@ -972,9 +972,20 @@ async fn facilitator_journey(app: &TestApp, browser: &Browser, run: usize) {
     let good = bea
         .answer(thread, "I have spare leek seed, 'Musselburgh'.")
         .await;
-    let cal = app.other_browser();
-    cal.login("cal", PASSWORD).await;
-    assert!(cal.flag(spam, "spam").await.done());
+    browser.sign_in("cal").await;
+    browser.open(&format!("/t/{thread}")).await;
+    browser
+        .click(&format!("#p{spam} a[href='/p/{spam}/flag']"))
+        .await;
+    browser.press("input[name=reason][value=spam]").await;
+    browser.keep(run, "flag-post").await;
+    browser
+        .click(&format!("form[action='/p/{spam}/flag'] button"))
+        .await;
+    browser
+        .says("The domain's facilitators will review the post")
+        .await;
+    browser.sign_out().await;
 
     browser.sign_in("tomas").await;
     browser.open("/d/gardens/flags").await;
@@ -985,29 +996,19 @@ async fn facilitator_journey(app: &TestApp, browser: &Browser, run: usize) {
 
     browser.open(&format!("/t/{thread}")).await;
     browser
-        .press(&format!(
-            "#p{rant} details.feature:has(form[action='/p/{rant}/moderate']) summary"
-        ))
+        .click(&format!("#p{rant} a[href='/p/{rant}/hide']"))
         .await;
-    browser
-        .fill(&format!("#hide-reason-{rant}"), "Off topic here")
-        .await;
+    browser.fill("#reason", "Off topic here").await;
     browser
         .click(&format!("form[action='/p/{rant}/moderate'] button"))
         .await;
 
     browser.open(&format!("/t/{thread}")).await;
     browser
-        .press(&format!(
-            "#p{good} details.feature:has(form[action='/spotlight']) summary"
-        ))
+        .click(&format!("#p{good} a[href='/p/{good}/spotlight']"))
         .await;
-    browser
-        .fill(&format!("#reason-{good}"), "Seed to share")
-        .await;
-    browser
-        .click(&format!("#p{good} form[action='/spotlight'] button"))
-        .await;
+    browser.fill("#reason", "Seed to share").await;
+    browser.click("form[action='/spotlight'] button").await;
 
     for action in ["pin", "lock"] {
         browser.open(&format!("/t/{thread}")).await;

@@ -151,9 +151,15 @@ async fn bad_reactions_are_refused() {
 async fn facilitators_feature_posts_and_entries_in_their_domain_spotlight() {
     let (app, domain, thread, post) = post_by_ana().await;
     app.member("fay", domain, "facilitator").await;
+    let thread_page = app.get(&format!("/t/{thread}")).await;
+    assert!(thread_page
+        .post_markup(post)
+        .contains(&format!("<a href=\"/p/{post}/spotlight\">Spotlight</a>")));
+    let asked = app.get(&format!("/p/{post}/spotlight")).await;
+    assert!(asked.contains("Why feature it?") && asked.contains("<title>Feature a post · "));
     let featured = app
         .submit(
-            &format!("/t/{thread}"),
+            &format!("/p/{post}/spotlight"),
             "/spotlight",
             &[("post", &post.to_string()), ("reason", "A model answer")],
         )
@@ -194,12 +200,18 @@ async fn facilitators_feature_posts_and_entries_in_their_domain_spotlight() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let empty = app
         .submit(
-            "/",
+            &format!("/p/{post}/spotlight"),
             "/spotlight",
             &[("post", &post.to_string()), ("reason", " ")],
         )
         .await;
-    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.contains("id=\"reason-error\""));
+    assert_eq!(
+        other.get(&format!("/p/{post}/spotlight")).await.status,
+        StatusCode::FORBIDDEN,
+        "the page is refused where the spotlight is"
+    );
     assert_eq!(app.count("SELECT count(*) FROM spotlights").await, 1);
 }
 

@@ -185,27 +185,133 @@ async fn disagreeing_clears_flags_and_undoes_an_automatic_hide() {
 
 #[tokio::test]
 async fn bad_flags_are_refused() {
-    let (app, _, thread, post) = garden().await;
+    let (app, _, _, post) = garden().await;
     let ana = app.other_browser();
     ana.login("ana", PASSWORD).await;
     let own = ana.flag(post, "spam").await;
     assert_eq!(own.status, StatusCode::FORBIDDEN);
-    let odd = app.flag(post, "boring").await;
-    assert_eq!(odd.status, StatusCode::BAD_REQUEST);
+    let odd = app
+        .submit(
+            &format!("/p/{post}/flag"),
+            &format!("/p/{post}/flag"),
+            &[("reason", "boring"), ("note", "Dull and long")],
+        )
+        .await;
+    assert_eq!(odd.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(odd.contains("Choose why: spam, off-topic, inappropriate or other."));
+    assert!(
+        odd.contains(">Dull and long</textarea>"),
+        "the note is kept"
+    );
     let bare = app
         .submit(
-            &format!("/t/{thread}"),
+            &format!("/p/{post}/flag"),
             &format!("/p/{post}/flag"),
             &[("reason", "other"), ("note", " ")],
         )
         .await;
-    assert_eq!(bare.status, StatusCode::BAD_REQUEST, "“other” needs a note");
+    assert_eq!(
+        bare.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "“other” needs a note"
+    );
+    assert!(bare.contains("id=\"note-error\""));
+    assert!(
+        bare.contains("value=\"other\" checked"),
+        "the reason chosen is kept"
+    );
+    let long = "x".repeat(1001);
+    let too_long = app
+        .submit(
+            &format!("/p/{post}/flag"),
+            &format!("/p/{post}/flag"),
+            &[("reason", "spam"), ("note", &long)],
+        )
+        .await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(too_long.contains("at most 1000 characters") && too_long.contains(&long));
     assert_eq!(app.count("SELECT count(*) FROM flags").await, 0);
+}
+
+#[tokio::test]
+async fn a_post_is_flagged_from_a_page_of_its_own() {
+    let (app, domain, thread, post) = garden().await;
+    let bea = app.other_browser();
+    bea.member("bea", domain, "member").await;
+    let page = bea.get(&format!("/t/{thread}")).await;
+    assert!(
+        page.post_markup(post)
+            .contains(&format!("<a href=\"/p/{post}/flag\">Flag</a>")),
+        "the thread links to the flag page"
+    );
+    assert!(
+        !page.contains("name=\"note\""),
+        "the thread page carries no flag form"
+    );
+    let asked = bea.get(&format!("/p/{post}/flag")).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.contains("<title>Flag a post · Compost talk"));
+    assert!(asked.contains(&format!("href=\"/p/{post}\">← Compost talk</a>")));
+    assert!(asked.contains("Off-topic</strong>: not about this thread or this domain"));
+    let sent = bea
+        .submit(
+            &format!("/p/{post}/flag"),
+            &format!("/p/{post}/flag"),
+            &[("reason", "off-topic"), ("note", "Belongs in kitchens")],
+        )
+        .await;
+    assert_eq!(sent.location, Some(format!("/p/{post}")));
+    let note: String = sqlx::query_scalar("SELECT note FROM flags WHERE post_id = $1")
+        .bind(post)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(note, "Belongs in kitchens");
+    let again = bea.get(&format!("/p/{post}/flag")).await;
+    assert!(again.contains("You flagged this post"));
+    assert!(
+        !again.contains("Flag post</button>"),
+        "no second flag offered"
+    );
+    let thread_page = bea.get(&format!("/t/{thread}")).await;
+    assert!(thread_page
+        .post_markup(post)
+        .contains("You flagged this post; the facilitators will review it."));
+    // Nobody flags what they cannot read, or their own post.
+    let ana = app.other_browser();
+    ana.login("ana", PASSWORD).await;
+    assert_eq!(
+        ana.get(&format!("/p/{post}/flag")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        bea.get("/p/999999/flag").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn a_hidden_post_tells_its_author_why() {
     let (app, _, thread, post) = garden().await;
+    let page = app.get(&format!("/t/{thread}")).await;
+    assert!(page
+        .post_markup(post)
+        .contains(&format!("<a href=\"/p/{post}/hide\">Hide</a>")));
+    let asked = app.get(&format!("/p/{post}/hide")).await;
+    assert!(asked.contains("<h1>Hide ana’s post?</h1>") && asked.contains("Keep it</a>"));
+    let no_reason = app
+        .submit(
+            &format!("/p/{post}/hide"),
+            &format!("/p/{post}/moderate"),
+            &[("action", "hide"), ("reason", &"x".repeat(501))],
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.contains("id=\"reason-error\"") && no_reason.contains(&"x".repeat(501)));
+    assert!(
+        !hidden(&app, post).await,
+        "nothing is hidden without a reason"
+    );
     let hide = app
         .submit(
             &format!("/t/{thread}"),
@@ -214,20 +320,19 @@ async fn a_hidden_post_tells_its_author_why() {
         )
         .await;
     assert_eq!(hide.status, StatusCode::SEE_OTHER);
+    assert!(app
+        .get(&format!("/p/{post}/hide"))
+        .await
+        .contains("This post is already hidden."));
+    let page = app.get(&format!("/t/{thread}")).await;
+    let markup = page.post_markup(post);
+    assert!(markup.contains("Restore this post") && !markup.contains(&format!("/p/{post}/hide")));
     let ana = app.other_browser();
     ana.login("ana", PASSWORD).await;
     assert!(ana
         .get(&format!("/t/{thread}"))
         .await
         .contains("Hidden by a facilitator: Personal details"));
-    let no_reason = app
-        .submit(
-            &format!("/t/{thread}"),
-            &format!("/p/{post}/moderate"),
-            &[("action", "hide"), ("reason", "")],
-        )
-        .await;
-    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
     app.submit(
         &format!("/t/{thread}"),
         &format!("/p/{post}/moderate"),

@@ -146,8 +146,17 @@ async fn flagging_is_offered_exactly_where_it_is_accepted() {
     let scene = scene().await;
     let (allowed, refused) = scene
         .agree(
-            |post| format!("action=\"/p/{post}/flag\""),
-            |browser, post| async move { browser.flag(post, "spam").await.done() },
+            |post| format!("href=\"/p/{post}/flag\""),
+            |browser, post| async move {
+                // The flag page opens exactly where the flag is then accepted.
+                let asked = browser.get(&format!("/p/{post}/flag")).await.status == 200;
+                let done = browser.flag(post, "spam").await.done();
+                assert_eq!(
+                    asked, done,
+                    "the flag page and the flag agree on post {post}"
+                );
+                done
+            },
         )
         .await;
     assert!(

@@ -25,6 +25,18 @@ pub async fn add(
     Ok(added.rows_affected() == 1)
 }
 
+/// This member flagged the post and the facilitators have not yet reviewed it.
+pub async fn is_open(db: &PgPool, post_id: i64, flagger_id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM flags
+                         WHERE post_id = $1 AND flagger_id = $2 AND resolved_at IS NULL)",
+    )
+    .bind(post_id)
+    .bind(flagger_id)
+    .fetch_one(db)
+    .await
+}
+
 /// Resolves a post's open flags; returns who flagged it.
 pub async fn resolve(
     db: &mut PgConnection,

@@ -7,7 +7,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::queries;
-use super::views::FlagQueuePage;
+use super::views::{FlagPostPage, FlagQueuePage};
 use crate::auth::Member;
 use crate::error::{AppError, Result};
 use crate::forum::fields::Slug;
@@ -18,12 +18,12 @@ use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::moderation::lookup::moderated_post;
 use crate::moderation::posts::queries as posts;
 use crate::web::path::PostId;
-use crate::web::{flash_and_redirect, FlashKind, Form, Path};
+use crate::web::{flash_and_redirect, FieldErrors, FlashKind, Form, Path};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/p/{id}/flag", post(flag))
+        .route("/p/{id}/flag", get(flag_form).post(flag))
         .route("/p/{id}/flags/{verdict}", post(review))
         .route("/d/{slug}/flags", get(queue))
 }
@@ -31,28 +31,58 @@ pub fn router() -> Router<AppState> {
 /// Flags from this many different members hide a post until a facilitator reviews it.
 pub const AUTO_HIDE_FLAGS: i64 = 3;
 
+/// A post this member may flag, and the page that asks why.
+async fn flaggable_post(state: &AppState, id: PostId, member: &Member) -> Result<FlagPostPage> {
+    let viewer = Some(&member.user);
+    let thread = readable_thread_of_post(&state.db, id.0, viewer).await?;
+    let (post, already_flagged) = tokio::try_join!(
+        forum::post(&state.db, id.0),
+        queries::is_open(&state.db, id.0, member.user.id)
+    )?;
+    let post = post.ok_or(AppError::NotFound)?.post;
+    super::policy::may_flag(viewer, &thread, &post)?;
+    Ok(FlagPostPage {
+        page: member.page.clone(),
+        thread,
+        post,
+        already_flagged,
+        form: FlagForm::default(),
+        errors: FieldErrors::default(),
+    })
+}
+
+async fn flag_form(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<PostId>,
+) -> Result<FlagPostPage> {
+    flaggable_post(&state, id, &member).await
+}
+
 async fn flag(
     State(state): State<AppState>,
     member: Member,
     Path(id): Path<PostId>,
     Form(form): Form<FlagForm>,
 ) -> Result<Response> {
-    let post_id = id.0;
-    let viewer = Some(&member.user);
-    let thread = readable_thread_of_post(&state.db, post_id, viewer).await?;
-    let post = forum::post(&state.db, post_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    super::policy::may_flag(viewer, &thread, &post)?;
-    let (reason, note) = form.parse(&FlagReason::FOR_POSTS)?;
+    let mut page = flaggable_post(&state, id, &member).await?;
+    let post_id = page.post.id;
+    let (reason, note) = match form.check(&FlagReason::FOR_POSTS) {
+        Ok(parsed) => parsed,
+        Err((field, problem)) => {
+            page.errors.add(field, problem);
+            page.form = form;
+            return Ok(page.answer());
+        }
+    };
     let mut tx = state.db.begin().await?;
-    let added = queries::add(&mut tx, post.id, member.user.id, reason, note).await?;
+    let added = queries::add(&mut tx, post_id, member.user.id, reason, note).await?;
     if added {
-        queries::tell_facilitators(&mut tx, post.id, member.user.id, reason).await?;
+        queries::tell_facilitators(&mut tx, post_id, member.user.id, reason).await?;
     }
     // Enough members agree something is wrong: hide it now, a facilitator decides later.
-    if posts::hide_if_flagged_by(&mut tx, post.id, AUTO_HIDE_FLAGS).await? {
-        queries::tell_author_hidden(&mut tx, post.id).await?;
+    if posts::hide_if_flagged_by(&mut tx, post_id, AUTO_HIDE_FLAGS).await? {
+        queries::tell_author_hidden(&mut tx, post_id).await?;
     }
     tx.commit().await?;
     let message = if added {
@@ -64,7 +94,7 @@ async fn flag(
         &member.session,
         FlashKind::Notice,
         message,
-        &format!("/p/{}", post.id),
+        &format!("/p/{post_id}"),
     )
     .await
 }

@@ -1,2 +1,3 @@
 pub mod queries;
 pub mod routes;
+pub mod views;

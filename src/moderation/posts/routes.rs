@@ -3,25 +3,43 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
 use super::queries;
+use super::views::HidePostPage;
 use crate::auth::Member;
 use crate::error::{AppError, Result};
 use crate::forum::queries::{self as forum, Saved};
-use crate::moderation::fields::{reason_for_hiding, ModerateForm, ModerationAction};
+use crate::moderation::fields::{hiding_reason, ModerateForm, ModerationAction};
 use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::moderation::lookup::moderated_post;
 use crate::web::path::PostId;
-use crate::web::{flash_and_redirect, FlashKind, Form, Path};
+use crate::web::{flash_and_redirect, FieldErrors, FlashKind, Form, Path};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/p/{id}/hide", get(hide_form))
         .route("/p/{id}/moderate", post(moderate))
         .route("/p/{id}/revert", post(revert))
+}
+
+/// Asks why before hiding a post; the form is sent to `moderate`.
+async fn hide_form(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<PostId>,
+) -> Result<HidePostPage> {
+    let (post, thread) = moderated_post(&state, id.0, &member.user).await?;
+    Ok(HidePostPage {
+        page: member.page,
+        thread,
+        post,
+        reason: String::new(),
+        errors: FieldErrors::default(),
+    })
 }
 
 async fn moderate(
@@ -34,15 +52,31 @@ async fn moderate(
     let action = ModerationAction::parse(&form.action)
         .filter(|a| matches!(a, ModerationAction::Hide | ModerationAction::Restore))
         .ok_or_else(|| AppError::BadRequest("Choose hide or restore.".into()))?;
-    let mut tx = state.db.begin().await?;
     let reason = if action == ModerationAction::Hide {
-        let reason = reason_for_hiding(&form.reason)?;
-        queries::hide(&mut tx, post.id, Some(member.user.id), &reason).await?;
-        reason
+        match hiding_reason(&form.reason) {
+            Ok(reason) => reason,
+            Err(problem) => {
+                let mut errors = FieldErrors::default();
+                errors.add("reason", problem);
+                let page = HidePostPage {
+                    page: member.page,
+                    thread,
+                    post,
+                    reason: form.reason,
+                    errors,
+                };
+                return Ok(page.answer());
+            }
+        }
     } else {
-        queries::restore(&mut tx, post.id).await?;
         String::new()
     };
+    let mut tx = state.db.begin().await?;
+    if action == ModerationAction::Hide {
+        queries::hide(&mut tx, post.id, Some(member.user.id), &reason).await?;
+    } else {
+        queries::restore(&mut tx, post.id).await?;
+    }
     let what = Action::Post(action);
     record_in_domain(
         &mut *tx,
