@@ -999,6 +999,7 @@ async fn facilitator_journey(app: &TestApp, browser: &Browser, run: usize) {
         .click(&format!("#p{rant} a[href='/p/{rant}/hide']"))
         .await;
     browser.fill("#reason", "Off topic here").await;
+    browser.keep(run, "hide-post").await;
     browser
         .click(&format!("form[action='/p/{rant}/moderate'] button"))
         .await;
