@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::{spotlight_reason, ReactionKind};
 use super::queries;
-use super::views::{EditProfilePage, ProfileForm, ProfilePage, SpotlightPostPage};
+use super::views::{EditProfilePage, Featured, ProfileForm, ProfilePage, SpotlightPage};
 use crate::auth::fields::{display_name, Username};
 use crate::auth::{Arrival, Member};
 use crate::error::{AppError, Result};
@@ -20,7 +20,7 @@ use crate::forum::queries as forum;
 use crate::forum::tags::normalise_all;
 use crate::moderation::lookup::moderated_post;
 use crate::uploads::Purpose;
-use crate::web::path::{PostId, SpotlightId};
+use crate::web::path::{EntryId, PostId, SpotlightId};
 use crate::web::{
     flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, FormWithFiles, Path,
 };
@@ -31,7 +31,8 @@ pub fn router() -> Router<AppState> {
         .route("/u/{username}", get(profile))
         .route("/me/profile", get(edit_form).post(edit))
         .route("/p/{id}/react", post(react))
-        .route("/p/{id}/spotlight", get(spotlight_form))
+        .route("/p/{id}/spotlight", get(spotlight_post_form))
+        .route("/r/{id}/spotlight", get(spotlight_entry_form))
         .route("/spotlight", post(feature))
         .route("/spotlight/{id}/remove", post(remove))
 }
@@ -201,38 +202,68 @@ struct FeatureForm {
     reason: String,
 }
 
-/// Whether this member facilitates the domain (by id), for the spotlight.
-async fn facilitates(state: &AppState, domain_id: i64, user: &CurrentUser) -> Result<bool> {
+/// Whether this member facilitates the domain (by id), for the spotlight: its slug if so.
+async fn facilitated_slug(state: &AppState, domain_id: i64, user: &CurrentUser) -> Result<String> {
     let domain = readable_domain_by_id(&state.db, domain_id, Some(user)).await?;
-    Ok(domain.access(Some(user)).can_moderate())
+    domain
+        .access(Some(user))
+        .require_moderate("Only this domain's facilitators can change its spotlight.")?;
+    Ok(domain.slug)
+}
+
+fn spotlight_page(member: &Member, featured: Featured, domain_slug: String) -> SpotlightPage {
+    SpotlightPage {
+        page: member.page.clone(),
+        featured,
+        domain_slug,
+        reason: String::new(),
+        errors: FieldErrors::default(),
+    }
 }
 
 /// A post this member may feature: live and shown, in a domain they facilitate.
-async fn featurable_post(
-    state: &AppState,
-    post_id: i64,
-    member: &Member,
-) -> Result<SpotlightPostPage> {
+async fn featurable_post(state: &AppState, post_id: i64, member: &Member) -> Result<SpotlightPage> {
     let (post, thread) = moderated_post(state, post_id, &member.user).await?;
     if post.deleted_at.is_some() || post.hidden {
         return Err(AppError::NotFound);
     }
-    Ok(SpotlightPostPage {
-        page: member.page.clone(),
-        thread,
-        post,
-        reason: String::new(),
-        errors: FieldErrors::default(),
-    })
+    let slug = thread.domain_slug.clone();
+    Ok(spotlight_page(
+        member,
+        Featured::Post { thread, post },
+        slug,
+    ))
+}
+
+/// A repertoire entry of a domain this member facilitates.
+async fn featurable_entry(
+    state: &AppState,
+    entry_id: i64,
+    member: &Member,
+) -> Result<SpotlightPage> {
+    let entry = crate::educate::queries::entry(&state.db, entry_id, Some(member.user.id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let slug = facilitated_slug(state, entry.domain_id, &member.user).await?;
+    Ok(spotlight_page(member, Featured::Entry(entry), slug))
 }
 
 /// Asks why before featuring a post; the form is sent to `feature`.
-async fn spotlight_form(
+async fn spotlight_post_form(
     State(state): State<AppState>,
     member: Member,
     Path(id): Path<PostId>,
-) -> Result<SpotlightPostPage> {
+) -> Result<SpotlightPage> {
     featurable_post(&state, id.0, &member).await
+}
+
+/// Asks why before featuring a repertoire entry; the form is sent to `feature`.
+async fn spotlight_entry_form(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<EntryId>,
+) -> Result<SpotlightPage> {
+    featurable_entry(&state, id.0, &member).await
 }
 
 /// Features a post (`post=`) or an entry (`entry=`). The domain is the one the object belongs
@@ -242,28 +273,24 @@ async fn feature(
     member: Member,
     Form(form): Form<FeatureForm>,
 ) -> Result<Response> {
-    let (domain_id, post_id, entry_id) = if !form.post.is_empty() {
-        let mut page = featurable_post(&state, parse_id(&form.post)?, &member).await?;
-        if let Err(problem) = spotlight_reason(&form.reason) {
+    let mut page = if !form.post.is_empty() {
+        featurable_post(&state, parse_id(&form.post)?, &member).await?
+    } else {
+        featurable_entry(&state, parse_id(&form.entry)?, &member).await?
+    };
+    let reason = match spotlight_reason(&form.reason) {
+        Ok(reason) => reason,
+        Err(problem) => {
             page.errors.add("reason", problem);
             page.reason = form.reason;
             return Ok(page.answer());
         }
-        (page.thread.domain_id, Some(page.post.id), None)
-    } else {
-        let entry =
-            crate::educate::queries::entry(&state.db, parse_id(&form.entry)?, Some(member.user.id))
-                .await?
-                .ok_or(AppError::NotFound)?;
-        if !facilitates(&state, entry.domain_id, &member.user).await? {
-            return Err(AppError::Forbidden(
-                "Only this domain's facilitators can feature in its spotlight.",
-            ));
-        }
-        (entry.domain_id, None, Some(entry.id))
     };
-    let reason =
-        spotlight_reason(&form.reason).map_err(|problem| AppError::BadRequest(problem.into()))?;
+    let domain_id = match &page.featured {
+        Featured::Post { thread, .. } => thread.domain_id,
+        Featured::Entry(entry) => entry.domain_id,
+    };
+    let (post_id, entry_id) = page.ids();
     queries::feature(
         &state.db,
         domain_id,
@@ -273,15 +300,12 @@ async fn feature(
         member.user.id,
     )
     .await?;
-    let slug = readable_domain_by_id(&state.db, domain_id, Some(&member.user))
-        .await?
-        .slug;
     let message = "Featured in the domain's spotlight.";
     flash_and_redirect(
         &member.session,
         FlashKind::Success,
         message,
-        &format!("/d/{slug}"),
+        &format!("/d/{}", page.domain_slug),
     )
     .await
 }
@@ -294,11 +318,7 @@ async fn remove(
     let (domain_id, slug) = queries::spotlight_domain(&state.db, id.0)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !facilitates(&state, domain_id, &member.user).await? {
-        return Err(AppError::Forbidden(
-            "Only this domain's facilitators can change its spotlight.",
-        ));
-    }
+    facilitated_slug(&state, domain_id, &member.user).await?;
     queries::unfeature(&state.db, id.0).await?;
     Ok(Redirect::to(&format!("/d/{slug}")).into_response())
 }

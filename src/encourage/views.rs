@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::queries::{Contribution, Profile, Tally};
+use crate::educate::queries::Entry;
 use crate::forum::queries::{Post, Thread};
 use crate::integrate::queries::Report;
 use crate::web::{FieldErrors, PageContext};
@@ -56,19 +57,50 @@ pub struct EditProfilePage {
     pub avatar: Option<i64>,
 }
 
-/// "Spotlight": why a facilitator features a post, asked on a page of its own so a long
-/// thread does not carry a spotlight form under every post.
+/// What a facilitator is about to feature.
+pub enum Featured {
+    Post { thread: Thread, post: Post },
+    Entry(Entry),
+}
+
+/// "Feature in the spotlight": why a facilitator features a post or a repertoire entry, asked
+/// on a page of its own so a long thread does not carry a spotlight form under every post.
 #[derive(Template, WebTemplate)]
-#[template(path = "encourage/spotlight_post.html")]
-pub struct SpotlightPostPage {
+#[template(path = "encourage/spotlight.html")]
+pub struct SpotlightPage {
     pub page: PageContext,
-    pub thread: Thread,
-    pub post: Post,
+    pub featured: Featured,
+    /// The domain whose spotlight it joins.
+    pub domain_slug: String,
     pub reason: String,
     pub errors: FieldErrors,
 }
 
-impl SpotlightPostPage {
+impl SpotlightPage {
+    /// Where "back" and "cancel" go: the post or the entry.
+    pub fn back_href(&self) -> String {
+        match &self.featured {
+            Featured::Post { post, .. } => format!("/p/{}", post.id),
+            Featured::Entry(entry) => format!("/r/{}", entry.id),
+        }
+    }
+
+    /// The thread's title, or the entry's.
+    pub fn subject_title(&self) -> &str {
+        match &self.featured {
+            Featured::Post { thread, .. } => &thread.title,
+            Featured::Entry(entry) => &entry.title,
+        }
+    }
+
+    /// (post, entry): the one featured.
+    pub fn ids(&self) -> (Option<i64>, Option<i64>) {
+        match &self.featured {
+            Featured::Post { post, .. } => (Some(post.id), None),
+            Featured::Entry(entry) => (None, Some(entry.id)),
+        }
+    }
+
     /// 422 with the problem named and the reason kept.
     pub fn answer(self) -> Response {
         (StatusCode::UNPROCESSABLE_ENTITY, self).into_response()

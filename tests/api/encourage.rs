@@ -156,7 +156,10 @@ async fn facilitators_feature_posts_and_entries_in_their_domain_spotlight() {
         .post_markup(post)
         .contains(&format!("<a href=\"/p/{post}/spotlight\">Spotlight</a>")));
     let asked = app.get(&format!("/p/{post}/spotlight")).await;
-    assert!(asked.contains("Why feature it?") && asked.contains("<title>Feature a post · "));
+    assert!(
+        asked.contains("Why feature it?")
+            && asked.contains("<title>Feature in the spotlight · Mulch")
+    );
     let featured = app
         .submit(
             &format!("/p/{post}/spotlight"),
@@ -213,6 +216,67 @@ async fn facilitators_feature_posts_and_entries_in_their_domain_spotlight() {
         "the page is refused where the spotlight is"
     );
     assert_eq!(app.count("SELECT count(*) FROM spotlights").await, 1);
+
+    // A repertoire entry, the same way.
+    let entry: i64 = sqlx::query_scalar(
+        "INSERT INTO repertoire_entries (domain_id, kind, title, summary)
+         VALUES ($1, 'tool', 'Leaf mould bins', 'Two bins, a year apart') RETURNING id",
+    )
+    .bind(domain)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert!(app.get(&format!("/r/{entry}")).await.contains(&format!(
+        "<a href=\"/r/{entry}/spotlight\">Feature in the spotlight</a>"
+    )));
+    assert!(!member
+        .get(&format!("/r/{entry}"))
+        .await
+        .contains("/spotlight\""));
+    let asked = app.get(&format!("/r/{entry}/spotlight")).await;
+    assert!(asked.contains("<h1>Feature “Leaf mould bins” in the spotlight</h1>"));
+    assert!(asked.contains("Two bins, a year apart"));
+    for (who, browser) in [
+        ("a member", &member),
+        ("another domain's facilitator", &other),
+    ] {
+        assert_eq!(
+            browser.get(&format!("/r/{entry}/spotlight")).await.status,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+    }
+    let long = "y".repeat(501);
+    let too_long = app
+        .submit(
+            &format!("/r/{entry}/spotlight"),
+            "/spotlight",
+            &[("entry", &entry.to_string()), ("reason", &long)],
+        )
+        .await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        too_long.contains(&format!("value=\"{long}\"")),
+        "the reason is kept"
+    );
+    let featured = app
+        .submit(
+            &format!("/r/{entry}/spotlight"),
+            "/spotlight",
+            &[
+                ("entry", &entry.to_string()),
+                ("reason", "Cheap and it works"),
+            ],
+        )
+        .await;
+    assert_eq!(featured.location.as_deref(), Some("/d/gardens"));
+    assert!(app.get("/d/gardens").await.contains(&format!(
+        "<a href=\"/r/{entry}\">Leaf mould bins</a> — <em>Cheap and it works</em>"
+    )));
+    assert_eq!(
+        app.get("/r/999999/spotlight").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
