@@ -190,12 +190,6 @@ impl FlagForm {
         }
         Ok((reason, note))
     }
-
-    /// `check`, for a form that answers a problem with an error page.
-    pub fn parse(&self, offered: &[FlagReason]) -> Result<(FlagReason, &str)> {
-        self.check(offered)
-            .map_err(|(_, problem)| AppError::BadRequest(problem))
-    }
 }
 
 /// Why a member flags a post or a message; stored as the database's `reason` values.
@@ -246,8 +240,8 @@ impl FlagReason {
         match self {
             Self::Spam => "an advertisement, or posted to sell rather than to help",
             Self::OffTopic => "not about this thread or this domain",
-            Self::Inappropriate => "rude, hurtful or against the domain's charter",
-            Self::Other => "anything else the facilitators should look at; say what in the note",
+            Self::Inappropriate => "rude, hurtful, or against the community's charter",
+            Self::Other => "anything else that needs a look; say what in the note",
         }
     }
 

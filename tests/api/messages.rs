@@ -278,22 +278,47 @@ async fn a_flagged_message_is_read_by_an_admin_only_on_its_review_page_and_each_
     let message = flagged.to_string();
     let spam = [("message", message.as_str()), ("reason", "spam")];
 
-    // The form is offered to the other participant, not to the writer.
-    let form = format!("name=\"message\" value=\"{flagged}\"");
+    // Flagging is offered to the other participant, not to the writer: a page of its own.
+    let form = format!("href=\"{flag}?message={flagged}\"");
     assert!(bea.get(&path).await.contains(&form));
     assert!(!ana.get(&path).await.contains(&form));
+    let asked = bea.get(&format!("{flag}?message={flagged}")).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(
+        asked.contains("<h1>Flag ana’s message</h1>")
+            && asked.contains("Cheap pills at spam.example")
+    );
+    assert!(asked.contains(&format!("name=\"message\" value=\"{flagged}\"")));
+    assert!(
+        !asked.contains("value=\"off-topic\""),
+        "a message has no topic to stray from"
+    );
+    assert_eq!(
+        ana.get(&format!("{flag}?message={flagged}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        cal.get(&format!("{flag}?message={flagged}")).await.status,
+        StatusCode::NOT_FOUND
+    );
     // Nobody else may flag it, nor the writer; a reason not offered changes nothing.
     assert_eq!(cal.act(&flag, &spam).await.status, StatusCode::NOT_FOUND);
     assert_eq!(ana.act(&flag, &spam).await.status, StatusCode::FORBIDDEN);
     let off_topic = bea
         .act(&flag, &[("message", &message), ("reason", "off-topic")])
         .await;
-    assert_eq!(off_topic.status, StatusCode::BAD_REQUEST);
+    assert_eq!(off_topic.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(off_topic.contains("Choose why: spam, inappropriate or other."));
     let bare_other = bea
-        .act(&flag, &[("message", &message), ("reason", "other")])
+        .act(
+            &flag,
+            &[("message", &message), ("reason", "other"), ("note", "  ")],
+        )
         .await;
-    assert_eq!(bare_other.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bare_other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bare_other.contains("id=\"note-error\"") && bare_other.contains("value=\"other\" checked")
+    );
     let not_a_message = bea
         .act(&flag, &[("message", "x"), ("reason", "spam")])
         .await;
@@ -308,6 +333,10 @@ async fn a_flagged_message_is_read_by_an_admin_only_on_its_review_page_and_each_
         thanked.body
     );
     assert!(!thanked.contains(&form) && thanked.contains("You flagged this message"));
+    assert!(bea
+        .get(&format!("{flag}?message={flagged}"))
+        .await
+        .contains("You flagged this message; the site&#39;s admins will review it"));
     assert!(
         bea.act(&flag, &spam).await.done(),
         "flagging twice is one flag"

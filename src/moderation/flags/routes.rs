@@ -7,7 +7,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::queries;
-use super::views::{FlagPostPage, FlagQueuePage};
+use super::views::{FlagPage, FlagQueuePage};
 use crate::auth::Member;
 use crate::error::{AppError, Result};
 use crate::forum::fields::Slug;
@@ -18,7 +18,7 @@ use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::moderation::lookup::moderated_post;
 use crate::moderation::posts::queries as posts;
 use crate::web::path::PostId;
-use crate::web::{flash_and_redirect, FieldErrors, FlashKind, Form, Path};
+use crate::web::{flash_and_redirect, FlashKind, Form, Path};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -32,7 +32,7 @@ pub fn router() -> Router<AppState> {
 pub const AUTO_HIDE_FLAGS: i64 = 3;
 
 /// A post this member may flag, and the page that asks why.
-async fn flaggable_post(state: &AppState, id: PostId, member: &Member) -> Result<FlagPostPage> {
+async fn flaggable_post(state: &AppState, id: PostId, member: &Member) -> Result<FlagPage> {
     let viewer = Some(&member.user);
     let thread = readable_thread_of_post(&state.db, id.0, viewer).await?;
     let (post, already_flagged) = tokio::try_join!(
@@ -41,21 +41,15 @@ async fn flaggable_post(state: &AppState, id: PostId, member: &Member) -> Result
     )?;
     let post = post.ok_or(AppError::NotFound)?.post;
     super::policy::may_flag(viewer, &thread, &post)?;
-    Ok(FlagPostPage {
-        page: member.page.clone(),
-        thread,
-        post,
-        already_flagged,
-        form: FlagForm::default(),
-        errors: FieldErrors::default(),
-    })
+    let page = member.page.clone();
+    Ok(FlagPage::for_post(page, &thread, &post, already_flagged))
 }
 
 async fn flag_form(
     State(state): State<AppState>,
     member: Member,
     Path(id): Path<PostId>,
-) -> Result<FlagPostPage> {
+) -> Result<FlagPage> {
     flaggable_post(&state, id, &member).await
 }
 
@@ -65,15 +59,11 @@ async fn flag(
     Path(id): Path<PostId>,
     Form(form): Form<FlagForm>,
 ) -> Result<Response> {
-    let mut page = flaggable_post(&state, id, &member).await?;
-    let post_id = page.post.id;
+    let page = flaggable_post(&state, id, &member).await?;
+    let post_id = id.0;
     let (reason, note) = match form.check(&FlagReason::FOR_POSTS) {
         Ok(parsed) => parsed,
-        Err((field, problem)) => {
-            page.errors.add(field, problem);
-            page.form = form;
-            return Ok(page.answer());
-        }
+        Err(problem) => return Ok(page.with_problem(form, problem).answer()),
     };
     let mut tx = state.db.begin().await?;
     let added = queries::add(&mut tx, post_id, member.user.id, reason, note).await?;

@@ -10,8 +10,13 @@ use crate::moderation::fields::{FlagReason, Verdict};
 #[derive(sqlx::FromRow)]
 pub struct Flaggable {
     pub id: i64,
+    pub conversation_id: i64,
     pub author_id: i64,
+    pub author_name: String,
+    pub body_html: String,
     pub hidden: bool,
+    /// This participant's flag on it waits for review.
+    pub flagged_by_viewer: bool,
 }
 
 /// The message `message_id` of conversation `conversation_id`, if `user_id` takes part in it.
@@ -22,9 +27,14 @@ pub async fn flaggable(
     user_id: i64,
 ) -> sqlx::Result<Option<Flaggable>> {
     sqlx::query_as(
-        "SELECT m.id, m.author_id, m.hidden_at IS NOT NULL AS hidden
+        "SELECT m.id, m.conversation_id, m.author_id, u.display_name AS author_name,
+                m.body_html, m.hidden_at IS NOT NULL AS hidden,
+                EXISTS (SELECT 1 FROM message_flags f
+                         WHERE f.message_id = m.id AND f.flagger_id = $3
+                           AND f.resolved_at IS NULL) AS flagged_by_viewer
            FROM messages m
            JOIN conversation_members cm ON cm.conversation_id = m.conversation_id AND cm.user_id = $3
+           JOIN users u ON u.id = m.author_id
           WHERE m.id = $2 AND m.conversation_id = $1",
     )
     .bind(conversation_id)

@@ -12,15 +12,16 @@ use crate::auth::{Admin, Member};
 use crate::error::{AppError, Result};
 use crate::forum::fields::parse_id;
 use crate::moderation::fields::{FlagForm, FlagReason, Verdict};
+use crate::moderation::flags::views::FlagPage;
 use crate::moderation::log::queries::{record_site, Action};
 use crate::support::policy::may_flag_message;
 use crate::web::path::{ConversationId, PrivateMessageId};
-use crate::web::{flash_and_redirect, FlashKind, Form, Path};
+use crate::web::{flash_and_redirect, FlashKind, Form, Path, Query};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/messages/{id}/flag", post(flag))
+        .route("/messages/{id}/flag", get(flag_form).post(flag))
         .route("/admin/message-flags", get(queue))
         .route("/admin/message-flags/{id}", get(review))
         .route("/admin/message-flags/{id}/{verdict}", post(decide))
@@ -35,22 +36,56 @@ struct MessageFlagForm {
     flag: FlagForm,
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct WhichMessage {
+    message: String,
+}
+
+/// A message of this conversation the member may flag (its id), and the page that asks why.
+async fn flaggable_message(
+    state: &AppState,
+    conversation: ConversationId,
+    message: &str,
+    member: &Member,
+) -> Result<(i64, FlagPage)> {
+    let message_id = parse_id(message)?;
+    let message = queries::flaggable(&state.db, conversation.0, message_id, member.user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    may_flag_message(&member.user, message.author_id, message.hidden)?;
+    Ok((
+        message.id,
+        FlagPage::for_message(member.page.clone(), &message),
+    ))
+}
+
+async fn flag_form(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<ConversationId>,
+    Query(which): Query<WhichMessage>,
+) -> Result<FlagPage> {
+    Ok(flaggable_message(&state, id, &which.message, &member)
+        .await?
+        .1)
+}
+
 async fn flag(
     State(state): State<AppState>,
     member: Member,
     Path(id): Path<ConversationId>,
     Form(form): Form<MessageFlagForm>,
 ) -> Result<Response> {
-    let message_id = parse_id(&form.message)?;
-    let message = queries::flaggable(&state.db, id.0, message_id, member.user.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    may_flag_message(&member.user, message.author_id, message.hidden)?;
-    let (reason, note) = form.flag.parse(&FlagReason::FOR_MESSAGES)?;
+    let (message_id, page) = flaggable_message(&state, id, &form.message, &member).await?;
+    let (reason, note) = match form.flag.check(&FlagReason::FOR_MESSAGES) {
+        Ok(parsed) => parsed,
+        Err(problem) => return Ok(page.with_problem(form.flag, problem).answer()),
+    };
     let mut tx = state.db.begin().await?;
-    let added = queries::add(&mut tx, message.id, member.user.id, reason, note).await?;
+    let added = queries::add(&mut tx, message_id, member.user.id, reason, note).await?;
     if added {
-        queries::tell_admins(&mut tx, message.id, member.user.id, reason).await?;
+        queries::tell_admins(&mut tx, message_id, member.user.id, reason).await?;
     }
     tx.commit().await?;
     let told = if added {
@@ -58,7 +93,7 @@ async fn flag(
     } else {
         "You have already flagged this message; the site's admins will review it."
     };
-    let back = format!("/messages/{}#m{}", id.0, message.id);
+    let back = format!("/messages/{}#m{message_id}", id.0);
     flash_and_redirect(&member.session, FlashKind::Notice, told, &back).await
 }
 
