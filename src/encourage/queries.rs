@@ -235,16 +235,11 @@ pub async fn feature(
 }
 
 /// The domain (id, slug) a spotlight item belongs to.
-pub async fn spotlight_domain(
-    db: &PgPool,
-    spotlight_id: i64,
-) -> sqlx::Result<Option<(i64, String)>> {
-    sqlx::query_as(
-        "SELECT d.id, d.slug FROM spotlights s JOIN domains d ON d.id = s.domain_id WHERE s.id = $1",
-    )
-    .bind(spotlight_id)
-    .fetch_optional(db)
-    .await
+pub async fn spotlight_domain(db: &PgPool, spotlight_id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT domain_id FROM spotlights WHERE id = $1")
+        .bind(spotlight_id)
+        .fetch_optional(db)
+        .await
 }
 
 pub async fn unfeature(db: &PgPool, spotlight_id: i64) -> sqlx::Result<()> {

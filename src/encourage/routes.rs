@@ -315,10 +315,10 @@ async fn remove(
     member: Member,
     Path(id): Path<SpotlightId>,
 ) -> Result<Response> {
-    let (domain_id, slug) = queries::spotlight_domain(&state.db, id.0)
+    let domain_id = queries::spotlight_domain(&state.db, id.0)
         .await?
         .ok_or(AppError::NotFound)?;
-    facilitated_slug(&state, domain_id, &member.user).await?;
+    let slug = facilitated_slug(&state, domain_id, &member.user).await?;
     queries::unfeature(&state.db, id.0).await?;
     Ok(Redirect::to(&format!("/d/{slug}")).into_response())
 }

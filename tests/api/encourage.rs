@@ -277,6 +277,22 @@ async fn facilitators_feature_posts_and_entries_in_their_domain_spotlight() {
         app.get("/r/999999/spotlight").await.status,
         StatusCode::NOT_FOUND
     );
+
+    // Taking something out of the spotlight is for the same facilitators.
+    let spotlit: i64 = sqlx::query_scalar("SELECT id FROM spotlights WHERE entry_id = $1")
+        .bind(entry)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let remove = format!("/spotlight/{spotlit}/remove");
+    assert_eq!(other.act(&remove, &[]).await.status, StatusCode::FORBIDDEN);
+    let removed = app.act(&remove, &[]).await;
+    assert_eq!(removed.location.as_deref(), Some("/d/gardens"));
+    assert!(!app
+        .get("/d/gardens")
+        .await
+        .contains("<em>Cheap and it works</em>"));
+    assert_eq!(app.count("SELECT count(*) FROM spotlights").await, 1);
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ use crate::moderation::fields::{hiding_reason, ModerateForm, ModerationAction};
 use crate::moderation::log::queries::{record_in_domain, Action};
 use crate::moderation::lookup::moderated_post;
 use crate::web::path::PostId;
-use crate::web::{flash_and_redirect, FieldErrors, FlashKind, Form, Path};
+use crate::web::{flash_and_redirect, FlashKind, Form, Path};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -33,13 +33,7 @@ async fn hide_form(
     Path(id): Path<PostId>,
 ) -> Result<HidePostPage> {
     let (post, thread) = moderated_post(&state, id.0, &member.user).await?;
-    Ok(HidePostPage {
-        page: member.page,
-        thread,
-        post,
-        reason: String::new(),
-        errors: FieldErrors::default(),
-    })
+    Ok(HidePostPage::asking(member.page, thread, post))
 }
 
 async fn moderate(
@@ -56,15 +50,9 @@ async fn moderate(
         match hiding_reason(&form.reason) {
             Ok(reason) => reason,
             Err(problem) => {
-                let mut errors = FieldErrors::default();
-                errors.add("reason", problem);
-                let page = HidePostPage {
-                    page: member.page,
-                    thread,
-                    post,
-                    reason: form.reason,
-                    errors,
-                };
+                let mut page = HidePostPage::asking(member.page, thread, post);
+                page.errors.add("reason", problem);
+                page.reason = form.reason;
                 return Ok(page.answer());
             }
         }

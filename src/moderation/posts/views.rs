@@ -19,6 +19,17 @@ pub struct HidePostPage {
 }
 
 impl HidePostPage {
+    /// The page asking why, with nothing entered yet.
+    pub fn asking(page: PageContext, thread: Thread, post: Post) -> Self {
+        HidePostPage {
+            page,
+            thread,
+            post,
+            reason: String::new(),
+            errors: FieldErrors::default(),
+        }
+    }
+
     /// 422 with the problem named and the reason kept.
     pub fn answer(self) -> Response {
         (StatusCode::UNPROCESSABLE_ENTITY, self).into_response()
