@@ -6,6 +6,7 @@
 //! router, `web` holds what every page shares.
 
 pub mod admin;
+pub mod allocator;
 pub mod app;
 pub mod auth;
 pub mod config;

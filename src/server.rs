@@ -12,20 +12,8 @@ use crate::database::{self, Database};
 use crate::jobs::{self, Job};
 use crate::{app, auth, AppState, Config};
 
-/// Makes freed large allocations go back to the system. Each password hash borrows 19 MiB;
-/// glibc would otherwise raise its mmap threshold after the first one is freed and keep every
-/// later one in a per-thread heap for good (64 logins at once left 466 MB resident).
-pub fn return_large_allocations() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; it is called before any thread starts
-    // hashing, and a rejected value leaves the default in place.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
-    }
-}
-
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    return_large_allocations();
+    crate::allocator::give_memory_back();
     let started = Instant::now();
     let database = open(&config).await?;
     if config.seed_demo {

@@ -82,7 +82,7 @@ fn cached(name: &str, path: String) -> Scenario {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    commonplace::server::return_large_allocations();
+    commonplace::allocator::give_memory_back();
     let scale = Scale::parse(&args.scale).context("--scale is small or large")?;
     load::ensure_wrk()?;
     let dir = PathBuf::from("target/bench").join(scale.name());
