@@ -61,7 +61,10 @@ pub async fn domain_feed(
 ) -> Result<Response> {
     let slug = slug.strip_suffix(".atom").unwrap_or(&slug).to_string();
     let (_, domain) = super::lookup::readable_domain_on_arrival(&state, arrival, &slug).await?;
-    // The opening post of each of the newest visible threads, in one query.
+    // The opening post of each of the newest visible threads, in one query. With one generic
+    // plan (`AppState::generic_db`): PostgreSQL planned it again on every call, 0.25–0.5 ms of
+    // planning for 0.09–0.15 ms of work at a million posts, and the generic plan is the same
+    // walk of `threads_domain_created_idx` for a domain of three threads or of 43 000.
     let entries: Vec<FeedEntry> = sqlx::query_as(
         "SELECT t.id, t.title, u.display_name AS author_name, t.created_at,
                 coalesce(p.edited_at, p.created_at) AS updated_at,
@@ -76,7 +79,7 @@ pub async fn domain_feed(
     )
     .bind(domain.id)
     .bind(FEED_ENTRIES)
-    .fetch_all(&state.db)
+    .fetch_all(&state.generic_db)
     .await?;
     let entries: Vec<FeedEntry> = entries.into_iter().map(FeedEntry::xml_safe).collect();
     let updated = entries
