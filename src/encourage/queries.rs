@@ -234,7 +234,8 @@ pub async fn feature(
         .map(|_| ())
 }
 
-/// The domain (id, slug) a spotlight item belongs to.
+/// The domain (its id) a spotlight item belongs to; the caller checks the facilitator and reads
+/// the slug in one go (`facilitated_slug`).
 pub async fn spotlight_domain(db: &PgPool, spotlight_id: i64) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar("SELECT domain_id FROM spotlights WHERE id = $1")
         .bind(spotlight_id)
