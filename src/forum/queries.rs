@@ -779,15 +779,21 @@ pub async fn render_with_mentions<'e>(
 }
 
 /// Adds a reply unless the thread is locked, checked under the thread's row lock, so a lock
-/// that lands between page view and submit still wins: `$1` the thread, `$2` the author, `$3`
-/// the Markdown and `$4` its HTML (`render_with_mentions`, before the statement: replies to one
-/// thread take turns on that row until they commit, and rendering is the longest step). Returns
-/// the post's id, thread and number; no row if the thread is locked. `pages::queries::
-/// write_reply` runs it with what follows a reply, in one statement.
-pub const INSERT_REPLY: &str =
-    "INSERT INTO posts (thread_id, author_id, body_md, body_html, created_at)
-     SELECT t.id, $2, $3, $4, now() FROM threads t WHERE t.id = $1 AND NOT t.locked FOR UPDATE
-     RETURNING id, thread_id, number";
+/// that lands between page view and submit still wins, and only where `condition` (SQL) holds
+/// too: `$1` the thread, `$2` the author, `$3` the Markdown and `$4` its HTML
+/// (`render_with_mentions`, before the statement: replies to one thread take turns on that row
+/// until they commit, and rendering is the longest step). Returns the post's id, thread and
+/// number; no row if the thread is locked or `condition` is false. `pages::queries::
+/// post_reply` runs it with what follows a reply, in one statement.
+pub fn insert_reply_sql(condition: &str) -> String {
+    format!(
+        "INSERT INTO posts (thread_id, author_id, body_md, body_html, created_at)
+         SELECT t.id, $2, $3, $4, now() FROM threads t
+          WHERE t.id = $1 AND NOT t.locked AND {condition}
+            FOR UPDATE OF t
+         RETURNING id, thread_id, number"
+    )
+}
 
 /// Whether an edit made from a form opened on some version was saved.
 #[derive(Debug, PartialEq, Eq)]

@@ -131,8 +131,8 @@ pub async fn tags_of(db: &PgPool, user_id: i64) -> sqlx::Result<Vec<(String, Str
 /// Replying tracks a thread, as Discourse does, for a member whose domain is set to normal:
 /// their own replies' threads keep counting what is new. It never lowers a level.
 ///
-/// The statement over SQL expressions for the member and the thread, run in the statement that
-/// prepares a reply (`pages::queries::prepare_reply`).
+/// The statement over SQL expressions for the member and the thread (no row where it is NULL),
+/// run in the statement that writes a reply (`pages::queries::post_reply`).
 pub fn replied_sql(user: &str, thread: &str) -> String {
     format!(
         "INSERT INTO thread_watches (user_id, thread_id, level)

@@ -9,7 +9,7 @@ use axum::Router;
 use serde::Deserialize;
 use sqlx::PgPool;
 
-use super::queries::{MarkedPost, PageMarks, ThreadHead};
+use super::queries::{MarkedPost, PageMarks, Reply, ThreadHead};
 use super::views::{DomainPage, ThreadPage};
 use crate::auth::{Arrival, Member, Visitor};
 use crate::error::{AppError, Result};
@@ -491,24 +491,22 @@ async fn reply(
     // Rendered before the thread row is locked: replies to one thread take turns on that row
     // until they commit, and rendering is the longest step.
     let rendered = queries::render_with_mentions(&state.db, body.as_str()).await?;
-    let mut tx = state.db.begin().await?;
-    // What does not need the new post comes first: from the reply on, every other reply to
-    // this thread waits for this transaction to commit. (A locked thread rolls all of it back.)
     let user = member.user.id;
-    let claimed = super::queries::prepare_reply(&mut tx, user, thread.id, &form.key).await?;
-    let repeat =
-        submission::answer_unless_claimed(&mut tx, &member.session, user, &form.key, claimed);
-    if let Some(answer) = repeat.await? {
-        return Ok(answer);
-    }
-    let written =
-        super::queries::write_reply(&mut tx, thread.id, user, body.as_str(), rendered, &form.key);
-    match written.await? {
-        Some(target) => {
-            tx.commit().await?;
-            Ok(Redirect::to(&target).into_response())
+    let posted = super::queries::post_reply(
+        &state.db,
+        thread.id,
+        user,
+        body.as_str(),
+        rendered,
+        &form.key,
+    );
+    match posted.await? {
+        Reply::Written(target) => Ok(Redirect::to(&target).into_response()),
+        Reply::Repeat => {
+            let mut db = state.db.acquire().await?;
+            submission::answer_as_repeat(&mut db, &member.session, user, &form.key).await
         }
-        None => {
+        Reply::Locked => {
             errors.add("body", "This thread was locked while you wrote; your reply was not posted. Copy it if you want to keep it.");
             Ok(ComposerPage::reply(member.page, &thread, form)
                 .with(&state, errors)

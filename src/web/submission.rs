@@ -2,7 +2,8 @@
 //! the key in the same transaction as what it creates, and a repeat (a double click, a form sent
 //! again after a slow answer, the back button) is sent to what the first one made instead of
 //! making it twice. Two requests racing with one key meet at the key's unique index: the second
-//! waits for the first to commit, then finds its record.
+//! waits for the first to commit, then finds its record (`claim_sql`), or fails there and is
+//! answered as a repeat (`record_sql`, `is_repeat`).
 
 use std::fmt;
 use std::sync::LazyLock;
@@ -73,36 +74,55 @@ pub async fn answer_repeat(
         .await?
         .rows_affected()
         == 1;
-    answer_unless_claimed(tx, session, user, key, claimed).await
-}
-
-/// As `answer_repeat`, for a page that ran `claim_sql` inside a statement of its own:
-/// `claimed` says whether that statement inserted the key.
-pub async fn answer_unless_claimed(
-    tx: &mut PgConnection,
-    session: &Session,
-    user: i64,
-    key: &SubmissionKey,
-    claimed: bool,
-) -> Result<Option<Response>> {
     if claimed {
         return Ok(None);
     }
+    answer_as_repeat(tx, session, user, key).await.map(Some)
+}
+
+/// The answer to a repeat: sent to what the first request made, with a notice.
+pub async fn answer_as_repeat(
+    db: &mut PgConnection,
+    session: &Session,
+    user: i64,
+    key: &SubmissionKey,
+) -> Result<Response> {
     let target: String =
         sqlx::query_scalar("SELECT target FROM submissions WHERE user_id = $1 AND key = $2")
             .bind(user)
             .bind(key.as_str())
-            .fetch_one(&mut *tx)
+            .fetch_one(db)
             .await?;
-    flash_and_redirect(session, FlashKind::Notice, ALREADY_DONE, &target)
-        .await
-        .map(Some)
+    flash_and_redirect(session, FlashKind::Notice, ALREADY_DONE, &target).await
 }
 
 /// The claim over SQL expressions for the member and the key: inserts one row the first time,
 /// none for a repeat (a request racing with the first waits for it at the unique index).
 pub fn claim_sql(user: &str, key: &str) -> String {
     format!("INSERT INTO submissions (user_id, key) VALUES ({user}, {key}) ON CONFLICT DO NOTHING")
+}
+
+/// For a page that creates the thing in one statement, which commits on its own: SQL that holds
+/// while `key` was not sent before by `user` (as the statement's snapshot sees it), for the
+/// creating step's condition and, negated, to tell a repeat from another reason nothing was made.
+pub fn unsent_sql(user: &str, key: &str) -> String {
+    format!("NOT EXISTS (SELECT FROM submissions s WHERE s.user_id = {user} AND s.key = {key})")
+}
+
+/// The key recorded with where it leads, in the statement that made `target` (nothing where it
+/// is NULL). A request racing with the first got past `unsent_sql` too; here it waits for the
+/// first to commit and then fails at the unique index, which rolls back all it made
+/// (`is_repeat`).
+pub fn record_sql(user: &str, key: &str, target: &str) -> String {
+    format!(
+        "INSERT INTO submissions (user_id, key, target)
+         SELECT {user}, {key}, {target} WHERE {target} IS NOT NULL"
+    )
+}
+
+/// Whether a statement failed because its key was recorded by another request first.
+pub fn is_repeat(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(e) if e.constraint() == Some("submissions_pkey"))
 }
 
 /// Records where the first request sends its member, before its transaction commits.
