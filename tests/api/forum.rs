@@ -930,6 +930,44 @@ async fn a_posts_history_shows_each_change_word_by_word_and_a_facilitator_can_re
     );
 }
 
+/// A page reads the viewer's reactions and bookmarks over the range of its posts' ids, which
+/// can hold another thread's posts: marks on those stay on their own thread's page.
+#[tokio::test]
+async fn marks_on_another_threads_posts_inside_a_pages_range_stay_on_their_thread() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.member("ana", domain, "member").await;
+    let here = app.insert_thread(domain, ana, "Here", 1).await;
+    let there = app.insert_thread(domain, ana, "There", 1).await;
+    sqlx::query(
+        "INSERT INTO posts (thread_id, author_id, body_md, body_html)
+         VALUES ($1, $2, 'Later', '<p>Later</p>')",
+    )
+    .bind(here)
+    .bind(ana)
+    .execute(&app.db)
+    .await
+    .expect("a later reply");
+    let (here_posts, there_posts) = (app.post_ids(here).await, app.post_ids(there).await);
+    let inside = there_posts[1];
+    assert!(
+        here_posts[0] < inside && inside < here_posts[2],
+        "{here_posts:?} {inside}"
+    );
+    let bea = app.member_browser("bea", domain, "member").await;
+    assert!(bea.act(&format!("/p/{inside}/bookmark"), &[]).await.done());
+    assert!(bea.react(inside, "helpful").await.done());
+
+    let page = bea.get(&format!("/t/{here}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.contains("Remove bookmark"), "{}", page.body);
+    assert!(!page.contains("aria-pressed=\"true\""), "{}", page.body);
+    let there_page = bea.get(&format!("/t/{there}")).await;
+    let theirs = there_page.post_markup(inside);
+    assert!(theirs.contains("Remove bookmark"), "{theirs}");
+    assert!(theirs.contains("class=\"reaction active\" aria-pressed=\"true\">Helpful"));
+}
+
 /// A thread page looks up the viewer's marks for all its posts at once: each mark lands on
 /// the post it was made on, on a later page too, and only its maker sees it as theirs.
 #[tokio::test]
