@@ -212,6 +212,14 @@ async fn members_list_expertise_and_are_found_with_their_contributions() {
     let shed = app.insert_thread(domain, ana, "Tool shed", 0).await;
     app.answer(shed, "Old pallets make good composting bays.")
         .await;
+    // What she wrote and then deleted says nothing about what she knows.
+    let bench = app.insert_thread(domain, ana, "Potting bench", 0).await;
+    let deleted = app.answer(bench, "Line it for composting.").await;
+    sqlx::query("UPDATE posts SET deleted_at = now() WHERE id = $1")
+        .bind(deleted)
+        .execute(&app.db)
+        .await
+        .unwrap();
     let found = app
         .other_browser()
         .get("/members?expertise=composting")
@@ -225,6 +233,10 @@ async fn members_list_expertise_and_are_found_with_their_contributions() {
         found.contains("Tool shed"),
         "a thread where what she wrote is on the topic: {}",
         found.body
+    );
+    assert!(
+        !found.contains("Potting bench"),
+        "not a thread where only a deleted post of hers was"
     );
     assert!(app
         .get("/members?expertise=knitting")
