@@ -141,7 +141,8 @@ impl Report {
     pub fn subject_href(&self) -> String {
         match (self.entry_id, self.thread_id) {
             (Some(entry), _) => format!("/r/{entry}#report-{}", self.id),
-            (None, Some(thread)) => format!("/t/{thread}#report-{}", self.id),
+            // The first of its page of the thread's reports, however many came after it.
+            (None, Some(thread)) => format!("/t/{thread}/reports?from={0}#report-{0}", self.id),
             _ => "/".into(),
         }
     }
@@ -163,25 +164,83 @@ fn newest_reports(column: &str, id: &str) -> String {
     format!("{REPORT} WHERE r.{column} = {id} ORDER BY r.created_at DESC, r.id DESC LIMIT 100")
 }
 
-/// The newest hundred reports on the thread whose id is the SQL expression `thread_id`, or on
-/// a repertoire entry made from one of its posts (how its answer fared once curated), as one
-/// JSON array (for a page that loads them in the same statement as the thread).
+/// Reports shown at the foot of a thread's page, newest first; the rest are on the thread's
+/// reports page (`/t/{id}/reports`), which a long-applied thread needs: 84 reports under each
+/// of a 5 000-reply thread's pages made them cost twice an ordinary thread's.
+pub const SHOWN_ON_THREAD: i64 = 5;
+
+/// Reports per page of a thread's reports page.
+pub const REPORTS_PER_PAGE: i64 = 20;
+
+/// The ids of the reports on the thread whose id is the SQL expression `thread_id`, and on the
+/// repertoire entries made from its posts (how its answer fared once curated): newest first,
+/// from the report whose id is the SQL expression `from` (none: the newest), at most `limit`.
 ///
 /// The ids are gathered first, each side through its own index: written as `thread_id = … OR
 /// entry_id IN (…)`, PostgreSQL walked every report newest first and filtered (75 ms a thread
 /// page with 50 000 reports).
+fn thread_report_ids(thread_id: &str, from: &str, limit: &str) -> String {
+    format!(
+        "ARRAY(SELECT x.id
+                 FROM (SELECT x.id, x.created_at FROM practice_reports x
+                        WHERE x.thread_id = {thread_id}
+                       UNION ALL
+                       SELECT x.id, x.created_at FROM repertoire_entries p
+                         JOIN practice_reports x ON x.entry_id = p.id
+                        WHERE p.source_thread_id = {thread_id}) x
+                WHERE {from}::bigint IS NULL
+                   OR (x.created_at, x.id) <= (SELECT f.created_at, f.id FROM practice_reports f
+                                                WHERE f.id = {from}::bigint)
+                ORDER BY x.created_at DESC, x.id DESC
+                LIMIT {limit})"
+    )
+}
+
+/// The newest reports on the thread whose id is the SQL expression `thread_id` (as
+/// `thread_report_ids` gathers them), one more than its page shows so that it knows to link
+/// to the rest, as one JSON array (for a page that loads them in the same statement as the
+/// thread).
 pub fn reports_on_thread_as_json(thread_id: &str) -> String {
     format!(
         "(SELECT coalesce(json_agg(report ORDER BY report.created_at DESC, report.id DESC), '[]')
             FROM ({REPORT}
-                  WHERE r.id = ANY (ARRAY(
-                      SELECT x.id FROM practice_reports x WHERE x.thread_id = {thread_id}
-                      UNION ALL
-                      SELECT x.id FROM repertoire_entries p
-                        JOIN practice_reports x ON x.entry_id = p.id
-                       WHERE p.source_thread_id = {thread_id}))
-                  ORDER BY r.created_at DESC, r.id DESC LIMIT 100) report)"
+                  WHERE r.id = ANY ({ids})) report)",
+        ids = thread_report_ids(thread_id, "NULL", &(SHOWN_ON_THREAD + 1).to_string()),
     )
+}
+
+/// How the thread whose id is the SQL expression `thread_id` fared in practice, from all the
+/// reports on it (not on entries made from it): [applied, worked, partly, did not], as one
+/// array beside the thread.
+pub fn thread_tally_as_array(thread_id: &str) -> String {
+    format!(
+        "(SELECT ARRAY[count(*), count(*) FILTER (WHERE x.outcome = 'worked'),
+                       count(*) FILTER (WHERE x.outcome = 'partly'),
+                       count(*) FILTER (WHERE x.outcome = 'did_not')]
+            FROM practice_reports x WHERE x.thread_id = {thread_id})"
+    )
+}
+
+/// A page of the thread's reports page: `REPORTS_PER_PAGE` from the report `from` (none: the
+/// newest), and one more, whose id starts the next page.
+pub async fn thread_reports(
+    db: &PgPool,
+    thread_id: i64,
+    from: Option<i64>,
+) -> sqlx::Result<Vec<Report>> {
+    static STATEMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "{REPORT} WHERE r.id = ANY ({})
+              ORDER BY r.created_at DESC, r.id DESC",
+            thread_report_ids("$1", "$2", "$3")
+        )
+    });
+    sqlx::query_as(&STATEMENT)
+        .bind(thread_id)
+        .bind(from)
+        .bind(REPORTS_PER_PAGE + 1)
+        .fetch_all(db)
+        .await
 }
 
 pub async fn reports_on(db: &PgPool, subject: Subject) -> sqlx::Result<Vec<Report>> {

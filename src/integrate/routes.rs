@@ -11,15 +11,17 @@ use time::{Date, OffsetDateTime};
 
 use super::fields::{ReportContent, MAX_FIELD_CHARS};
 use super::queries::{self, Subject};
-use super::views::{CommitForm, CommitFormPage, CommitmentsPage, ReportForm, ReportFormPage};
-use crate::auth::Member;
+use super::views::{
+    CommitForm, CommitFormPage, CommitmentsPage, ReportForm, ReportFormPage, ThreadReportsPage,
+};
+use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::forum::access::Access;
 use crate::forum::lookup::{readable_domain_by_id, readable_thread};
 use crate::web::path::{EntryId, ReportId, ThreadId};
 use crate::web::submission;
 use crate::web::{
-    flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, PageContext, Path,
+    flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, PageContext, Path, Query,
 };
 use crate::AppState;
 
@@ -30,10 +32,48 @@ pub fn router() -> Router<AppState> {
             "/t/{id}/report",
             get(thread_report_form).post(thread_report),
         )
+        .route("/t/{id}/reports", get(thread_reports))
         .route("/reports/{id}/edit", get(edit_form).post(edit))
         .route("/reports/{id}/incorporate", post(incorporate))
         .route("/r/{id}/commit", get(commit_form).post(commit))
         .route("/me/commitments", get(commitments))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ReportsQuery {
+    /// The report the page starts at (none: the newest).
+    from: Option<i64>,
+}
+
+/// Every report on a thread (and on the entries made from it), a page at a time: its own page
+/// shows only the newest. A page that starts at no report of the thread is not found.
+async fn thread_reports(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<ThreadId>,
+    Query(query): Query<ReportsQuery>,
+) -> Result<ThreadReportsPage> {
+    let thread = readable_thread(&state.db, id.0, visitor.page.user.as_ref()).await?;
+    let mut reports = queries::thread_reports(&state.db, thread.id, query.from).await?;
+    if query
+        .from
+        .is_some_and(|from| reports.first().map(|r| r.id) != Some(from))
+    {
+        return Err(AppError::NotFound);
+    }
+    let next = (reports.len() as i64 > queries::REPORTS_PER_PAGE)
+        .then(|| reports.pop())
+        .flatten()
+        .map(|r| r.id);
+    Ok(ThreadReportsPage {
+        page: visitor.page,
+        thread_id: thread.id,
+        thread_title: thread.title,
+        reports,
+        is_first_page: query.from.is_none(),
+        next,
+    })
 }
 
 /// What is being reported on, after checking the member may report there.
@@ -249,7 +289,7 @@ async fn edit(
         }
     };
     queries::update(&state.db, report.id, content).await?;
-    Ok(Redirect::to(&format!("{}#report-{}", target.href, report.id)).into_response())
+    Ok(Redirect::to(&report.subject_href()).into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -5,7 +5,7 @@ use askama_web::WebTemplate;
 use serde::Deserialize;
 
 use super::fields::ReportInput;
-use super::queries::{Commitment, ValueStage};
+use super::queries::{Commitment, Report, ValueStage};
 use crate::web::submission::SubmissionKey;
 use crate::web::{FieldErrors, PageContext};
 
@@ -65,6 +65,20 @@ pub struct CommitmentsPage {
     pub open: Vec<Commitment>,
     pub fulfilled: Vec<Commitment>,
     pub today: time::Date,
+}
+
+/// Every practice report on a thread, newest first, a page at a time.
+#[derive(Template, WebTemplate)]
+#[template(path = "integrate/thread_reports.html")]
+pub struct ThreadReportsPage {
+    pub page: PageContext,
+    pub thread_id: i64,
+    pub thread_title: String,
+    pub reports: Vec<Report>,
+    /// Whether this page starts somewhere other than the newest report.
+    pub is_first_page: bool,
+    /// The report that starts the next page.
+    pub next: Option<i64>,
 }
 
 impl ReportForm {

@@ -101,7 +101,10 @@ pub struct ThreadHead {
     pub thread: Thread,
     /// The viewer's watching level on the thread (`forum::watching`).
     pub watch_level: String,
+    /// The newest reports (`integrate::queries::SHOWN_ON_THREAD`, and one more if there are).
     pub reports: Json<Vec<Report>>,
+    /// How the thread fared in practice (`integrate::queries::thread_tally_as_array`).
+    pub report_tally: Vec<i64>,
     /// The number of the last post the viewer has read, if they opened the thread before.
     pub read_number: Option<i32>,
     /// The viewer's draft reply (`forum::drafts`).
@@ -120,10 +123,11 @@ pub async fn thread_head(
                       WHERE rd.user_id = $2 AND rd.thread_id = th.id) AS read_number,
                     (SELECT dr.body FROM drafts dr
                       WHERE dr.user_id = $2 AND dr.thread_id = th.id) AS draft_body,
-                    {} AS reports
+                    {} AS reports, {} AS report_tally
                FROM ({} WHERE t.id = $1) th",
             forum::queries::watch_level("th", "$2"),
             integrate::queries::reports_on_thread_as_json("th.id"),
+            integrate::queries::thread_tally_as_array("th.id"),
             forum::queries::THREAD,
         )
     });

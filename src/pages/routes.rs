@@ -10,7 +10,7 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 use super::queries::{MarkedPost, PageMarks, Reply, ThreadHead};
-use super::views::{DomainPage, ThreadPage};
+use super::views::{DomainPage, Tally, ThreadPage};
 use crate::auth::{Arrival, Member, Visitor};
 use crate::error::{AppError, Result};
 use crate::forum::drafts::{self, Draft, Slot};
@@ -357,9 +357,14 @@ async fn show_thread(
             reading::mark_read(&state.primary, user.id, thread.id, number, last.id).await?;
         }
     }
+    let mut reports = head.reports.0;
+    let more_reports = reports.len() as i64 > integrate::queries::SHOWN_ON_THREAD;
+    reports.truncate(integrate::queries::SHOWN_ON_THREAD as usize);
     Ok(ThreadPage {
         move_targets,
-        reports: head.reports.0,
+        reports,
+        more_reports,
+        tally: Tally::from_counts(&head.report_tally),
         marks,
         reply: ComposeForm {
             body: head.draft_body.unwrap_or_default(),

@@ -79,7 +79,12 @@ pub struct ThreadPage {
     /// For moderators: other domains they facilitate, where the thread could move.
     pub move_targets: Vec<(String, String)>,
     pub marks: PageMarks,
+    /// The newest practice reports (`integrate::queries::SHOWN_ON_THREAD`).
     pub reports: Vec<Report>,
+    /// Whether there are older reports, on the thread's reports page.
+    pub more_reports: bool,
+    /// How its accepted answer fared in practice, from every report on the thread itself.
+    pub tally: Option<Tally>,
     pub thread: Thread,
     pub access: Access,
     pub posts: Vec<PostView>,
@@ -94,31 +99,31 @@ pub struct ThreadPage {
 }
 
 /// How an answer fared in practice: the reports on its thread, by outcome.
+#[derive(Debug, PartialEq, Eq)]
 pub struct Tally {
-    pub applied: usize,
-    pub worked: usize,
-    pub partly: usize,
-    pub did_not: usize,
+    pub applied: i64,
+    pub worked: i64,
+    pub partly: i64,
+    pub did_not: i64,
+}
+
+impl Tally {
+    /// From [applied, worked, partly, did not] (`integrate::queries::thread_tally_as_array`):
+    /// none when nobody reported.
+    pub fn from_counts(counts: &[i64]) -> Option<Tally> {
+        match *counts {
+            [applied, worked, partly, did_not] if applied > 0 => Some(Tally {
+                applied,
+                worked,
+                partly,
+                did_not,
+            }),
+            _ => None,
+        }
+    }
 }
 
 impl ThreadPage {
-    /// The practice reports on this thread itself (not on entries made from it): how its
-    /// accepted answer fared, shown beside it.
-    pub fn answer_tally(&self) -> Option<Tally> {
-        let on_thread: Vec<&Report> = self
-            .reports
-            .iter()
-            .filter(|r| r.thread_id == Some(self.thread.id))
-            .collect();
-        let count = |outcome: &str| on_thread.iter().filter(|r| r.outcome == outcome).count();
-        (!on_thread.is_empty()).then(|| Tally {
-            applied: on_thread.len(),
-            worked: count("worked"),
-            partly: count("partly"),
-            did_not: count("did_not"),
-        })
-    }
-
     /// Whether "Edit tags" is offered (`forum::tags::may_edit`).
     pub fn may_edit_tags(&self) -> bool {
         crate::forum::tags::may_edit(self.page.user.as_ref(), &self.thread).is_ok()

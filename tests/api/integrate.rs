@@ -147,6 +147,98 @@ async fn a_thread_shows_the_reports_on_the_entry_made_from_it() {
 }
 
 #[tokio::test]
+async fn a_long_applied_thread_shows_its_newest_reports_and_the_rest_a_page_at_a_time() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let council = app.create_domain("council", "private").await;
+    let ana = app.member_browser("ana", gardens, "member").await;
+    let bea = app.member_browser("bea", gardens, "member").await;
+    let thread = ana.ask("gardens", "Clubroot in brassicas?", "Help").await;
+    let answer = bea.answer(thread, "Lime the bed to pH 7.2.").await;
+    assert!(ana.accept(thread, answer).await.done());
+    // 23 reports, "Try 01" the newest; every third did not work.
+    sqlx::query(
+        "INSERT INTO practice_reports (thread_id, author_id, context, tried, outcome, created_at)
+         SELECT $1, u.id, 'Plot', 'Try ' || lpad(n::text, 2, '0'),
+                CASE WHEN n % 3 = 0 THEN 'did_not' ELSE 'worked' END,
+                now() - n * interval '1 minute'
+           FROM generate_series(1, 23) n, users u WHERE u.username = 'bea'",
+    )
+    .bind(thread)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let tried = |n: u32| format!("Try {n:02}");
+    let shows = |page: &crate::helpers::Page, range: std::ops::RangeInclusive<u32>| {
+        (1..=23).all(|n| page.contains(&tried(n)) == range.contains(&n))
+    };
+
+    let page = ana.get(&format!("/t/{thread}")).await;
+    assert!(shows(&page, 1..=5), "the newest five: {}", page.body);
+    assert!(page.contains(&format!(
+        "<a href=\"/t/{thread}/reports\">All reports on this thread</a>"
+    )));
+    assert!(
+        page.contains("In practice: applied 23 times: 16 worked, 7 did not."),
+        "the tally counts every report, not the ones shown"
+    );
+
+    let first = ana.get(&format!("/t/{thread}/reports")).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(shows(&first, 1..=20), "{}", first.body);
+    assert!(first.contains("<title>Practice reports: Clubroot in brassicas?"));
+    assert!(first.contains(&format!(
+        "<a href=\"/t/{thread}\">← Clubroot in brassicas?</a>"
+    )));
+    let report_id = |n: u32| {
+        let query = format!(
+            "SELECT id FROM practice_reports WHERE tried = '{}'",
+            tried(n)
+        );
+        let app = &app;
+        async move { app.count(&query).await }
+    };
+    let older = format!("/t/{thread}/reports?from={}", report_id(21).await);
+    assert!(first.contains(&format!("href=\"{older}\" rel=\"next\">Older reports")));
+    let second = ana.get(&older).await;
+    assert!(shows(&second, 21..=23), "{}", second.body);
+    assert!(second.contains("Newest reports") && !second.contains("Older reports"));
+
+    // Wherever a report is linked (here, its author's profile), the link opens a page with it.
+    let old = report_id(15).await;
+    let link = format!("/t/{thread}/reports?from={old}#report-{old}");
+    assert!(bea.get("/u/bea").await.contains(&link));
+    assert!(bea
+        .get(link.split('#').next().unwrap())
+        .await
+        .contains(&format!("id=\"report-{old}\"")));
+
+    // A start that is no report of this thread, or no number, or a thread the reader may not
+    // read, finds nothing.
+    let other = ana.ask("gardens", "Carrot fly?", "Help").await;
+    let elsewhere = format!("/t/{other}/reports?from={old}");
+    assert_eq!(ana.get(&elsewhere).await.status, StatusCode::NOT_FOUND);
+    let unknown = format!("/t/{thread}/reports?from=999999999");
+    assert_eq!(ana.get(&unknown).await.status, StatusCode::NOT_FOUND);
+    let damaged = format!("/t/{thread}/reports?from=soon");
+    assert_eq!(ana.get(&damaged).await.status, StatusCode::BAD_REQUEST);
+    let empty = ana.get(&format!("/t/{other}/reports")).await;
+    assert!(empty.contains("Nobody has reported back on applying this thread yet."));
+    assert!(!empty.contains("Older reports"));
+    assert!(!ana
+        .get(&format!("/t/{other}"))
+        .await
+        .contains("All reports on this thread"));
+    let eve = app.member_browser("eve", council, "member").await;
+    let secret = eve.ask("council", "Budget", "?").await;
+    let hidden_from = app.other_browser();
+    let path = format!("/t/{secret}/reports");
+    assert_eq!(hidden_from.get(&path).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(ana.get(&path).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(eve.get(&path).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn incomplete_reports_and_outsiders_are_refused() {
     let (app, domain, entry) = entry_in_gardens().await;
     app.member("ana", domain, "member").await;
