@@ -141,7 +141,7 @@ impl Report {
     pub fn subject_href(&self) -> String {
         match (self.entry_id, self.thread_id) {
             (Some(entry), _) => format!("/r/{entry}#report-{}", self.id),
-            // The first of its page of the thread's reports, however many came after it.
+            // The page of the thread's reports that starts at it, however many came since.
             (None, Some(thread)) => format!("/t/{thread}/reports?from={0}#report-{0}", self.id),
             _ => "/".into(),
         }

@@ -99,7 +99,6 @@ pub struct ThreadPage {
 }
 
 /// How an answer fared in practice: the reports on its thread, by outcome.
-#[derive(Debug, PartialEq, Eq)]
 pub struct Tally {
     pub applied: i64,
     pub worked: i64,
