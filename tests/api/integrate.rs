@@ -213,6 +213,16 @@ async fn a_long_applied_thread_shows_its_newest_reports_and_the_rest_a_page_at_a
         .await
         .contains(&format!("id=\"report-{old}\"")));
 
+    // Editing it comes back to it there.
+    let edit = format!("/reports/{old}/edit");
+    let fields = [
+        ("context", "Plot"),
+        ("tried", "Try 15 again"),
+        ("outcome", "partly"),
+    ];
+    let saved = bea.submit(&edit, &edit, &fields).await;
+    assert!(saved.location.unwrap().ends_with(&link));
+
     // A start that is no report of this thread, or no number, or a thread the reader may not
     // read, finds nothing.
     let other = ana.ask("gardens", "Carrot fly?", "Help").await;
