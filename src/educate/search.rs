@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use crate::auth::Arrival;
 use crate::error::{AppError, Result};
-use crate::web::{url_encode, PageContext, Query};
+use crate::web::{take_beyond, url_encode, PageContext, Query};
 use crate::AppState;
 
 const PER_PAGE: i64 = 20;
@@ -183,8 +183,7 @@ pub async fn search(
         };
         find(&state, &q, scope, page_number).await?
     };
-    let has_next = hits.len() as i64 > PER_PAGE && page_number < MAX_PAGE;
-    hits.truncate(PER_PAGE as usize);
+    let has_next = take_beyond(&mut hits, PER_PAGE).is_some() && page_number < MAX_PAGE;
     Ok(SearchPage {
         page: visitor.page,
         searched: !q.is_empty(),

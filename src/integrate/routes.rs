@@ -21,7 +21,8 @@ use crate::forum::lookup::{readable_domain_by_id, readable_thread};
 use crate::web::path::{EntryId, ReportId, ThreadId};
 use crate::web::submission;
 use crate::web::{
-    flash, flash_and_redirect, CurrentUser, FieldErrors, FlashKind, Form, PageContext, Path, Query,
+    flash, flash_and_redirect, take_beyond, CurrentUser, FieldErrors, FlashKind, Form, PageContext,
+    Path, Query,
 };
 use crate::AppState;
 
@@ -62,10 +63,7 @@ async fn thread_reports(
     {
         return Err(AppError::NotFound);
     }
-    let next = (reports.len() as i64 > queries::REPORTS_PER_PAGE)
-        .then(|| reports.pop())
-        .flatten()
-        .map(|r| r.id);
+    let next = take_beyond(&mut reports, queries::REPORTS_PER_PAGE).map(|r| r.id);
     Ok(ThreadReportsPage {
         page: visitor.page,
         thread_id: thread.id,

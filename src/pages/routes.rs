@@ -25,7 +25,7 @@ use crate::forum::watching::Level;
 use crate::support::queries::suggest_experts;
 use crate::web::path::ThreadId;
 use crate::web::submission;
-use crate::web::{CurrentUser, FieldErrors, Form, FormWithFiles, Path, Query};
+use crate::web::{take_beyond, CurrentUser, FieldErrors, Form, FormWithFiles, Path, Query};
 use crate::{integrate, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -332,10 +332,7 @@ async fn show_thread(
         None => return Err(AppError::NotFound),
     };
     let thread = head.thread;
-    let next = (posts.len() as i64 > POSTS_PER_PAGE)
-        .then(|| posts.pop())
-        .flatten()
-        .map(|p| p.post.id);
+    let next = take_beyond(&mut posts, POSTS_PER_PAGE).map(|p| p.post.id);
     let access = thread.access(viewer);
     let level = viewer.and_then(|_| Level::parse(&head.watch_level));
     let marks = PageMarks::gather(level, &posts);
@@ -358,8 +355,7 @@ async fn show_thread(
         }
     }
     let mut reports = head.reports.0;
-    let more_reports = reports.len() as i64 > integrate::queries::SHOWN_ON_THREAD;
-    reports.truncate(integrate::queries::SHOWN_ON_THREAD as usize);
+    let more_reports = take_beyond(&mut reports, integrate::queries::SHOWN_ON_THREAD).is_some();
     Ok(ThreadPage {
         move_targets,
         reports,

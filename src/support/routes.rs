@@ -19,7 +19,8 @@ use crate::forum::lookup::{readable_domain, readable_thread, readable_thread_of_
 use crate::forum::queries as forum;
 use crate::web::path::{NotificationId, PostId, ThreadId};
 use crate::web::{
-    flash, flash_and_redirect, url_encode, Before, FieldErrors, FlashKind, Form, Path, Query,
+    flash, flash_and_redirect, take_beyond, url_encode, Before, FieldErrors, FlashKind, Form, Path,
+    Query,
 };
 use crate::AppState;
 
@@ -307,12 +308,8 @@ async fn members(
         queries::experts(&state.db, viewer, &expertise, cursor).await
     };
     let (mut experts, tags) = tokio::try_join!(experts, queries::expertise_tags(&state.db))?;
-    let next_after = if experts.len() as i64 > queries::EXPERTS_PER_PAGE {
-        experts.truncate(queries::EXPERTS_PER_PAGE as usize);
-        experts.last().map(queries::Expert::cursor)
-    } else {
-        None
-    };
+    let next_after = take_beyond(&mut experts, queries::EXPERTS_PER_PAGE)
+        .and_then(|_| experts.last().map(queries::Expert::cursor));
     Ok(MembersPage {
         page: visitor.page,
         expertise,

@@ -21,7 +21,7 @@ pub mod submission;
 pub use extract::{Form, FormFile, FormWithFiles, Query};
 pub use page::{
     ago, asset_url, count, datetime_local, exact, hue, initials, iso, parse_datetime_local,
-    path_segment, safe_next, url_encode, CurrentUser, Flash, FlashKind, PageContext,
+    path_segment, safe_next, take_beyond, url_encode, CurrentUser, Flash, FlashKind, PageContext,
 };
 pub use path::Path;
 

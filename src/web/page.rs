@@ -35,6 +35,16 @@ pub fn unread_label(count: i64) -> String {
     }
 }
 
+/// A list read with more rows than its page shows, to learn whether another page follows:
+/// keeps the page's `per_page` rows and returns the first row past them, if there was one.
+pub fn take_beyond<T>(rows: &mut Vec<T>, per_page: i64) -> Option<T> {
+    let shown = usize::try_from(per_page).unwrap_or(0);
+    if rows.len() <= shown {
+        return None;
+    }
+    rows.split_off(shown).into_iter().next()
+}
+
 /// What the layout needs on every page.
 #[derive(Clone, Debug, Default)]
 pub struct PageContext {
@@ -289,6 +299,19 @@ pub fn datetime_local(at: OffsetDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_keeps_its_rows_and_gives_up_the_first_beyond_them() {
+        let mut rows = vec![1, 2, 3, 4];
+        assert_eq!(take_beyond(&mut rows, 2), Some(3));
+        assert_eq!(rows, [1, 2]);
+        let mut full = vec![1, 2];
+        assert_eq!(take_beyond(&mut full, 2), None);
+        assert_eq!(full, [1, 2]);
+        let mut short = vec![1];
+        assert_eq!(take_beyond(&mut short, 2), None);
+        assert_eq!(short, [1]);
+    }
 
     #[test]
     fn initials_take_the_first_letters_of_two_words() {
