@@ -134,8 +134,18 @@ pub fn generic_pool(options: sqlx::postgres::PgConnectOptions) -> PgPool {
 pub fn search_pool(options: sqlx::postgres::PgConnectOptions) -> PgPool {
     // Custom plans: a search is planned for its very words (`educate::search::find`). As a
     // prepared statement rather than an unnamed one, it is sent in one round trip, not two.
+    //
+    // A text index's bitmap is costed per match of all the words together, but PostgreSQL
+    // decodes every entry of each word's list to build it: for two common words (130 000
+    // posts hold both, each word many more) the bitmap took 52 ms where walking the newest
+    // posts until 300 matched took 3 ms, and the planner put them 5 % apart. Four times the
+    // default cost of an index entry keeps a walk for common words and the index for rare
+    // ones (docs/performance.md, twentieth session).
+    //
+    // No JIT: a search costed above `jit_above_cost` spent 35 ms compiling for 6 ms of work.
     let settings = format!(
-        "SET statement_timeout = {}; SET plan_cache_mode = force_custom_plan",
+        "SET statement_timeout = {}; SET plan_cache_mode = force_custom_plan; \
+         SET cpu_index_tuple_cost = 0.02; SET jit = off",
         SEARCH_TIMEOUT.as_millis()
     );
     pool_with_setting(options, SEARCH_CONNECTIONS, SEARCH_TIMEOUT, settings)

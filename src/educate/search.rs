@@ -217,6 +217,12 @@ const RECENT_POSTS: i64 = 25_000;
 /// frequency the planner cannot estimate). Post candidates are found before the visibility
 /// join, so a rare word never makes the planner hash every visible thread; posts the viewer
 /// may not read are dropped after, so a page may rank fewer than `CANDIDATES` of them.
+///
+/// Older posts are never walked newest first. They are searched only when the window holds
+/// fewer than `CANDIDATES` matches (words in fewer than one post in 80), and then the index's
+/// matches cost less than a walk to find them. The planner estimates a phrase as often as its
+/// words together, so it walked all 1.1 million posts for "bean compost" (two words 130 000
+/// posts share, never side by side): 1.4 s, where checking the index's matches takes 0.36 s.
 async fn find(state: &AppState, q: &str, scope: Scope, page_number: i64) -> Result<Vec<Hit>> {
     let Scope {
         viewer,
@@ -241,13 +247,14 @@ async fn find(state: &AppState, q: &str, scope: Scope, page_number: i64) -> Resu
                      AND ($3::bigint IS NULL OR p.domain_id = $3)
                    ORDER BY p.id DESC LIMIT {CANDIDATES})
                  UNION ALL
-                 -- `+ 0`: the window's edge filters the index's matches, never drives the scan.
+                 -- `+ 0`: older posts are found through the text index, never by walking
+                 -- them newest first (see the comment on `find`).
                  (SELECT p.id FROM posts p
                    WHERE $4 IN ('', 'replies') AND p.id + 0 <= $7
                      AND p.search @@ websearch_to_tsquery('english', $1)
                      AND p.deleted_at IS NULL AND NOT p.hidden
                      AND ($3::bigint IS NULL OR p.domain_id = $3)
-                   ORDER BY p.id DESC LIMIT {CANDIDATES})
+                   ORDER BY p.id + 0 DESC LIMIT {CANDIDATES})
                  LIMIT {CANDIDATES}
              ),
              post_hits AS (
