@@ -22,7 +22,7 @@ use crate::forum::views::EditConflict;
 use crate::integrate::queries as integrate;
 use crate::web::path::EntryId;
 use crate::web::submission;
-use crate::web::{CurrentUser, FieldErrors, FormWithFiles, PageContext, Path, Query};
+use crate::web::{take_beyond, CurrentUser, FieldErrors, FormWithFiles, PageContext, Path, Query};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -316,11 +316,12 @@ async fn show_entry(
 ) -> Result<EntryPage> {
     let viewer = visitor.page.user.as_ref();
     let (entry, domain) = readable_entry(&state, id, viewer).await?;
-    let (reports, learnings, history) = tokio::try_join!(
-        integrate::reports_on(&state.db, integrate::Subject::Entry(entry.id)),
+    let (mut reports, learnings, history) = tokio::try_join!(
+        integrate::entry_reports(&state.db, entry.id, None, integrate::NEWEST_SHOWN + 1),
         integrate::learnings(&state.db, entry.id),
         super::upkeep::queries::history(&state.db, entry.id),
     )?;
+    let more_reports = take_beyond(&mut reports, integrate::NEWEST_SHOWN).is_some();
     let access = domain.access(viewer);
     Ok(EntryPage {
         can_keep: super::policy::may_keep(viewer, entry.steward_id, &domain).is_ok(),
@@ -333,6 +334,7 @@ async fn show_entry(
         domain,
         entry,
         reports,
+        more_reports,
         learnings,
     })
 }

@@ -86,7 +86,10 @@ pub struct EntryPage {
     /// Members of the domain may report back and commit; facilitators fold reports in.
     pub can_report: bool,
     pub can_moderate: bool,
+    /// The newest reports (`integrate::queries::NEWEST_SHOWN`).
     pub reports: Vec<Report>,
+    /// Whether there are older reports, on the entry's reports page.
+    pub more_reports: bool,
     pub learnings: Vec<Learning>,
     pub today: String,
     /// The steward or a facilitator: "Review this entry" (`policy::may_keep`).

@@ -138,13 +138,25 @@ impl Report {
         outcome_label(&self.outcome)
     }
 
+    /// The page of its subject's reports that starts at it, however many came since.
     pub fn subject_href(&self) -> String {
         match (self.entry_id, self.thread_id) {
-            (Some(entry), _) => format!("/r/{entry}#report-{}", self.id),
-            // The page of the thread's reports that starts at it, however many came since.
+            (Some(entry), _) => entry_report_href(entry, self.id),
             (None, Some(thread)) => format!("/t/{thread}/reports?from={0}#report-{0}", self.id),
             _ => "/".into(),
         }
+    }
+}
+
+/// Where an entry's report is shown: the page of the entry's reports that starts at it.
+pub fn entry_report_href(entry_id: i64, report_id: i64) -> String {
+    format!("/r/{entry_id}/reports?from={report_id}#report-{report_id}")
+}
+
+impl Learning {
+    /// The report the lesson came from.
+    pub fn report_href(&self) -> String {
+        entry_report_href(self.entry_id, self.report_id)
     }
 }
 
@@ -159,17 +171,13 @@ const REPORT: &str = "
       LEFT JOIN repertoire_entries e ON e.id = r.entry_id
       LEFT JOIN threads t ON t.id = r.thread_id";
 
-/// The newest hundred reports whose `column` equals the SQL expression `id`.
-fn newest_reports(column: &str, id: &str) -> String {
-    format!("{REPORT} WHERE r.{column} = {id} ORDER BY r.created_at DESC, r.id DESC LIMIT 100")
-}
+/// Reports shown on a thread's or an entry's own page, newest first; the rest are on its
+/// reports page (`/t/{id}/reports`, `/r/{id}/reports`), a page at a time. A long-applied thread
+/// needs it: 84 reports under each of a 5 000-reply thread's pages made them cost twice an
+/// ordinary thread's; and past a hundred, older reports could not be seen anywhere.
+pub const NEWEST_SHOWN: i64 = 5;
 
-/// Reports shown at the foot of a thread's page, newest first; the rest are on the thread's
-/// reports page (`/t/{id}/reports`), which a long-applied thread needs: 84 reports under each
-/// of a 5 000-reply thread's pages made them cost twice an ordinary thread's.
-pub const SHOWN_ON_THREAD: i64 = 5;
-
-/// Reports per page of a thread's reports page.
+/// Reports per page of a reports page.
 pub const REPORTS_PER_PAGE: i64 = 20;
 
 /// The ids of the reports on the thread whose id is the SQL expression `thread_id`, and on the
@@ -205,7 +213,7 @@ pub fn reports_on_thread_as_json(thread_id: &str) -> String {
         "(SELECT coalesce(json_agg(report ORDER BY report.created_at DESC, report.id DESC), '[]')
             FROM ({REPORT}
                   WHERE r.id = ANY ({ids})) report)",
-        ids = thread_report_ids(thread_id, "NULL", &(SHOWN_ON_THREAD + 1).to_string()),
+        ids = thread_report_ids(thread_id, "NULL", &(NEWEST_SHOWN + 1).to_string()),
     )
 }
 
@@ -243,13 +251,29 @@ pub async fn thread_reports(
         .await
 }
 
-pub async fn reports_on(db: &PgPool, subject: Subject) -> sqlx::Result<Vec<Report>> {
-    let (column, id) = match subject {
-        Subject::Entry(id) => ("entry_id", id),
-        Subject::Thread(id) => ("thread_id", id),
-    };
-    sqlx::query_as(&newest_reports(column, "$1"))
-        .bind(id)
+/// At most `limit` of an entry's reports, newest first, from the report `from` (none: the
+/// newest). A start that is no report of the entry returns reports that do not begin with it.
+pub async fn entry_reports(
+    db: &PgPool,
+    entry_id: i64,
+    from: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<Report>> {
+    static STATEMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "{REPORT}
+              WHERE r.entry_id = $1
+                AND ($2::bigint IS NULL
+                     OR (r.created_at, r.id) <= (SELECT f.created_at, f.id FROM practice_reports f
+                                                  WHERE f.id = $2))
+              ORDER BY r.created_at DESC, r.id DESC
+              LIMIT $3"
+        )
+    });
+    sqlx::query_as(&STATEMENT)
+        .bind(entry_id)
+        .bind(from)
+        .bind(limit)
         .fetch_all(db)
         .await
 }
@@ -368,6 +392,7 @@ pub async fn update(db: &PgPool, id: i64, content: ReportContent<'_>) -> sqlx::R
 
 #[derive(sqlx::FromRow)]
 pub struct Learning {
+    pub entry_id: i64,
     pub report_id: i64,
     pub lesson: String,
     pub author_name: String,
@@ -375,7 +400,7 @@ pub struct Learning {
 
 pub async fn learnings(db: &PgPool, entry_id: i64) -> sqlx::Result<Vec<Learning>> {
     sqlx::query_as(
-        "SELECT l.report_id, l.lesson, u.display_name AS author_name
+        "SELECT l.entry_id, l.report_id, l.lesson, u.display_name AS author_name
            FROM entry_learnings l
            JOIN practice_reports r ON r.id = l.report_id
            JOIN users u ON u.id = r.author_id

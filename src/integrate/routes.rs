@@ -10,9 +10,11 @@ use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
 use super::fields::{ReportContent, MAX_FIELD_CHARS};
+use super::queries::Report;
 use super::queries::{self, Subject};
 use super::views::{
-    CommitForm, CommitFormPage, CommitmentsPage, ReportForm, ReportFormPage, ThreadReportsPage,
+    CommitForm, CommitFormPage, CommitmentsPage, EntryReportsPage, ReportForm, ReportFormPage,
+    ThreadReportsPage,
 };
 use crate::auth::{Member, Visitor};
 use crate::error::{AppError, Result};
@@ -34,6 +36,7 @@ pub fn router() -> Router<AppState> {
             get(thread_report_form).post(thread_report),
         )
         .route("/t/{id}/reports", get(thread_reports))
+        .route("/r/{id}/reports", get(entry_reports))
         .route("/reports/{id}/edit", get(edit_form).post(edit))
         .route("/reports/{id}/incorporate", post(incorporate))
         .route("/r/{id}/commit", get(commit_form).post(commit))
@@ -57,13 +60,7 @@ async fn thread_reports(
 ) -> Result<ThreadReportsPage> {
     let thread = readable_thread(&state.db, id.0, visitor.page.user.as_ref()).await?;
     let mut reports = queries::thread_reports(&state.db, thread.id, query.from).await?;
-    if query
-        .from
-        .is_some_and(|from| reports.first().map(|r| r.id) != Some(from))
-    {
-        return Err(AppError::NotFound);
-    }
-    let next = take_beyond(&mut reports, queries::REPORTS_PER_PAGE).map(|r| r.id);
+    let next = one_page(&mut reports, query.from)?;
     Ok(ThreadReportsPage {
         page: visitor.page,
         thread_id: thread.id,
@@ -72,6 +69,43 @@ async fn thread_reports(
         is_first_page: query.from.is_none(),
         next,
     })
+}
+
+/// Every report on a repertoire entry, a page at a time (its own page shows only the newest),
+/// with "Add to What we learned" for its domain's facilitators.
+async fn entry_reports(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<EntryId>,
+    Query(query): Query<ReportsQuery>,
+) -> Result<EntryReportsPage> {
+    let viewer = visitor.page.user.as_ref();
+    let entry = crate::educate::queries::entry(&state.db, id.0, viewer.map(|u| u.id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let domain = readable_domain_by_id(&state.db, entry.domain_id, viewer).await?;
+    let limit = queries::REPORTS_PER_PAGE + 1;
+    let mut reports = queries::entry_reports(&state.db, entry.id, query.from, limit).await?;
+    let next = one_page(&mut reports, query.from)?;
+    Ok(EntryReportsPage {
+        can_moderate: domain.access(viewer).can_moderate(),
+        page: visitor.page,
+        entry_id: entry.id,
+        entry_title: entry.title,
+        reports,
+        is_first_page: query.from.is_none(),
+        next,
+    })
+}
+
+/// A reports page read with one report to spare, cut to its length: the report that starts
+/// the next page, if any. A page asked to start at a report it does not begin with (another
+/// subject's, or none) is not found.
+fn one_page(reports: &mut Vec<Report>, from: Option<i64>) -> Result<Option<i64>> {
+    if from.is_some_and(|from| reports.first().map(|r| r.id) != Some(from)) {
+        return Err(AppError::NotFound);
+    }
+    Ok(take_beyond(reports, queries::REPORTS_PER_PAGE).map(|r| r.id))
 }
 
 /// What is being reported on, after checking the member may report there.

@@ -81,6 +81,22 @@ pub struct ThreadReportsPage {
     pub next: Option<i64>,
 }
 
+/// Every practice report on a repertoire entry, newest first, a page at a time.
+#[derive(Template, WebTemplate)]
+#[template(path = "integrate/entry_reports.html")]
+pub struct EntryReportsPage {
+    pub page: PageContext,
+    pub entry_id: i64,
+    pub entry_title: String,
+    pub reports: Vec<Report>,
+    /// A facilitator of the entry's domain: "Add to What we learned" under each report.
+    pub can_moderate: bool,
+    /// Whether this page starts somewhere other than the newest report.
+    pub is_first_page: bool,
+    /// The report that starts the next page.
+    pub next: Option<i64>,
+}
+
 impl ReportForm {
     /// The report as sent, for `ReportContent::parse`; the stages ticked, in the framework's
     /// order.

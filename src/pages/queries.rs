@@ -101,7 +101,7 @@ pub struct ThreadHead {
     pub thread: Thread,
     /// The viewer's watching level on the thread (`forum::watching`).
     pub watch_level: String,
-    /// The newest reports (`integrate::queries::SHOWN_ON_THREAD`, and one more if there are).
+    /// The newest reports (`integrate::queries::NEWEST_SHOWN`, and one more if there are).
     pub reports: Json<Vec<Report>>,
     /// How the thread fared in practice (`integrate::queries::thread_tally_as_array`).
     pub report_tally: Vec<i64>,

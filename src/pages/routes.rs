@@ -355,7 +355,7 @@ async fn show_thread(
         }
     }
     let mut reports = head.reports.0;
-    let more_reports = take_beyond(&mut reports, integrate::queries::SHOWN_ON_THREAD).is_some();
+    let more_reports = take_beyond(&mut reports, integrate::queries::NEWEST_SHOWN).is_some();
     Ok(ThreadPage {
         move_targets,
         reports,

@@ -79,7 +79,7 @@ pub struct ThreadPage {
     /// For moderators: other domains they facilitate, where the thread could move.
     pub move_targets: Vec<(String, String)>,
     pub marks: PageMarks,
-    /// The newest practice reports (`integrate::queries::SHOWN_ON_THREAD`).
+    /// The newest practice reports (`integrate::queries::NEWEST_SHOWN`).
     pub reports: Vec<Report>,
     /// Whether there are older reports, on the thread's reports page.
     pub more_reports: bool,

@@ -416,9 +416,131 @@ async fn a_facilitator_turns_a_report_into_what_we_learned() {
     let entry_page = app.get(&format!("/r/{entry}")).await;
     assert!(entry_page.contains("What we learned"));
     assert!(entry_page.contains(&format!(
-        "Wet the cardboard before laying it. <a href=\"#report-{id}\">(from ana’s report)</a>"
+        "Wet the cardboard before laying it. <a href=\"/r/{entry}/reports?from={id}#report-{id}\">(from ana’s report)</a>"
     )));
     assert_eq!(app.count("SELECT count(*) FROM entry_learnings").await, 1);
+}
+
+#[tokio::test]
+async fn a_much_applied_entry_shows_its_newest_reports_and_the_rest_a_page_at_a_time() {
+    let (app, gardens, entry) = entry_in_gardens().await;
+    let bea = app.member_browser("bea", gardens, "member").await;
+    // 23 reports, "Try 01" the newest; every third did not work.
+    sqlx::query(
+        "INSERT INTO practice_reports (entry_id, author_id, context, tried, outcome, reflection, created_at)
+         SELECT $1, u.id, 'Plot', 'Try ' || lpad(n::text, 2, '0'),
+                CASE WHEN n % 3 = 0 THEN 'did_not' ELSE 'worked' END, 'Lesson ' || n,
+                now() - n * interval '1 minute'
+           FROM generate_series(1, 23) n, users u WHERE u.username = 'bea'",
+    )
+    .bind(entry)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let tried = |n: u32| format!("Try {n:02}");
+    let shows = |page: &crate::helpers::Page, range: std::ops::RangeInclusive<u32>| {
+        (1..=23).all(|n| page.contains(&tried(n)) == range.contains(&n))
+    };
+    let report_id = |n: u32| {
+        let query = format!(
+            "SELECT id FROM practice_reports WHERE tried = '{}'",
+            tried(n)
+        );
+        let app = &app;
+        async move { app.count(&query).await }
+    };
+
+    let page = bea.get(&format!("/r/{entry}")).await;
+    assert!(shows(&page, 1..=5), "the newest five: {}", page.body);
+    assert!(page.contains(&format!(
+        "<a href=\"/r/{entry}/reports\">All 23 reports on this entry</a>"
+    )));
+    assert!(page.contains("Applied 23 times: 16 worked, 0 partly, 7 did not."));
+
+    let first = bea.get(&format!("/r/{entry}/reports")).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(shows(&first, 1..=20), "{}", first.body);
+    assert!(first.contains("<title>Practice reports: Cardboard mulch"));
+    assert!(first.contains(&format!("<a href=\"/r/{entry}\">← Cardboard mulch</a>")));
+    assert!(
+        !first.contains("Add to “What we learned”"),
+        "a member who is no facilitator"
+    );
+    let older = format!("/r/{entry}/reports?from={}", report_id(21).await);
+    assert!(first.contains(&format!("href=\"{older}\" rel=\"next\">Older reports")));
+    let second = bea.get(&older).await;
+    assert!(shows(&second, 21..=23), "{}", second.body);
+    assert!(second.contains("Newest reports") && !second.contains("Older reports"));
+
+    // A facilitator folds an old report in from its page, and the lesson links back to that
+    // page, as does a report wherever it is listed (its author's profile) and after an edit.
+    let fay = app.member_browser("fay", gardens, "facilitator").await;
+    let old = report_id(22).await;
+    let at_old = format!("/r/{entry}/reports?from={old}");
+    let there = fay.get(&at_old).await;
+    assert!(there.contains(&format!("action=\"/reports/{old}/incorporate\"")));
+    let folded = fay
+        .submit(
+            &at_old,
+            &format!("/reports/{old}/incorporate"),
+            &[("lesson", "Overlap the sheets.")],
+        )
+        .await;
+    assert_eq!(folded.status, StatusCode::SEE_OTHER);
+    let link = format!("{at_old}#report-{old}");
+    assert!(bea
+        .get(&format!("/r/{entry}"))
+        .await
+        .contains(&format!("Overlap the sheets. <a href=\"{link}\">")));
+    let listed = report_id(15).await;
+    let on_profile = format!("/r/{entry}/reports?from={listed}");
+    assert!(bea
+        .get("/u/bea")
+        .await
+        .contains(&format!("{on_profile}#report-{listed}")));
+    assert!(bea
+        .get(&on_profile)
+        .await
+        .contains(&format!("id=\"report-{listed}\"")));
+    let edit = format!("/reports/{old}/edit");
+    let fields = [
+        ("context", "Plot"),
+        ("tried", "Try 22 again"),
+        ("outcome", "partly"),
+    ];
+    let saved = bea.submit(&edit, &edit, &fields).await;
+    assert!(saved.location.unwrap().ends_with(&link));
+
+    // A start that is no report of this entry, or no number, or an entry the reader may not
+    // read, finds nothing.
+    let other = app.insert_entry(gardens, "Leaf mould").await;
+    let elsewhere = format!("/r/{other}/reports?from={old}");
+    assert_eq!(bea.get(&elsewhere).await.status, StatusCode::NOT_FOUND);
+    let unknown = format!("/r/{entry}/reports?from=999999999");
+    assert_eq!(bea.get(&unknown).await.status, StatusCode::NOT_FOUND);
+    let damaged = format!("/r/{entry}/reports?from=soon");
+    assert_eq!(bea.get(&damaged).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        bea.get("/r/999999999/reports").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let empty = bea.get(&format!("/r/{other}/reports")).await;
+    assert!(empty.contains("Nobody has reported back on this yet."));
+    assert!(!empty.contains("Older reports"));
+    assert!(!bea
+        .get(&format!("/r/{other}"))
+        .await
+        .contains("reports on this entry"));
+    let council = app.create_domain("council", "private").await;
+    let secret = app.insert_entry(council, "Budget notes").await;
+    let path = format!("/r/{secret}/reports");
+    assert_eq!(
+        app.other_browser().get(&path).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(bea.get(&path).await.status, StatusCode::NOT_FOUND);
+    let eve = app.member_browser("eve", council, "member").await;
+    assert_eq!(eve.get(&path).await.status, StatusCode::OK);
 }
 
 async fn invite(app: &TestApp, after: time::Duration) -> u64 {
