@@ -36,9 +36,23 @@ struct Args {
     /// Open connections.
     #[arg(long, default_value_t = 16)]
     connections: u32,
-    /// Only scenarios whose name contains one of these words.
-    #[arg(long, value_delimiter = ',')]
+    /// Only scenarios whose name contains one of these comma-separated words, or the one
+    /// scenario named exactly so (some names hold a comma: "post a reply, 100 threads").
+    /// May be given more than once.
+    #[arg(long)]
     only: Vec<String>,
+}
+
+/// Whether `--only` `choice` takes the scenario `name`: the one named exactly so, or else every
+/// scenario whose name contains one of its comma-separated words.
+fn chooses(choice: &str, name: &str, names: &[&str]) -> bool {
+    if names.contains(&choice) {
+        return name == choice;
+    }
+    choice
+        .split(',')
+        .map(str::trim)
+        .any(|word| !word.is_empty() && name.contains(word))
 }
 
 /// Members who reply at once in the many-members posting scenario (each signs in once, within
@@ -133,9 +147,10 @@ async fn main() -> anyhow::Result<()> {
 
     let cookie = sign_in(app_port, "member0").await?;
     let scenarios = scenarios(&db, scale, app_port, &cookie).await?;
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
     let selected: Vec<&Scenario> = scenarios
         .iter()
-        .filter(|s| args.only.is_empty() || args.only.iter().any(|w| s.name.contains(w.as_str())))
+        .filter(|s| args.only.is_empty() || args.only.iter().any(|o| chooses(o, &s.name, &names)))
         .collect();
 
     let work = dir.clone();
@@ -542,4 +557,38 @@ async fn replanned_statements(db: &PgPool) -> anyhow::Result<String> {
         lines += &format!("  plan {plan:>6.2} ms, run {exec:>6.2} ms × {calls:>6}  {query}\n");
     }
     Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chooses;
+
+    #[test]
+    fn only_takes_a_name_with_a_comma_whole_and_words_otherwise() {
+        let names = [
+            "post a reply",
+            "post a reply, 100 threads",
+            "thread, anonymous",
+        ];
+        let taken = |choice: &str| -> Vec<&str> {
+            names
+                .iter()
+                .copied()
+                .filter(|name| chooses(choice, name, &names))
+                .collect()
+        };
+        assert_eq!(
+            taken("post a reply, 100 threads"),
+            ["post a reply, 100 threads"]
+        );
+        assert_eq!(
+            taken("reply"),
+            ["post a reply", "post a reply, 100 threads"]
+        );
+        assert_eq!(
+            taken("100 threads, anonymous"),
+            ["post a reply, 100 threads", "thread, anonymous"]
+        );
+        assert!(taken("search").is_empty());
+    }
 }
