@@ -97,6 +97,20 @@ pub struct EntryReportsPage {
     pub next: Option<i64>,
 }
 
+impl ThreadReportsPage {
+    /// The first page; the next ones start at a report (`?from=`).
+    pub fn reports_href(&self) -> String {
+        format!("/t/{}/reports", self.thread_id)
+    }
+}
+
+impl EntryReportsPage {
+    /// The first page; the next ones start at a report (`?from=`).
+    pub fn reports_href(&self) -> String {
+        format!("/r/{}/reports", self.entry_id)
+    }
+}
+
 impl ReportForm {
     /// The report as sent, for `ReportContent::parse`; the stages ticked, in the framework's
     /// order.

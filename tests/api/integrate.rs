@@ -146,6 +146,39 @@ async fn a_thread_shows_the_reports_on_the_entry_made_from_it() {
         .contains("Nobody has reported back on applying this thread yet."));
 }
 
+/// 23 reports by bea on the subject (`thread_id` or `entry_id`), "Try 01" the newest; every
+/// third did not work.
+async fn twenty_three_reports_by_bea(app: &TestApp, column: &str, subject: i64) {
+    sqlx::query(&format!(
+        "INSERT INTO practice_reports ({column}, author_id, context, tried, outcome, reflection, created_at)
+         SELECT $1, u.id, 'Plot', 'Try ' || lpad(n::text, 2, '0'),
+                CASE WHEN n % 3 = 0 THEN 'did_not' ELSE 'worked' END, 'Lesson ' || n,
+                now() - n * interval '1 minute'
+           FROM generate_series(1, 23) n, users u WHERE u.username = 'bea'"
+    ))
+    .bind(subject)
+    .execute(&app.db)
+    .await
+    .unwrap();
+}
+
+fn tried(n: u32) -> String {
+    format!("Try {n:02}")
+}
+
+/// Whether the page shows exactly the reports numbered in `range`, of the 23.
+fn shows(page: &crate::helpers::Page, range: std::ops::RangeInclusive<u32>) -> bool {
+    (1..=23).all(|n| page.contains(&tried(n)) == range.contains(&n))
+}
+
+async fn report_id(app: &TestApp, n: u32) -> i64 {
+    app.count(&format!(
+        "SELECT id FROM practice_reports WHERE tried = '{}'",
+        tried(n)
+    ))
+    .await
+}
+
 #[tokio::test]
 async fn a_long_applied_thread_shows_its_newest_reports_and_the_rest_a_page_at_a_time() {
     let app = TestApp::spawn().await;
@@ -156,22 +189,7 @@ async fn a_long_applied_thread_shows_its_newest_reports_and_the_rest_a_page_at_a
     let thread = ana.ask("gardens", "Clubroot in brassicas?", "Help").await;
     let answer = bea.answer(thread, "Lime the bed to pH 7.2.").await;
     assert!(ana.accept(thread, answer).await.done());
-    // 23 reports, "Try 01" the newest; every third did not work.
-    sqlx::query(
-        "INSERT INTO practice_reports (thread_id, author_id, context, tried, outcome, created_at)
-         SELECT $1, u.id, 'Plot', 'Try ' || lpad(n::text, 2, '0'),
-                CASE WHEN n % 3 = 0 THEN 'did_not' ELSE 'worked' END,
-                now() - n * interval '1 minute'
-           FROM generate_series(1, 23) n, users u WHERE u.username = 'bea'",
-    )
-    .bind(thread)
-    .execute(&app.db)
-    .await
-    .unwrap();
-    let tried = |n: u32| format!("Try {n:02}");
-    let shows = |page: &crate::helpers::Page, range: std::ops::RangeInclusive<u32>| {
-        (1..=23).all(|n| page.contains(&tried(n)) == range.contains(&n))
-    };
+    twenty_three_reports_by_bea(&app, "thread_id", thread).await;
 
     let page = ana.get(&format!("/t/{thread}")).await;
     assert!(shows(&page, 1..=5), "the newest five: {}", page.body);
@@ -190,22 +208,14 @@ async fn a_long_applied_thread_shows_its_newest_reports_and_the_rest_a_page_at_a
     assert!(first.contains(&format!(
         "<a href=\"/t/{thread}\">← Clubroot in brassicas?</a>"
     )));
-    let report_id = |n: u32| {
-        let query = format!(
-            "SELECT id FROM practice_reports WHERE tried = '{}'",
-            tried(n)
-        );
-        let app = &app;
-        async move { app.count(&query).await }
-    };
-    let older = format!("/t/{thread}/reports?from={}", report_id(21).await);
+    let older = format!("/t/{thread}/reports?from={}", report_id(&app, 21).await);
     assert!(first.contains(&format!("href=\"{older}\" rel=\"next\">Older reports")));
     let second = ana.get(&older).await;
     assert!(shows(&second, 21..=23), "{}", second.body);
     assert!(second.contains("Newest reports") && !second.contains("Older reports"));
 
     // Wherever a report is linked (here, its author's profile), the link opens a page with it.
-    let old = report_id(15).await;
+    let old = report_id(&app, 15).await;
     let link = format!("/t/{thread}/reports?from={old}#report-{old}");
     assert!(bea.get("/u/bea").await.contains(&link));
     assert!(bea
@@ -425,30 +435,7 @@ async fn a_facilitator_turns_a_report_into_what_we_learned() {
 async fn a_much_applied_entry_shows_its_newest_reports_and_the_rest_a_page_at_a_time() {
     let (app, gardens, entry) = entry_in_gardens().await;
     let bea = app.member_browser("bea", gardens, "member").await;
-    // 23 reports, "Try 01" the newest; every third did not work.
-    sqlx::query(
-        "INSERT INTO practice_reports (entry_id, author_id, context, tried, outcome, reflection, created_at)
-         SELECT $1, u.id, 'Plot', 'Try ' || lpad(n::text, 2, '0'),
-                CASE WHEN n % 3 = 0 THEN 'did_not' ELSE 'worked' END, 'Lesson ' || n,
-                now() - n * interval '1 minute'
-           FROM generate_series(1, 23) n, users u WHERE u.username = 'bea'",
-    )
-    .bind(entry)
-    .execute(&app.db)
-    .await
-    .unwrap();
-    let tried = |n: u32| format!("Try {n:02}");
-    let shows = |page: &crate::helpers::Page, range: std::ops::RangeInclusive<u32>| {
-        (1..=23).all(|n| page.contains(&tried(n)) == range.contains(&n))
-    };
-    let report_id = |n: u32| {
-        let query = format!(
-            "SELECT id FROM practice_reports WHERE tried = '{}'",
-            tried(n)
-        );
-        let app = &app;
-        async move { app.count(&query).await }
-    };
+    twenty_three_reports_by_bea(&app, "entry_id", entry).await;
 
     let page = bea.get(&format!("/r/{entry}")).await;
     assert!(shows(&page, 1..=5), "the newest five: {}", page.body);
@@ -466,7 +453,7 @@ async fn a_much_applied_entry_shows_its_newest_reports_and_the_rest_a_page_at_a_
         !first.contains("Add to “What we learned”"),
         "a member who is no facilitator"
     );
-    let older = format!("/r/{entry}/reports?from={}", report_id(21).await);
+    let older = format!("/r/{entry}/reports?from={}", report_id(&app, 21).await);
     assert!(first.contains(&format!("href=\"{older}\" rel=\"next\">Older reports")));
     let second = bea.get(&older).await;
     assert!(shows(&second, 21..=23), "{}", second.body);
@@ -475,7 +462,7 @@ async fn a_much_applied_entry_shows_its_newest_reports_and_the_rest_a_page_at_a_
     // A facilitator folds an old report in from its page, and the lesson links back to that
     // page, as does a report wherever it is listed (its author's profile) and after an edit.
     let fay = app.member_browser("fay", gardens, "facilitator").await;
-    let old = report_id(22).await;
+    let old = report_id(&app, 22).await;
     let at_old = format!("/r/{entry}/reports?from={old}");
     let there = fay.get(&at_old).await;
     assert!(there.contains(&format!("action=\"/reports/{old}/incorporate\"")));
@@ -492,7 +479,7 @@ async fn a_much_applied_entry_shows_its_newest_reports_and_the_rest_a_page_at_a_
         .get(&format!("/r/{entry}"))
         .await
         .contains(&format!("Overlap the sheets. <a href=\"{link}\">")));
-    let listed = report_id(15).await;
+    let listed = report_id(&app, 15).await;
     let on_profile = format!("/r/{entry}/reports?from={listed}");
     assert!(bea
         .get("/u/bea")
