@@ -291,7 +291,7 @@ async fn new_entry(
 }
 
 /// An entry with its domain, if the viewer may read the domain.
-pub(in crate::educate) async fn readable_entry(
+pub(crate) async fn readable_entry(
     state: &AppState,
     id: EntryId,
     viewer: Option<&CurrentUser>,

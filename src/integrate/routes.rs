@@ -10,8 +10,7 @@ use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
 use super::fields::{ReportContent, MAX_FIELD_CHARS};
-use super::queries::Report;
-use super::queries::{self, Subject};
+use super::queries::{self, Report, Subject};
 use super::views::{
     CommitForm, CommitFormPage, CommitmentsPage, EntryReportsPage, ReportForm, ReportFormPage,
     ThreadReportsPage,
@@ -80,10 +79,7 @@ async fn entry_reports(
     Query(query): Query<ReportsQuery>,
 ) -> Result<EntryReportsPage> {
     let viewer = visitor.page.user.as_ref();
-    let entry = crate::educate::queries::entry(&state.db, id.0, viewer.map(|u| u.id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let domain = readable_domain_by_id(&state.db, entry.domain_id, viewer).await?;
+    let (entry, domain) = crate::educate::routes::readable_entry(&state, id, viewer).await?;
     let limit = queries::REPORTS_PER_PAGE + 1;
     let mut reports = queries::entry_reports(&state.db, entry.id, query.from, limit).await?;
     let next = one_page(&mut reports, query.from)?;

@@ -22,7 +22,7 @@ use super::{queries, Change};
 use crate::error::{AppError, Result};
 use crate::forum::fields::parse_id;
 use crate::forum::lookup::readable_thread;
-use crate::web::CurrentUser;
+use crate::web::{take_beyond, CurrentUser};
 use crate::AppState;
 
 pub const PATH: &str = "/live";
@@ -195,9 +195,9 @@ async fn send_replies(
             }
             Err(err) => return Err(Stop::Failed(anyhow::anyhow!("{err:?}"))),
         }
-        let posts = posts?;
-        let more = posts.len() as i64 > queries::CATCH_UP;
-        for id in posts.into_iter().take(queries::CATCH_UP as usize) {
+        let mut posts = posts?;
+        let more = take_beyond(&mut posts, queries::CATCH_UP).is_some();
+        for id in posts {
             let event = Event::default()
                 .event("reply")
                 .id(id.to_string())
