@@ -129,6 +129,9 @@ async fn main() -> anyhow::Result<()> {
         data::load(&db, scale, &hash).await?;
         println!("loaded in {:.0} s", started.elapsed().as_secs_f64());
     }
+    if data::add_member_history(&db).await? {
+        println!("member0 has read {} threads", data::READ_THREADS);
+    }
 
     // Every page is measured as rendered (cache off); the `cached` scenarios go to a second
     // instance with the anonymous page cache on, as `serve` runs by default.
