@@ -701,8 +701,11 @@ pub async fn load(db: &PgPool, scale: Scale, password_hash: &str) -> anyhow::Res
     Ok(())
 }
 
-/// Threads the signed-in member (`member0`) has opened: a member of some years has read
-/// thousands, and their Unread count looks at every thread they have read.
+/// The member the harness signs in, whose pages the signed-in scenarios measure; the data set's
+/// most active member (they wrote the most posts).
+pub const SIGNED_IN_MEMBER: &str = "member0";
+/// Threads the signed-in member has opened: a member of some years has read thousands, and
+/// their Unread count looks at every thread they have read.
 pub const READ_THREADS: i64 = 5_000;
 /// One thread in this many of those was left after its first post; the rest were read to the
 /// end, so the member has a few dozen unread threads, not more than the count stops at.
@@ -710,29 +713,32 @@ const LEFT_UNFINISHED: i64 = 200;
 
 /// Gives the members what using the site leaves behind, once (data sets loaded before had
 /// none): a record of their visits, as the trigger on `users` makes (the load runs with
-/// triggers off), `member0` last seen a day ago, so their New view starts there and not at
-/// their registration; and `member0`'s reading, the `READ_THREADS` most recently active threads
-/// of their domains, read when their last post was written. Returns whether reading was added.
-pub async fn add_member_history(db: &PgPool) -> anyhow::Result<bool> {
+/// triggers off), the signed-in member last seen a day ago, so their New view starts there and
+/// not at their registration; and the signed-in member's reading, the `READ_THREADS` most
+/// recently active threads of their domains, read when their last post was written. Returns
+/// how many threads were added to their reading (none when they had read them before).
+pub async fn add_member_history(db: &PgPool) -> anyhow::Result<u64> {
     sqlx::query(
         "INSERT INTO member_presence (user_id, seen_at)
-         SELECT u.id, CASE WHEN u.username = 'member0' THEN now() - interval '1 day'
+         SELECT u.id, CASE WHEN u.username = $1 THEN now() - interval '1 day'
                            ELSE u.created_at END
            FROM users u
          ON CONFLICT (user_id) DO NOTHING",
     )
+    .bind(SIGNED_IN_MEMBER)
     .execute(db)
     .await?;
     let read: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM thread_reads rd JOIN users u ON u.id = rd.user_id
-          WHERE u.username = 'member0'",
+          WHERE u.username = $1",
     )
+    .bind(SIGNED_IN_MEMBER)
     .fetch_one(db)
     .await?;
     if read >= READ_THREADS / 2 {
-        return Ok(false);
+        return Ok(0);
     }
-    sqlx::query(
+    let added = sqlx::query(
         "INSERT INTO thread_reads (user_id, thread_id, last_read_number, last_read_post_id, read_at)
          SELECT r.user_id, r.thread_id, r.number,
                 (SELECT p.id FROM posts p WHERE p.thread_id = r.thread_id AND p.number = r.number),
@@ -743,17 +749,19 @@ pub async fn add_member_history(db: &PgPool) -> anyhow::Result<bool> {
                    FROM users u
                    JOIN memberships m ON m.user_id = u.id
                    JOIN threads t ON t.domain_id = m.domain_id
-                  WHERE u.username = 'member0'
+                  WHERE u.username = $3
                   ORDER BY t.last_posted_at DESC
                   LIMIT $1) r
          ON CONFLICT (user_id, thread_id) DO NOTHING",
     )
     .bind(READ_THREADS)
     .bind(LEFT_UNFINISHED)
+    .bind(SIGNED_IN_MEMBER)
     .execute(db)
-    .await?;
+    .await?
+    .rows_affected();
     sqlx::query("ANALYZE thread_reads").execute(db).await?;
-    Ok(true)
+    Ok(added)
 }
 
 /// Sets every counter the triggers keep to what the rows say.

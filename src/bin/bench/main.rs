@@ -129,8 +129,9 @@ async fn main() -> anyhow::Result<()> {
         data::load(&db, scale, &hash).await?;
         println!("loaded in {:.0} s", started.elapsed().as_secs_f64());
     }
-    if data::add_member_history(&db).await? {
-        println!("member0 has read {} threads", data::READ_THREADS);
+    let read = data::add_member_history(&db).await?;
+    if read > 0 {
+        println!("{} has read {read} more threads", data::SIGNED_IN_MEMBER);
     }
 
     // Every page is measured as rendered (cache off); the `cached` scenarios go to a second
@@ -148,7 +149,7 @@ async fn main() -> anyhow::Result<()> {
     let floor_port = floor_listener.local_addr()?.port();
     tokio::spawn(floor::serve(db.clone(), floor_listener));
 
-    let cookie = sign_in(app_port, "member0").await?;
+    let cookie = sign_in(app_port, data::SIGNED_IN_MEMBER).await?;
     let scenarios = scenarios(&db, scale, app_port, &cookie).await?;
     let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
     let selected: Vec<&Scenario> = scenarios
@@ -427,7 +428,11 @@ async fn scenarios(
         scenario("home, anonymous", "/".into(), false),
         cached("home, anonymous, cached", "/".into()),
         scenario("home, signed in", "/".into(), true),
-        scenario("profile of an active member", "/u/member0".into(), false),
+        scenario(
+            "profile of an active member",
+            format!("/u/{}", data::SIGNED_IN_MEMBER),
+            false,
+        ),
         scenario("repertoire list", format!("/d/{big}/repertoire"), false),
         scenario(
             "members by expertise",
