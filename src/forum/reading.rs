@@ -7,6 +7,11 @@
 //! The "Unread" and "New" views (of the home page, across the member's domains, and of one
 //! domain) and their "dismiss" share one filter each, so a list, its count and its dismissal
 //! can never disagree.
+//!
+//! A read mark is `behind` unless it has read the thread's last post, so Unread looks only at
+//! the marks that may have something unread rather than at every thread a member ever read. A
+//! new post flags the marks it leaves behind (the `posts_written` trigger); every statement
+//! here that writes a mark says whether it is behind, from the thread's count as it stands.
 
 use serde::Deserialize;
 use sqlx::{PgExecutor, PgPool};
@@ -150,7 +155,7 @@ fn filter(view: Tracked, scope: Scope) -> String {
     };
     match (view, scope) {
         (Tracked::Unread, _) => format!(
-            "rd.user_id IS NOT NULL AND t.reply_count + 1 > rd.last_read_number AND NOT t.hidden
+            "rd.behind AND t.reply_count + 1 > rd.last_read_number AND NOT t.hidden
              AND {level} NOT IN ('normal', 'muted') AND {place}"
         ),
         (Tracked::New, Scope::Home) => format!(
@@ -245,18 +250,21 @@ pub async fn counts(db: &PgPool, user_id: i64, scope: Scope) -> sqlx::Result<Cou
 }
 
 /// "Dismiss": every thread of the view (not only the page shown) is read to its last post.
-/// Returns how many threads that was.
+/// Returns how many threads that was. The threads' rows are share-locked, so each count read
+/// is the latest and no reply can commit past it before the marks do: they are not behind.
 pub async fn dismiss(db: &PgPool, user_id: i64, view: Tracked, scope: Scope) -> sqlx::Result<u64> {
     let done = sqlx::query(&format!(
-        "INSERT INTO thread_reads (user_id, thread_id, last_read_number, last_read_post_id)
+        "INSERT INTO thread_reads (user_id, thread_id, last_read_number, last_read_post_id, behind)
          SELECT $1, t.id, t.reply_count + 1,
-                (SELECT max(p.id) FROM posts p WHERE p.thread_id = t.id)
+                (SELECT max(p.id) FROM posts p WHERE p.thread_id = t.id), false
            FROM threads t {}
           WHERE {}
+            FOR SHARE OF t
          ON CONFLICT (user_id, thread_id) DO UPDATE
             SET last_read_number = greatest(thread_reads.last_read_number, EXCLUDED.last_read_number),
                 last_read_post_id = greatest(thread_reads.last_read_post_id, EXCLUDED.last_read_post_id),
-                read_at = now()",
+                read_at = now(),
+                behind = false",
         viewer_marks("$1"),
         filter(view, scope),
     ))
@@ -292,6 +300,12 @@ pub async fn number_of(db: &PgPool, thread_id: i64, post_id: i64) -> sqlx::Resul
 
 /// A page view: the member has read up to post `post_id`, number `number`. A read mark never
 /// moves back (an earlier page opened again leaves it where it was).
+///
+/// Whether the mark is behind: where the statement's snapshot says the member reached the last
+/// post, the thread's row is read again under a share lock. A reply that committed since the
+/// snapshot is then seen, and one still writing is waited for; one that comes later waits for
+/// this mark and flags it. Without the lock, a reply committing in between would find the mark
+/// still behind from before, leave it, and the mark would then be cleared past it.
 pub async fn mark_read(
     db: impl PgExecutor<'_>,
     user_id: i64,
@@ -300,12 +314,19 @@ pub async fn mark_read(
     post_id: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO thread_reads (user_id, thread_id, last_read_number, last_read_post_id)
-         VALUES ($1, $2, $3, $4)
+        "INSERT INTO thread_reads (user_id, thread_id, last_read_number, last_read_post_id, behind)
+         SELECT $1, t.id, $3, $4,
+                CASE WHEN $3 < t.reply_count + 1 THEN true
+                     ELSE $3 < (SELECT l.reply_count + 1 FROM threads l WHERE l.id = t.id
+                                   FOR SHARE)
+                END
+           FROM threads t
+          WHERE t.id = $2
          ON CONFLICT (user_id, thread_id) DO UPDATE
             SET last_read_number = EXCLUDED.last_read_number,
                 last_read_post_id = EXCLUDED.last_read_post_id,
-                read_at = now()
+                read_at = now(),
+                behind = EXCLUDED.behind
           WHERE thread_reads.last_read_number < EXCLUDED.last_read_number",
     )
     .bind(user_id)
@@ -319,16 +340,19 @@ pub async fn mark_read(
 
 /// A member's own new post is read by them, as is everything before it they had read: the
 /// statement over SQL expressions for the member, the thread, and the post's number and id, so
-/// a page can run it in the statement that writes the post. Where `thread` is NULL (nothing was
-/// written), nothing is marked.
+/// a page can run it in the transaction that writes the post. Where `thread` is NULL (nothing
+/// was written), nothing is marked. The mark is not behind: the post was numbered under the
+/// thread's row lock, held until it commits, so it is the thread's last, and the next post's
+/// trigger, waiting for that lock, flags the mark.
 pub fn mark_written_sql(user: &str, thread: &str, number: &str, post: &str) -> String {
     format!(
-        "INSERT INTO thread_reads (user_id, thread_id, last_read_number, last_read_post_id)
-         SELECT {user}, t.id, {number}, {post} FROM threads t WHERE t.id = {thread}
+        "INSERT INTO thread_reads (user_id, thread_id, last_read_number, last_read_post_id, behind)
+         SELECT {user}, t.id, {number}, {post}, false FROM threads t WHERE t.id = {thread}
          ON CONFLICT (user_id, thread_id) DO UPDATE
             SET last_read_number = greatest(thread_reads.last_read_number, EXCLUDED.last_read_number),
                 last_read_post_id = greatest(thread_reads.last_read_post_id, EXCLUDED.last_read_post_id),
-                read_at = now()"
+                read_at = now(),
+                behind = false"
     )
 }
 

@@ -320,3 +320,56 @@ async fn a_browser_that_reports_scrolling_reads_only_the_posts_scrolled_past() {
     cal.get(&format!("/t/{thread}")).await;
     assert_eq!(read_number(&app, "cal", thread).await, Some(30));
 }
+
+/// The Unread tab looks only at the read marks flagged as behind (issue 10). A reply that
+/// commits while a member's page view marks the thread read to what it showed must still be
+/// unread to them: the mark waits for the reply, then sees it.
+#[tokio::test]
+async fn a_reply_written_while_a_member_reads_stays_unread() {
+    let app = TestApp::spawn().await;
+    let gardens = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    let thread = app.insert_thread(gardens, ana, "Seed swap", 0).await;
+    let bea = app.member_browser("bea", gardens, "member").await;
+    bea.get(&format!("/t/{thread}")).await;
+    let reply = "INSERT INTO posts (thread_id, author_id, body_md, body_html)
+                 VALUES ($1, $2, 'Tomatoes?', '<p>Tomatoes?</p>')";
+    let write_reply = || sqlx::query(reply).bind(thread).bind(ana);
+    write_reply().execute(&app.db).await.unwrap();
+    assert!(row(&bea.get("/?view=unread").await, "Seed swap").contains("1 new"));
+
+    // A third post is written, not yet committed, as Bea opens the thread's two posts.
+    let mut replying = app.db.begin().await.expect("a transaction");
+    write_reply().execute(&mut *replying).await.unwrap();
+    let reading = tokio::spawn({
+        let bea = bea.same_browser();
+        async move { bea.get(&format!("/t/{thread}")).await }
+    });
+    let waiting = "SELECT count(*) FROM pg_stat_activity
+                    WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    for _ in 0..200 {
+        if reading.is_finished() || app.count(waiting).await > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    replying.commit().await.expect("commit the reply");
+    let page = reading.await.expect("the page view");
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(read_number(&app, "bea", thread).await, Some(2));
+
+    let unread = bea.get("/?view=unread").await;
+    assert!(
+        row(&unread, "Seed swap").contains("1 new"),
+        "the third post is unread: {}",
+        unread.body
+    );
+    assert!(unread.contains("Unread <span class=\"count\">(1)</span>"));
+    let domain = bea.get("/d/gardens?view=unread").await;
+    assert!(domain.contains("Unread <span class=\"count\">(1)</span>"));
+    // Reading it clears the tab, and the next reply brings the thread back.
+    bea.get(&format!("/t/{thread}")).await;
+    assert!(bea.get("/?view=unread").await.contains("Nothing unread"));
+    write_reply().execute(&app.db).await.unwrap();
+    assert!(row(&bea.get("/?view=unread").await, "Seed swap").contains("1 new"));
+}

@@ -739,11 +739,12 @@ pub async fn add_member_history(db: &PgPool) -> anyhow::Result<u64> {
         return Ok(0);
     }
     let added = sqlx::query(
-        "INSERT INTO thread_reads (user_id, thread_id, last_read_number, last_read_post_id, read_at)
+        "INSERT INTO thread_reads
+                (user_id, thread_id, last_read_number, last_read_post_id, read_at, behind)
          SELECT r.user_id, r.thread_id, r.number,
                 (SELECT p.id FROM posts p WHERE p.thread_id = r.thread_id AND p.number = r.number),
-                r.last_posted_at
-           FROM (SELECT u.id AS user_id, t.id AS thread_id, t.last_posted_at,
+                r.last_posted_at, r.number < r.reply_count + 1
+           FROM (SELECT u.id AS user_id, t.id AS thread_id, t.last_posted_at, t.reply_count,
                         CASE WHEN row_number() OVER (ORDER BY t.last_posted_at DESC) % $2 = 0
                              THEN 1 ELSE t.reply_count + 1 END AS number
                    FROM users u
