@@ -346,16 +346,8 @@ async fn a_lock_that_lands_while_a_reply_waits_for_the_thread_wins() {
             bea.post(&format!("/t/{thread}/reply"), &fields).await
         }
     });
-    let waiting = "SELECT count(*) FROM pg_stat_activity
-                    WHERE datname = current_database() AND wait_event_type = 'Lock'";
-    for _ in 0..200 {
-        if app.count(waiting).await > 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
     assert_eq!(
-        app.count(waiting).await,
+        app.lock_waits_of(&replying).await,
         1,
         "the reply waits for the thread's row"
     );

@@ -1076,6 +1076,20 @@ impl TestApp {
             .await
             .expect("a count query")
     }
+
+    /// Waits up to four seconds for a statement to wait for a row lock, or for `request` to
+    /// end first; returns how many statements wait.
+    pub async fn lock_waits_of<T>(&self, request: &tokio::task::JoinHandle<T>) -> i64 {
+        let waiting = "SELECT count(*) FROM pg_stat_activity
+                        WHERE datname = current_database() AND wait_event_type = 'Lock'";
+        for _ in 0..200 {
+            if request.is_finished() || self.count(waiting).await > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        self.count(waiting).await
+    }
 }
 
 /// Whether the distribution's `program` is installed; if not, says which test is skipped and

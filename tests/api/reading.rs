@@ -345,14 +345,7 @@ async fn a_reply_written_while_a_member_reads_stays_unread() {
         let bea = bea.same_browser();
         async move { bea.get(&format!("/t/{thread}")).await }
     });
-    let waiting = "SELECT count(*) FROM pg_stat_activity
-                    WHERE datname = current_database() AND wait_event_type = 'Lock'";
-    for _ in 0..200 {
-        if reading.is_finished() || app.count(waiting).await > 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    app.lock_waits_of(&reading).await;
     replying.commit().await.expect("commit the reply");
     let page = reading.await.expect("the page view");
     assert_eq!(page.status, StatusCode::OK);
