@@ -13,6 +13,8 @@
 //! new post flags the marks it leaves behind (the `posts_written` trigger); every statement
 //! here that writes a mark says whether it is behind, from the thread's count as it stands.
 
+use std::sync::LazyLock;
+
 use serde::Deserialize;
 use sqlx::{PgExecutor, PgPool};
 
@@ -250,23 +252,23 @@ pub async fn counts(db: &PgPool, user_id: i64, scope: Scope) -> sqlx::Result<Cou
 }
 
 /// "Dismiss": every thread of the view (not only the page shown) is read to its last post.
-/// Returns how many threads that was. The threads' rows are share-locked, so each count read
-/// is the latest and no reply can commit past it before the marks do: they are not behind.
+/// Returns how many threads that was. Each thread's count and last post are read as the
+/// statement's snapshot has them, so a reply written meanwhile stays unread (`behind_sql`).
 pub async fn dismiss(db: &PgPool, user_id: i64, view: Tracked, scope: Scope) -> sqlx::Result<u64> {
     let done = sqlx::query(&format!(
         "INSERT INTO thread_reads (user_id, thread_id, last_read_number, last_read_post_id, behind)
          SELECT $1, t.id, t.reply_count + 1,
-                (SELECT max(p.id) FROM posts p WHERE p.thread_id = t.id), false
-           FROM threads t {}
-          WHERE {}
-            FOR SHARE OF t
+                (SELECT max(p.id) FROM posts p WHERE p.thread_id = t.id), {behind}
+           FROM threads t {marks}
+          WHERE {filter}
          ON CONFLICT (user_id, thread_id) DO UPDATE
             SET last_read_number = greatest(thread_reads.last_read_number, EXCLUDED.last_read_number),
                 last_read_post_id = greatest(thread_reads.last_read_post_id, EXCLUDED.last_read_post_id),
                 read_at = now(),
-                behind = false",
-        viewer_marks("$1"),
-        filter(view, scope),
+                behind = EXCLUDED.behind",
+        behind = behind_sql("t.reply_count + 1"),
+        marks = viewer_marks("$1"),
+        filter = filter(view, scope),
     ))
     .bind(user_id)
     .bind(scope.domain_id())
@@ -298,14 +300,24 @@ pub async fn number_of(db: &PgPool, thread_id: i64, post_id: i64) -> sqlx::Resul
         .await
 }
 
+/// Whether a mark of thread `t` read up to post number `number` (SQL) is behind: where the
+/// statement's snapshot says it reaches the last post, the thread's row is read again under a
+/// share lock. A reply that committed since the snapshot is then seen, and one still writing
+/// is waited for; one that comes later waits for the mark and flags it. Without the lock, a
+/// reply committing in between would find the mark still behind from before, leave it, and
+/// the mark would then be cleared past it. (Where a mark that was further on is kept, this
+/// can only say behind when it is not, which the counts' comparison corrects.)
+fn behind_sql(number: &str) -> String {
+    format!(
+        "CASE WHEN {number} < t.reply_count + 1 THEN true
+              ELSE {number} < (SELECT l.reply_count + 1 FROM threads l WHERE l.id = t.id
+                                  FOR SHARE)
+         END"
+    )
+}
+
 /// A page view: the member has read up to post `post_id`, number `number`. A read mark never
 /// moves back (an earlier page opened again leaves it where it was).
-///
-/// Whether the mark is behind: where the statement's snapshot says the member reached the last
-/// post, the thread's row is read again under a share lock. A reply that committed since the
-/// snapshot is then seen, and one still writing is waited for; one that comes later waits for
-/// this mark and flags it. Without the lock, a reply committing in between would find the mark
-/// still behind from before, leave it, and the mark would then be cleared past it.
 pub async fn mark_read(
     db: impl PgExecutor<'_>,
     user_id: i64,
@@ -313,28 +325,27 @@ pub async fn mark_read(
     number: i64,
     post_id: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO thread_reads (user_id, thread_id, last_read_number, last_read_post_id, behind)
-         SELECT $1, t.id, $3, $4,
-                CASE WHEN $3 < t.reply_count + 1 THEN true
-                     ELSE $3 < (SELECT l.reply_count + 1 FROM threads l WHERE l.id = t.id
-                                   FOR SHARE)
-                END
-           FROM threads t
-          WHERE t.id = $2
-         ON CONFLICT (user_id, thread_id) DO UPDATE
-            SET last_read_number = EXCLUDED.last_read_number,
-                last_read_post_id = EXCLUDED.last_read_post_id,
-                read_at = now(),
-                behind = EXCLUDED.behind
-          WHERE thread_reads.last_read_number < EXCLUDED.last_read_number",
-    )
-    .bind(user_id)
-    .bind(thread_id)
-    .bind(i32::try_from(number).unwrap_or(i32::MAX))
-    .bind(post_id)
-    .execute(db)
-    .await?;
+    static STATEMENT: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "INSERT INTO thread_reads
+                    (user_id, thread_id, last_read_number, last_read_post_id, behind)
+             SELECT $1, t.id, $3, $4, {behind} FROM threads t WHERE t.id = $2
+             ON CONFLICT (user_id, thread_id) DO UPDATE
+                SET last_read_number = EXCLUDED.last_read_number,
+                    last_read_post_id = EXCLUDED.last_read_post_id,
+                    read_at = now(),
+                    behind = EXCLUDED.behind
+              WHERE thread_reads.last_read_number < EXCLUDED.last_read_number",
+            behind = behind_sql("$3"),
+        )
+    });
+    sqlx::query(&STATEMENT)
+        .bind(user_id)
+        .bind(thread_id)
+        .bind(i32::try_from(number).unwrap_or(i32::MAX))
+        .bind(post_id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 

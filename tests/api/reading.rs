@@ -365,4 +365,28 @@ async fn a_reply_written_while_a_member_reads_stays_unread() {
     assert!(bea.get("/?view=unread").await.contains("Nothing unread"));
     write_reply().execute(&app.db).await.unwrap();
     assert!(row(&bea.get("/?view=unread").await, "Seed swap").contains("1 new"));
+
+    // So with "dismiss": a reply written as it runs stays unread, and opens at its post.
+    let mut replying = app.db.begin().await.expect("a transaction");
+    let late: i64 = sqlx::query_scalar(&format!("{reply} RETURNING id"))
+        .bind(thread)
+        .bind(ana)
+        .fetch_one(&mut *replying)
+        .await
+        .unwrap();
+    let dismissing = tokio::spawn({
+        let bea = bea.same_browser();
+        async move { bea.act("/dismiss", &[("view", "unread")]).await }
+    });
+    app.lock_waits_of(&dismissing).await;
+    replying.commit().await.expect("commit the reply");
+    assert!(dismissing.await.expect("the dismissal").done());
+    let unread = bea.get("/?view=unread").await;
+    assert!(
+        row(&unread, "Seed swap").contains("1 new"),
+        "the fifth post is unread: {}",
+        unread.body
+    );
+    let jump = bea.get(&format!("/t/{thread}/unread")).await;
+    assert_eq!(jump.location, Some(format!("/p/{late}")));
 }
