@@ -14,7 +14,6 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::CompressionLevel;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::error::{error_page, AppError};
 use crate::{
@@ -52,7 +51,7 @@ pub fn router(state: AppState) -> Router {
 
 fn routes(state: AppState) -> Router {
     // Always on the primary: a session made by one request must be found by the next.
-    let sessions = SessionManagerLayer::new(PostgresStore::new(state.primary.clone()))
+    let sessions = SessionManagerLayer::new(auth::store::SessionRows::new(state.primary.clone()))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)

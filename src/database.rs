@@ -135,12 +135,8 @@ pub async fn pending_migrations(pool: &PgPool) -> sqlx::Result<usize> {
         .count())
 }
 
-/// Brings the schema up to date: our migrations, then the session store's table.
+/// Brings the schema up to date.
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     MIGRATOR.run(pool).await.context("running migrations")?;
-    tower_sessions_sqlx_store::PostgresStore::new(pool.clone())
-        .migrate()
-        .await
-        .context("creating the session table")?;
     Ok(())
 }

@@ -14,6 +14,7 @@ pub mod rate_limit;
 pub mod reset;
 pub mod routes;
 pub mod session;
+pub mod store;
 pub mod views;
 
 pub use session::{Admin, Arrival, Member, Visitor};

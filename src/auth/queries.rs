@@ -1,44 +1,53 @@
 //! SQL for accounts.
 
+use std::sync::LazyLock;
+
 use sqlx::{PgConnection, PgPool};
 
 use crate::web::CurrentUser;
 
-/// The signed-in member for the header and permission checks: one query per request, with the
-/// unread notification count from its partial index (counted up to 100, `unread_badge`).
-/// Suspended accounts, and sessions from before the account's last password change (`epoch`),
-/// are not returned. The same statement
-/// notes that the member is on the site (at most once a minute), so notification mail goes
-/// only to members who are away; coming back after an hour away starts a new visit, and threads
-/// started since the previous one are "new" (`forum::reading`).
-pub async fn current_user(db: &PgPool, id: i64, epoch: i32) -> sqlx::Result<Option<CurrentUser>> {
-    let row: Option<(i64, String, String, bool, i64)> = sqlx::query_as(
-        "WITH seen AS (
+/// The checks that make a session's claim an account, as SQL: two CTEs, `checked` (the account
+/// named by `claim.user_id` as the header and permission checks need it, with the unread
+/// notification count from its partial index, counted up to 100 by `unread_badge`) and `seen`.
+/// `claim` is a CTE of the caller's with `user_id` and `epoch`. Suspended accounts, unconfirmed
+/// ones and sessions from before the account's last password change (`epoch`) get no row.
+/// `seen` notes that the member is on the site (at most once a minute), so notification mail
+/// goes only to members who are away; coming back after an hour away starts a new visit, and
+/// threads started since the previous one are "new" (`forum::reading`).
+///
+/// Run when a session is loaded (`auth::store`) and, for a session stored without its account,
+/// by `current_user`.
+pub const ACCOUNT_CHECK_SQL: &str = "checked AS (
+             SELECT u.id, u.username, u.display_name, u.site_role = 'admin' AS is_admin,
+                    unread_badge(u.id) AS unread_notifications
+               FROM claim JOIN users u ON u.id = claim.user_id AND u.session_epoch = claim.epoch
+              WHERE u.email_confirmed_at IS NOT NULL
+                AND (u.suspended_until IS NULL OR u.suspended_until <= now())
+         ),
+         seen AS (
              UPDATE member_presence
                 SET seen_at = now(),
                     previous_visit_at = CASE WHEN seen_at < now() - interval '1 hour'
                                              THEN seen_at ELSE previous_visit_at END
-              WHERE user_id = $1 AND seen_at < now() - interval '1 minute'
-         )
-         SELECT u.id, u.username, u.display_name, u.site_role = 'admin',
-                unread_badge(u.id)
-           FROM users u
-          WHERE u.id = $1 AND u.session_epoch = $2 AND u.email_confirmed_at IS NOT NULL
-            AND (u.suspended_until IS NULL OR u.suspended_until <= now())",
-    )
-    .bind(id)
-    .bind(epoch)
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(
-        |(id, username, display_name, is_admin, unread)| CurrentUser {
-            id,
-            username,
-            display_name,
-            is_admin,
-            unread_notifications: unread,
-        },
-    ))
+              WHERE user_id = (SELECT id FROM checked) AND seen_at < now() - interval '1 minute'
+         )";
+
+/// The signed-in member `id`, if a session signed in at `epoch` may still use the account
+/// (`ACCOUNT_CHECK_SQL`). Sessions are checked as they load; this is for one stored without
+/// the account it names (before migration 58), until it is next written.
+pub async fn current_user(db: &PgPool, id: i64, epoch: i32) -> sqlx::Result<Option<CurrentUser>> {
+    static STATEMENT: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH claim AS (SELECT $1::bigint AS user_id, $2::integer AS epoch),
+                  {ACCOUNT_CHECK_SQL}
+             SELECT id, username, display_name, is_admin, unread_notifications FROM checked"
+        )
+    });
+    sqlx::query_as(&STATEMENT)
+        .bind(id)
+        .bind(epoch)
+        .fetch_optional(db)
+        .await
 }
 
 #[derive(sqlx::FromRow)]

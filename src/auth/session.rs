@@ -3,11 +3,13 @@
 //! so a handler's signature states the permission it needs; an `Arrival` is a visitor whose
 //! account is still being checked, for a page that reads beside the check.
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::Uri;
+use serde_json::Value;
 use sqlx::PgPool;
 use tower_sessions::Session;
 
@@ -39,9 +41,10 @@ pub struct Member {
 /// A site admin.
 pub struct Admin(pub Member);
 
-/// A visitor whose account is not yet looked up: the session names the member it was signed
-/// in as. A page that reads something for that member reads it while the account is checked
-/// (`Arrival::read_beside`), one round trip sooner.
+/// A visitor whose account is not yet confirmed: the session names the member it was signed in
+/// as. Loading the session checked the account (`auth::store`) unless the session was stored
+/// without it (before migration 58); then a page that reads something for that member reads it
+/// while the account is checked (`Arrival::read_beside`), one round trip sooner.
 pub struct Arrival {
     session: Session,
     claim: Option<Claim>,
@@ -50,9 +53,24 @@ pub struct Arrival {
 
 /// The account a session was signed in as, and that account's session epoch then.
 #[derive(Clone, Copy)]
-struct Claim {
-    user_id: i64,
-    epoch: i32,
+pub(super) struct Claim {
+    pub user_id: i64,
+    pub epoch: i32,
+}
+
+impl Claim {
+    /// The claim a session's data makes, if it is signed in.
+    pub fn of(data: &HashMap<String, Value>) -> Option<Claim> {
+        Claim::from_values(data.get(USER_ID), data.get(EPOCH))
+    }
+
+    fn from_values(user_id: Option<&Value>, epoch: Option<&Value>) -> Option<Claim> {
+        let epoch = epoch.map_or(Some(0), Value::as_i64)?;
+        Some(Claim {
+            user_id: user_id?.as_i64()?,
+            epoch: i32::try_from(epoch).ok()?,
+        })
+    }
 }
 
 impl Arrival {
@@ -74,9 +92,9 @@ impl Arrival {
         Ok((visitor, found))
     }
 
-    /// The visitor, with the account checked. On the primary even when the page reads from a
-    /// replica: a suspension or a changed password ends the session at once, and presence is
-    /// recorded here.
+    /// The visitor, with the account checked: as the session loaded, or else now. On the primary
+    /// even when the page reads from a replica: a suspension or a changed password ends the
+    /// session at once, and presence is recorded with the check.
     pub async fn visitor(self, state: &AppState) -> Result<Visitor> {
         let user = confirm(&self.session, &state.primary, self.claim).await?;
         let csrf = self.session.get::<String>(CSRF).await?.unwrap_or_default();
@@ -166,11 +184,9 @@ pub async fn signed_in(session: &Session, db: &PgPool) -> Result<Option<CurrentU
 }
 
 async fn claim_of(session: &Session) -> Result<Option<Claim>> {
-    let Some(user_id) = session.get::<i64>(USER_ID).await? else {
-        return Ok(None);
-    };
-    let epoch = session.get::<i32>(EPOCH).await?.unwrap_or(0);
-    Ok(Some(Claim { user_id, epoch }))
+    let user_id = session.get::<Value>(USER_ID).await?;
+    let epoch = session.get::<Value>(EPOCH).await?;
+    Ok(Claim::from_values(user_id.as_ref(), epoch.as_ref()))
 }
 
 async fn confirm(
@@ -181,7 +197,10 @@ async fn confirm(
     let Some(claim) = claim else {
         return Ok(None);
     };
-    let user = super::queries::current_user(db, claim.user_id, claim.epoch).await?;
+    let user = match super::store::checked_on_load(session, claim).await? {
+        Some(checked) => checked,
+        None => super::queries::current_user(db, claim.user_id, claim.epoch).await?,
+    };
     match user {
         Some(_) => keep_alive(session).await?,
         None => session.flush().await?,
@@ -232,6 +251,7 @@ fn session_of(parts: &Parts) -> Result<Session> {
 /// fixation) is worthless after it; the CSRF token changes with it.
 pub async fn log_in(session: &Session, user_id: i64, epoch: i32) -> Result<()> {
     session.cycle_id().await?;
+    super::store::forget_check(session).await?;
     session.insert(USER_ID, user_id).await?;
     session.insert(EPOCH, epoch).await?;
     session.insert(RENEWED_ON, today()).await?;

@@ -7,8 +7,9 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-/// The signed-in member, as the layout and permission checks need them.
-#[derive(Clone, Debug)]
+/// The signed-in member, as the layout and permission checks need them. Kept in the loaded
+/// session for the rest of its request (`auth::store`), never stored.
+#[derive(Clone, Debug, Serialize, Deserialize, sqlx::FromRow)]
 pub struct CurrentUser {
     pub id: i64,
     pub username: String,

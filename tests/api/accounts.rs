@@ -337,7 +337,7 @@ async fn a_session_in_use_is_kept_alive_a_day_at_a_time() {
         .parse()
         .expect("a session id");
     // Twenty-nine days on: the session was last written long ago and ends tomorrow.
-    let store = tower_sessions_sqlx_store::PostgresStore::new(app.db.clone());
+    let store = commonplace::auth::store::SessionRows::new(app.db.clone());
     let mut record = store.load(&id).await.unwrap().expect("the stored session");
     record
         .data
@@ -541,6 +541,78 @@ async fn a_suspended_account_cannot_log_in_and_its_sessions_end() {
     let page = app.login("ana", PASSWORD).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("This account is suspended."));
+}
+
+/// A session's row names its account, which is checked as the session loads; a session stored
+/// before the row did (or by another build) is checked on its own, and names it once written.
+#[tokio::test]
+async fn a_session_is_checked_by_the_account_its_row_names_or_else_on_its_own() {
+    let app = TestApp::spawn().await;
+    app.register("ana").await;
+    app.get("/").await;
+    let named = || async {
+        sqlx::query_as::<_, (Option<String>, Option<i32>)>(
+            "SELECT u.username, s.epoch FROM tower_sessions.session s
+               LEFT JOIN users u ON u.id = s.user_id",
+        )
+        .fetch_one(&app.db)
+        .await
+        .expect("the one session")
+    };
+    assert_eq!(named().await, (Some("ana".into()), Some(0)));
+
+    // As a session written before migration 58: the account is still checked, on its own.
+    let unnamed = "UPDATE tower_sessions.session SET user_id = NULL, epoch = NULL";
+    sqlx::query(unnamed).execute(&app.db).await.unwrap();
+    assert_eq!(app.signed_in_as().await.as_deref(), Some("ana"));
+    // Written again (here by a flash message), the row names its account.
+    let csrf = app.get("/appearance").await.csrf();
+    let saved = app
+        .post("/appearance", &[("csrf", &csrf), ("theme", "dark")])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(named().await, (Some("ana".into()), Some(0)));
+
+    // The check travels with the loaded session only; a check found stored is not believed.
+    let stored = || async {
+        let data: Vec<u8> = sqlx::query_scalar("SELECT data FROM tower_sessions.session")
+            .fetch_one(&app.db)
+            .await
+            .expect("the one session");
+        rmp_serde::from_slice::<tower_sessions::session::Record>(&data).expect("a record")
+    };
+    assert!(!stored().await.data.contains_key("_checked_account"));
+    let mut planted = stored().await;
+    let ana: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'ana'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    planted.data.insert(
+        "_checked_account".into(),
+        serde_json::json!({"user_id": ana, "epoch": 0, "account": {"id": ana,
+            "username": "ana", "display_name": "Ana", "is_admin": true,
+            "unread_notifications": 0}}),
+    );
+    sqlx::query("UPDATE tower_sessions.session SET data = $1, user_id = NULL, epoch = NULL")
+        .bind(rmp_serde::to_vec(&planted).unwrap())
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(app.get("/admin").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.signed_in_as().await.as_deref(), Some("ana"));
+
+    // Either way a suspension ends the session at once.
+    sqlx::query(unnamed).execute(&app.db).await.unwrap();
+    sqlx::query("UPDATE users SET suspended_until = '9999-12-31' WHERE username = 'ana'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(app.signed_in_as().await, None, "checked on its own");
+    assert_eq!(
+        app.count("SELECT count(*) FROM tower_sessions.session")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
