@@ -1,7 +1,7 @@
 //! Who is asking. Sessions live server-side in PostgreSQL (tower-sessions); the cookie holds only
 //! the session id. These extractors turn a session into a `Visitor`, a `Member` or an `Admin`,
 //! so a handler's signature states the permission it needs; an `Arrival` is a visitor whose
-//! account is still being checked, for a page that reads beside the check.
+//! account may still be being checked, for a page that reads beside the check.
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -25,6 +25,17 @@ use crate::web::CurrentUser;
 /// Where a loaded record carries the check of its account, for this request only.
 const CHECKED_ACCOUNT: &str = "_checked_account";
 
+/// A new session's row, unless its id is taken.
+const CREATE: &str = "INSERT INTO tower_sessions.session (id, data, expiry_date, user_id, epoch)
+                      VALUES ($1, $2, $3, $4, $5)
+                      ON CONFLICT (id) DO NOTHING";
+/// A session's row, written over.
+const SAVE: &str = "INSERT INTO tower_sessions.session (id, data, expiry_date, user_id, epoch)
+                    VALUES ($1, $2, $3, $4, $5)
+                    ON CONFLICT (id) DO UPDATE SET data = excluded.data,
+                        expiry_date = excluded.expiry_date,
+                        user_id = excluded.user_id, epoch = excluded.epoch";
+
 /// The sessions' rows, on the primary.
 #[derive(Clone, Debug)]
 pub struct SessionRows {
@@ -53,31 +64,23 @@ impl SessionRows {
         SessionRows { db }
     }
 
+    /// Writes `record` (over the row with its id if `replace`); whether a row was written.
     async fn write(&self, record: &Record, replace: bool) -> session_store::Result<bool> {
         let mut kept = record.clone();
         kept.data.remove(CHECKED_ACCOUNT);
         let claim = Claim::of(&kept.data);
         let data =
             rmp_serde::to_vec(&kept).map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        let on_conflict = if replace {
-            "DO UPDATE SET data = excluded.data, expiry_date = excluded.expiry_date,
-                          user_id = excluded.user_id, epoch = excluded.epoch"
-        } else {
-            "DO NOTHING"
-        };
-        let written = sqlx::query(&format!(
-            "INSERT INTO tower_sessions.session (id, data, expiry_date, user_id, epoch)
-             VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (id) {on_conflict}"
-        ))
-        .bind(record.id.to_string())
-        .bind(data)
-        .bind(record.expiry_date)
-        .bind(claim.map(|c| c.user_id))
-        .bind(claim.map(|c| c.epoch))
-        .execute(&self.db)
-        .await
-        .map_err(backend)?;
+        let statement = if replace { SAVE } else { CREATE };
+        let written = sqlx::query(statement)
+            .bind(record.id.to_string())
+            .bind(data)
+            .bind(record.expiry_date)
+            .bind(claim.map(|c| c.user_id))
+            .bind(claim.map(|c| c.epoch))
+            .execute(&self.db)
+            .await
+            .map_err(backend)?;
         Ok(written.rows_affected() == 1)
     }
 }
