@@ -18,8 +18,8 @@ use crate::web::{take_beyond, url_encode, PageContext, Query};
 use crate::AppState;
 
 const PER_PAGE: i64 = 20;
-/// 3 × 300 candidates make at most 45 pages of 20.
-const MAX_PAGE: i64 = 45;
+/// 3 × 100 candidates make at most 15 pages of 20.
+const MAX_PAGE: i64 = 15;
 const MAX_QUERY_CHARS: usize = 200;
 /// Marks `ts_headline` puts around matches; private-use characters nobody types.
 const START_MARK: char = '\u{E000}';
@@ -200,8 +200,9 @@ pub async fn search(
 
 /// Matches considered per kind: the newest this many, then ranked. Bounding the candidates keeps
 /// a word found in most posts as cheap as a rare one; older matches are reached by narrowing
-/// the search (a domain, a kind, more words).
-const CANDIDATES: i64 = 300;
+/// the search (a domain, a kind, more words). Ranking 3 × 300 took about twice the time of
+/// 3 × 100 for a common word at the large scale (docs/performance.md, twenty-fourth session).
+const CANDIDATES: i64 = 100;
 
 /// Replies are searched newest window first: the newest this many posts, then (only if they
 /// hold fewer than `CANDIDATES` matches) all older ones. A word or phrase found in many posts
@@ -219,7 +220,7 @@ const RECENT_POSTS: i64 = 25_000;
 /// may not read are dropped after, so a page may rank fewer than `CANDIDATES` of them.
 ///
 /// Older posts are never walked newest first. They are searched only when the window holds
-/// fewer than `CANDIDATES` matches (words in fewer than one post in 80), and then the index's
+/// fewer than `CANDIDATES` matches (words in fewer than one post in 250), and then the index's
 /// matches cost less than a walk to find them. The planner estimates a phrase as often as its
 /// words together, so it walked all 1.1 million posts for "bean compost" (two words 130 000
 /// posts share, never side by side): 1.4 s, where checking the index's matches takes 0.36 s.

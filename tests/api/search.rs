@@ -142,6 +142,29 @@ async fn results_are_paginated() {
     assert!(!second.contains("rel=\"next\""));
 }
 
+/// A word in more threads than search ranks: the newest hundred are ranked and paged, the
+/// older ones are reached by narrowing the search.
+#[tokio::test]
+async fn a_word_in_many_threads_ranks_the_newest_hundred() {
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    for i in 1..=105 {
+        app.insert_thread(domain, ana, &format!("Mulch trial {i}"), 0)
+            .await;
+    }
+    let first = app.get("/search?q=mulch&kind=threads").await;
+    assert!(first.contains("Mulch trial 105"), "{}", first.body);
+    let last = app.get("/search?q=mulch&kind=threads&page=5").await;
+    assert_eq!(last.body.matches("class=\"search-hit\"").count(), 20);
+    assert!(last.contains("Mulch trial 6<"), "{}", last.body);
+    assert!(!last.contains("Mulch trial 5<"));
+    assert!(!last.contains("rel=\"next\""));
+    let beyond = app.get("/search?q=mulch&kind=threads&page=6").await;
+    assert_eq!(beyond.status, StatusCode::OK);
+    assert!(beyond.contains("No more results."), "{}", beyond.body);
+}
+
 #[tokio::test]
 async fn any_input_is_answered_without_an_error() {
     let app = searchable().await;
