@@ -18,8 +18,8 @@ use crate::web::{take_beyond, url_encode, PageContext, Query};
 use crate::AppState;
 
 const PER_PAGE: i64 = 20;
-/// 3 × 100 candidates make at most 15 pages of 20.
-const MAX_PAGE: i64 = 15;
+/// The last page the candidates of the three kinds can fill (15 of 20).
+const MAX_PAGE: i64 = 3 * CANDIDATES / PER_PAGE;
 const MAX_QUERY_CHARS: usize = 200;
 /// Marks `ts_headline` puts around matches; private-use characters nobody types.
 const START_MARK: char = '\u{E000}';
