@@ -119,7 +119,7 @@ pub async fn seed_demo_if_empty(db: &PgPool, config: &Config) -> anyhow::Result<
 
 /// The scheduled work of every server process (see `jobs`): each runs once per due time
 /// however many processes there are. Admins see the last and next runs at `/admin/jobs`.
-pub static JOBS: [Job; 11] = [
+pub static JOBS: [Job; 12] = [
     Job {
         name: "expired sessions",
         every: Duration::from_secs(600),
@@ -226,6 +226,13 @@ pub static JOBS: [Job; 11] = [
                 let members = crate::web::count(mailed as i64, "member", "members");
                 Ok(format!("{members} sent their daily summary"))
             })
+        },
+    },
+    Job {
+        name: "search index of recent posts",
+        every: Duration::from_secs(3600),
+        run: |db, _| {
+            Box::pin(async move { crate::educate::search::recent_index::move_forward(&db).await })
         },
     },
     Job {

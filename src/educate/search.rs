@@ -17,6 +17,8 @@ use crate::error::{AppError, Result};
 use crate::web::{take_beyond, url_encode, PageContext, Query};
 use crate::AppState;
 
+pub mod recent_index;
+
 const PER_PAGE: i64 = 20;
 /// The last page the candidates of the three kinds can fill (15 of 20).
 const MAX_PAGE: i64 = 3 * CANDIDATES / PER_PAGE;
@@ -155,15 +157,15 @@ pub async fn search(
     // The window's edge is looked up beside the domains, so the search costs no extra round
     // trip in sequence.
     let db = &state.db;
-    let ((visitor, mut domains), window_edge) = tokio::try_join!(
+    let ((visitor, mut domains), window) = tokio::try_join!(
         arrival.read_beside(&state, |viewer_id| async move {
             Ok(crate::forum::queries::visible_domains_for(db, viewer_id).await?)
         }),
         async {
             if q.is_empty() {
-                Ok(0)
+                Ok(Window::default())
             } else {
-                recent_window_edge(&state).await
+                recent_window(&state, &q).await
             }
         },
     )?;
@@ -179,7 +181,7 @@ pub async fn search(
             viewer: viewer.map(|u| u.id),
             domain_id: chosen.map(|d| d.id),
             kind,
-            window_edge,
+            window,
         };
         find(&state, &q, scope, page_number).await?
     };
@@ -204,8 +206,9 @@ pub async fn search(
 /// 3 × 100 for a common word at the large scale (docs/performance.md, twenty-fourth session).
 const CANDIDATES: i64 = 100;
 
-/// Replies are searched newest window first: the newest this many posts, then (only if they
-/// hold fewer than `CANDIDATES` matches) all older ones. A word or phrase found in many posts
+/// Replies are searched newest window first: the newest this many posts (for a phrase, those
+/// in `recent_index`: up to twice as many), then (only if they hold fewer than `CANDIDATES`
+/// matches) all older ones. A word or phrase found in many posts
 /// is answered from the window (work bounded by its size, whatever the index says); one found
 /// in few is answered by the index over everything (work bounded by its matches).
 const RECENT_POSTS: i64 = 25_000;
@@ -214,8 +217,9 @@ const RECENT_POSTS: i64 = 25_000;
 /// custom plans), with the tsquery, the window's edge and the domain bound where the planner
 /// sees them (not in a CTE or a subquery), so PostgreSQL plans it for these very words, this
 /// window and this domain: the GIN index for a rare word, a newest-first scan that stops after enough
-/// matches for a common one, the index intersected with the window for a phrase (whose
-/// frequency the planner cannot estimate). Post candidates are found before the visibility
+/// matches for a common one, and for a phrase (whose frequency the planner cannot estimate)
+/// the recent posts' own index (`recent_index`), which only a phrase's search can use (`$8`
+/// false). Post candidates are found before the visibility
 /// join, so a rare word never makes the planner hash every visible thread; posts the viewer
 /// may not read are dropped after, so a page may rank fewer than `CANDIDATES` of them.
 ///
@@ -229,7 +233,7 @@ async fn find(state: &AppState, q: &str, scope: Scope, page_number: i64) -> Resu
         viewer,
         domain_id,
         kind,
-        window_edge,
+        window,
     } = scope;
     sqlx::query_as(&format!(
             "WITH thread_hits AS (
@@ -242,7 +246,7 @@ async fn find(state: &AppState, q: &str, scope: Scope, page_number: i64) -> Resu
              ),
              post_candidates AS MATERIALIZED (
                  (SELECT p.id FROM posts p
-                   WHERE $4 IN ('', 'replies') AND p.id > $7
+                   WHERE $4 IN ('', 'replies') AND p.id > $7 AND ($8 OR p.{phrases_only})
                      AND p.search @@ websearch_to_tsquery('english', $1)
                      AND p.deleted_at IS NULL AND NOT p.hidden
                      AND ($3::bigint IS NULL OR p.domain_id = $3)
@@ -293,7 +297,8 @@ async fn find(state: &AppState, q: &str, scope: Scope, page_number: i64) -> Resu
                         AS snippet,
                     d.slug AS domain_slug, d.name AS domain_name
                FROM ranked r JOIN domains d ON d.id = r.domain_id
-              ORDER BY r.rank DESC, r.id DESC"
+              ORDER BY r.rank DESC, r.id DESC",
+            phrases_only = recent_index::PHRASES_ONLY
     ))
         .bind(q)
         .bind(viewer)
@@ -301,14 +306,15 @@ async fn find(state: &AppState, q: &str, scope: Scope, page_number: i64) -> Resu
         .bind(kind.as_str())
         .bind(PER_PAGE + 1)
         .bind((page_number - 1) * PER_PAGE)
-        .bind(window_edge)
+        .bind(window.edge)
+        .bind(!window.phrase_index)
         .fetch_all(&state.search_db)
         .await
         .map_err(search_failed)
 }
 
 /// What a search looks in: the viewer's domains (or one of them), one kind or all, and the
-/// edge of the recent window of posts.
+/// recent window of posts.
 struct Scope {
     viewer: Option<i64>,
     /// Bound as a value the planner sees, so a domain holding most threads is walked newest
@@ -316,16 +322,38 @@ struct Scope {
     /// large data set's biggest domain, when the id was looked up inside the statement).
     domain_id: Option<i64>,
     kind: Kind,
-    window_edge: i64,
+    window: Window,
 }
 
-/// The id below which a post is older than the newest `RECENT_POSTS`.
-async fn recent_window_edge(state: &AppState) -> Result<i64> {
-    let newest: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM posts")
-        .fetch_one(&state.search_db)
-        .await
-        .map_err(search_failed)?;
-    Ok(newest.unwrap_or(0) - RECENT_POSTS)
+/// The newest posts, searched first: those above `edge`.
+#[derive(Default)]
+struct Window {
+    edge: i64,
+    /// The window is the recent posts' own text index (`recent_index`), searched for a phrase.
+    phrase_index: bool,
+}
+
+/// For words, the newest `RECENT_POSTS` posts. For a phrase (quoted words, or words joined by
+/// a hyphen), the posts in the recent index, if it has been built: that is at least as many.
+async fn recent_window(state: &AppState, q: &str) -> Result<Window> {
+    let (newest, indexed_above, phrase): (Option<i64>, Option<i64>, bool) = sqlx::query_as(
+        "SELECT (SELECT max(id) FROM posts), (SELECT above FROM recent_search_index),
+                websearch_to_tsquery('english', $1)::text ~ '<(-|[0-9]+)>'",
+    )
+    .bind(q)
+    .fetch_one(&state.search_db)
+    .await
+    .map_err(search_failed)?;
+    Ok(match indexed_above.filter(|_| phrase) {
+        Some(above) => Window {
+            edge: above,
+            phrase_index: true,
+        },
+        None => Window {
+            edge: newest.unwrap_or(0) - RECENT_POSTS,
+            phrase_index: false,
+        },
+    })
 }
 
 fn search_failed(err: sqlx::Error) -> AppError {

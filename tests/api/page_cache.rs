@@ -161,6 +161,9 @@ async fn every_table_that_shows_on_public_pages_announces_its_writes() {
         "mail_preferences",
         "invitations",
         "uploads",
+        // Where the recent posts' text index begins: it changes how a search is planned, not
+        // what it finds.
+        "recent_search_index",
     ];
     let silent: Vec<String> = sqlx::query_scalar(
         "SELECT c.relname::text FROM pg_class c

@@ -270,6 +270,103 @@ async fn replies_are_found_on_both_sides_of_the_recent_window() {
     assert!(page.contains("notes from this week"));
 }
 
+/// The recent posts' own text index, which phrases are searched in: the job builds it, moves
+/// it forward once enough posts have arrived, drops the one before (and any stray one), and a
+/// phrase is found on both sides of it, hidden posts never.
+#[tokio::test]
+async fn the_recent_posts_index_moves_forward_and_phrases_are_found_on_both_sides() {
+    use commonplace::educate::search::recent_index::move_forward;
+    let app = TestApp::spawn().await;
+    let domain = app.create_domain("gardens", "public").await;
+    let ana = app.create_user("ana").await;
+    let reply = |thread: i64, body: &'static str| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query("INSERT INTO posts (thread_id, author_id, body_md, body_html) VALUES ($1, $2, $3, '')")
+                .bind(thread)
+                .bind(ana)
+                .bind(body)
+                .execute(&db)
+                .await
+                .unwrap();
+        }
+    };
+    let recent_indexes = || {
+        let db = app.db.clone();
+        async move {
+            let names: Vec<(String, bool)> = sqlx::query_as(
+                "SELECT c.relname::text, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                  WHERE c.relname LIKE 'posts_recent_search_%' ORDER BY 1",
+            )
+            .fetch_all(&db)
+            .await
+            .unwrap();
+            names
+        }
+    };
+    let old = app.insert_thread(domain, ana, "An old question", 0).await;
+    reply(old, "Zymurgy notes from long ago").await;
+    // A stray index from a build cut short elsewhere, which the job does not keep.
+    sqlx::query("CREATE INDEX posts_recent_search_7 ON posts USING gin (search) WHERE id > 7")
+        .execute(&app.db)
+        .await
+        .unwrap();
+
+    let outcome = move_forward(&app.db).await.unwrap();
+    assert_eq!(
+        outcome,
+        "built the index of the posts above 0; dropped 1 older index"
+    );
+    assert_eq!(
+        recent_indexes().await,
+        [("posts_recent_search_0".to_string(), true)]
+    );
+    let phrase = app.get("/search?q=%22zymurgy+notes%22&kind=replies").await;
+    assert!(phrase.contains("An old question"), "{}", phrase.body);
+
+    // 60 000 posts later the index begins above 25 000 below the newest, rounded down.
+    sqlx::query("SELECT setval('posts_id_seq', (SELECT max(id) FROM posts) + 60000)")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let recent = app.insert_thread(domain, ana, "A recent question", 0).await;
+    reply(recent, "Zymurgy notes from this week").await;
+    let other = app.insert_thread(domain, ana, "A hidden answer", 0).await;
+    reply(other, "Hidden zymurgy notes").await;
+    sqlx::query("UPDATE posts SET hidden = true WHERE body_md LIKE 'Hidden%'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let newest: i64 = sqlx::query_scalar("SELECT max(id) FROM posts")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let above = (newest / 25_000 - 1) * 25_000;
+    assert!(above > 0);
+    assert_eq!(
+        move_forward(&app.db).await.unwrap(),
+        format!("built the index of the posts above {above}; dropped 1 older index")
+    );
+    assert_eq!(
+        recent_indexes().await,
+        [(format!("posts_recent_search_{above}"), true)]
+    );
+    assert_eq!(
+        move_forward(&app.db).await.unwrap(),
+        format!("the posts above {above} are indexed")
+    );
+
+    let phrase = app.get("/search?q=%22zymurgy+notes%22&kind=replies").await;
+    assert_eq!(phrase.status, StatusCode::OK);
+    assert!(phrase.contains("An old question"), "{}", phrase.body);
+    assert!(phrase.contains("A recent question"), "{}", phrase.body);
+    assert!(!phrase.contains("A hidden answer"), "{}", phrase.body);
+    assert_eq!(phrase.body.matches("class=\"search-hit\"").count(), 2);
+    // Not side by side in either post: no match, however the words are searched.
+    let apart = app.get("/search?q=%22notes+zymurgy%22").await;
+    assert!(apart.contains("Nothing matched"), "{}", apart.body);
+}
+
 /// A reply is found under its thread's domain, and under the new one once the thread moves.
 #[tokio::test]
 async fn a_moved_threads_replies_are_found_in_its_new_domain() {

@@ -129,6 +129,9 @@ async fn main() -> anyhow::Result<()> {
         data::load(&db, scale, &hash).await?;
         println!("loaded in {:.0} s", started.elapsed().as_secs_f64());
     }
+    // As a server does when it starts (`server::JOBS`).
+    let indexed = commonplace::educate::search::recent_index::move_forward(&db).await?;
+    println!("search index of recent posts: {indexed}");
     let read = data::add_member_history(&db).await?;
     if read > 0 {
         println!("{} has read {read} more threads", data::SIGNED_IN_MEMBER);
