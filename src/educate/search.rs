@@ -154,8 +154,8 @@ pub async fn search(
         .parse::<i64>()
         .unwrap_or(1)
         .clamp(1, MAX_PAGE);
-    // The window's edge is looked up beside the domains, so the search costs no extra round
-    // trip in sequence.
+    // The window (its edge, and whether the query holds a phrase) is looked up beside the
+    // domains, so the search costs no extra round trip in sequence.
     let db = &state.db;
     let ((visitor, mut domains), window) = tokio::try_join!(
         arrival.read_beside(&state, |viewer_id| async move {
@@ -208,20 +208,20 @@ const CANDIDATES: i64 = 100;
 
 /// Replies are searched newest window first: the newest this many posts (for a phrase, those
 /// in `recent_index`: up to twice as many), then (only if they hold fewer than `CANDIDATES`
-/// matches) all older ones. A word or phrase found in many posts
-/// is answered from the window (work bounded by its size, whatever the index says); one found
-/// in few is answered by the index over everything (work bounded by its matches).
+/// matches) all older ones. A word or phrase found in many posts is answered from the window
+/// (work bounded by its size, whatever the index says); one found in few is answered by the
+/// index over everything (work bounded by its matches).
 const RECENT_POSTS: i64 = 25_000;
 
 /// One page of hits. Planned for its values on every call (the search pool's connections force
 /// custom plans), with the tsquery, the window's edge and the domain bound where the planner
 /// sees them (not in a CTE or a subquery), so PostgreSQL plans it for these very words, this
-/// window and this domain: the GIN index for a rare word, a newest-first scan that stops after enough
-/// matches for a common one, and for a phrase (whose frequency the planner cannot estimate)
-/// the recent posts' own index (`recent_index`), which only a phrase's search can use (`$8`
-/// false). Post candidates are found before the visibility
-/// join, so a rare word never makes the planner hash every visible thread; posts the viewer
-/// may not read are dropped after, so a page may rank fewer than `CANDIDATES` of them.
+/// window and this domain: the GIN index for a rare word, a newest-first scan that stops after
+/// enough matches for a common one, and for a phrase (whose frequency the planner cannot
+/// estimate) the recent posts' own index (`recent_index`), which only a phrase's search can
+/// use (`$8` false). Post candidates are found before the visibility join, so a rare word
+/// never makes the planner hash every visible thread; posts the viewer may not read are
+/// dropped after, so a page may rank fewer than `CANDIDATES` of them.
 ///
 /// Older posts are never walked newest first. They are searched only when the window holds
 /// fewer than `CANDIDATES` matches (words in fewer than one post in 250), and then the index's

@@ -15,11 +15,11 @@ use sqlx::PgPool;
 
 use super::RECENT_POSTS;
 
-/// Only what searches a phrase names this in its conditions, and the index's predicate holds
-/// it (every post has a number from 1), so no other search can use the index. Words are
-/// better served by walking the newest posts or by the index over all posts: given this one,
-/// PostgreSQL chose it for a common word in one domain and took 9 ms instead of 5.4, and for
-/// two words 24–27 ms instead of 13–16 (docs/performance.md, twenty-fifth session).
+/// True of every post (numbers start at 1), named in the index's predicate and in no search's
+/// conditions but a phrase's, so that no other search can use the index. Words are better
+/// served by walking the newest posts or by the index over all posts: given this one,
+/// PostgreSQL chose it for words in one domain and took 9 ms instead of 5.4–6.1 for a common
+/// word, 24–27 ms instead of 13–16 for two (docs/performance.md, twenty-fifth session).
 pub const PHRASES_ONLY: &str = "number > 0";
 
 /// Where the index over posts above `newest - RECENT_POSTS` or a little lower should begin: a
