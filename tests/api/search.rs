@@ -3,6 +3,29 @@
 use crate::helpers::{TestApp, PASSWORD};
 use reqwest::StatusCode;
 
+/// A reply whose Markdown is `body`, written straight to the table (search reads only the
+/// Markdown and the text made from it).
+async fn insert_reply(app: &TestApp, thread: i64, author: i64, body: &str) {
+    sqlx::query(
+        "INSERT INTO posts (thread_id, author_id, body_md, body_html) VALUES ($1, $2, $3, '')",
+    )
+    .bind(thread)
+    .bind(author)
+    .bind(body)
+    .execute(&app.db)
+    .await
+    .unwrap();
+}
+
+/// Moves the next post's id `ahead` past the newest, as if that many posts had been written.
+async fn skip_post_ids(app: &TestApp, ahead: i64) {
+    sqlx::query("SELECT setval('posts_id_seq', (SELECT max(id) FROM posts) + $1)")
+        .bind(ahead)
+        .execute(&app.db)
+        .await
+        .unwrap();
+}
+
 async fn searchable() -> TestApp {
     let app = TestApp::spawn().await;
     let gardens = app.create_domain("gardens", "public").await;
@@ -13,13 +36,23 @@ async fn searchable() -> TestApp {
     let thread = app
         .insert_thread(gardens, ana, "Compost heaps that stay hot", 0)
         .await;
-    sqlx::query("INSERT INTO posts (thread_id, author_id, body_md, body_html) VALUES ($1, $2, 'Turn the compost weekly <script>x</script> and keep it damp', '')")
-        .bind(thread).bind(ana).execute(&app.db).await.unwrap();
+    insert_reply(
+        &app,
+        thread,
+        ana,
+        "Turn the compost weekly <script>x</script> and keep it damp",
+    )
+    .await;
     let scraps = app
         .insert_thread(kitchens, ana, "Compost from kitchen scraps", 0)
         .await;
-    sqlx::query("INSERT INTO posts (thread_id, author_id, body_md, body_html) VALUES ($1, $2, 'Brew **nettle** tea first: see [the guide](https://example.org/brewing) and `soak` it overnight', '')")
-        .bind(scraps).bind(ana).execute(&app.db).await.unwrap();
+    insert_reply(
+        &app,
+        scraps,
+        ana,
+        "Brew **nettle** tea first: see [the guide](https://example.org/brewing) and `soak` it overnight",
+    )
+    .await;
     app.insert_thread(circle, ana, "Secret compost recipe", 0)
         .await;
     sqlx::query("INSERT INTO repertoire_entries (domain_id, kind, title, summary, body_md, body_html) VALUES ($1, 'how-to', 'Hot composting in four weeks', 'Layers, water, turning', '', '')")
@@ -222,31 +255,11 @@ async fn replies_are_found_on_both_sides_of_the_recent_window() {
     let domain = app.create_domain("gardens", "public").await;
     let ana = app.create_user("ana").await;
     let old = app.insert_thread(domain, ana, "An old question", 0).await;
-    let insert_reply = |body: &'static str| {
-        let db = app.db.clone();
-        async move {
-            sqlx::query("INSERT INTO posts (thread_id, author_id, body_md, body_html) VALUES ($1, $2, $3, '')")
-                .bind(old)
-                .bind(ana)
-                .bind(body)
-                .execute(&db)
-                .await
-                .unwrap();
-        }
-    };
-    insert_reply("Zymurgy notes from long ago").await;
-    // Jump the post ids 30 000 ahead: what follows is "recent", what came before is not.
-    sqlx::query("SELECT setval('posts_id_seq', (SELECT max(id) FROM posts) + 30000)")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    insert_reply(&app, old, ana, "Zymurgy notes from long ago").await;
+    // What follows is "recent", what came before is not.
+    skip_post_ids(&app, 30_000).await;
     let recent = app.insert_thread(domain, ana, "A recent question", 0).await;
-    sqlx::query("INSERT INTO posts (thread_id, author_id, body_md, body_html) VALUES ($1, $2, 'Zymurgy notes from this week', '')")
-        .bind(recent)
-        .bind(ana)
-        .execute(&app.db)
-        .await
-        .unwrap();
+    insert_reply(&app, recent, ana, "Zymurgy notes from this week").await;
 
     let page = app.get("/search?q=zymurgy&kind=replies").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -279,18 +292,6 @@ async fn the_recent_posts_index_moves_forward_and_phrases_are_found_on_both_side
     let app = TestApp::spawn().await;
     let domain = app.create_domain("gardens", "public").await;
     let ana = app.create_user("ana").await;
-    let reply = |thread: i64, body: &'static str| {
-        let db = app.db.clone();
-        async move {
-            sqlx::query("INSERT INTO posts (thread_id, author_id, body_md, body_html) VALUES ($1, $2, $3, '')")
-                .bind(thread)
-                .bind(ana)
-                .bind(body)
-                .execute(&db)
-                .await
-                .unwrap();
-        }
-    };
     let recent_indexes = || {
         let db = app.db.clone();
         async move {
@@ -305,7 +306,7 @@ async fn the_recent_posts_index_moves_forward_and_phrases_are_found_on_both_side
         }
     };
     let old = app.insert_thread(domain, ana, "An old question", 0).await;
-    reply(old, "Zymurgy notes from long ago").await;
+    insert_reply(&app, old, ana, "Zymurgy notes from long ago").await;
     // A stray index from a build cut short elsewhere, which the job does not keep.
     sqlx::query("CREATE INDEX posts_recent_search_7 ON posts USING gin (search) WHERE id > 7")
         .execute(&app.db)
@@ -325,14 +326,11 @@ async fn the_recent_posts_index_moves_forward_and_phrases_are_found_on_both_side
     assert!(phrase.contains("An old question"), "{}", phrase.body);
 
     // 60 000 posts later the index begins above 25 000 below the newest, rounded down.
-    sqlx::query("SELECT setval('posts_id_seq', (SELECT max(id) FROM posts) + 60000)")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    skip_post_ids(&app, 60_000).await;
     let recent = app.insert_thread(domain, ana, "A recent question", 0).await;
-    reply(recent, "Zymurgy notes from this week").await;
+    insert_reply(&app, recent, ana, "Zymurgy notes from this week").await;
     let other = app.insert_thread(domain, ana, "A hidden answer", 0).await;
-    reply(other, "Hidden zymurgy notes").await;
+    insert_reply(&app, other, ana, "Hidden zymurgy notes").await;
     sqlx::query("UPDATE posts SET hidden = true WHERE body_md LIKE 'Hidden%'")
         .execute(&app.db)
         .await

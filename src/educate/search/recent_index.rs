@@ -28,8 +28,11 @@ fn begins_above(newest: i64) -> i64 {
     ((newest / RECENT_POSTS - 1) * RECENT_POSTS).max(0)
 }
 
+/// Every recent-posts index is named this, then where it begins.
+const NAME_PREFIX: &str = "posts_recent_search_";
+
 fn index_name(above: i64) -> String {
-    format!("posts_recent_search_{above}")
+    format!("{NAME_PREFIX}{above}")
 }
 
 /// The scheduled job: builds the index the newest posts call for, if it is not built yet,
@@ -42,10 +45,11 @@ pub async fn move_forward(db: &PgPool) -> anyhow::Result<String> {
     .await?;
     let above = begins_above(newest.unwrap_or(0));
     let name = index_name(above);
-    let outcome = if recorded == Some(above) && is_valid(db, &name).await? == Some(true) {
+    let valid = is_valid(db, &name).await?;
+    let outcome = if recorded == Some(above) && valid == Some(true) {
         format!("the posts above {above} are indexed")
     } else {
-        build(db, above, &name).await?;
+        build(db, above, &name, valid).await?;
         format!("built the index of the posts above {above}")
     };
     let dropped = drop_all_but(db, &name).await?;
@@ -58,9 +62,10 @@ pub async fn move_forward(db: &PgPool) -> anyhow::Result<String> {
     })
 }
 
-/// Builds the index (again, if an earlier try was cut off and left it invalid) and records it.
-async fn build(db: &PgPool, above: i64, name: &str) -> anyhow::Result<()> {
-    if is_valid(db, name).await? == Some(false) {
+/// Builds the index (again, if an earlier try was cut off and left it invalid: `valid` is
+/// `Some(false)`) and records it.
+async fn build(db: &PgPool, above: i64, name: &str, valid: Option<bool>) -> anyhow::Result<()> {
+    if valid == Some(false) {
         sqlx::raw_sql(&format!("DROP INDEX CONCURRENTLY IF EXISTS {name}"))
             .execute(db)
             .await?;
@@ -96,9 +101,10 @@ async fn is_valid(db: &PgPool, name: &str) -> sqlx::Result<Option<bool>> {
 async fn drop_all_but(db: &PgPool, keep: &str) -> anyhow::Result<i64> {
     let others: Vec<String> = sqlx::query_scalar(
         "SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-          WHERE i.indrelid = 'posts'::regclass AND c.relname LIKE 'posts\\_recent\\_search\\_%'
-            AND c.relname <> $1",
+          WHERE i.indrelid = 'posts'::regclass AND starts_with(c.relname, $1)
+            AND c.relname <> $2",
     )
+    .bind(NAME_PREFIX)
     .bind(keep)
     .fetch_all(db)
     .await?;
