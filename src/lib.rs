@@ -61,6 +61,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Pages for visitors without a session; empty and bypassed unless the config enables it.
     pub pages: Arc<web::page_cache::PageCache>,
+    /// Thread pages' posts, for every viewer, checked against the database on each view.
+    pub posts: Arc<pages::cached_posts::CachedPosts>,
     /// The bounded queue in front of every page that needs work.
     pub admission: Arc<web::admission::Admission>,
     /// Open live streams and what they are told.
@@ -101,6 +103,7 @@ impl AppState {
             replica,
             config: Arc::new(config),
             pages,
+            posts: Arc::new(pages::cached_posts::CachedPosts::new()),
             admission: Arc::new(web::admission::Admission::for_server()),
             live,
             metrics: self::metrics::Metrics::new(),

@@ -664,7 +664,7 @@ async fn revisions(
     let PostSource { post, body_md } = queries::post(&state.db, post_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let view = PostView::new(post, viewer, thread.access(viewer));
+    let view = PostView::new(std::sync::Arc::new(post), viewer, thread.access(viewer));
     if !view.show_body {
         return Err(AppError::NotFound);
     }

@@ -1,6 +1,7 @@
 //! Pages of the forum core.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -309,14 +310,15 @@ impl ComposerPage {
 
 /// A post as one viewer sees it.
 pub struct PostView {
-    pub post: Post,
+    /// Shared with the thread page's kept posts (`pages::cached_posts`).
+    pub post: Arc<Post>,
     pub show_body: bool,
     pub notice: Option<String>,
     pub is_own: bool,
 }
 
 impl PostView {
-    pub fn new(post: Post, viewer: Option<&CurrentUser>, access: Access) -> Self {
+    pub fn new(post: Arc<Post>, viewer: Option<&CurrentUser>, access: Access) -> Self {
         let is_own = viewer.is_some_and(|u| u.id == post.author_id);
         let (show_body, notice) = if post.deleted_at.is_some() {
             (

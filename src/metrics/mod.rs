@@ -68,6 +68,11 @@ impl Metrics {
                 "Anonymous pages answered from the page cache (hit) or rendered and kept (miss)."
             );
             describe_counter!(
+                "commonplace_thread_posts_requests_total",
+                "Thread pages whose posts were kept and current (hit), kept but changed since \
+                 (stale) or not kept (miss); a hit reads only the viewer's marks."
+            );
+            describe_counter!(
                 "commonplace_read_split_requests_total",
                 "With a read replica: requests served from it, and from the primary and why (may_write, \
                  primary_only, replica_behind, own_write, cache_ahead)."

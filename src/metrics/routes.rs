@@ -136,6 +136,15 @@ pub(super) fn describe_gauges(metrics: &Metrics) {
             "Bytes of pages kept in the cache."
         );
         describe_gauge!(
+            "commonplace_thread_posts_pages",
+            "Pages of thread posts kept in this process for every viewer (pages::cached_posts)."
+        );
+        describe_gauge!(
+            "commonplace_thread_posts_bytes",
+            Unit::Bytes,
+            "Bytes of thread posts kept."
+        );
+        describe_gauge!(
             "commonplace_mail_queue_depth",
             "Messages waiting to be sent (for the whole site, not only this process)."
         );
@@ -153,6 +162,7 @@ async fn read_gauges(state: &AppState) {
     let queue = crate::mail::queries::queue_depth(&state.primary).await;
     let (running, waiting) = state.admission.load();
     let (pages, page_bytes) = state.pages.size();
+    let (post_pages, post_bytes) = state.posts.size();
     state.metrics.record(|| {
         let replica = state.replica.as_deref();
         let replica_pools = replica.map(|r| {
@@ -188,6 +198,8 @@ async fn read_gauges(state: &AppState) {
         gauge!("commonplace_live_streams_max").set(max as f64);
         gauge!("commonplace_page_cache_pages").set(pages as f64);
         gauge!("commonplace_page_cache_bytes").set(page_bytes as f64);
+        gauge!("commonplace_thread_posts_pages").set(post_pages as f64);
+        gauge!("commonplace_thread_posts_bytes").set(post_bytes as f64);
         match &queue {
             Ok(queue) => {
                 gauge!("commonplace_mail_queue_depth").set(queue.waiting as f64);

@@ -6,6 +6,7 @@
 //! This layer only assembles: every rule it shows is decided by the module that owns it, so the
 //! page offers a control exactly when that module's handler accepts the request.
 
+pub mod cached_posts;
 pub mod queries;
 pub mod routes;
 pub mod views;

@@ -2,7 +2,7 @@
 //! the core. Each function writes its own part of the SQL; these put the parts together, as
 //! `pages` may and `forum` may not.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
@@ -138,11 +138,9 @@ pub async fn thread_head(
         .await
 }
 
-/// A post of the page with the viewer's marks on it.
+/// The viewer's marks on one post of the page.
 #[derive(sqlx::FromRow)]
-pub struct MarkedPost {
-    #[sqlx(flatten)]
-    pub post: Post,
+pub struct PostMarks {
     /// The repertoire entry this post was promoted to (Educate).
     pub entry_id: Option<i64>,
     /// Bookmarked by the viewer (Support).
@@ -153,6 +151,95 @@ pub struct MarkedPost {
     pub flagged: bool,
     /// The post's poll, as the viewer sees it.
     pub poll: Option<Json<Poll>>,
+}
+
+/// A post of the page with the viewer's marks on it.
+pub struct MarkedPost {
+    pub post: Arc<Post>,
+    pub marks: PostMarks,
+}
+
+/// Which version of a page's posts a statement read (`pages::cached_posts`): the thread's
+/// `posts_version` and `post_authors_version` (migration 60), read in the statement's own
+/// snapshot, so they describe exactly the posts it returned.
+#[derive(sqlx::FromRow, Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Stamp {
+    pub thread_version: i64,
+    pub authors_version: i64,
+}
+
+/// A row of `marked_posts`.
+#[derive(sqlx::FromRow)]
+pub struct PostRow {
+    #[sqlx(flatten)]
+    pub post: Post,
+    #[sqlx(flatten)]
+    pub marks: PostMarks,
+    #[sqlx(flatten)]
+    pub stamp: Stamp,
+}
+
+/// A row of `marks_of`.
+#[derive(sqlx::FromRow)]
+pub struct MarksRow {
+    pub post_id: i64,
+    #[sqlx(flatten)]
+    pub marks: PostMarks,
+    #[sqlx(flatten)]
+    pub stamp: Stamp,
+}
+
+/// A statement reading the viewer (`$3`) 's marks on the posts of the CTE `page` (its `id`s,
+/// all of thread `$1`), after the CTEs `page_ctes` that define it; each row is `columns`, the
+/// marks and the stamp, in `order`. `marked_posts` and `marks_of` differ only in their page.
+///
+/// The marks are looked up for the whole page at once, not with a subquery per post and mark:
+/// at a million posts the statement took 0.89–0.91 ms for a member (0.43–0.54 for a visitor),
+/// and 0.61–0.68 ms with the marks read together. The viewer's reactions and bookmarks are read
+/// as one range, from the smallest of the page's post ids to the largest, of indexes that start
+/// with the member; marks on other threads' posts in that range match no row of the page, and
+/// the range is narrow because a thread's posts take ids in the order of their numbers. Looking
+/// each id up (`= ANY` the page's ids) took two buffers a post for each: at a million posts the
+/// statement took 1.14–1.20 ms for a member, and 0.45–0.55 ms read by range. The repertoire
+/// entries made from the page's posts are looked for among the thread's own (an entry keeps
+/// the thread and the post it came from).
+fn marks_sql(page_ctes: &str, columns: &str, order: &str) -> String {
+    format!(
+        "WITH {page_ctes},
+              entries AS MATERIALIZED (
+                  SELECT e.source_post_id, min(e.id) AS entry_id FROM repertoire_entries e
+                   WHERE e.source_thread_id = $1
+                     AND e.source_post_id = ANY (ARRAY(SELECT id FROM page))
+                   GROUP BY e.source_post_id),
+              reacted AS MATERIALIZED (
+                  SELECT r.post_id, array_agg(r.kind) AS kinds FROM reactions r
+                   WHERE r.user_id = $3
+                     AND r.post_id BETWEEN (SELECT min(id) FROM page) AND (SELECT max(id) FROM page)
+                   GROUP BY r.post_id)
+         SELECT {columns}, entries.entry_id,
+                page.id = ANY (ARRAY(
+                    SELECT b.post_id FROM bookmarks b
+                     WHERE b.user_id = $3
+                       AND b.post_id BETWEEN (SELECT min(id) FROM page) AND (SELECT max(id) FROM page)
+                )) AS bookmarked,
+                coalesce(reacted.kinds, '{{}}') AS reacted,
+                page.id = ANY (ARRAY(
+                    SELECT f.post_id FROM flags f
+                     WHERE f.flagger_id = $3 AND f.resolved_at IS NULL
+                       AND f.post_id = ANY (ARRAY(SELECT id FROM page))
+                )) AS flagged,
+                CASE WHEN page.id = ANY (ARRAY(
+                         SELECT pl.post_id FROM polls pl WHERE pl.post_id = ANY (ARRAY(SELECT id FROM page))
+                     )) THEN {poll} END AS poll,
+                coalesce((SELECT th.posts_version FROM threads th WHERE th.id = $1), -1)
+                    AS thread_version,
+                (SELECT v.version FROM post_authors_version v) AS authors_version
+           FROM page
+           LEFT JOIN entries ON entries.source_post_id = page.id
+           LEFT JOIN reacted ON reacted.post_id = page.id
+          ORDER BY {order}",
+        poll = forum::polls::poll_as_json("page.id", "$3"),
+    )
 }
 
 /// The page holding post `from` (the first page without one; no rows for a post of another
@@ -167,71 +254,56 @@ pub struct MarkedPost {
 /// 50-reply thread's page, one client, small scale): they are gathered once (`MATERIALIZED`).
 /// With both, 0.73–1.04 ms, and 0.53–0.82 ms for the long thread's first page
 /// (`docs/performance.md`, thirteenth session).
-///
-/// The marks are looked up for the whole page at once, not with a subquery per post and mark:
-/// at a million posts the statement took 0.89–0.91 ms for a member (0.43–0.54 for a visitor),
-/// and 0.61–0.68 ms with the marks read together. The viewer's reactions and bookmarks are read
-/// as one range, from the smallest of the page's post ids to the largest, of indexes that start
-/// with the member; marks on other threads' posts in that range match no row of the page, and
-/// the range is narrow because a thread's posts take ids in the order of their numbers. Looking
-/// each id up (`= ANY` the page's ids) took two buffers a post for each: at a million posts the
-/// statement took 1.14–1.20 ms for a member, and 0.45–0.55 ms read by range. The repertoire
-/// entries made from the page's posts are looked for among the thread's own (an entry keeps
-/// the thread and the post it came from).
 pub async fn marked_posts(
     db: &PgPool,
     thread_id: i64,
     from: Option<i64>,
     viewer: Option<i64>,
-) -> sqlx::Result<Vec<MarkedPost>> {
+) -> sqlx::Result<Vec<PostRow>> {
     static STATEMENT: LazyLock<String> = LazyLock::new(|| {
-        format!(
-            "WITH start AS (
-                      SELECT CASE WHEN $2::bigint IS NULL THEN 1
-                          ELSE (SELECT {start} FROM posts f WHERE f.id = $2 AND f.thread_id = $1)
-                      END AS number),
-                  page AS ({post} WHERE p.thread_id = $1
-                      AND p.number >= (SELECT number FROM start)
-                      AND p.number < (SELECT number FROM start) + {limit}
-                      ORDER BY p.number LIMIT {limit}),
-                  entries AS MATERIALIZED (
-                      SELECT e.source_post_id, min(e.id) AS entry_id FROM repertoire_entries e
-                       WHERE e.source_thread_id = $1
-                         AND e.source_post_id = ANY (ARRAY(SELECT id FROM page))
-                       GROUP BY e.source_post_id),
-                  reacted AS MATERIALIZED (
-                      SELECT r.post_id, array_agg(r.kind) AS kinds FROM reactions r
-                       WHERE r.user_id = $3
-                         AND r.post_id BETWEEN (SELECT min(id) FROM page) AND (SELECT max(id) FROM page)
-                       GROUP BY r.post_id)
-             SELECT page.*, entries.entry_id,
-                    page.id = ANY (ARRAY(
-                        SELECT b.post_id FROM bookmarks b
-                         WHERE b.user_id = $3
-                           AND b.post_id BETWEEN (SELECT min(id) FROM page) AND (SELECT max(id) FROM page)
-                    )) AS bookmarked,
-                    coalesce(reacted.kinds, '{{}}') AS reacted,
-                    page.id = ANY (ARRAY(
-                        SELECT f.post_id FROM flags f
-                         WHERE f.flagger_id = $3 AND f.resolved_at IS NULL
-                           AND f.post_id = ANY (ARRAY(SELECT id FROM page))
-                    )) AS flagged,
-                    CASE WHEN page.id = ANY (ARRAY(
-                             SELECT pl.post_id FROM polls pl WHERE pl.post_id = ANY (ARRAY(SELECT id FROM page))
-                         )) THEN {poll} END AS poll
-               FROM page
-               LEFT JOIN entries ON entries.source_post_id = page.id
-               LEFT JOIN reacted ON reacted.post_id = page.id
-              ORDER BY page.number",
-            poll = forum::polls::poll_as_json("page.id", "$3"),
+        let page = format!(
+            "start AS (
+                 SELECT CASE WHEN $2::bigint IS NULL THEN 1
+                     ELSE (SELECT {start} FROM posts f WHERE f.id = $2 AND f.thread_id = $1)
+                 END AS number),
+             page AS ({post} WHERE p.thread_id = $1
+                 AND p.number >= (SELECT number FROM start)
+                 AND p.number < (SELECT number FROM start) + {limit}
+                 ORDER BY p.number LIMIT {limit})",
             post = forum::queries::post_select(),
             start = forum::queries::page_start_number("f"),
             limit = POSTS_PER_PAGE + 1
-        )
+        );
+        marks_sql(&page, "page.*", "page.number")
     });
     sqlx::query_as(&STATEMENT)
         .bind(thread_id)
         .bind(from)
+        .bind(viewer)
+        .fetch_all(db)
+        .await
+}
+
+/// The viewer's marks on posts `ids` of thread `thread_id`, a row for each in their order: a
+/// page whose posts are kept in the process (`pages::cached_posts`) reads only these, in
+/// 0.15–0.19 ms at a million posts against 0.59–0.72 ms for `marked_posts` (one client, a
+/// member on a 47-post thread; `docs/performance.md`, twenty-sixth session).
+pub async fn marks_of(
+    db: &PgPool,
+    thread_id: i64,
+    ids: &[i64],
+    viewer: Option<i64>,
+) -> sqlx::Result<Vec<MarksRow>> {
+    static STATEMENT: LazyLock<String> = LazyLock::new(|| {
+        marks_sql(
+            "page AS (SELECT u.id, u.place FROM unnest($2::bigint[]) WITH ORDINALITY AS u (id, place))",
+            "page.id AS post_id",
+            "page.place",
+        )
+    });
+    sqlx::query_as(&STATEMENT)
+        .bind(thread_id)
+        .bind(ids)
         .bind(viewer)
         .fetch_all(db)
         .await
@@ -356,8 +428,12 @@ impl PageMarks {
             watch_level,
             ..PageMarks::default()
         };
-        for marked in posts {
-            let id = marked.post.id;
+        for MarkedPost {
+            post,
+            marks: marked,
+        } in posts
+        {
+            let id = post.id;
             if let Some(entry) = marked.entry_id {
                 marks.promoted_posts.push(id);
                 marks.promoted_entries.push(entry);

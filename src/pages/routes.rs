@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use sqlx::PgPool;
 
 use super::queries::{MarkedPost, PageMarks, Reply, ThreadHead};
 use super::views::{DomainPage, Tally, ThreadPage};
@@ -312,10 +311,10 @@ async fn show_thread(
     Path(id): Path<ThreadId>,
     Query(query): Query<ThreadQuery>,
 ) -> Result<ThreadPage> {
-    let (db, from) = (&state.db, query.from.as_deref());
+    let from = query.from.as_deref();
     let (visitor, read) = arrival
         .read_beside(&state, |viewer_id| {
-            read_thread_page(db, id.0, from, viewer_id)
+            read_thread_page(&state, id.0, from, viewer_id)
         })
         .await?;
     let PageRead {
@@ -387,9 +386,10 @@ struct PageRead {
 
 /// The thread, the page of posts holding `from` (the first page without it) and the previous
 /// page's start, side by side: posts are numbered, so each finds its page by key. A `from` that
-/// is not a page start (a hand-edited link) shows the page that holds it.
+/// is not a page start (a hand-edited link) shows the page that holds it. The posts may have
+/// been kept from an earlier view (`cached_posts`).
 async fn read_thread_page(
-    db: &PgPool,
+    state: &AppState,
     thread_id: i64,
     from: Option<&str>,
     viewer_id: Option<i64>,
@@ -398,6 +398,7 @@ async fn read_thread_page(
         .map(parse_id)
         .transpose()
         .map_err(|_| AppError::BadRequest("That page link is damaged.".into()))?;
+    let db = &state.db;
     let previous = async {
         match from {
             Some(from) => queries::previous_page_start(db, thread_id, from).await,
@@ -406,7 +407,9 @@ async fn read_thread_page(
     };
     let (head, posts, previous) = tokio::try_join!(
         super::queries::thread_head(db, thread_id, viewer_id),
-        super::queries::marked_posts(db, thread_id, from, viewer_id),
+        state
+            .posts
+            .page(db, &state.metrics, thread_id, from, viewer_id),
         previous,
     )?;
     Ok(PageRead {

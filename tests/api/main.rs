@@ -8,6 +8,7 @@ mod accounts;
 mod appearance;
 mod browser;
 mod browser_xss;
+mod cached_posts;
 mod command_line;
 mod concurrent_writes;
 mod csrf_every_route;

@@ -9,6 +9,10 @@ async fn a_thread_page_runs_the_same_few_statements_for_3_or_120_posts() {
     let ana = app.create_user("ana").await;
     let small = app.insert_thread(domain, ana, "Small", 2).await;
     let large = app.insert_thread(domain, ana, "Large", 119).await;
+    // A member who joins changes what the posts show of their authors (a role), so the posts
+    // kept for every viewer (`pages::cached_posts`) would be read again: they join first.
+    let member = app.other_browser();
+    member.member("bea", domain, "member").await;
     let small_count = app.statements_for(&format!("/t/{small}")).await;
     let large_count = app.statements_for(&format!("/t/{large}")).await;
     assert_eq!(small_count, large_count);
@@ -27,9 +31,8 @@ async fn a_thread_page_runs_the_same_few_statements_for_3_or_120_posts() {
     // The thread, the posts and the previous page's start together, each found by key.
     assert_eq!(paged, 3, "statements for a later page");
 
-    // A member adds their session, which checks their account as it is read (`auth::store`).
-    let member = app.other_browser();
-    member.member("bea", domain, "member").await;
+    // A member adds their session, which checks their account as it is read (`auth::store`),
+    // and reads only their marks on the posts the visitor's view kept.
     // The first page after logging in also clears the welcome message from the session.
     member.get("/").await;
     let signed_in = member.statements_for(&format!("/t/{small}")).await;
