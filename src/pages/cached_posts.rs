@@ -55,23 +55,23 @@ impl Weighter<Key, Arc<KeptPage>> for ByWeight {
     }
 }
 
-/// How a page's posts were found, for `/metrics`.
+/// How a page's posts were found, counted in `/metrics` by their names in lower case.
 #[derive(Clone, Copy)]
 enum Found {
     /// Kept, and current: only the marks were read.
-    Kept,
+    Hit,
     /// Kept, but a post or an author had changed since: read again.
     Stale,
     /// Not kept: read.
-    Read,
+    Miss,
 }
 
 impl Found {
     fn label(self) -> &'static str {
         match self {
-            Found::Kept => "hit",
+            Found::Hit => "hit",
             Found::Stale => "stale",
-            Found::Read => "miss",
+            Found::Miss => "miss",
         }
     }
 }
@@ -95,16 +95,18 @@ impl CachedPosts {
         viewer: Option<i64>,
     ) -> sqlx::Result<Vec<MarkedPost>> {
         let key = Key { thread_id, from };
-        let mut found = Found::Read;
-        if let Some(kept) = self.pages.get(&key) {
-            let ids: Vec<i64> = kept.posts.iter().map(|p| p.id).collect();
-            let marks = queries::marks_of(db, thread_id, &ids, viewer).await?;
-            if let Some(page) = kept.with(marks) {
-                count(metrics, Found::Kept);
-                return Ok(page);
+        let found = match self.pages.get(&key) {
+            Some(kept) => {
+                let ids: Vec<i64> = kept.posts.iter().map(|p| p.id).collect();
+                let marks = queries::marks_of(db, thread_id, &ids, viewer).await?;
+                if let Some(page) = kept.with(marks) {
+                    count(metrics, Found::Hit);
+                    return Ok(page);
+                }
+                Found::Stale
             }
-            found = Found::Stale;
-        }
+            None => Found::Miss,
+        };
         let rows = queries::marked_posts(db, thread_id, from, viewer).await?;
         count(metrics, found);
         Ok(self.keep(key, rows))
