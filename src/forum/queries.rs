@@ -246,6 +246,10 @@ pub const THREAD_SUMMARY: &str = "
 /// it would be without a viewer: past PostgreSQL's `join_collapse_limit` (8 relations) joins
 /// are planned in the order written, and with the marks' three joins inside it a home page
 /// joined every thread of the site before choosing 15 (21.5 ms a page at 50 000 posts).
+///
+/// `OFFSET 0` keeps the level and the read mark computed once a row: pulled up into the outer
+/// select, each was looked up again wherever it is named (three times for the read mark, 1.8
+/// against 0.8 ms for a member's domain page at a million posts).
 pub fn with_marks(list: &str, viewer: &str, order: &str) -> String {
     let level = watch_level("s", viewer);
     format!(
@@ -259,7 +263,7 @@ pub fn with_marks(list: &str, viewer: &str, order: &str) -> String {
            FROM (SELECT s.*, {level} AS level,
                         (SELECT rd.last_read_number FROM thread_reads rd
                           WHERE rd.user_id = {viewer}::bigint AND rd.thread_id = s.id) AS read_number
-                   FROM ({list}) s) s
+                   FROM ({list}) s OFFSET 0) s
           ORDER BY {order}"
     )
 }
